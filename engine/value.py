@@ -14,7 +14,7 @@ class Value:
     """One node of the graph: a number, its gradient, and how it was computed."""
 
     # __slots__ keeps a node small (no per-node __dict__): a large graph is mostly nodes.
-    __slots__ = ("data", "grad", "_prev", "_op", "_exponent", "label")
+    __slots__ = ("_exponent", "_op", "_prev", "data", "grad", "label")
 
     def __init__(self, data: float, _children: tuple[Value, ...] = (), _op: str = "", label: str = ""):
         self.data = float(data)
