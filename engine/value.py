@@ -73,7 +73,7 @@ class Value:
         other.grad += (-self.data / other.data**2) * out.grad
 
     def __pow__(self, other: float) -> Value:
-        if isinstance(other, Value) or isinstance(other, bool) or not isinstance(other, (int, float)):
+        if isinstance(other, (Value, bool)) or not isinstance(other, (int, float)):
             raise TypeError("the exponent of ** must be a number, not a Value")
         data = self.data ** float(other)
         if isinstance(data, complex):
