@@ -131,10 +131,10 @@ def rule_flows(node: Value, incoming: float) -> list[float]:
     `a + a` or `a * a` shows its two edges separately instead of one summed change.
     """
     stand_ins = tuple(Value(p.data) for p in node._prev)
-    out = Value(node.data)
+    out = Value(node.data, stand_ins, node._op)
     out._exponent = node._exponent
     out.grad = incoming
-    BACKWARD_RULES[node._op](*stand_ins, out)
+    BACKWARD_RULES[node._op](out)
     return [s.grad for s in stand_ins]
 
 

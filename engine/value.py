@@ -31,7 +31,8 @@ class Value:
         return f"Value({name}data={self.data:.6g}, grad={self.grad:.6g})"
 
     # -- the two operators of the lesson ------------------------------------------------
-    # Each operator computes its value; the method right under it is its backward rule.
+    # Each operator computes its value; the method right under it is its backward rule,
+    # the rule of `out = self * other`: it pushes out.grad to the inputs self and other.
     # `_backward()` (below) calls the rule of the operator that made a node.
 
     def __add__(self, other: Value | float) -> Value:
@@ -39,7 +40,8 @@ class Value:
         return Value(self.data + other.data, (self, other), "+")
 
     @staticmethod
-    def _add_backward(self: Value, other: Value, out: Value) -> None:
+    def _add_backward(out: Value) -> None:
+        self, other = out._prev
         self.grad += out.grad
         other.grad += out.grad
 
@@ -48,7 +50,8 @@ class Value:
         return Value(self.data * other.data, (self, other), "*")
 
     @staticmethod
-    def _mul_backward(self: Value, other: Value, out: Value) -> None:
+    def _mul_backward(out: Value) -> None:
+        self, other = out._prev
         self.grad += other.data * out.grad
         other.grad += self.data * out.grad
 
@@ -59,7 +62,8 @@ class Value:
         return Value(self.data - other.data, (self, other), "-")
 
     @staticmethod
-    def _sub_backward(self: Value, other: Value, out: Value) -> None:
+    def _sub_backward(out: Value) -> None:
+        self, other = out._prev
         self.grad += out.grad
         other.grad += -1.0 * out.grad
 
@@ -68,7 +72,8 @@ class Value:
         return Value(self.data / other.data, (self, other), "/")
 
     @staticmethod
-    def _div_backward(self: Value, other: Value, out: Value) -> None:
+    def _div_backward(out: Value) -> None:
+        self, other = out._prev
         self.grad += (1.0 / other.data) * out.grad
         other.grad += (-self.data / other.data**2) * out.grad
 
@@ -83,7 +88,8 @@ class Value:
         return out
 
     @staticmethod
-    def _pow_backward(self: Value, out: Value) -> None:
+    def _pow_backward(out: Value) -> None:
+        (self,) = out._prev
         n = out._exponent
         self.grad += (n * self.data ** (n - 1)) * out.grad
 
@@ -91,28 +97,32 @@ class Value:
         return Value(-self.data, (self,), "neg")
 
     @staticmethod
-    def _neg_backward(self: Value, out: Value) -> None:
+    def _neg_backward(out: Value) -> None:
+        (self,) = out._prev
         self.grad += -1.0 * out.grad
 
     def tanh(self) -> Value:
         return Value(math.tanh(self.data), (self,), "tanh")
 
     @staticmethod
-    def _tanh_backward(self: Value, out: Value) -> None:
+    def _tanh_backward(out: Value) -> None:
+        (self,) = out._prev
         self.grad += (1 - out.data**2) * out.grad
 
     def relu(self) -> Value:
         return Value(self.data if self.data > 0 else 0.0, (self,), "relu")
 
     @staticmethod
-    def _relu_backward(self: Value, out: Value) -> None:
+    def _relu_backward(out: Value) -> None:
+        (self,) = out._prev
         self.grad += (1.0 if out.data > 0 else 0.0) * out.grad
 
     def exp(self) -> Value:
         return Value(math.exp(self.data), (self,), "exp")
 
     @staticmethod
-    def _exp_backward(self: Value, out: Value) -> None:
+    def _exp_backward(out: Value) -> None:
+        (self,) = out._prev
         self.grad += out.data * out.grad
 
     def log(self) -> Value:
@@ -121,7 +131,8 @@ class Value:
         return Value(math.log(self.data), (self,), "log")
 
     @staticmethod
-    def _log_backward(self: Value, out: Value) -> None:
+    def _log_backward(out: Value) -> None:
+        (self,) = out._prev
         self.grad += (1.0 / self.data) * out.grad
 
     # numbers on the left: 2 * x, 1 - x, 1 / x keep the number as the first child
@@ -142,27 +153,28 @@ class Value:
     def _backward(self) -> None:
         """Push this node's grad to the nodes it was computed from (its operator's rule)."""
         if self._prev:
-            BACKWARD_RULES[self._op](*self._prev, self)
+            BACKWARD_RULES[self._op](self)
 
     def topological_order(self) -> list[Value]:
         """Every node this one depends on, each after all of its children.
 
-        Depth-first, like the lesson's build_topo, but with an explicit stack instead of
-        recursion, so a chain of a million nodes does not hit Python's recursion limit.
+        The lesson's build_topo (depth-first, a node after its children), with an explicit
+        stack instead of recursion, so a chain of a million nodes does not hit Python's
+        recursion limit. A node goes on the stack under a marker, its children on top:
+        when the marker comes off again, all its children are in topo.
         """
         topo: list[Value] = []
         visited: set[Value] = set()
-        stack = [(self, False)]
+        stack: list[Value | object] = [self]
         while stack:
-            node, children_done = stack.pop()
-            if children_done:
-                topo.append(node)
+            node = stack.pop()
+            if node is _CHILDREN_DONE:
+                topo.append(stack.pop())
             elif node not in visited:
                 visited.add(node)
-                stack.append((node, True))
-                for child in reversed(node._prev):  # reversed: first child is visited first
-                    if child not in visited:
-                        stack.append((child, False))
+                stack.append(node)
+                stack.append(_CHILDREN_DONE)
+                stack.extend(reversed(node._prev))  # reversed: the first child comes off first
         return topo
 
     def backward(self) -> None:
@@ -177,6 +189,8 @@ class Value:
         for node in self.topological_order():
             node.grad = 0.0
 
+
+_CHILDREN_DONE = object()  # a marker for topological_order's stack
 
 # The backward rule of each operator, by the `_op` string its forward method records.
 BACKWARD_RULES = {

@@ -1,0 +1,434 @@
+"""Dashboard benchmark: the server's rerun time, and what a learner waits for in a real browser.
+
+Run from the repository root (Debian's Chromium at /usr/bin/chromium):
+
+    python benchmarks/bench_dashboard.py             # everything (~2-3 min on a quiet 2-core machine)
+    python benchmarks/bench_dashboard.py --quick     # fewer repetitions, 5 browser sessions at once
+    python benchmarks/bench_dashboard.py --no-browser
+
+Printed, against the product's bars (never asserted; timings vary with the machine's load):
+
+1. the server: a rerun of dashboard.py with the lesson's example (median of N AppTest reruns, plain and after
+   changing a value), and its pieces without Streamlit (analyse + to_dot + values_table) - bar < 100 ms;
+2. a real browser: page.goto to the diagram's first node visible, median of fresh page loads - bar < 3 s;
+3. a 300-node program (load, and a value change redrawn) and a 5,000-node program pasted into "Type it"
+   (time to the table and the "too big to draw" note, and how long the tab stopped answering meanwhile);
+4. many people at once: N browser sessions on one server, each opening its own /?expr= program, then each
+   changing its own value at the same time; each must see only its own program (isolation).
+
+The exit status is 1 only if a session saw another session's program, or a page showed a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))  # `python benchmarks/bench_dashboard.py` puts only benchmarks/ on the path
+
+from lab.analysis import analyse  # noqa: E402
+from lab.diagram import to_dot  # noqa: E402
+from lab.table import values_table  # noqa: E402
+from tests.browser.conftest import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DIAGRAM_NODES,
+    SETTLED,
+    chromium_missing_reason,
+    start_server,
+    stop_server,
+)
+
+LESSON_PROGRAM = "x = 2\ny = 3\nz = x*y + y"
+SERVER_BAR_MS = 100
+LOAD_BAR_S = 3.0
+
+
+@dataclass
+class Row:
+    what: str
+    figure: str
+    bar: str = ""
+    verdict: str = ""
+
+
+ROWS: list[Row] = []
+PROBLEMS: list[str] = []
+
+
+def report(what: str, figure: str, bar: str = "", ok: bool | None = None) -> None:
+    verdict = "" if ok is None else ("ok" if ok else "OVER")
+    ROWS.append(Row(what, figure, bar, verdict))
+    print(f"  {what}: {figure}" + (f"  (bar {bar}: {verdict})" if bar else ""), flush=True)
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms"
+
+
+def sec(seconds: float) -> str:
+    return f"{seconds:.2f} s"
+
+
+def chain_program(lines: int, variables: int = 10) -> str:
+    """x0..x9, then `n{i} = n{i-1}*x{i%10} + x{(i+3)%10}`: each line adds two nodes (a product and a sum)."""
+    text = [f"x{j} = {0.1 * (j + 1):g}" for j in range(variables)]
+    previous = "x0"
+    for i in range(1, lines + 1):
+        text.append(f"n{i} = {previous}*x{i % variables} + x{(i + 3) % variables}")
+        previous = f"n{i}"
+    return "\n".join(text)
+
+
+def program_with_nodes(nodes: int) -> str:
+    lines = max(1, (nodes - 10) // 2)
+    return chain_program(lines)
+
+
+# -- 1. the server -----------------------------------------------------------------------------
+
+
+def bench_server(repeats: int) -> None:
+    print("\n1. The server: a rerun of the lesson's example", flush=True)
+    from streamlit.testing.v1 import AppTest
+
+    def pieces() -> None:
+        a = analyse(LESSON_PROGRAM)
+        to_dot(a)
+        values_table(a)
+
+    pieces()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        pieces()
+        times.append(time.perf_counter() - start)
+    report("analyse + to_dot + values_table (no Streamlit), median", ms(statistics.median(times)))
+
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=60)
+    at.run()
+    if at.exception:
+        PROBLEMS.append(f"dashboard.py raised in AppTest: {at.exception}")
+        report("AppTest rerun", "failed: the script raised")
+        return
+    plain = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        at.run()
+        plain.append(time.perf_counter() - start)
+    median = statistics.median(plain)
+    report("AppTest rerun of dashboard.py, median", ms(median), f"< {SERVER_BAR_MS} ms", median * 1000 < SERVER_BAR_MS)
+
+    # a change of the program (re-analysed on the rerun); typed into "Type it", because AppTest loses the
+    # sidebar's widgets on reruns of an app with st.navigation (the browser keeps them)
+    changed = []
+    for i in range(repeats):
+        at.text_area(key="build:text").input(f"x = {2 + 0.5 * (i % 2 + 1):g}\ny = 3\nz = x*y + y")
+        button = at.button(key="build:build").click()
+        start = time.perf_counter()
+        button.run()
+        changed.append(time.perf_counter() - start)
+    if at.exception:
+        PROBLEMS.append(f"dashboard.py raised after a value change: {at.exception}")
+    median = statistics.median(changed)
+    report(
+        "AppTest rerun after a new x typed and built (program re-analysed), median",
+        ms(median),
+        f"< {SERVER_BAR_MS} ms",
+        median * 1000 < SERVER_BAR_MS,
+    )
+
+
+# -- the browser -------------------------------------------------------------------------------
+
+
+async def settled(page, timeout_s: float = 120.0) -> None:
+    await page.wait_for_function(SETTLED, timeout=timeout_s * 1000)
+
+
+async def rerun_done(page, timeout_s: float = 120.0) -> None:
+    """After an interaction: give the rerun a moment to start, then wait until all is drawn again."""
+    app = page.locator('[data-testid="stApp"]')
+    deadline = time.monotonic() + 0.5
+    while time.monotonic() < deadline and await app.get_attribute("data-test-script-state") == "notRunning":
+        await page.wait_for_timeout(20)
+    await settled(page, timeout_s)
+
+
+async def record_of(page, name: str) -> str | None:
+    texts = await page.locator(DIAGRAM_NODES).evaluate_all(
+        "nodes => nodes.map(n => [...n.querySelectorAll('text')].map(t => t.textContent.trim()).join(' '))"
+    )
+    for text in texts:
+        words = text.split()
+        if words and words[0] == name and "data" in words:
+            return text
+    return None
+
+
+async def wait_record(page, name: str, part: str, timeout_s: float = 60.0) -> str:
+    deadline = time.monotonic() + timeout_s
+    record = None
+    while time.monotonic() < deadline:
+        record = await record_of(page, name)
+        if record is not None and f"{part} " in record + " ":  # "data 9" but not "data 90"
+            return record
+        await page.wait_for_timeout(50)
+    raise AssertionError(f"{name} should show {part!r}; it shows {record!r}")
+
+
+async def no_traceback(page, where: str) -> None:
+    if await page.get_by_test_id("stException").count() or "Traceback" in await page.locator("body").inner_text():
+        PROBLEMS.append(f"{where}: the page shows a traceback")
+
+
+async def time_to_diagram(browser, url: str, timeout_s: float = 120.0) -> tuple[float, int]:
+    """Seconds from page.goto to the diagram's first node being visible, in a fresh context; and the node count."""
+    context = await browser.new_context(viewport={"width": 1440, "height": 900})
+    page = await context.new_page()
+    try:
+        start = time.perf_counter()
+        await page.goto(url)
+        await page.locator(DIAGRAM_NODES).first.wait_for(state="visible", timeout=timeout_s * 1000)
+        elapsed = time.perf_counter() - start
+        await settled(page, timeout_s)
+        count = await page.locator(DIAGRAM_NODES).count()
+        await no_traceback(page, url[:80])
+        return elapsed, count
+    finally:
+        await context.close()
+
+
+async def bench_load(browser, base: str, loads: int) -> None:
+    print("\n2. A real browser: opening the page until the diagram is visible", flush=True)
+    await time_to_diagram(browser, base + "/")  # warm-up: the server's first run imports everything
+    times = [(await time_to_diagram(browser, base + "/"))[0] for _ in range(loads)]
+    median = statistics.median(times)
+    report(
+        f"page.goto -> diagram visible, lesson example, median of {loads} (max {sec(max(times))})",
+        sec(median),
+        f"< {LOAD_BAR_S:g} s",
+        median < LOAD_BAR_S,
+    )
+
+
+async def responsiveness_probe(page, stop: asyncio.Event) -> float:
+    """The longest time the tab took to answer a tiny script while the app worked (a frozen tab: seconds)."""
+    worst = 0.0
+    while not stop.is_set():
+        start = time.perf_counter()
+        await page.evaluate("1 + 1")
+        worst = max(worst, time.perf_counter() - start)
+        await asyncio.sleep(0.1)
+    return worst
+
+
+async def bench_big(browser, base: str, loads: int) -> None:
+    print("\n3. Big programs", flush=True)
+    program = program_with_nodes(300)
+    nodes = len(analyse(program).graph)
+    url = f"{base}/?expr={quote(program)}"
+    times, drawn = [], 0
+    for _ in range(loads):
+        elapsed, drawn = await time_to_diagram(browser, url)
+        times.append(elapsed)
+    median = statistics.median(times)
+    report(
+        f"{nodes}-node program: page.goto -> diagram visible, median of {loads} ({drawn} SVG nodes drawn)",
+        sec(median),
+        f"< {LOAD_BAR_S:g} s",
+        median < LOAD_BAR_S,
+    )
+
+    context = await browser.new_context(viewport={"width": 1440, "height": 900})
+    page = await context.new_page()
+    try:
+        await page.goto(url)
+        await settled(page)
+        await page.locator(DIAGRAM_NODES).first.wait_for(state="visible")
+        box = page.get_by_test_id("stSidebar").get_by_label("x1", exact=True)
+        await box.fill("0.25")
+        start = time.perf_counter()
+        await box.press("Enter")
+        await wait_record(page, "x1", "data 0.25")
+        report(f"{nodes}-node program: change x1 in the sidebar -> diagram redrawn", sec(time.perf_counter() - start))
+        await no_traceback(page, "300-node program")
+
+        big = program_with_nodes(5000)
+        big_nodes = len(analyse(big).graph)
+        main = page.get_by_test_id("stMain")
+        await main.get_by_role("tab", name="Type it").click()
+        text = main.get_by_role("textbox", name="Your program, one step a line")
+        start = time.perf_counter()
+        await text.fill(big)
+        filled = time.perf_counter() - start
+        stop = asyncio.Event()
+        probe = asyncio.create_task(responsiveness_probe(page, stop))
+        start = time.perf_counter()
+        await main.get_by_role("button", name="Build").click()
+        note = main.get_by_text(f"This graph has {big_nodes:,} nodes")
+        try:
+            await note.wait_for(state="visible", timeout=180_000)
+            await settled(page, 180)
+            elapsed = time.perf_counter() - start
+        finally:
+            stop.set()
+            worst = await probe
+        tables = await main.get_by_test_id("stDataFrame").count()
+        diagrams = await main.get_by_test_id("stGraphVizChart").count()
+        report(f"{big_nodes:,}-node program: pasting it into 'Type it' (fill)", sec(filled))
+        report(
+            f"{big_nodes:,}-node program: Build -> table and note shown ({tables} table(s), {diagrams} diagram(s))",
+            sec(elapsed),
+        )
+        report(f"{big_nodes:,}-node program: longest the tab took to answer meanwhile", ms(worst), "< 1 s", worst < 1)
+        if diagrams:
+            PROBLEMS.append(f"the {big_nodes}-node program drew a diagram instead of the note")
+        if not tables:
+            PROBLEMS.append(f"the {big_nodes}-node program shows no table")
+        await no_traceback(page, "5,000-node program")
+    finally:
+        await context.close()
+
+
+# -- 4. many people at once --------------------------------------------------------------------
+
+
+async def one_session(browser, base: str, i: int) -> tuple[float, float, list[str]]:
+    """Session i opens `s = i+1, t = s * 3`, then sets s = i+41; it must only ever see its own numbers."""
+    problems = []
+    first, second = i + 1, i + 41
+    program = f"s = {first}\nt = s * 3"
+    context = await browser.new_context(viewport={"width": 1280, "height": 720})
+    page = await context.new_page()
+    try:
+        start = time.perf_counter()
+        await page.goto(f"{base}/?expr={quote(program)}")
+        await settled(page)
+        try:
+            await wait_record(page, "t", f"data {3 * first}")
+        except AssertionError as e:
+            problems.append(f"session {i} after opening: {e}")
+        loaded = time.perf_counter() - start
+        value = await page.get_by_test_id("stSidebar").get_by_label("s", exact=True).input_value()
+        if value != str(first):
+            problems.append(f"session {i}: the sidebar shows s = {value}, not its own {first}")
+
+        box = page.get_by_test_id("stSidebar").get_by_label("s", exact=True)
+        await box.fill(str(second))
+        start = time.perf_counter()
+        await box.press("Enter")
+        await rerun_done(page)
+        try:
+            await wait_record(page, "t", f"data {3 * second}")
+        except AssertionError as e:
+            problems.append(f"session {i} after changing s: {e}")
+        changed = time.perf_counter() - start
+        await page.reload()
+        await settled(page)
+        record = await record_of(page, "t")
+        if record is None or f"data {3 * second} " not in record + " ":
+            problems.append(f"session {i} after a reload: t shows {record!r}, not data {3 * second}")
+        await no_traceback(page, f"session {i}")
+        return loaded, changed, problems
+    finally:
+        await context.close()
+
+
+async def bench_sessions(browser, base: str, sessions: int) -> None:
+    print(f"\n4. {sessions} browser sessions at once on one server", flush=True)
+    start = time.perf_counter()
+    results = await asyncio.gather(*(one_session(browser, base, i) for i in range(sessions)), return_exceptions=True)
+    wall = time.perf_counter() - start
+    loads, changes, failures = [], [], []
+    for i, result in enumerate(results):
+        if isinstance(result, BaseException):
+            failures.append(f"session {i} failed: {type(result).__name__}: {result}")
+            continue
+        loaded, changed, problems = result
+        loads.append(loaded)
+        changes.append(changed)
+        failures += problems
+    if loads:
+        report(
+            f"{sessions} sessions: open -> own diagram, median (max)",
+            f"{sec(statistics.median(loads))} ({sec(max(loads))})",
+        )
+        report(
+            f"{sessions} sessions: change own value -> redrawn, median (max)",
+            f"{sec(statistics.median(changes))} ({sec(max(changes))})",
+        )
+    report(f"{sessions} sessions: wall time for all (open, change, reload)", sec(wall))
+    isolated = not failures
+    report(f"{sessions} sessions: each saw only its own program", "yes" if isolated else "NO", "isolation", isolated)
+    for failure in failures:
+        print(f"  !!! ISOLATION / SESSION FAILURE: {failure}", flush=True)
+    PROBLEMS.extend(failures)
+
+
+async def bench_browser(args: argparse.Namespace) -> None:
+    from playwright.async_api import async_playwright
+
+    process, base, log = start_server()
+    print(f"\n(server {base}, log {log})", flush=True)
+    try:
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                await bench_load(browser, base, args.loads)
+                if not args.no_big:
+                    await bench_big(browser, base, max(1, args.loads // 2))
+                await bench_sessions(browser, base, args.sessions)
+            finally:
+                await browser.close()
+    finally:
+        stop_server(process)
+
+
+def print_table() -> None:
+    width = max(len(r.what) for r in ROWS)
+    print("\n" + "what".ljust(width), "figure".rjust(12), " bar".ljust(14), "verdict")
+    print("-" * (width + 36))
+    for r in ROWS:
+        print(r.what.ljust(width), r.figure.rjust(12), (" " + r.bar).ljust(14), r.verdict)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions and 5 sessions at once")
+    parser.add_argument("--repeats", type=int, default=None, help="server reruns to time (default 30, quick 10)")
+    parser.add_argument("--loads", type=int, default=None, help="fresh page loads to time (default 5, quick 3)")
+    parser.add_argument("--sessions", type=int, default=None, help="browser sessions at once (default 20, quick 5)")
+    parser.add_argument("--no-browser", action="store_true", help="only the server-side figures")
+    parser.add_argument("--no-big", action="store_true", help="skip the 300- and 5,000-node programs")
+    args = parser.parse_args()
+    args.repeats = args.repeats or (10 if args.quick else 30)
+    args.loads = args.loads or (3 if args.quick else 5)
+    args.sessions = args.sessions or (5 if args.quick else 20)
+
+    bench_server(args.repeats)
+    if not args.no_browser:
+        reason = chromium_missing_reason()
+        if reason:
+            print(f"\n(browser figures skipped: {reason})")
+        else:
+            asyncio.run(bench_browser(args))
+    print_table()
+    if PROBLEMS:
+        print("\nPROBLEMS:")
+        for problem in PROBLEMS:
+            print(f"  !!! {problem}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,839 @@
+"""Read a typed expression, or a small program, into a graph of engine `Value`s, safely.
+
+Nothing the user types is run as Python. The text goes through `ast.parse`, which only reads
+it into a tree; a whitelist walk over that tree (`_Reader`) turns each allowed piece into a
+`_Step` ("multiply node 3 by node 4"). `Program.build` then runs the steps with the real
+`Value` operators, so the graph is exactly the one the engine builds.
+
+The language, one statement a line (`;` also separates statements):
+- `x = 2`, `x = -3.5`, `x = Value(2.0)`, `x = Value(2.0, label='x')`: a variable and its number;
+  a name that is used but never assigned (`x*y + y`) is a variable that needs a number.
+- `a = x * y`, `z = tanh(a) + 1`, `c += c + 1`: numbers, names, `+ - * / **` (number exponent),
+  unary `-`/`+`, `tanh(x) relu(x) exp(x) log(x)` and `x.tanh()` ... `x.log()`.
+- Pasted lesson code also has lines that are skipped and listed in `Program.notes`: imports,
+  `print(...)`, `draw_dot(...)`, `o.backward()`, `o.zero_grad()`, `o.label = ...`, `o.grad = ...`.
+The last statement that computes something is the output.
+
+Labels: a variable is one leaf named after itself; each distinct constant is one leaf labelled
+with its number (`2`, `-1`, `0.5`); an assigned node takes the name (`a = x*y` -> "a", and when
+the name is bound again, "c_2", "c_3" ...); other nodes get a, b, c ... (skipping every name in
+the program), then n1, n2 ...
+
+Limits, so that any text is handled in well under a second: MAX_TEXT_LENGTH characters,
+MAX_DEPTH operations nested inside each other in one statement, MAX_NODES nodes.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import keyword
+import math
+import numbers
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+from engine.errors import ExpressionError
+from engine.value import Value
+
+MAX_TEXT_LENGTH = 200_000  # characters
+MAX_NODES = 20_000  # nodes in the graph
+MAX_DEPTH = 100  # operations nested inside each other in one statement
+
+FUNCTIONS = ("tanh", "relu", "exp", "log")  # tanh(x), and also x.tanh()
+SKIPPED_FUNCTIONS = ("print", "draw_dot")  # `print(...)` lines are skipped
+SKIPPED_METHODS = ("backward", "zero_grad")  # `o.backward()` lines are skipped
+SKIPPED_ATTRIBUTES = ("label", "grad")  # `o.label = 'o'` lines are skipped
+BUILTIN_NAMES = frozenset(name for name in dir(builtins) if not name.startswith("_"))
+
+OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+OPERATOR_NAMES = {
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+    ast.MatMult: "@",
+    ast.LShift: "<<",
+    ast.RShift: ">>",
+    ast.BitOr: "|",
+    ast.BitAnd: "&",
+    ast.BitXor: "^",
+}
+# What the learner wrote, in words, for the things the language does not have.
+NOT_ALLOWED = {
+    ast.Subscript: "indexing with [...]",
+    ast.Lambda: "lambda",
+    ast.ListComp: "a list comprehension",
+    ast.SetComp: "a set comprehension",
+    ast.DictComp: "a dict comprehension",
+    ast.GeneratorExp: "a generator expression",
+    ast.Compare: "comparisons (<, ==, ...)",
+    ast.BoolOp: "'and' / 'or'",
+    ast.IfExp: "'... if ... else ...'",
+    ast.List: "a list [...]",
+    ast.Tuple: "a tuple (a, b)",
+    ast.Dict: "a dict {...}",
+    ast.Set: "a set {...}",
+    ast.JoinedStr: "an f-string",
+    ast.NamedExpr: "':='",
+    ast.Starred: "'*' unpacking",
+    ast.Await: "'await'",
+    ast.Yield: "'yield'",
+    ast.YieldFrom: "'yield from'",
+    ast.Slice: "a slice",
+}
+STATEMENT_NAMES = {
+    ast.If: "an if statement",
+    ast.For: "a for loop",
+    ast.While: "a while loop",
+    ast.FunctionDef: "a function definition (def)",
+    ast.AsyncFunctionDef: "a function definition (def)",
+    ast.ClassDef: "a class definition",
+    ast.Return: "return",
+    ast.With: "a with statement",
+    ast.Try: "try/except",
+    ast.Delete: "del",
+    ast.Global: "global",
+    ast.Nonlocal: "nonlocal",
+    ast.Assert: "assert",
+    ast.Raise: "raise",
+    ast.AnnAssign: "a type annotation",
+    ast.Pass: "pass",
+    ast.Break: "break",
+    ast.Continue: "continue",
+}
+
+
+# -- the public API ------------------------------------------------------------------------
+
+
+@dataclass
+class Built:
+    """The graph of one program at one set of values."""
+
+    output: Value
+    variables: dict[str, Value]  # name -> the one leaf of that variable
+    formulas: dict[int, str]  # id(node) -> how the user wrote it: "x * y", "tanh(n)", "2", "x"
+    nodes_by_label: dict[str, Value]  # every node of the output's graph, and every variable
+
+
+@dataclass(frozen=True)
+class Program:
+    """A checked program: its variables with their numbers from the text, ready to build."""
+
+    text: str
+    variables: dict[str, float | None]  # in order of first appearance; None: the text gives no number
+    output_name: str
+    notes: tuple[str, ...]  # lines skipped on purpose, e.g. "skipped line 13: print(...)"
+    _steps: tuple[_Step, ...] = field(default=(), repr=False, compare=False)
+    _output: int = field(default=0, repr=False, compare=False)
+
+    def build(self, values: Mapping[str, float] | None = None) -> Built:
+        """Build the graph; `values` override (or supply) the variables' numbers."""
+        numbers_by_name = _variable_numbers(self, values)
+        nodes: list[Value] = []
+        formulas: dict[int, str] = {}
+        variables: dict[str, Value] = {}
+        for step in self._steps:
+            if step.op == "variable":
+                node = Value(numbers_by_name[step.label], label=step.label)
+                variables[step.label] = node
+            elif step.op == "constant":
+                node = Value(step.number, label=step.label)
+            else:
+                node = _compute(step, [nodes[i] for i in step.args], self.text)
+                node.label = step.label
+            nodes.append(node)
+            formulas[id(node)] = step.formula
+        output = nodes[self._output]
+        nodes_by_label = {node.label: node for node in output.topological_order()}
+        nodes_by_label.update((name, node) for name, node in variables.items() if name not in nodes_by_label)
+        return Built(output, variables, formulas, nodes_by_label)
+
+
+def parse(text: str, values: Mapping[str, float] | None = None) -> Value:
+    """The output node of `text` at `values`."""
+    return parse_program(text).build(values).output
+
+
+def parse_program(text: str) -> Program:
+    """Check `text` (syntax, names, structure) without computing anything."""
+    tree = _parse_tree(text)
+    reader = _Reader(text, tree)
+    reader.read()
+    return reader.program()
+
+
+# -- step 1: text -> Python syntax tree ------------------------------------------------------
+
+
+def _parse_tree(text: str) -> ast.Module:
+    """`ast.parse` with every way it can fail turned into an ExpressionError."""
+    if not isinstance(text, str):
+        raise ExpressionError(f"the expression must be text, not {type(text).__name__}")
+    if len(text) > MAX_TEXT_LENGTH:
+        raise ExpressionError(f"the text is too long: {len(text):,} characters (the limit is {MAX_TEXT_LENGTH:,})")
+    if "\0" in text:
+        line, col = _line_col_of_index(text, text.index("\0"))
+        raise ExpressionError("the text contains a NUL character (\\0); delete it", line, col)
+    try:
+        return ast.parse(text, mode="exec")
+    except SyntaxError as error:
+        raise _syntax_error(error, text) from None
+    except (RecursionError, MemoryError):
+        raise _too_deep(None) from None
+    except ValueError as error:  # e.g. text that is not valid Unicode (lone surrogates)
+        raise ExpressionError(f"the text cannot be read: {error}") from None
+
+
+def _syntax_error(error: SyntaxError, text: str) -> ExpressionError:
+    line = error.lineno if isinstance(error.lineno, int) and error.lineno > 0 else None
+    col = error.offset if isinstance(error.offset, int) and error.offset > 0 and line else None
+    message = error.msg or "invalid syntax"
+    if "too many nested parentheses" in message:
+        return _too_deep(line, col)
+    if "Exceeds the limit" in message:
+        return ExpressionError("a number is too long (more than 4300 digits)", line, None)
+    if line is not None:
+        keyword_use = _keyword_used_as_name(_lines(text)[line - 1] if line <= len(_lines(text)) else "")
+        if keyword_use:
+            word, word_col = keyword_use
+            return ExpressionError(f"'{word}' is a Python keyword; pick another name for the variable", line, word_col)
+    if message == "invalid syntax" or message.startswith("invalid syntax."):
+        message = "syntax error: something is missing or out of place here"
+    elif message == "unexpected indent":
+        message = "syntax error: unexpected indent (start every line at the left edge)"
+    else:
+        message = f"syntax error: {message}"
+    return ExpressionError(message, line, col)
+
+
+def _keyword_used_as_name(line: str) -> tuple[str, int] | None:
+    """A keyword where a name should be: `if = 2`, `x + in`. Returns (keyword, 1-based column)."""
+    for match in re.finditer(r"[A-Za-z_]\w*", line):
+        word = match.group()
+        if not keyword.iskeyword(word):
+            continue
+        before = line[: match.start()].rstrip()
+        after = line[match.end() :].lstrip()
+        assigned = re.match(r"([-+*/]|\*\*)?=(?!=)", after) is not None
+        operand = before != "" and before[-1] in "=+-*/(,"
+        if assigned or operand:
+            return word, match.start() + 1
+    return None
+
+
+def _too_deep(line: int | None, col: int | None = None) -> ExpressionError:
+    return ExpressionError(
+        f"too deeply nested: at most {MAX_DEPTH} operations or brackets inside each other; "
+        "split it into steps (a = ..., then b = a + ...)",
+        line,
+        col,
+    )
+
+
+# -- step 2: syntax tree -> steps (whitelist) ------------------------------------------------
+
+
+@dataclass
+class _Step:
+    """One node to build: a variable, a constant, or an operation on earlier steps."""
+
+    op: str  # "variable", "constant", "+", "-", "*", "/", "**", "neg", "tanh", "relu", "exp", "log"
+    args: tuple[int, ...] = ()  # indices of the operands' steps
+    number: float = 0.0  # the constant, or the exponent of **
+    label: str = ""
+    name: str = ""  # the name it was assigned to, if any; its label is made from it
+    formula: str = ""
+    where: ast.AST | None = None  # the text this step came from, for error messages
+    operands: tuple[ast.AST, ...] = ()  # the operands' text, for error messages
+    method: bool = False  # written x.tanh() rather than tanh(x)
+    exponent_text: str = ""
+
+
+class _Reader:
+    """Walks the syntax tree statement by statement, accepting only the whitelist."""
+
+    def __init__(self, text: str, tree: ast.Module):
+        self.text = text
+        self.lines = _lines(text)
+        self.tree = tree
+        self.steps: list[_Step] = []
+        self.statement_start = 0  # the first step of the statement being read
+        self.output: int | None = None
+        self.bound: dict[str, int] = {}  # name -> the step it means now
+        self.bound_on_line: dict[str, int] = {}  # name -> where it first got a value
+        self.free_uses: dict[str, ast.Name] = {}  # variable that the text never assigns -> its first use
+        self.variables: dict[str, float | None] = {}
+        self.constants: dict[float, int] = {}  # number -> its step
+        self.names: set[str] = set(FUNCTIONS)  # every name in the program: auto labels skip them
+        self.notes: list[str] = []
+
+    # -- the whole program --
+
+    def read(self) -> None:
+        for statement in self.tree.body:
+            skipped = _skipped(statement)
+            if skipped is not None:
+                self.notes.append(f"skipped line {statement.lineno}: {skipped}")
+                continue
+            self.statement_start = len(self.steps)
+            self.output = self._statement(statement)
+
+    def program(self) -> Program:
+        if self.output is None:
+            raise ExpressionError("nothing to compute: type an expression like x*y + y")
+        self._label_steps()
+        return Program(
+            text=self.text,
+            variables=dict(self.variables),
+            output_name=self.steps[self.output].label,
+            notes=tuple(self.notes),
+            _steps=tuple(self.steps),
+            _output=self.output,
+        )
+
+    # -- statements --
+
+    def _statement(self, statement: ast.stmt) -> int:
+        """Read one statement; returns the step of the node it computes."""
+        if isinstance(statement, ast.Expr):
+            return self._expression(statement.value, 1)
+        if isinstance(statement, ast.Assign):
+            return self._assign(statement)
+        if isinstance(statement, ast.AugAssign):
+            return self._augmented_assign(statement)
+        what = STATEMENT_NAMES.get(type(statement), "this kind of statement")
+        raise ExpressionError(
+            f"{what} is not allowed here: write assignments like z = x*y + y, one a line",
+            *self._where(statement),
+        )
+
+    def _assign(self, statement: ast.Assign) -> int:
+        if len(statement.targets) != 1:
+            raise ExpressionError("assign one name at a time (a = ..., then b = ...)", *self._where(statement))
+        target = statement.targets[0]
+        if isinstance(target, ast.Attribute):
+            raise ExpressionError(
+                f"setting .{target.attr} is not allowed: give a variable its number with x = 2.0",
+                *self._where(target),
+            )
+        if not isinstance(target, ast.Name):
+            raise ExpressionError("only a plain name can be assigned to, like z = x*y + y", *self._where(target))
+        name = target.id
+        self._check_name(name, target)
+        definition = self._variable_definition(statement.value)
+        if definition is not None:
+            number, label = definition
+            if label is not None and label != name:
+                self.notes.append(
+                    f"line {statement.lineno}: the variable is called {name}; label '{label}' is not used"
+                )
+            return self._define_variable(name, number, target)
+        step = self._expression(statement.value, 1)
+        self._bind(name, step, target)
+        return step
+
+    def _augmented_assign(self, statement: ast.AugAssign) -> int:
+        """`c += e` is `c = c + e`: a new node, and c now means it."""
+        target = statement.target
+        if not isinstance(target, ast.Name):
+            raise ExpressionError("only a plain name can be updated, like c += 1", *self._where(target))
+        symbol = OPERATORS.get(type(statement.op))
+        if symbol is None:
+            raise self._operator_error(statement.op, statement)
+        current = self._load(target)
+        if symbol == "**":
+            exponent, text = self._exponent(statement.value, statement, 1)
+            step = self._add(_Step("**", (current,), number=exponent, exponent_text=text), statement, (target,))
+        else:
+            value = self._expression(statement.value, 1)
+            step = self._add(_Step(symbol, (current, value)), statement, (target, statement.value))
+        self._bind(target.id, step, target)
+        return step
+
+    def _variable_definition(self, value: ast.expr) -> tuple[float, str | None] | None:
+        """(number, label) for `2`, `-3.5`, `Value(2.0, label='x')`; None for anything else."""
+        if _is_signed_number(value):
+            return self._number(value), None
+        if _is_value_call(value):
+            return self._value_call(value, 1)
+        return None
+
+    # -- names --
+
+    def _load(self, node: ast.Name) -> int:
+        """The node a name means here; a name not assigned before is a variable."""
+        name = node.id
+        if name in self.bound:
+            return self.bound[name]
+        self._check_name(name, node)
+        self.free_uses[name] = node
+        return self._new_variable(name, None, node)
+
+    def _define_variable(self, name: str, number: float | None, where: ast.expr) -> int:
+        """`x = 2`, `x = Value(2.0)`, `Value(2.0, label='x')`: a variable with its number."""
+        self._check_not_used_before(name, where)
+        if name in self.bound_on_line:
+            raise ExpressionError(
+                f"'{name}' already has a value from line {self.bound_on_line[name]}; "
+                "a variable gets its number once, so give this one another name",
+                *self._where(where),
+            )
+        return self._new_variable(name, number, where)
+
+    def _new_variable(self, name: str, number: float | None, where: ast.expr) -> int:
+        """The one leaf of variable `name`, with its number from the text (or None)."""
+        self.names.add(name)
+        self.variables[name] = number
+        step = self._add(_Step("variable", label=name), where)
+        self.bound[name] = step
+        self.bound_on_line[name] = where.lineno
+        return step
+
+    def _bind(self, name: str, step: int, target: ast.Name) -> None:
+        """`name = <step>`: a node made by this statement takes the name as its label."""
+        self._check_not_used_before(name, target)
+        self.names.add(name)
+        if step >= self.statement_start and self.steps[step].op not in ("variable", "constant"):
+            self.steps[step].name = name
+        self.bound[name] = step
+        self.bound_on_line.setdefault(name, target.lineno)
+
+    def _check_not_used_before(self, name: str, assignment: ast.expr) -> None:
+        """A name the text assigns must not have been used (as a variable) before that."""
+        use = self.free_uses.get(name)
+        if use is None:
+            return
+        if use.lineno < assignment.lineno:
+            message = f"'{name}' is used before it is assigned (it is assigned on line {assignment.lineno})"
+        else:
+            message = f"'{name}' is used before it has a value"
+        raise ExpressionError(message, *self._where(use))
+
+    def _check_name(self, name: str, where: ast.AST) -> None:
+        """A variable's name must not be a function, `Value`, a built-in, or a dunder."""
+        if name in FUNCTIONS:
+            problem = f"'{name}' is a function name"
+        elif name == "Value":
+            problem = "'Value' makes a number, like Value(2.0)"
+        elif name in BUILTIN_NAMES:
+            problem = f"'{name}' is a Python built-in name"
+        elif keyword.iskeyword(name):
+            problem = f"'{name}' is a Python keyword"
+        elif name.startswith("__"):
+            problem = f"'{name}' starts with __"
+        else:
+            return
+        raise ExpressionError(f"{problem}; pick another name for the variable", *self._where(where))
+
+    # -- expressions (`depth` counts the operations around this one, to stop runaway nesting) --
+
+    def _expression(self, node: ast.expr, depth: int) -> int:
+        """Read one expression; returns the step of its node."""
+        if depth > MAX_DEPTH:
+            raise _too_deep(*self._where(node))
+        if isinstance(node, ast.Constant):
+            return self._constant(self._number(node), node)
+        if isinstance(node, ast.Name):
+            return self._load(node)
+        if isinstance(node, ast.UnaryOp):
+            return self._unary(node, depth)
+        if isinstance(node, ast.BinOp):
+            return self._binary(node, depth)
+        if isinstance(node, ast.Call):
+            return self._call(node, depth)
+        if isinstance(node, ast.Attribute):
+            raise ExpressionError(
+                f"'.{node.attr}' cannot be used here: only .tanh(), .relu(), .exp() and .log() are allowed",
+                *self._where(node),
+            )
+        what = NOT_ALLOWED.get(type(node), "this")
+        raise ExpressionError(f"{what} cannot be used in an expression", *self._where(node))
+
+    def _unary(self, node: ast.UnaryOp, depth: int) -> int:
+        if _is_signed_number(node):  # -2 is the constant -2, not neg(2)
+            return self._constant(self._number(node), node)
+        if isinstance(node.op, ast.UAdd):
+            return self._expression(node.operand, depth + 1)
+        if isinstance(node.op, ast.USub):
+            operand = self._expression(node.operand, depth + 1)
+            return self._add(_Step("neg", (operand,)), node, (node.operand,))
+        word = "not" if isinstance(node.op, ast.Not) else "~"
+        raise ExpressionError(f"'{word}' is not allowed: use + - * / **", *self._where(node))
+
+    def _binary(self, node: ast.BinOp, depth: int) -> int:
+        symbol = OPERATORS.get(type(node.op))
+        if symbol is None:
+            raise self._operator_error(node.op, node)
+        if symbol == "**":
+            base = self._expression(node.left, depth + 1)
+            exponent, text = self._exponent(node.right, node, depth + 1)
+            return self._add(_Step("**", (base,), number=exponent, exponent_text=text), node, (node.left,))
+        left = self._expression(node.left, depth + 1)
+        right = self._expression(node.right, depth + 1)
+        return self._add(_Step(symbol, (left, right)), node, (node.left, node.right))
+
+    def _exponent(self, node: ast.expr, power: ast.AST, depth: int) -> tuple[float, str]:
+        """The number after **, and how it was written; a variable there is an error."""
+        number = self._constant_number(node, depth)
+        if number is None:
+            raise ExpressionError(
+                f"the exponent of ** must be a number like 2 or 0.5, not {_source(node, self.text)} "
+                "(the engine's ** takes a number exponent, not a Value)",
+                *self._where(power),
+            )
+        text = _source(node, self.text)
+        return number, f"({text})" if isinstance(node, ast.BinOp) else text
+
+    def _call(self, node: ast.Call, depth: int) -> int:
+        function = node.func
+        if isinstance(function, ast.Name) and function.id in FUNCTIONS:
+            if len(node.args) != 1 or node.keywords or isinstance(node.args[0], ast.Starred):
+                message = f"{function.id}(...) takes exactly one argument, like {function.id}(x)"
+                raise ExpressionError(message, *self._where(node))
+            argument = self._expression(node.args[0], depth + 1)
+            return self._add(_Step(function.id, (argument,)), node, (node.args[0],))
+        if _is_value_call(node):
+            number, label = self._value_call(node, depth + 1)
+            if label is None:
+                return self._constant(number, node)
+            self._check_name(label, node)
+            return self._define_variable(label, number, node)
+        if isinstance(function, ast.Attribute) and function.attr in FUNCTIONS:
+            if node.args or node.keywords:
+                message = f"write {function.attr}(x) or x.{function.attr}(), not {_source(node, self.text)}"
+                raise ExpressionError(message, *self._where(node))
+            receiver = self._expression(function.value, depth + 1)
+            return self._add(_Step(function.attr, (receiver,), method=True), node, (function.value,))
+        raise ExpressionError(_unknown_call_message(function), *self._where(node))
+
+    def _value_call(self, node: ast.Call, depth: int) -> tuple[float, str | None]:
+        """`Value(2.0)`, `Value(data=2.0)`, `Value(2.0, label='x')` -> (2.0, label or None)."""
+        usage = "Value(...) takes a number and, if you like, a label: Value(2.0, label='x')"
+        keywords = {argument.arg: argument.value for argument in node.keywords}
+        if None in keywords or set(keywords) - {"data", "label"} or len(node.keywords) != len(keywords):
+            raise ExpressionError(usage, *self._where(node))
+        arguments = [*node.args, *([keywords["data"]] if "data" in keywords else [])]
+        if len(arguments) != 1 or isinstance(arguments[0], ast.Starred):
+            raise ExpressionError(usage, *self._where(node))
+        number = self._constant_number(arguments[0], depth)
+        if number is None:
+            message = f"Value(...) needs a number like Value(2.0), not {_source(arguments[0], self.text)}"
+            raise ExpressionError(message, *self._where(node))
+        label = keywords.get("label")
+        if label is None:
+            return number, None
+        if not (isinstance(label, ast.Constant) and isinstance(label.value, str)):
+            raise ExpressionError("the label of Value(...) must be text in quotes, like label='x'", *self._where(label))
+        if not label.value.isidentifier():
+            message = f"the label '{label.value}' is not a name: use letters, digits and _"
+            raise ExpressionError(message, *self._where(label))
+        return number, label.value
+
+    def _operator_error(self, operator: ast.AST, where: ast.AST) -> ExpressionError:
+        symbol = OPERATOR_NAMES.get(type(operator), type(operator).__name__)
+        return ExpressionError(f"the operator {symbol} is not allowed: use + - * / **", *self._where(where))
+
+    # -- numbers --
+
+    def _number(self, node: ast.expr) -> float:
+        """The float of a number literal (with signs); anything else is an error."""
+        sign = 1.0
+        while isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.UAdd, ast.USub)):
+            sign = -sign if isinstance(node.op, ast.USub) else sign
+            node = node.operand
+        value = node.value if isinstance(node, ast.Constant) else None
+        if isinstance(value, (bool, str, bytes)) or value is None or value is Ellipsis:
+            what = "text in quotes" if isinstance(value, (str, bytes)) else repr(value)
+            raise ExpressionError(f"{what} is not a number: only numbers like 2 or 0.5 are allowed", *self._where(node))
+        if isinstance(value, complex):
+            raise ExpressionError("complex numbers are not allowed", *self._where(node))
+        try:
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+        if not math.isfinite(number):
+            raise ExpressionError("this number is too large (the limit is about 1.8e308)", *self._where(node))
+        return sign * number
+
+    def _constant_number(self, node: ast.expr, depth: int) -> float | None:
+        """The value of an expression made of numbers only (`2`, `-1`, `1/2`); None if it has names."""
+        allowed = (ast.Constant, ast.UnaryOp, ast.BinOp, ast.operator, ast.unaryop)
+        if not all(isinstance(part, allowed) for part in ast.walk(node)):
+            return None
+        return self._evaluate_numbers(node, depth)
+
+    def _evaluate_numbers(self, node: ast.expr, depth: int) -> float:
+        """Numbers only, computed with floats, so `9**9**9**9` overflows at once."""
+        if depth > MAX_DEPTH:
+            raise _too_deep(*self._where(node))
+        if isinstance(node, ast.Constant) or _is_signed_number(node):
+            return self._number(node)
+        if isinstance(node, ast.UnaryOp):
+            if not isinstance(node.op, (ast.UAdd, ast.USub)):
+                raise ExpressionError("only + - * / ** are allowed between numbers", *self._where(node))
+            value = self._evaluate_numbers(node.operand, depth + 1)
+            return -value if isinstance(node.op, ast.USub) else value
+        symbol = OPERATORS.get(type(node.op))
+        if symbol is None:
+            raise self._operator_error(node.op, node)
+        left = self._evaluate_numbers(node.left, depth + 1)
+        right = self._evaluate_numbers(node.right, depth + 1)
+        source = _source(node, self.text)
+        try:
+            result = _FLOAT_OPERATIONS[symbol](left, right)
+        except ZeroDivisionError:
+            raise ExpressionError(f"division by zero in `{source}`", *self._where(node)) from None
+        except OverflowError:
+            result = math.inf
+        if isinstance(result, complex):
+            message = f"`{source}` is not a real number (a negative number to a fractional power)"
+            raise ExpressionError(message, *self._where(node))
+        if not math.isfinite(result):
+            raise ExpressionError(f"overflow in `{source}`: the number is too large", *self._where(node))
+        return result
+
+    def _constant(self, number: float, where: ast.AST) -> int:
+        """The one leaf of this constant (one per distinct number in the program)."""
+        if number not in self.constants:
+            self.constants[number] = self._add(_Step("constant", number=number, label=_number_text(number)), where)
+        return self.constants[number]
+
+    # -- steps and labels --
+
+    def _add(self, step: _Step, where: ast.AST, operands: tuple[ast.AST, ...] = ()) -> int:
+        if len(self.steps) >= MAX_NODES:
+            raise ExpressionError(f"too many nodes: the limit is {MAX_NODES:,}", *self._where(where))
+        step.where = where
+        step.operands = operands
+        self.steps.append(step)
+        return len(self.steps) - 1
+
+    def _label_steps(self) -> None:
+        """Label every operation: its assigned name (c, c_2, c_3 ...) or a, b, ... n1, n2 ...
+
+        Done once the whole program is read, so the labels can skip every name in it.
+        """
+        taken = {step.label for step in self.steps if step.label}
+        suffixes: dict[str, int] = {}
+        automatic = _automatic_labels()
+        for step in self.steps:
+            if step.label:
+                continue
+            if step.name:
+                label = step.name
+                while label in taken or (label != step.name and label in self.names):
+                    suffixes[step.name] = suffixes.get(step.name, 1) + 1
+                    label = f"{step.name}_{suffixes[step.name]}"
+            else:
+                label = next(automatic)
+                while label in taken or label in self.names:
+                    label = next(automatic)
+            taken.add(label)
+            step.label = label
+        for step in self.steps:
+            step.formula = self._formula(step)
+
+    def _formula(self, step: _Step) -> str:
+        """How the node was written, in its operands' labels: "x * y", "tanh(n)", "c ** 2"."""
+        if step.op in ("variable", "constant"):
+            return step.label
+        labels = [self.steps[i].label for i in step.args]
+        wrapped = [f"({label})" if label.startswith("-") else label for label in labels]
+        if step.op == "**":
+            return f"{wrapped[0]} ** {step.exponent_text}"
+        if step.op == "neg":
+            return f"-{wrapped[0]}"
+        if step.op in FUNCTIONS:
+            return f"{wrapped[0]}.{step.op}()" if step.method else f"{step.op}({labels[0]})"
+        return f"{wrapped[0]} {step.op} {wrapped[1]}"
+
+    def _where(self, node: ast.AST) -> tuple[int | None, int | None]:
+        return _position(node, self.lines)
+
+
+# -- step 3: steps -> Values (Program.build) ------------------------------------------------
+
+
+_FLOAT_OPERATIONS = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b,
+    "**": lambda a, b: a**b,
+}
+
+
+def _variable_numbers(program: Program, values: Mapping[str, float] | None) -> dict[str, float]:
+    """Each variable's number: from `values` if given there, else from the text."""
+    if values is None:
+        values = {}
+    if not isinstance(values, Mapping):
+        raise ExpressionError("the values must be a mapping from variable names to numbers")
+    result = {}
+    for step in program._steps:
+        if step.op != "variable":
+            continue
+        name = step.label
+        number = values[name] if name in values else program.variables[name]
+        if number is None:
+            where = _position(step.where, _lines(program.text))
+            raise ExpressionError(f"{name} has no value: give it a number", *where)
+        result[name] = _checked_number(name, number)
+    return result
+
+
+def _checked_number(name: str, number: object) -> float:
+    if isinstance(number, bool) or not isinstance(number, numbers.Real):
+        shown = repr(number) if len(repr(number)) <= 20 else type(number).__name__
+        raise ExpressionError(f"the value of {name} must be a number, not {shown}")
+    try:
+        number = float(number)
+    except (OverflowError, ValueError, TypeError):
+        raise ExpressionError(f"the value of {name} is too large") from None
+    if math.isnan(number):
+        raise ExpressionError(f"the value of {name} is NaN (not a number): give it a real number")
+    if math.isinf(number):
+        raise ExpressionError(f"the value of {name} is infinite: give it a finite number")
+    return number
+
+
+def _compute(step: _Step, operands: list[Value], text: str) -> Value:
+    """One operation with the engine's own operator, or an ExpressionError that says why not."""
+
+    def error(problem: str, operand: int | None = None, hint: str = "") -> ExpressionError:
+        message = f"{problem} in `{_source(step.where, text)}`"
+        operand_node = step.operands[operand] if operand is not None else None
+        if operand_node is not None and not _is_signed_number(operand_node):  # "1 / 0": no need to say 0 is 0
+            message += f": {_source(operand_node, text)} is {operands[operand].data:g}"
+        return ExpressionError(message + hint, *_position(step.where, _lines(text)))
+
+    first = operands[0]
+    if step.op == "/" and operands[1].data == 0:
+        raise error("division by zero", 1)
+    if step.op == "log" and first.data <= 0:
+        raise error("log of a number that is not positive", 0, " (log needs a number above 0)")
+    if step.op == "**" and first.data == 0 and step.number < 0:
+        raise error("division by zero", 0)
+    if step.op == "**" and first.data < 0 and not step.number.is_integer():
+        raise error("a negative number to a fractional power", 0, f" (it has no real power {step.number:g})")
+    try:
+        result = _ENGINE_OPERATIONS[step.op](first, operands[1] if len(operands) > 1 else None, step.number)
+    except (ArithmeticError, ValueError):  # e.g. math.exp(1000), 10.0 ** 400
+        result = None
+    if result is None or not math.isfinite(result.data):
+        raise error("overflow", None, " (the result is too large for a number)")
+    return result
+
+
+# Each operation exactly as the engine spells it (a - b is Value's own `-`, not a + (-b)).
+_ENGINE_OPERATIONS = {
+    "+": lambda a, b, n: a + b,
+    "-": lambda a, b, n: a - b,
+    "*": lambda a, b, n: a * b,
+    "/": lambda a, b, n: a / b,
+    "**": lambda a, b, n: a**n,
+    "neg": lambda a, b, n: -a,
+    "tanh": lambda a, b, n: a.tanh(),
+    "relu": lambda a, b, n: a.relu(),
+    "exp": lambda a, b, n: a.exp(),
+    "log": lambda a, b, n: a.log(),
+}
+
+
+# -- small helpers -----------------------------------------------------------------------------
+
+
+def _skipped(statement: ast.stmt) -> str | None:
+    """What a line of pasted lesson code is, if it is one that is skipped on purpose."""
+    if isinstance(statement, ast.Import):
+        return "import " + ", ".join(alias.name for alias in statement.names)
+    if isinstance(statement, ast.ImportFrom):
+        return f"from {statement.module or '.'} import ..."
+    if isinstance(statement, ast.Expr):
+        value = statement.value
+        if isinstance(value, ast.Call):
+            function = value.func
+            if isinstance(function, ast.Name) and function.id in SKIPPED_FUNCTIONS:
+                return f"{function.id}(...)"
+            if isinstance(function, ast.Attribute) and function.attr in SKIPPED_METHODS:
+                return f"{_short(function.value)}.{function.attr}()"
+    targets = []
+    if isinstance(statement, ast.Assign):
+        targets = statement.targets
+    elif isinstance(statement, ast.AugAssign):
+        targets = [statement.target]
+    if targets and all(isinstance(t, ast.Attribute) and t.attr in SKIPPED_ATTRIBUTES for t in targets):
+        target = targets[0]
+        return f"{_short(target.value)}.{target.attr} = ..."
+    return None
+
+
+def _short(node: ast.AST) -> str:
+    return node.id if isinstance(node, ast.Name) else "(...)"
+
+
+def _is_signed_number(node: ast.AST) -> bool:
+    """`2`, `-3.5`, `+1`, `--2`: a number literal with signs in front."""
+    while isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.UAdd, ast.USub)):
+        node = node.operand
+    return isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool)
+
+
+def _is_value_call(node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Value"
+
+
+def _unknown_call_message(function: ast.expr) -> str:
+    known = "the functions are tanh(x), relu(x), exp(x), log(x) and x.tanh(), x.relu(), x.exp(), x.log()"
+    if isinstance(function, ast.Name):
+        if function.id in SKIPPED_FUNCTIONS:
+            return f"{function.id}(...) can only stand on a line of its own (it is skipped); {known}"
+        return f"unknown function '{function.id}': {known}"
+    if isinstance(function, ast.Attribute):
+        return f"unknown method '.{function.attr}()': {known}"
+    return f"only functions can be called: {known}"
+
+
+def _automatic_labels() -> Iterator[str]:
+    """a, b, ..., z, then n1, n2, ..."""
+    yield from "abcdefghijklmnopqrstuvwxyz"
+    number = 1
+    while True:
+        yield f"n{number}"
+        number += 1
+
+
+def _number_text(number: float) -> str:
+    """Short text of a number that still tells all numbers apart: 2, 0.5, -1, 1e-06."""
+    text = repr(number)
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _lines(text: str) -> list[str]:
+    """The lines as Python's parser counts them."""
+    return re.split(r"\r\n|\r|\n", text)
+
+
+def _line_col_of_index(text: str, index: int) -> tuple[int, int]:
+    before = _lines(text[:index])
+    return len(before), len(before[-1]) + 1
+
+
+def _position(node: ast.AST | None, lines: list[str]) -> tuple[int | None, int | None]:
+    """1-based (line, column in characters) of a node; ast counts columns in UTF-8 bytes."""
+    line = getattr(node, "lineno", None)
+    offset = getattr(node, "col_offset", None)
+    if line is None or offset is None or not 1 <= line <= len(lines):
+        return line, None
+    prefix = lines[line - 1].encode("utf-8", "surrogatepass")[:offset]
+    return line, len(prefix.decode("utf-8", "ignore")) + 1
+
+
+def _source(node: ast.AST, text: str, limit: int = 60) -> str:
+    """How an expression reads, for messages: normalised when small, else the text, shortened."""
+    if sum(1 for _ in zip(range(50), ast.walk(node), strict=False)) < 50:
+        return ast.unparse(node)
+    segment = ast.get_source_segment(text, node) or "this expression"
+    segment = " ".join(segment.split())
+    return segment if len(segment) <= limit else segment[: limit - 1] + "…"
