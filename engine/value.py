@@ -75,7 +75,7 @@ class Value:
     def _div_backward(out: Value) -> None:
         self, other = out._prev
         self.grad += (1.0 / other.data) * out.grad
-        other.grad += (-self.data / other.data**2) * out.grad
+        other.grad += (-self.data / other.data / other.data) * out.grad  # -self/other², without other² underflowing
 
     def __pow__(self, other: float) -> Value:
         if isinstance(other, (Value, bool)) or not isinstance(other, (int, float)):

@@ -1,0 +1,93 @@
+"""Bug lab: one common mistake at a time, run on the learner's expression beside the correct engine."""
+
+import streamlit as st
+
+from engine.trace import Mistake
+from lab import bugs, state, ui
+from lab.analysis import Analysis, format_number
+from lab.diagram import COLOURS, Highlight
+from lab.table import values_table
+
+NONE = "none"
+SIDE_BY_SIDE = 12  # up to this many nodes, the table sits beside the diagram
+MAX_STYLED_ROWS = 1000  # colouring rows of a huge table would slow the page: the wrong? column still says it
+
+
+def load_preset(program: str) -> None:
+    state.set_program(program)
+
+
+def table_and_diagram(a: Analysis, table, highlight: Highlight, caption: str) -> None:
+    """Beside each other for a small graph; a bigger one needs the full width: diagram first, then the table."""
+    if len(a.graph) <= SIDE_BY_SIDE:
+        left, right = st.columns([1, 1], gap="medium")
+    else:
+        left = right = st.container()
+    with right:
+        ui.diagram(a, highlight)
+        if caption:
+            st.caption(caption)
+    with left:
+        st.dataframe(table, hide_index=True, height=min(600, 38 + 35 * len(a.graph)), key="bugs_table")
+
+
+a = state.analysis()
+
+st.title("Bug lab")
+st.markdown(
+    "Four mistakes that are easy to make when writing `backward()` for the first time. Switch one on: "
+    "your expression is backpropagated with the mistake beside the correct engine, and every gradient "
+    "that goes wrong is marked."
+)
+
+choice = st.segmented_control(
+    "Mistake",
+    options=[NONE, *(m.value for m in Mistake)],
+    format_func=lambda v: "no mistake" if v == NONE else bugs.MISTAKES[Mistake(v)].label,
+    default=NONE,
+    key="bugs_mistake",
+)
+
+if choice in (None, NONE):
+    st.info("Pick a mistake above. Below: the correct gradients of your expression.", icon=":material/bug_report:")
+    correct = values_table(a)[["node", "formula", "data", "grad"]]
+    table_and_diagram(a, correct.style.format(format_number, subset=["data", "grad"]), Highlight(), "")
+    st.stop()
+
+mistake = Mistake(choice)
+report = bugs.compare_mistake(a, mistake)
+st.markdown(f"**{bugs.MISTAKES[mistake].title}**")
+sentence = bugs.explain_mistake(report)
+if report.changes_nothing:
+    st.success(sentence, icon=":material/check_circle:")
+    suggestion = bugs.suggest_preset(mistake, state.program())
+    if suggestion:
+        _name, title, program = suggestion
+        st.button(
+            f"Load “{title}”, where this mistake does go wrong",
+            on_click=load_preset,
+            args=(program,),
+            key="bugs_load_preset",
+            icon=":material/swap_horiz:",
+        )
+else:
+    st.error(sentence, icon=":material/bug_report:")
+
+table = bugs.bug_table(report)
+if len(table) <= MAX_STYLED_ROWS:
+    wrong_fill = COLOURS["mismatch"][0]
+    table = table.style.format(format_number, subset=["correct grad", "with the mistake"]).apply(
+        lambda row: [f"background-color: {wrong_fill}" if row["wrong?"] != bugs.RIGHT else "" for _ in row], axis=1
+    )
+highlight = Highlight(grads=report.buggy, mismatch=report.wrong, notes=bugs.notes(report))
+table_and_diagram(a, table, highlight, "The diagram shows the gradients with the mistake: red nodes are wrong.")
+
+with st.expander("The buggy code beside the right one", expanded=True):
+    buggy, right_code = bugs.code_pair(report)
+    with_mistake, correct = st.columns(2)
+    with with_mistake:
+        st.markdown("**With the mistake**")
+        st.code(buggy, language="python", wrap_lines=True)
+    with correct:
+        st.markdown("**The engine** (its own code)" if mistake is not Mistake.TWICE else "**Right**")
+        st.code(right_code, language="python", wrap_lines=True)

@@ -1,0 +1,133 @@
+"""Check by hand: the learner's hand calculation beside the engine and a finite difference."""
+
+import streamlit as st
+
+from lab import handcheck, state, ui
+from lab.diagram import Highlight
+
+EDITOR = "hand_editor"  # the table's widget key (a new one when the entries change elsewhere, e.g. a loaded file)
+_EDITOR_GENERATION = "_hand_editor_generation"
+_EDITOR_IN_STEP = "_hand_editor_in_step"  # (row keys, entries) the table's own edits were last copied at
+
+
+def editor_key(row_keys: tuple[str, ...]) -> str:
+    """The table's key: kept while its rows and the entries are the ones it last saw, else a fresh table."""
+    generation = st.session_state.get(_EDITOR_GENERATION, 0)
+    in_step = st.session_state.get(_EDITOR_IN_STEP)
+    if in_step is not None and in_step != (row_keys, state.hand()):
+        generation += 1
+        st.session_state[_EDITOR_GENERATION] = generation
+    return EDITOR if generation == 0 else f"{EDITOR}_{generation}"
+
+
+def copy_edits(key: str, row_keys: tuple[str, ...]) -> None:
+    """Copy the table's edits into the hand entries (the table's own state is dropped when the page is left)."""
+    edits = st.session_state.get(key)
+    if isinstance(edits, dict):
+        hand = dict(state.hand())
+        for position, change in edits.get("edited_rows", {}).items():
+            position = int(position)
+            if handcheck.ANSWER in change and 0 <= position < len(row_keys):
+                answer = change[handcheck.ANSWER]
+                hand[row_keys[position]] = "" if answer is None else str(answer)
+        state.set_hand(hand)
+    st.session_state[_EDITOR_IN_STEP] = (row_keys, dict(state.hand()))
+
+
+def on_tolerance() -> None:
+    tolerance = st.session_state.get("compare_tolerance")
+    if tolerance is not None and tolerance > 0:
+        state.set_setting("tolerance", float(tolerance))
+
+
+def on_hand_first() -> None:
+    state.set_setting("hand_first", bool(st.session_state.get("compare_hand_first")))
+
+
+a = state.analysis()
+settings = state.settings()
+tolerance = handcheck.tolerance_from(settings["tolerance"])
+out = a.names[a.output]
+
+st.title("Check by hand")
+st.markdown(
+    f"Work out the value of **{out}** and its gradients on paper, then type your answers below: "
+    "a number (`3`) or a formula in the variables (`x + 1`)."
+)
+
+# settings: shown from the shared settings every run (a widget's own state is dropped when the page is left)
+if st.session_state.get("compare_tolerance") != tolerance:
+    st.session_state["compare_tolerance"] = tolerance
+if st.session_state.get("compare_hand_first") != bool(settings["hand_first"]):
+    st.session_state["compare_hand_first"] = bool(settings["hand_first"])
+tolerance_column, toggle_column, _ = st.columns([1, 1, 2], vertical_alignment="bottom")
+with tolerance_column:
+    st.number_input(
+        "Tolerance",
+        key="compare_tolerance",
+        min_value=handcheck.MIN_TOLERANCE,
+        max_value=handcheck.MAX_TOLERANCE,
+        step=1e-3,
+        format="%g",
+        on_change=on_tolerance,
+        help="A row passes when |yours − engine| ≤ tolerance × max(1, |engine|).",
+    )
+with toggle_column:
+    st.toggle(
+        "By hand first",
+        key="compare_hand_first",
+        on_change=on_hand_first,
+        help="Hide the engine's numbers until you have entered the gradient of every variable.",
+    )
+
+# the table: built from the saved entries every run, its edits copied back into them
+row_keys = tuple(row.key for row in handcheck.rows(a))
+key = editor_key(row_keys)
+copy_edits(key, row_keys)
+result = handcheck.check(a, state.hand(), tolerance)
+hidden = bool(settings["hand_first"]) and not handcheck.entries_complete(a, state.hand())
+table = handcheck.comparison_table(result, hide_engine=hidden)
+st.data_editor(
+    table,
+    key=key,
+    on_change=copy_edits,
+    args=(key, row_keys),
+    num_rows="fixed",
+    hide_index=True,
+    disabled=[c for c in handcheck.COLUMNS if c != handcheck.ANSWER],
+    column_config={
+        handcheck.ROW: st.column_config.TextColumn(help="Rows after the variables are optional: blank is not checked"),
+        handcheck.ANSWER: st.column_config.TextColumn(help="A number (3) or a formula in the variables (x + 1)"),
+        handcheck.FINITE: st.column_config.TextColumn(
+            help="The gradient estimated by nudging the node by a tiny step; for the value: the value recomputed"
+        ),
+        handcheck.DIFFERENCE: st.column_config.TextColumn(help="yours − engine"),
+    },
+    height=min(600, 38 + 35 * len(table)),
+    width="stretch",
+)
+
+# the verdict
+if hidden:
+    entered = sum(1 for name in a.variables if state.hand().get(handcheck.grad_key(name)))
+    to_do = ", ".join(f"d {out} / d {name}" for name in a.variables)
+    st.info(
+        f"**By hand first:** enter {to_do} to see the engine's numbers ({entered} of {len(a.variables)} entered).",
+        icon="✍️",
+    )
+else:
+    show = {"success": st.success, "error": st.error, "warning": st.warning, "info": st.info}[result.verdict_kind]
+    show(result.verdict)
+
+    # where the engine's numbers come from, for every row that does not match
+    for c in result.unreadable:
+        st.warning(f"**{c.row.label}** (`{c.entry}`): {c.message}")
+    if result.failing:
+        st.markdown("#### Where the engine's numbers come from")
+        for c in result.failing:
+            st.markdown(f"**{c.row.label}**: {c.message}.")
+            st.code(c.explanation, language=None, wrap_lines=True)
+
+# the diagram, with the rows that don't match in red
+notes = {} if hidden else {c.row.node: c.note for c in result.failing}
+ui.diagram(a, Highlight(hide_grads=hidden, mismatch=() if hidden else result.mismatch, notes=notes))

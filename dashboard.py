@@ -1,0 +1,30 @@
+"""Backprop Lab: build a scalar expression, watch backpropagation, check it by hand.
+
+Run with `streamlit run dashboard.py`. This file only says what the pages are and draws the
+parts every page shares (the sidebar and the error line). Each page is a file in app_pages/,
+not pages/: a folder with that name switches Streamlit into its older multipage mode, which
+runs a page without this file on a freshly started server.
+"""
+
+import streamlit as st
+
+from lab import state, ui
+
+st.set_page_config(page_title="Backprop Lab", page_icon="🔁", layout="wide")
+state.init()
+
+pages = [
+    st.Page("app_pages/build.py", title="Build and see", icon=":material/account_tree:", default=True),
+    st.Page("app_pages/compare.py", title="Check by hand", icon=":material/edit_note:"),
+    st.Page("app_pages/flow.py", title="Watch gradients flow", icon=":material/play_circle:"),
+    st.Page("app_pages/rules.py", title="Why each rule is right", icon=":material/function:"),
+    st.Page("app_pages/bugs.py", title="Bug lab", icon=":material/bug_report:"),
+]
+page = st.navigation(pages, position="top")
+ui.page_style()
+ui.sidebar()
+ui.show_error()
+try:
+    page.run()
+finally:
+    state.sync_url(page.url_path)  # also when the page stops early (st.rerun, an error)

@@ -1,0 +1,148 @@
+"""The graph as a graphviz diagram in micrograd's style, as DOT text.
+
+One record `label | data | grad` per value, a small circle per operation, inputs on the left
+and the output on the right. Nodes and edges are written in the graph's topological order,
+so the same program gives the same DOT (and the same layout) on every rerun.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from lab.analysis import CONSTANT, OUTPUT, VARIABLE, Analysis, format_number
+
+MAX_DIAGRAM_NODES = 400  # above this the browser's layout gets slow: the page shows the table only
+
+# fill, border: light fills keep the text readable on a projector
+COLOURS = {
+    VARIABLE: ("#dbeafe", "#2563eb"),
+    CONSTANT: ("#f3f4f6", "#9ca3af"),
+    "operation": ("#ffffff", "#4b5563"),
+    OUTPUT: ("#dcfce7", "#15803d"),
+    "mismatch": ("#fee2e2", "#dc2626"),
+    "current": ("#ffedd5", "#ea580c"),
+    "op": ("#ede9fe", "#7c3aed"),
+}
+FLOW_COLOUR = "#ea580c"
+LEGEND = [
+    ("variable", VARIABLE),
+    ("constant", CONSTANT),
+    ("computed value", "operation"),
+    ("output", OUTPUT),
+    ("operation", "op"),
+    ("differs", "mismatch"),
+    ("this step", "current"),
+]
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """What to mark on top of the plain diagram."""
+
+    grads: Sequence[float] | None = None  # grads to show instead of the nodes' own (a step of a trace)
+    hide_grads: bool = False  # "by hand first": show `grad ?`
+    mismatch: Collection[int] = ()  # node indices drawn in red
+    current: int | None = None  # the node whose step this is
+    flowing: Collection[tuple[int, int, int]] = ()  # edges (parent, child, slot) that carry gradient now
+    edge_labels: Mapping[tuple[int, int, int], str] = field(default_factory=dict)
+    notes: Mapping[int, str] = field(default_factory=dict)  # extra line under a node's record, e.g. "should be 3"
+
+
+def _escape(text: str) -> str:
+    """Text safe inside a record label."""
+    out = []
+    for ch in text:
+        if ch in '{}|<>"\\':
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def to_dot(a: Analysis, highlight: Highlight | None = None) -> str:
+    h = highlight or Highlight()
+    graph = a.graph
+    grads = h.grads if h.grads is not None else a.grads
+    mismatch = set(h.mismatch)
+    flowing = set(h.flowing)
+    lines = [
+        "digraph backprop {",
+        '  graph [rankdir=LR, bgcolor="transparent", nodesep=0.25, ranksep=0.45, fontname="Helvetica"];',
+        '  node [fontname="Helvetica", fontsize=14, penwidth=1.4];',
+        '  edge [color="#6b7280", arrowsize=0.7, penwidth=1.2];',
+    ]
+    for i, node in enumerate(graph.nodes):
+        kind = a.kinds[i]
+        style = kind if kind in COLOURS else "operation"
+        classes = [kind]
+        if i in mismatch:
+            style = "mismatch"
+            classes.append("mismatch")
+        if h.current == i:
+            style = "current"
+            classes.append("current")
+        fill, border = COLOURS[style]
+        grad_text = "?" if h.hide_grads else format_number(grads[i])
+        fields = [_escape(a.names[i]), f"data {_escape(format_number(node.data))}", f"grad {_escape(grad_text)}"]
+        if i in h.notes:
+            fields.append(_escape(h.notes[i]))
+        label = "{ " + " | ".join(fields) + " }"
+        width = 3.0 if style in ("mismatch", "current") or kind == OUTPUT else 1.4
+        tooltip = f"{a.names[i]} = {a.formulas[i]}" if node._prev else f"{a.names[i]}: {kind}"
+        lines.append(
+            f"  v{i} [shape=record, style=filled, fillcolor={_quote(fill)}, color={_quote(border)}, "
+            f"penwidth={width}, label={_quote(label)}, tooltip={_quote(tooltip)}, class={_quote(' '.join(classes))}];"
+        )
+        if node._prev:
+            op_fill, op_border = COLOURS["op"]
+            lines.append(
+                f"  op{i} [shape=circle, style=filled, fillcolor={_quote(op_fill)}, color={_quote(op_border)}, "
+                f'fontsize=12, width=0.45, fixedsize=true, label={_quote(a.op_text(i))}, class="op"];'
+            )
+            lines.append(f"  op{i} -> v{i};")
+    for edge in graph.edges:
+        key = (edge.parent, edge.child, edge.slot)
+        attrs = []
+        if key in flowing:
+            attrs += [f"color={_quote(FLOW_COLOUR)}", "penwidth=3", 'class="flowing"']
+        if key in h.edge_labels:
+            attrs += [f"label={_quote(h.edge_labels[key])}", f"fontcolor={_quote(FLOW_COLOUR)}", "fontsize=12"]
+        suffix = f" [{', '.join(attrs)}]" if attrs else ""
+        lines.append(f"  v{edge.parent} -> op{edge.child}{suffix};")
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def natural_size(a: Analysis) -> tuple[float, float]:
+    """About how wide and tall graphviz lays the diagram out, in points (an estimate from the text).
+
+    Each value sits one rank right of its operation circle, which sits right of its inputs,
+    so a rank's width is its widest record and the height follows its busiest rank.
+    """
+    graph = a.graph
+    depth = [0] * len(graph)
+    for i in range(len(graph)):
+        if graph.inputs[i]:
+            depth[i] = 1 + max(depth[p] for p in graph.inputs[i])
+    widest: dict[int, float] = {}
+    count: dict[int, int] = {}
+    for i, node in enumerate(graph.nodes):
+        fields = [a.names[i], f"data {format_number(node.data)}", "grad " + format_number(a.grads[i])]
+        width = sum(0.56 * 14 * len(text) + 16 for text in fields)
+        widest[2 * depth[i]] = max(widest.get(2 * depth[i], 0.0), width)
+        count[2 * depth[i]] = count.get(2 * depth[i], 0) + 1
+        if node._prev:
+            widest[2 * depth[i] - 1] = 32.4
+    ranks = len(widest)
+    width = sum(widest.values()) + 32.4 * max(ranks - 1, 0) + 16
+    height = max(count.values()) * (36 + 18) + 16
+    return width, height
+
+
+def too_big_to_draw(a: Analysis) -> bool:
+    return len(a.graph) > MAX_DIAGRAM_NODES

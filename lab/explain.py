@@ -1,0 +1,138 @@
+"""Sentences with the actual numbers: what a step of the forward or backward pass did.
+
+The numbers come from the engine's traces (engine/trace.py); this module only words them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from engine.trace import BackwardStep, EdgeFlow
+from lab.analysis import CONSTANT, Analysis, format_number
+
+# Each operator's local derivative d out / d input, per input slot, as a learner writes it.
+# {a} and {b} are the first and second input, {out} the result, {n} the exponent of **.
+LOCAL_DERIVATIVES: dict[str, tuple[str, ...]] = {
+    "+": ("1", "1"),
+    "*": ("{b}.data", "{a}.data"),
+    "-": ("1", "-1"),
+    "/": ("1 / {b}.data", "-{a}.data / {b}.data**2"),
+    "**": ("{n} * {a}.data**{n_minus_1}",),
+    "neg": ("-1",),
+    "tanh": ("(1 - {out}.data**2)",),
+    "relu": ("({out}.data > 0)",),
+    "exp": ("{out}.data",),
+    "log": ("1 / {a}.data",),
+}
+
+n = format_number  # short alias: every number in a sentence goes through it
+
+
+def _names(a: Analysis, child: int) -> dict[str, str]:
+    node = a.graph.nodes[child]
+    inputs = a.graph.inputs[child]
+    names = {"out": a.names[child], "a": a.names[inputs[0]] if inputs else "", "b": ""}
+    if len(inputs) > 1:
+        names["b"] = a.names[inputs[1]]
+    if node._op == "**":
+        names["n"] = n(node._exponent)
+        names["n_minus_1"] = n(node._exponent - 1)
+    return names
+
+
+def op_expression(a: Analysis, i: int) -> str:
+    """How node i is computed from its inputs, by name: `x * y`, `tanh(n)`, `x**2`, `-a`."""
+    node = a.graph.nodes[i]
+    names = [a.names[p] for p in a.graph.inputs[i]]
+    if not names:
+        return a.names[i]
+    if node._op == "**":
+        return f"{names[0]}**{n(node._exponent)}"
+    if node._op == "neg":
+        return f"-{names[0]}"
+    if len(names) == 2:
+        return f"{names[0]} {node._op} {names[1]}"
+    return f"{node._op}({names[0]})"
+
+
+def local_text(a: Analysis, flow: EdgeFlow) -> str:
+    """The local derivative d child / d parent of one edge, symbolically: `y.data`, `1`."""
+    op = a.graph.nodes[flow.child]._op
+    return LOCAL_DERIVATIVES[op][flow.slot].format(**_names(a, flow.child))
+
+
+def rule_text(a: Analysis, flow: EdgeFlow) -> str:
+    """What the rule adds along one edge: `y.data * a.grad`, or `z.grad` when the local derivative is 1."""
+    local = local_text(a, flow)
+    grad = f"{a.names[flow.child]}.grad"
+    return grad if local == "1" else f"{local} * {grad}"
+
+
+def _numbers(a: Analysis, flow: EdgeFlow) -> str:
+    """The numbers of rule_text: `3 * 1`, or just `1` when the local derivative is the constant 1."""
+    if local_text(a, flow) == "1":
+        return n(flow.incoming)
+    return f"{n(flow.local)} * {n(flow.incoming)}"
+
+
+def forward_sentence(a: Analysis, i: int) -> str:
+    """`a = x * y = 2 * 3 = 6`, or what a leaf is."""
+    node = a.graph.nodes[i]
+    if not node._prev:
+        if a.kinds[i] == CONSTANT:
+            return f"{a.names[i]} is a constant."
+        return f"{a.names[i]} = {n(node.data)} is a variable: an input of the graph."
+    inputs = [a.graph.nodes[p].data for p in a.graph.inputs[i]]
+    if node._op == "**":
+        numbers = f"{n(inputs[0])}**{n(node._exponent)}"
+    elif node._op == "neg":
+        numbers = f"-({n(inputs[0])})"
+    elif len(inputs) == 2:
+        numbers = f"{n(inputs[0])} {node._op} {n(inputs[1])}"
+    else:
+        numbers = f"{node._op}({n(inputs[0])})"
+    return f"{a.names[i]} = {op_expression(a, i)} = {numbers} = {n(node.data)}"
+
+
+def backward_sentence(a: Analysis, step: BackwardStep, grads_after: Sequence[float], overwrite: bool = False) -> str:
+    """One `_backward` call in words, with its numbers.
+
+    `a = x * y: x.grad += y.data * a.grad = 3 * 1 = 3; y.grad += x.data * a.grad = 2 * 1 = 2, so y.grad is now 3`
+    """
+    out = a.names[step.node]
+    if not step.flows:
+        if grads_after[step.node] == 0:
+            return f"Start: {out}.grad is left at 0, so every gradient it sends is 0 too."
+        return f"Start: {out}.grad = 1, because d{out}/d{out} = 1: the output changes one for one with itself."
+    assign = "=" if overwrite else "+="
+    parts = []
+    for flow in step.flows:
+        parent = a.names[flow.parent]
+        numbers = _numbers(a, flow)
+        result = "" if numbers == n(flow.contribution) else f" = {n(flow.contribution)}"
+        parts.append(f"{parent}.grad {assign} {rule_text(a, flow)} = {numbers}{result}")
+    sentence = f"{out} = {op_expression(a, step.node)}: " + "; ".join(parts)
+    totals = []
+    for parent in dict.fromkeys(f.parent for f in step.flows):
+        added = sum(f.contribution for f in step.flows if f.parent == parent)
+        if not overwrite and grads_after[parent] != added:
+            totals.append(f"{a.names[parent]}.grad is now {n(grads_after[parent])}")
+    if totals:
+        sentence += ", so " + " and ".join(totals)
+    return sentence
+
+
+def gradient_sum(a: Analysis, node: int, flows: Sequence[EdgeFlow]) -> str:
+    """Where a node's gradient comes from, one term per use:
+
+    `y.grad = 1 * z.grad + x.data * a.grad = 1 * 1 + 2 * 1 = 3`
+    """
+    name = a.names[node]
+    if node == a.output:
+        return f"{name}.grad = 1, because {name} is the output: d{name}/d{name} = 1"
+    if not flows:
+        return f"{name} is not used by anything the output depends on, so {name}.grad = 0"
+    symbols = " + ".join(f"{local_text(a, f)} * {a.names[f.child]}.grad" for f in flows)
+    numbers = " + ".join(f"{n(f.local)} * {n(f.incoming)}" for f in flows)
+    total = sum(f.contribution for f in flows)
+    return f"{name}.grad = {symbols} = {numbers} = {n(total)}"

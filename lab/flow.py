@@ -1,0 +1,207 @@
+"""What "Watch gradients flow" shows at one step of the forward or backward pass.
+
+Everything comes from the engine's traces (`Analysis.steps`, `grads_at`, `forward_steps`):
+this module only picks, for a step, the node to highlight, the edges that carry something,
+the gradients as they are at that step, and the sentence that says what happened.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from engine.trace import forward_steps, grads_at
+from lab.analysis import Analysis, format_number
+from lab.diagram import COLOURS, Highlight
+from lab.explain import backward_sentence, forward_sentence
+from lab.table import values_table
+
+BACKWARD, FORWARD = "backward", "forward"
+MODES = (BACKWARD, FORWARD)
+
+# states of a node in the row that shows the topological order
+DONE, CURRENT, WAITING, LEAF = "done", "current", "waiting", "leaf"
+
+NOT_COMPUTED = "not computed yet"
+
+
+@dataclass(frozen=True)
+class OrderItem:
+    """One node in the topological order, and where it stands at this step."""
+
+    name: str
+    state: str  # DONE, CURRENT, WAITING, or LEAF (backward: a leaf has no _backward to call)
+
+
+@dataclass(frozen=True)
+class FlowView:
+    """Everything the page shows for one step."""
+
+    mode: str
+    step: int  # the step shown, already clamped to 0..last
+    last: int  # the last step's number
+    node: int  # the node this step is about
+    highlight: Highlight  # for lab.diagram.to_dot
+    grads: list[float]  # every node's gradient at this step (forward: all still 0)
+    changed: frozenset[int]  # nodes whose gradient (backward) or value (forward) this step set
+    computed: int  # forward: nodes 0..computed-1 have their value; backward: all of them
+    sentence: str
+    order: tuple[OrderItem, ...]  # the topological order, inputs first
+    position: str  # "Step 2 of 2", "Node 3 of 4"
+    where: str  # where the node is in the topological order, in words
+
+
+def last_step(a: Analysis, mode: str) -> int:
+    """The number of the last step: backward steps go 0 (the seed) .. N, forward 0 .. nodes - 1."""
+    return len(a.steps) - 1 if mode == BACKWARD else len(a.graph) - 1
+
+
+def clamp(step: int, a: Analysis, mode: str) -> int:
+    return max(0, min(int(step), last_step(a, mode)))
+
+
+def signed(x: float) -> str:
+    """What an edge adds to a gradient: `+3`, `-0.5`."""
+    text = format_number(x)
+    return text if text.startswith("-") else "+" + text
+
+
+def flow_view(a: Analysis, mode: str, step: int) -> FlowView:
+    """The view of step `step` (clamped) of the backward or forward pass."""
+    if mode not in MODES:
+        raise ValueError(f"mode is {BACKWARD!r} or {FORWARD!r}, not {mode!r}")
+    step = clamp(step, a, mode)
+    if mode == BACKWARD:
+        return _backward_view(a, step)
+    return _forward_view(a, step)
+
+
+def _backward_view(a: Analysis, step: int) -> FlowView:
+    graph = a.graph
+    trace = a.steps[step]
+    grads = grads_at(graph, a.steps, step)
+    flowing = tuple((f.parent, f.child, f.slot) for f in trace.flows)
+    labels = {(f.parent, f.child, f.slot): signed(f.contribution) for f in trace.flows}
+    notes = {}
+    if step == 0:
+        name = a.names[trace.node]
+        notes[trace.node] = f"seed: d{name}/d{name} = 1"
+    highlight = Highlight(grads=grads, current=trace.node, flowing=flowing, edge_labels=labels, notes=notes)
+    fired = {s.node for s in a.steps[:step]}
+    order = []
+    for i, name in enumerate(a.names):
+        if i == trace.node:
+            state = CURRENT
+        elif graph.is_leaf(i):
+            state = LEAF
+        elif i in fired:
+            state = DONE
+        else:
+            state = WAITING
+        order.append(OrderItem(name, state))
+    last = len(a.steps) - 1
+    name = a.names[trace.node]
+    position_in_order = f"position {trace.node + 1} of {len(graph)} in the topological order"
+    if step == 0:
+        position = f"Start (step 0 of {last})"
+        where = f"{name} is the output: the last node of the topological order, where backward() starts."
+    else:
+        position = f"Step {step} of {last}"
+        where = f"{name}._backward() runs: {name} is at {position_in_order} (backward goes from the end)."
+    return FlowView(
+        mode=BACKWARD,
+        step=step,
+        last=last,
+        node=trace.node,
+        highlight=highlight,
+        grads=grads,
+        changed=frozenset(trace.changed),
+        computed=len(graph),
+        sentence=backward_sentence(a, trace, grads),
+        order=tuple(order),
+        position=position,
+        where=where,
+    )
+
+
+def _forward_view(a: Analysis, step: int) -> FlowView:
+    graph = a.graph
+    fs = forward_steps(graph)[step]
+    i = fs.node
+    grads = [0.0] * len(graph)  # before backward() every grad is 0
+    flowing = tuple((p, i, slot) for slot, p in enumerate(graph.inputs[i]))
+    labels = {(p, i, slot): format_number(graph.nodes[p].data) for slot, p in enumerate(graph.inputs[i])}
+    notes = {j: NOT_COMPUTED for j in range(i + 1, len(graph))}
+    highlight = Highlight(grads=grads, current=i, flowing=flowing, edge_labels=labels, notes=notes)
+    order = tuple(OrderItem(name, CURRENT if j == i else DONE if j < i else WAITING) for j, name in enumerate(a.names))
+    name = a.names[i]
+    if graph.is_leaf(i):
+        where = f"{name} is an input: it needs nothing computed before it."
+    else:
+        inputs = ", ".join(dict.fromkeys(a.names[p] for p in graph.inputs[i]))
+        where = f"{name} comes after {inputs} in the topological order, so its inputs are ready."
+    return FlowView(
+        mode=FORWARD,
+        step=step,
+        last=len(graph) - 1,
+        node=i,
+        highlight=highlight,
+        grads=grads,
+        changed=frozenset({i}),
+        computed=i + 1,
+        sentence=forward_sentence(a, i),
+        order=order,
+        position=f"Node {step + 1} of {len(graph)}",
+        where=where,
+    )
+
+
+def step_table(a: Analysis, view: FlowView) -> pd.DataFrame:
+    """The values table as it is at this step: gradients so far; forward: values not computed yet are empty."""
+    df = values_table(a, grads=view.grads)
+    if view.computed < len(df):
+        df["data"] = df["data"].astype(object)
+        df.loc[view.computed :, "data"] = None
+    return df
+
+
+def styled_table(df: pd.DataFrame, view: FlowView):
+    """The step's table with the current node's row and the rows this step changed marked."""
+    fill, _ = COLOURS["current"]
+    changed = view.changed
+
+    def mark(row: pd.Series) -> list[str]:
+        if row.name == view.node:
+            return [f"background-color: {fill}; font-weight: bold"] * len(row)
+        if row.name in changed:
+            return ["font-weight: bold"] * len(row)
+        return [""] * len(row)
+
+    def number(x: object) -> str:
+        return "?" if x is None or (isinstance(x, float) and pd.isna(x)) else format_number(float(x))
+
+    return df.style.apply(mark, axis=1).format(number, subset=["data", "grad"])
+
+
+_CHIP = {
+    CURRENT: "background:{fill};border:2px solid {border};font-weight:700",
+    DONE: "background:#f3f4f6;border:1px solid #d1d5db;color:#374151",
+    WAITING: "background:#ffffff;border:1px solid #d1d5db;color:#374151",
+    LEAF: "background:#ffffff;border:1px dashed #d1d5db;color:#6b7280",
+}
+
+
+def order_html(order: Sequence[OrderItem]) -> str:
+    """The topological order as a row of names, the current one marked (HTML, escaped)."""
+    fill, border = COLOURS["current"]
+    chips = []
+    for item in order:
+        style = _CHIP[item.state].format(fill=fill, border=border)
+        chips.append(
+            f'<span title="{item.state}" style="{style};border-radius:6px;padding:2px 8px;margin:2px 2px;'
+            f'display:inline-block;font-family:monospace;font-size:1.05rem">{html.escape(item.name)}</span>'
+        )
+    return '<div style="line-height:2.1">' + "→".join(chips) + "</div>"

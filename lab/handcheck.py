@@ -1,0 +1,416 @@
+"""The learner's hand calculation beside the engine's numbers: one row per thing to check.
+
+Rows, top to bottom: the output's value, then d output / d node for every variable, then for
+every computed node in between (those are optional: a blank row is not checked). An entry is
+a number (`3`, `1/2`) or a formula in the variables (`x + 1`). A formula is checked here and at
+a few other random points, because a wrong formula can give the right number by luck: in the
+lesson's example `dz/dy = y` is 3 at x = 2, y = 3, like the right answer `x + 1`.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from engine.errors import ExpressionError
+from engine.parser import Program, parse_program
+from engine.trace import gradient_sources, graph_of
+from engine.value import Value
+from lab.analysis import OPERATION, Analysis, format_number
+from lab.explain import forward_sentence, gradient_sum
+
+VALUE_KEY = "value"  # hand-entry key of the output's value
+GRAD_PREFIX = "grad:"  # hand-entry key of a gradient: "grad:<node name>"
+
+PASS, FAIL, ONLY_HERE, UNREADABLE, BLANK = "pass", "fail", "only here", "unreadable", "blank"
+# text symbols, not emoji: the table is drawn on a canvas, and projector machines often lack an emoji font
+RESULT_TEXT = {
+    PASS: "✔ matches",
+    FAIL: "✘ differs",
+    ONLY_HERE: "⚠ right only at this point",
+    UNREADABLE: "? can't read it",
+    BLANK: "",
+}
+
+MAX_FORWARD_LINES = 12  # a failing value row shows the forward pass, shortened for big graphs
+OTHER_POINTS = 5  # how many other points a formula is checked at
+FD_ALL_ROWS_UP_TO = 100  # bigger graphs: finite differences of computed nodes only for rows with an entry
+
+
+@dataclass(frozen=True)
+class Row:
+    """One thing the learner can work out by hand."""
+
+    key: str  # where the entry is kept: "value" or "grad:<node name>"
+    label: str  # "value of z", "d z / d x"
+    node: int  # the node this row is about
+    is_value: bool  # the output's value (True) or a gradient (False)
+    required: bool  # the value and the variables' gradients; computed nodes are optional
+
+
+@dataclass(frozen=True)
+class RowCheck:
+    """One row compared: the entry, the engine's number, and whether they agree."""
+
+    row: Row
+    entry: str  # what the learner typed ("" when blank)
+    hand: float | None  # the entry's number here
+    engine: float  # the engine's number here
+    finite: float  # finite-difference estimate (for the value row: the value recomputed); NaN when none
+    status: str  # PASS, FAIL, ONLY_HERE, UNREADABLE or BLANK
+    message: str  # why, in words ("" for blank rows)
+    explanation: str  # where the engine's number comes from, edge by edge (for failing rows)
+    is_formula: bool = False
+
+    @property
+    def difference(self) -> float | None:
+        return None if self.hand is None else self.hand - self.engine
+
+    @property
+    def fails(self) -> bool:
+        return self.status in (FAIL, ONLY_HERE)
+
+    @property
+    def result(self) -> str:
+        return RESULT_TEXT[self.status]
+
+    @property
+    def note(self) -> str:
+        """A line under the node in the diagram: `your grad: x`."""
+        return f"your {'value' if self.row.is_value else 'grad'}: {self.entry}"
+
+
+@dataclass(frozen=True)
+class HandCheck:
+    """Every row compared, and the overall verdict."""
+
+    checks: list[RowCheck]
+    verdict: str  # one sentence
+    verdict_kind: str  # "success", "error", "warning" or "info"
+    missing: list[str]  # labels of required rows still blank
+
+    @property
+    def mismatch(self) -> tuple[int, ...]:
+        """Nodes whose hand entry disagrees with the engine: drawn red in the diagram."""
+        return tuple(dict.fromkeys(c.row.node for c in self.checks if c.fails))
+
+    @property
+    def failing(self) -> list[RowCheck]:
+        return [c for c in self.checks if c.fails]
+
+    @property
+    def unreadable(self) -> list[RowCheck]:
+        return [c for c in self.checks if c.status == UNREADABLE]
+
+
+def grad_key(name: str) -> str:
+    return GRAD_PREFIX + name
+
+
+def rows(a: Analysis) -> list[Row]:
+    """The output's value, d output / d variable for each variable, then each computed node in between."""
+    out = a.names[a.output]
+    result = [Row(VALUE_KEY, f"value of {out}", a.output, True, True)]
+    for name, i in a.variables.items():
+        result.append(Row(grad_key(name), f"d {out} / d {name}", i, False, True))
+    for i, kind in enumerate(a.kinds):
+        if kind == OPERATION:
+            name = a.names[i]
+            label = f"d {out} / d {name}" if a.formulas[i] == name else f"d {out} / d {name}  ({a.formulas[i]})"
+            result.append(Row(grad_key(name), label, i, False, False))
+    return result
+
+
+def entries_complete(a: Analysis, hand: Mapping[str, str]) -> bool:
+    """Has the learner entered every variable's gradient? ("by hand first" shows the engine after that.)"""
+    return all(_entry(hand, grad_key(name)) for name in a.variables)
+
+
+MIN_TOLERANCE, MAX_TOLERANCE, DEFAULT_TOLERANCE = 1e-12, 1.0, 1e-3
+
+
+def tolerance_from(setting: object) -> float:
+    """The tolerance setting as a usable number (a link or a loaded file may carry anything)."""
+    try:
+        tolerance = float(setting)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return DEFAULT_TOLERANCE
+    if not math.isfinite(tolerance):
+        return DEFAULT_TOLERANCE
+    return min(max(tolerance, MIN_TOLERANCE), MAX_TOLERANCE)
+
+
+def close_enough(hand: float, engine: float, tolerance: float) -> bool:
+    """|hand - engine| <= tolerance * max(1, |engine|): absolute near 0, relative for big numbers."""
+    return abs(hand - engine) <= tolerance * max(1.0, abs(engine))
+
+
+def check(a: Analysis, hand: Mapping[str, str], tolerance: float = 1e-3, seed: int = 0) -> HandCheck:
+    """Compare every row's entry with the engine (and, for formulas, at other random points)."""
+    checks = []
+    points: list[_Point] | None = None  # computed on the first formula entry
+    sources = None
+    for row in rows(a):
+        entry = _entry(hand, row.key)
+        engine = _engine_number(a, row)
+        finite = _finite(a, row, bool(entry))
+        if not entry:
+            checks.append(RowCheck(row, "", None, engine, finite, BLANK, "", ""))
+            continue
+        try:
+            formula = _read(entry, a)
+            here = _number_at(formula, a.values)
+        except (ExpressionError, ArithmeticError, ValueError) as e:
+            checks.append(RowCheck(row, entry, None, engine, finite, UNREADABLE, str(e), ""))
+            continue
+        is_formula = bool(formula.variables)
+        status, message = PASS, "matches the engine"
+        if not close_enough(here, engine, tolerance):
+            status = FAIL
+            yours = f"`{entry}`, which is {format_number(here)} here" if is_formula else format_number(here)
+            message = f"you wrote {yours}; the engine has {format_number(engine)}"
+        elif is_formula:
+            if points is None:
+                points = _other_points(a, seed)
+            status, message = _check_elsewhere(formula, row, a, points, tolerance)
+        explanation = ""
+        if status != PASS:
+            if sources is None:
+                sources = gradient_sources(a.graph, a.steps)
+            explanation = _explain(a, row, sources)
+        checks.append(RowCheck(row, entry, here, engine, finite, status, message, explanation, is_formula))
+    missing = [c.row.label for c in checks if c.row.required and c.status == BLANK]
+    verdict, kind = _verdict(checks, missing)
+    return HandCheck(checks, verdict, kind, missing)
+
+
+# -- reading an entry ---------------------------------------------------------------------
+
+
+def _entry(hand: Mapping[str, str], key: str) -> str:
+    value = hand.get(key)
+    return value.strip() if isinstance(value, str) else ""
+
+
+_ASSIGNMENT = re.compile(r"(?<![=<>!])=(?!=)")
+
+
+def _read(entry: str, a: Analysis) -> Program:
+    """The entry as a formula over the variables (a number is a formula without any). Raises ExpressionError."""
+    if _ASSIGNMENT.search(entry):
+        raise ExpressionError("type only your answer, without `name =`: for example `3` or `x + 1`")
+    formula = parse_program(entry)
+    unknown = [name for name in formula.variables if name not in a.variables]
+    if unknown:
+        name = unknown[0]
+        allowed = ", ".join(a.variables) or "none: type a number"
+        if name in a.names:
+            raise ExpressionError(f"{name} is a node, not a variable: write it in terms of the variables ({allowed})")
+        raise ExpressionError(f"{name} is not a variable here: a formula may use only the variables ({allowed})")
+    return formula
+
+
+def _number_at(formula: Program, values: Mapping[str, float]) -> float:
+    """The entry's number with the variables at `values`. Raises ExpressionError when it can't be computed."""
+    result = formula.build(values).output.data
+    if not math.isfinite(result):
+        raise ExpressionError(f"it is {result}, not a number")
+    return result
+
+
+# -- the engine's numbers -----------------------------------------------------------------
+
+
+def _engine_number(a: Analysis, row: Row) -> float:
+    node = a.graph.nodes[row.node]
+    return node.data if row.is_value else node.grad
+
+
+def _finite(a: Analysis, row: Row, has_entry: bool) -> float:
+    if row.is_value:
+        try:
+            return _recompute(a, {})
+        except (ArithmeticError, ValueError):
+            return math.nan
+    if row.node in a.finite:
+        return a.finite[row.node]
+    if not has_entry and len(a.graph) > FD_ALL_ROWS_UP_TO:
+        return math.nan
+    return _node_finite_difference(a, row.node)
+
+
+_FORWARD = {
+    "+": lambda p, q: p + q,
+    "*": lambda p, q: p * q,
+    "-": lambda p, q: p - q,
+    "/": lambda p, q: p / q,
+    "neg": lambda p: -p,
+    "tanh": Value.tanh,
+    "relu": Value.relu,
+    "exp": Value.exp,
+    "log": Value.log,
+}
+
+
+def _recompute(a: Analysis, data: Mapping[int, float]) -> float:
+    """The output's value with some nodes (leaves or computed ones) set to other numbers.
+
+    Like engine.trace.evaluate, which only lets leaves change; here a computed node can be
+    nudged too, for the finite difference d output / d that node.
+    """
+    graph = a.graph
+    rebuilt: list[Value] = []
+    for i, node in enumerate(graph.nodes):
+        if i in data or not node._prev:
+            rebuilt.append(Value(data.get(i, node.data)))
+        elif node._op == "**":
+            rebuilt.append(rebuilt[graph.inputs[i][0]] ** node._exponent)
+        else:
+            rebuilt.append(_FORWARD[node._op](*(rebuilt[p] for p in graph.inputs[i])))
+    return rebuilt[-1].data
+
+
+def _node_finite_difference(a: Analysis, i: int, h: float = 1e-6) -> float:
+    x = a.graph.nodes[i].data
+    step = h * max(1.0, abs(x))
+    try:
+        return (_recompute(a, {i: x + step}) - _recompute(a, {i: x - step})) / (2 * step)
+    except (ArithmeticError, ValueError):
+        return math.nan
+
+
+# -- a formula at other points ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Point:
+    values: dict[str, float]  # the variables' values
+    data: dict[str, float]  # node name -> data there
+    grads: dict[str, float]  # node name -> grad there
+
+
+def _other_points(a: Analysis, seed: int, count: int = OTHER_POINTS) -> list[_Point]:
+    """Up to `count` random points near the current values where the program can be computed."""
+    rng = random.Random(seed)
+    here = a.values
+    points: list[_Point] = []
+    for _ in range(count * 4):
+        if len(points) == count or not here:
+            break
+        values = {name: _round(x + rng.uniform(-1.0, 1.0) * max(1.0, abs(x))) for name, x in here.items()}
+        try:
+            built = a.program.build(values)
+            built.output.backward()
+            graph = graph_of(built.output)
+        except (ExpressionError, ArithmeticError, ValueError, OverflowError):
+            continue
+        if graph.names != a.names:
+            continue
+        data = {name: node.data for name, node in zip(graph.names, graph.nodes, strict=True)}
+        grads = {name: node.grad for name, node in zip(graph.names, graph.nodes, strict=True)}
+        if all(math.isfinite(v) for v in (*data.values(), *grads.values())):
+            points.append(_Point(values, data, grads))
+    return points
+
+
+def _round(x: float) -> float:
+    """A number a learner can check by hand: one decimal (whole numbers above 1000)."""
+    return round(x, 1) if abs(x) < 1000 else float(round(x))
+
+
+def _check_elsewhere(
+    formula: Program, row: Row, a: Analysis, points: list[_Point], tolerance: float
+) -> tuple[str, str]:
+    name = a.names[row.node]
+    checked = 0
+    for point in points:
+        try:
+            theirs = _number_at(formula, point.values)
+        except (ExpressionError, ArithmeticError, ValueError):
+            continue
+        engine = point.data[name] if row.is_value else point.grads[name]
+        checked += 1
+        if not close_enough(theirs, engine, tolerance):
+            where = ", ".join(f"{k} = {format_number(v)}" for k, v in point.values.items())
+            return ONLY_HERE, (
+                f"`{formula.text}` is right here, but not in general: at {where} it gives {format_number(theirs)} "
+                f"while the engine's {row.label} is {format_number(engine)}"
+            )
+    if checked == 0:
+        return PASS, "matches here (it could not be checked at other points)"
+    return PASS, f"matches here and at {checked} other random points"
+
+
+# -- words ----------------------------------------------------------------------------------
+
+
+def _explain(a: Analysis, row: Row, sources) -> str:
+    """Where the engine's number comes from: the forward pass for the value, the edges for a gradient."""
+    if row.is_value:
+        steps = [forward_sentence(a, i) for i, node in enumerate(a.graph.nodes) if node._prev]
+        if len(steps) > MAX_FORWARD_LINES:
+            steps = [*steps[: MAX_FORWARD_LINES - 1], f"... ({len(steps) - MAX_FORWARD_LINES} more steps)", steps[-1]]
+        return "\n".join(steps)
+    return gradient_sum(a, row.node, sources[row.node])
+
+
+def _verdict(checks: list[RowCheck], missing: list[str]) -> tuple[str, str]:
+    failing = [c for c in checks if c.fails]
+    unreadable = [c for c in checks if c.status == UNREADABLE]
+    entered = [c for c in checks if c.status != BLANK]
+    if failing:
+        names = ", ".join(
+            c.row.label + (" (right only at this point)" if c.status == ONLY_HERE else "") for c in failing
+        )
+        return f"These don't match the engine: {names}.", "error"
+    if unreadable:
+        return f"Can't read your entry for: {', '.join(c.row.label for c in unreadable)}.", "warning"
+    if not entered:
+        return f"Type your hand calculation in the column 'your answer': {', '.join(missing)}.", "info"
+    if missing:
+        matched = "your entry matches" if len(entered) == 1 else f"all {len(entered)} of your entries match"
+        return f"So far so good: {matched}. Still to do: {', '.join(missing)}.", "info"
+    return "Your gradients match the engine.", "success"
+
+
+# -- the table the page shows ----------------------------------------------------------------
+
+ROW, ANSWER, ENGINE, FINITE, DIFFERENCE, RESULT = (
+    "row",
+    "your answer",
+    "engine",
+    "finite difference",
+    "difference",
+    "result",
+)
+COLUMNS = [ROW, ANSWER, ENGINE, FINITE, DIFFERENCE, RESULT]
+
+
+def comparison_table(result: HandCheck, hide_engine: bool = False) -> pd.DataFrame:
+    """One row per check, as text (the answer column is what the learner types), indexed by entry key.
+
+    `hide_engine` ("by hand first") puts `?` where the engine's numbers would be: they are not even sent.
+    """
+    records = []
+    for c in result.checks:
+        record = {ROW: c.row.label, ANSWER: c.entry, ENGINE: "", FINITE: "", DIFFERENCE: "", RESULT: ""}
+        if hide_engine:
+            record.update({ENGINE: "?", FINITE: "?"})
+        else:
+            record[ENGINE] = format_number(c.engine)
+            record[FINITE] = format_number(c.finite)
+            if c.difference is not None:
+                record[DIFFERENCE] = format_number(c.difference)
+            record[RESULT] = c.result
+            if c.status == UNREADABLE:
+                record[RESULT] += f": {c.message}"
+            elif c.status == ONLY_HERE:
+                record[RESULT] += " (see below)"
+        records.append(record)
+    index = pd.Index([c.row.key for c in result.checks], name="key")
+    return pd.DataFrame(records, columns=COLUMNS, index=index)

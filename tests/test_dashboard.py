@@ -1,0 +1,70 @@
+"""The entry point's shared parts, through Streamlit's AppTest: link, sidebar values, errors, saved work."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+DASHBOARD = Path(__file__).resolve().parent.parent / "dashboard.py"
+PAGES = ["app_pages/build.py", "app_pages/compare.py", "app_pages/flow.py", "app_pages/rules.py", "app_pages/bugs.py"]
+
+
+def app(**query) -> AppTest:
+    at = AppTest.from_file(str(DASHBOARD), default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception
+    return at
+
+
+def test_opens_on_the_lesson_example_with_a_number_input_per_variable():
+    at = app()
+    assert at.session_state["program"] == "x = 2\ny = 3\nz = x*y + y"
+    inputs = {n.label: n.value for n in at.sidebar.number_input}
+    assert inputs == {"x": 2.0, "y": 3.0}
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_shows_the_shared_sidebar_and_no_exception(page):
+    at = app()
+    at.switch_page(page)
+    at.run()
+    assert not at.exception
+    assert [n.label for n in at.sidebar.number_input] == ["x", "y"]
+
+
+def test_link_opens_with_its_program():
+    at = app(expr="a = 1.5\nb = -2\nc = a*b + a")
+    assert at.session_state["program"] == "a = 1.5\nb = -2\nc = a*b + a"
+    assert {n.label: n.value for n in at.sidebar.number_input} == {"a": 1.5, "b": -2.0}
+    assert any("c** = -1.5" in c.value for c in at.sidebar.caption)  # 1.5 * -2 + 1.5
+
+
+def test_a_broken_link_keeps_the_lesson_example_and_says_why():
+    at = app(expr="z = x*")
+    assert at.session_state["program"] == "x = 2\ny = 3\nz = x*y + y"
+    assert "link" in at.error[0].value and "line 1" in at.error[0].value
+
+
+def test_changing_a_variable_rewrites_the_program_and_the_address():
+    at = app()
+    at.sidebar.number_input(key="value:y").set_value(4.0).run()
+    assert not at.exception
+    assert at.session_state["program"] == "x = 2\ny = 4\nz = x*y + y"
+    assert at.query_params["expr"] == "x = 2\ny = 4\nz = x*y + y"
+
+
+def test_a_value_that_breaks_the_program_keeps_the_last_good_one():
+    at = app(expr="x = 2\nz = log(x)")
+    at.sidebar.number_input(key="value:x").set_value(-1.0).run()
+    assert not at.exception
+    assert at.session_state["program"] == "x = 2\nz = log(x)"
+    assert "log" in at.error[0].value
+
+
+def test_hand_entries_and_settings_come_back_from_the_address():
+    at = app(expr="x = 2\ny = 3\nz = x*y + y", hand='{"grad:x":"3"}', tol="0.01", first="1")
+    assert at.session_state["hand"] == {"grad:x": "3"}
+    assert at.session_state["settings"] == {"tolerance": 0.01, "hand_first": True}
+    assert at.query_params["hand"] == '{"grad:x":"3"}'

@@ -1,0 +1,216 @@
+"""The "Watch gradients flow" page in AppTest: stepping changes the diagram, table and sentence."""
+
+import re
+import time
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+LESSON_NEW_X = "x = 4\ny = 3\nz = x*y + y"
+
+
+def open_flow() -> AppTest:
+    at = AppTest.from_file("../dashboard.py", default_timeout=30)
+    at.run()
+    at.switch_page("app_pages/flow.py")
+    at.run()
+    assert not at.exception
+    return at
+
+
+def dot(at: AppTest) -> str:
+    return at.get("graphviz_chart")[0].proto.spec
+
+
+def current_nodes(at: AppTest) -> list[str]:
+    return re.findall(r"^\s*(v\d+) \[[^\n]*class=\"[^\"]*\bcurrent\b", dot(at), flags=re.M)
+
+
+def sentence(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if "flow-sentence" in m.value)
+
+
+def position(at: AppTest) -> str:
+    box = sentence(at)
+    return box[box.index("flow-position") :]
+
+
+def slider(at: AppTest):
+    (found,) = at.slider
+    return found
+
+
+def click(at: AppTest, key: str) -> AppTest:
+    at.button(key=key).click().run()
+    assert not at.exception
+    return at
+
+
+@pytest.fixture
+def at() -> AppTest:
+    return open_flow()
+
+
+def test_page_opens_at_the_seed_of_the_output(at):
+    assert current_nodes(at) == ["v3"]  # z, the output
+    assert "z.grad = 1" in sentence(at) and "dz/dz = 1" in sentence(at)
+    assert "Start (step 0 of 2)" in position(at)
+    assert slider(at).value == 0
+    assert not at.button(key="flow_next").disabled
+    assert at.button(key="flow_back").disabled
+
+
+def test_step_moves_the_highlight_to_the_next_node_that_fires(at):
+    click(at, "flow_next")  # step 1: z._backward()
+    assert current_nodes(at) == ["v3"]
+    assert "Step 1 of 2" in position(at)
+    click(at, "flow_next")  # step 2: a._backward()
+    assert current_nodes(at) == ["v2"]
+    assert "3 * 1 = 3" in sentence(at) and "2 * 1 = 2" in sentence(at)
+    assert "y.grad is now 3" in sentence(at)
+    flowing = [line for line in dot(at).splitlines() if 'class="flowing"' in line]
+    assert len(flowing) == 2
+    assert any(line.strip().startswith("v0 -> op2") and 'label="+3"' in line for line in flowing)
+    assert any(line.strip().startswith("v1 -> op2") and 'label="+2"' in line for line in flowing)
+    assert at.button(key="flow_next").disabled
+    assert slider(at).value == 2
+
+
+def test_back_shows_the_gradients_as_they_were_one_step_earlier(at):
+    click(at, "flow_next")
+    click(at, "flow_next")
+    click(at, "flow_back")
+    assert "Step 1 of 2" in position(at)
+    x_record = next(line for line in dot(at).splitlines() if line.strip().startswith("v0 ["))
+    assert "grad 0" in x_record  # x only gets its 3 at step 2
+    table = at.dataframe[0].value
+    assert list(table["grad"]) == [0, 1, 1, 1]  # x, y, a, z after z = a + y has fired
+
+
+def test_reset_goes_back_to_the_start(at):
+    click(at, "flow_next")
+    click(at, "flow_next")
+    click(at, "flow_reset")
+    assert "Start (step 0 of 2)" in position(at)
+    assert slider(at).value == 0
+
+
+def test_slider_jumps_to_a_step_and_buttons_continue_from_there(at):
+    slider(at).set_value(2).run()
+    assert not at.exception
+    assert current_nodes(at) == ["v2"]
+    click(at, "flow_back")
+    assert "Step 1 of 2" in position(at)
+    assert slider(at).value == 1
+
+
+def test_forward_mode_computes_one_node_at_a_time(at):
+    click(at, "flow_next")
+    at.segmented_control(key="flow_mode").set_value("forward").run()
+    assert not at.exception
+    assert "Node 1 of 4" in position(at)
+    assert "x = 2 is a variable" in sentence(at)
+    click(at, "flow_next")
+    click(at, "flow_next")
+    assert "a = x * y = 2 * 3 = 6" in sentence(at)
+    assert current_nodes(at) == ["v2"]
+    z_record = next(line for line in dot(at).splitlines() if line.strip().startswith("v3 ["))
+    assert "not computed yet" in z_record
+    data = list(at.dataframe[0].value["data"])
+    assert data[:3] == [2, 3, 6]
+    assert data[3] is None or data[3] != data[3]  # z not computed yet: empty
+
+
+def test_changing_a_value_keeps_the_step_and_updates_its_numbers(at):
+    slider(at).set_value(2).run()
+    at.session_state["program"] = LESSON_NEW_X  # what the sidebar's number input for x does
+    at.run()
+    assert not at.exception
+    assert "Step 2 of 2" in position(at)
+    # y.grad += x.data * a.grad = 4 * 1 = 4, and 1 from z = a + y: 5
+    assert "4 * 1 = 4" in sentence(at) and "y.grad is now 5" in sentence(at)
+
+
+def test_a_new_program_starts_again_at_step_zero(at):
+    slider(at).set_value(2).run()
+    at.session_state["program"] = "p = 2\nq = p * p"
+    at.run()
+    assert not at.exception
+    assert "Start (step 0 of 1)" in position(at)
+    click(at, "flow_next")
+    # q = p * p: two edges from p, each adding p.data * q.grad = 2 * 1 = 2, so p.grad = 4
+    assert sentence(at).count("p.grad += p.data * q.grad = 2 * 1 = 2") == 2
+    assert list(at.dataframe[0].value["grad"]) == [4, 1]
+
+
+def test_play_steps_on_its_own_and_pause_stops_it(at):
+    at.selectbox(key="flow_speed").set_value(0.25).run()
+    click(at, "flow_play")
+    assert at.button(key="flow_pause").label == "Pause"
+    assert "Step 1 of 2" in position(at)  # the first step comes right away
+    at.run()  # what the timer does: rerun the stepping part
+    assert not at.exception
+    assert "Step 2 of 2" in position(at)
+    assert at.button(key="flow_play").label == "Play"  # stops at the end
+    click(at, "flow_play")  # at the end, play starts again from the start
+    assert "Start (step 0 of 2)" in position(at)
+    at.run()
+    assert "Step 1 of 2" in position(at)
+    click(at, "flow_pause")
+    assert at.button(key="flow_play").label == "Play"
+    at.run()
+    assert "Step 1 of 2" in position(at)
+
+
+def test_step_and_pass_survive_a_visit_to_another_page(at):
+    click(at, "flow_next")
+    at.segmented_control(key="flow_mode").set_value("forward").run()
+    click(at, "flow_next")
+    at.switch_page("app_pages/build.py").run()
+    at.switch_page("app_pages/flow.py").run()
+    assert not at.exception
+    assert "Node 2 of 4" in position(at)
+
+
+def hundred_node_program() -> str:
+    """x and w used again and again: 2 variables, 1 constant and 97 operations (100 nodes)."""
+    lines = ["x = 0.5", "w = -0.9", "s0 = x * w + 1"]
+    for k in range(1, 48):
+        lines.append(f"s{k} = s{k - 1} * w + x")
+    lines.append("L = -s47")
+    return "\n".join(lines)
+
+
+def test_a_hundred_node_program_steps_without_errors(at):
+    at.session_state["program"] = hundred_node_program()
+    at.run()
+    assert not at.exception
+    assert len(at.dataframe[0].value) == 100
+    click(at, "flow_next")
+    click(at, "flow_next")
+    assert "Step 2 of " in position(at)
+    assert len(current_nodes(at)) == 1
+
+
+def measure(at: AppTest, runs: int = 5) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        at.button(key="flow_next").click().run()
+        times.append(time.perf_counter() - start)
+        at.button(key="flow_back").click().run()
+    return sorted(times)[len(times) // 2]
+
+
+def test_measure_one_step_rerun(at, capsys):
+    """Not a timed assertion: prints how long one step takes in AppTest (a whole-script rerun)."""
+    lesson = measure(at)
+    at.session_state["program"] = hundred_node_program()
+    at.run()
+    big = measure(at)
+    with capsys.disabled():
+        print(
+            f"\none step, AppTest full rerun (median of 5): lesson {lesson * 1000:.0f} ms, "
+            f"100 nodes {big * 1000:.0f} ms"
+        )
+    assert not at.exception
