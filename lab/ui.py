@@ -103,7 +103,7 @@ def legend() -> None:
     st.markdown(chips, unsafe_allow_html=True)
 
 
-MIN_SCALE = 0.6  # a big diagram is never drawn smaller than this: it scrolls instead
+MIN_SCALE = 0.55  # a big diagram is never drawn smaller than this: it scrolls instead
 PX_PER_PT = 4 / 3
 
 
