@@ -5,7 +5,19 @@ import html
 import streamlit as st
 
 from lab import state, ui
-from lab.flow import BACKWARD, FORWARD, clamp, flow_view, last_step, order_html, step_table, styled_table
+from lab.diagram import too_big_to_draw
+from lab.flow import (
+    BACKWARD,
+    FORWARD,
+    SLOW_LAYOUT,
+    clamp,
+    flow_view,
+    last_step,
+    layout_work,
+    order_html,
+    step_table,
+    styled_table,
+)
 
 # Page-local state. Widgets get their own keys, set from these before they are drawn, so a page
 # switch (which forgets widget values) does not lose the step, the pass or the speed.
@@ -201,7 +213,14 @@ def stepper(ticking: bool) -> None:
         f'font-size:1.35rem;line-height:1.45">{html.escape(view.sentence)}</div></div>',
         unsafe_allow_html=True,
     )
-    ui.diagram(a, view.highlight)
+    if slow_diagram and not st.toggle(
+        "Draw the diagram at every step",
+        key="flow_draw_slow",
+        help="Values here are used far from where they are made: the browser needs seconds to lay this graph out.",
+    ):
+        st.caption("The diagram is off for this graph so that each step is quick: the table below has every gradient.")
+    else:
+        ui.diagram(a, view.highlight)
     st.markdown(order_html(view.order), unsafe_allow_html=True)
     st.caption(f"Topological order, inputs first. {view.where}")
     how_it_works()
@@ -209,4 +228,5 @@ def stepper(ticking: bool) -> None:
     st.dataframe(styled_table(df, view), hide_index=True, height=min(600, 38 + 35 * len(df)))
 
 
+slow_diagram = layout_work(a) > SLOW_LAYOUT and not too_big_to_draw(a)
 st.fragment(run_every=st.session_state[SPEED] if playing else None)(stepper)(playing)

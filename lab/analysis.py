@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 from engine.errors import ExpressionError
 from engine.parser import Built, Program, parse_program
@@ -41,7 +42,15 @@ class Analysis:
     formulas: list[str]  # per node: how the user wrote it
     kinds: list[str]  # per node: variable, constant, operation or output
     variables: dict[str, int]  # variable name -> node index
-    finite: dict[int, float]  # variable node index -> finite-difference estimate of d output / d variable
+
+    @cached_property
+    def finite(self) -> dict[int, float]:
+        """Variable node index -> finite-difference estimate of d output / d variable.
+
+        Computed when a page first asks: it recomputes the graph twice per variable, which
+        only the hand check needs, and which takes seconds on a graph of thousands of nodes.
+        """
+        return finite_difference(self.graph, list(self.variables.values()))
 
     @property
     def output(self) -> int:
@@ -106,5 +115,4 @@ def analyse(text: str, values: Mapping[str, float] | None = None) -> Analysis:
         else:
             kinds.append(OPERATION)
     formulas = [built.formulas.get(id(node), graph.names[i]) for i, node in enumerate(graph.nodes)]
-    finite = finite_difference(graph, list(variables.values()))
-    return Analysis(program, built, graph, steps, formulas, kinds, variables, finite)
+    return Analysis(program, built, graph, steps, formulas, kinds, variables)

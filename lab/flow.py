@@ -27,6 +27,9 @@ DONE, CURRENT, WAITING, LEAF = "done", "current", "waiting", "leaf"
 
 NOT_COMPUTED = "not computed yet"
 
+# Above this, graphviz in the browser takes seconds (or much longer) to lay the diagram out, at every step.
+SLOW_LAYOUT = 2000
+
 
 @dataclass(frozen=True)
 class OrderItem:
@@ -61,6 +64,22 @@ def last_step(a: Analysis, mode: str) -> int:
 
 def clamp(step: int, a: Analysis, mode: str) -> int:
     return max(0, min(int(step), last_step(a, mode)))
+
+
+def layout_work(a: Analysis) -> int:
+    """About how hard the diagram is to lay out: how many ranks the edges jump over in total.
+
+    Graphviz routes a long edge through one hidden node per rank it crosses, and lays those out
+    too: a value used far downstream (x in every line of a 50-line chain) costs thousands of
+    them, while the same number of nodes in short hops costs almost nothing.
+    """
+    graph = a.graph
+    depth = [0] * len(graph)
+    for i in range(len(graph)):
+        if graph.inputs[i]:
+            depth[i] = 1 + max(depth[p] for p in graph.inputs[i])
+    # a value sits at rank 2 * depth, its operation circle at 2 * depth - 1
+    return sum(2 * (depth[e.child] - depth[e.parent]) - 2 for e in graph.edges)
 
 
 def signed(x: float) -> str:

@@ -12,9 +12,11 @@ from lab.flow import (
     FORWARD,
     LEAF,
     NOT_COMPUTED,
+    SLOW_LAYOUT,
     WAITING,
     flow_view,
     last_step,
+    layout_work,
     order_html,
     signed,
     step_table,
@@ -175,3 +177,16 @@ def test_a_single_number_has_one_step_in_each_pass():
     assert last_step(a, BACKWARD) == 0
     assert last_step(a, FORWARD) == 0
     assert flow_view(a, BACKWARD, 0).grads == [1]
+
+
+def test_layout_work_counts_the_ranks_long_edges_jump_over(lesson):
+    # ranks: x, y | a's circle | a | z's circle | z. Only y -> z's circle is long: it jumps over 2 ranks.
+    assert layout_work(lesson) == 2
+    assert layout_work(lesson) < SLOW_LAYOUT
+
+
+def test_a_chain_that_reuses_its_inputs_everywhere_is_slow_to_lay_out():
+    lines = ["x = 0.5", "w = -0.9", "s0 = x * w + 1"] + [f"s{k} = s{k - 1} * w + x" for k in range(1, 48)]
+    assert layout_work(analyse("\n".join(lines))) > SLOW_LAYOUT
+    for preset in PRESETS.values():
+        assert layout_work(analyse(preset.program)) < SLOW_LAYOUT

@@ -172,7 +172,7 @@ def test_step_and_pass_survive_a_visit_to_another_page(at):
     assert "Node 2 of 4" in position(at)
 
 
-def hundred_node_program() -> str:
+def hundred_node_chain() -> str:
     """x and w used again and again: 2 variables, 1 constant and 97 operations (100 nodes)."""
     lines = ["x = 0.5", "w = -0.9", "s0 = x * w + 1"]
     for k in range(1, 48):
@@ -181,14 +181,34 @@ def hundred_node_program() -> str:
     return "\n".join(lines)
 
 
-def test_a_hundred_node_program_steps_without_errors(at):
-    at.session_state["program"] = hundred_node_program()
+def sum_of_products() -> str:
+    """33 variables, 33 products and 32 sums: 98 nodes, each variable used twice."""
+    names = [f"x{i}" for i in range(33)]
+    values = [f"{name} = {i % 5 - 2}" for i, name in enumerate(names)]
+    return "\n".join([*values, "L = " + " + ".join(f"{names[i]}*{names[(i + 1) % 33]}" for i in range(33))])
+
+
+def test_a_hundred_node_program_steps_with_its_diagram(at):
+    at.session_state["program"] = sum_of_products()
     at.run()
     assert not at.exception
+    assert len(at.dataframe[0].value) == 98
+    click(at, "flow_next")
+    click(at, "flow_next")
+    assert "Step 2 of 65" in position(at)  # one step per operation: 33 products, 32 sums
+    assert len(current_nodes(at)) == 1
+
+
+def test_a_graph_slow_to_lay_out_steps_without_its_diagram_until_asked(at):
+    at.session_state["program"] = hundred_node_chain()
+    at.run()
+    assert not at.exception
+    assert not at.get("graphviz_chart")
+    click(at, "flow_next")
+    assert "Step 1 of " in position(at)
     assert len(at.dataframe[0].value) == 100
-    click(at, "flow_next")
-    click(at, "flow_next")
-    assert "Step 2 of " in position(at)
+    at.toggle(key="flow_draw_slow").set_value(True).run()
+    assert not at.exception
     assert len(current_nodes(at)) == 1
 
 
@@ -205,12 +225,12 @@ def measure(at: AppTest, runs: int = 5) -> float:
 def test_measure_one_step_rerun(at, capsys):
     """Not a timed assertion: prints how long one step takes in AppTest (a whole-script rerun)."""
     lesson = measure(at)
-    at.session_state["program"] = hundred_node_program()
+    at.session_state["program"] = sum_of_products()
     at.run()
     big = measure(at)
     with capsys.disabled():
         print(
             f"\none step, AppTest full rerun (median of 5): lesson {lesson * 1000:.0f} ms, "
-            f"100 nodes {big * 1000:.0f} ms"
+            f"98 nodes with diagram {big * 1000:.0f} ms"
         )
     assert not at.exception
