@@ -68,3 +68,28 @@ def test_hand_entries_and_settings_come_back_from_the_address():
     assert at.session_state["hand"] == {"grad:x": "3"}
     assert at.session_state["settings"] == {"tolerance": 0.01, "hand_first": True}
     assert at.query_params["hand"] == '{"grad:x":"3"}'
+
+
+def test_downloaded_work_loads_back_into_a_fresh_session():
+    from lab.share import Work, work_to_json
+
+    at = app(expr="p = 3\nq = p * p", hand='{"grad:p":"6"}')
+    download = at.sidebar.get("download_button")[0]
+    assert download.proto.label == "Download my work"
+    saved = work_to_json(Work("p = 3\nq = p * p", {"grad:p": "6"}, {"tolerance": 0.001, "hand_first": False}))
+
+    fresh = app()  # the lesson example
+    uploader = fresh.get("file_uploader")[0]
+    uploader.upload("backprop-lab-work.json", saved.encode(), "application/json").run()
+    assert not fresh.exception
+    assert fresh.session_state["program"] == "p = 3\nq = p * p"
+    assert fresh.session_state["hand"] == {"grad:p": "6"}
+    assert [n.label for n in fresh.sidebar.number_input] == ["p"]
+
+
+def test_a_foreign_file_is_refused_with_a_message_and_nothing_lost():
+    at = app()
+    at.get("file_uploader")[0].upload("notes.json", b'{"hello": 1}', "application/json").run()
+    assert not at.exception
+    assert at.session_state["program"] == "x = 2\ny = 3\nz = x*y + y"
+    assert "not a Backprop Lab work file" in at.error[0].value
