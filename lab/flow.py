@@ -8,6 +8,7 @@ the gradients as they are at that step, and the sentence that says what happened
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -181,9 +182,7 @@ def _forward_view(a: Analysis, step: int) -> FlowView:
 def step_table(a: Analysis, view: FlowView) -> pd.DataFrame:
     """The values table as it is at this step: gradients so far; forward: values not computed yet are empty."""
     df = values_table(a, grads=view.grads)
-    if view.computed < len(df):
-        df["data"] = df["data"].astype(object)
-        df.loc[view.computed :, "data"] = None
+    df.loc[view.computed :, "data"] = math.nan  # shown as an empty cell
     return df
 
 
@@ -200,7 +199,7 @@ def styled_table(df: pd.DataFrame, view: FlowView):
         return [""] * len(row)
 
     def number(x: object) -> str:
-        return "?" if x is None or (isinstance(x, float) and pd.isna(x)) else format_number(float(x))
+        return "?" if pd.isna(x) else format_number(float(x))
 
     return df.style.apply(mark, axis=1).format(number, subset=["data", "grad"])
 
