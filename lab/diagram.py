@@ -13,6 +13,10 @@ from dataclasses import dataclass, field
 from lab.analysis import CONSTANT, OUTPUT, VARIABLE, Analysis, format_number
 
 MAX_DIAGRAM_NODES = 400  # above this the browser's layout gets slow: the page shows the table only
+FAST_LAYOUT_FROM = 200  # layout work above which the DOT asks graphviz for a quicker, plainer layout
+MAX_LAYOUT_WORK = 20_000  # above this even the quicker layout takes too long: the table only
+# Graphviz's own knobs for a quicker layout: straight edges, fewer crossing-reduction passes.
+FAST_LAYOUT = "splines=line, mclimit=0.1, nslimit=2, nslimit1=2, remincross=false"
 
 # fill, border: light fills keep the text readable on a projector
 COLOURS = {
@@ -47,6 +51,7 @@ class Highlight:
     flowing: Collection[tuple[int, int, int]] = ()  # edges (parent, child, slot) that carry gradient now
     edge_labels: Mapping[tuple[int, int, int], str] = field(default_factory=dict)
     notes: Mapping[int, str] = field(default_factory=dict)  # extra line under a node's record, e.g. "should be 3"
+    unknown_data: Collection[int] = ()  # nodes the forward pass has not computed yet: `data ?`
 
 
 def _escape(text: str) -> str:
@@ -64,15 +69,34 @@ def _quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def layout_work(a: Analysis) -> int:
+    """About how hard the diagram is to lay out: how many ranks the edges jump over in total.
+
+    Graphviz routes a long edge through one hidden node per rank it crosses, and lays those out
+    too: a value used far downstream (x in every line of a 50-line chain) costs thousands of
+    them, while the same number of nodes in short hops costs almost nothing.
+    """
+    graph = a.graph
+    depth = [0] * len(graph)
+    for i in range(len(graph)):
+        if graph.inputs[i]:
+            depth[i] = 1 + max(depth[p] for p in graph.inputs[i])
+    # a value sits at rank 2 * depth, its operation circle at 2 * depth - 1
+    return sum(2 * (depth[e.child] - depth[e.parent]) - 2 for e in graph.edges)
+
+
 def to_dot(a: Analysis, highlight: Highlight | None = None) -> str:
     h = highlight or Highlight()
     graph = a.graph
     grads = h.grads if h.grads is not None else a.grads
     mismatch = set(h.mismatch)
     flowing = set(h.flowing)
+    unknown = set(h.unknown_data)
     lines = [
         "digraph backprop {",
-        '  graph [rankdir=LR, bgcolor="transparent", nodesep=0.25, ranksep=0.45, fontname="Helvetica"];',
+        '  graph [rankdir=LR, bgcolor="transparent", nodesep=0.25, ranksep=0.45, fontname="Helvetica"'
+        + (f", {FAST_LAYOUT}" if layout_work(a) > FAST_LAYOUT_FROM else "")
+        + "];",
         '  node [fontname="Helvetica", fontsize=14, penwidth=1.4];',
         '  edge [color="#6b7280", arrowsize=0.7, penwidth=1.2];',
     ]
@@ -88,7 +112,8 @@ def to_dot(a: Analysis, highlight: Highlight | None = None) -> str:
             classes.append("current")
         fill, border = COLOURS[style]
         grad_text = "?" if h.hide_grads else format_number(grads[i])
-        fields = [_escape(a.names[i]), f"data {_escape(format_number(node.data))}", f"grad {_escape(grad_text)}"]
+        data_text = "?" if i in unknown else format_number(node.data)
+        fields = [_escape(a.names[i]), f"data {_escape(data_text)}", f"grad {_escape(grad_text)}"]
         if i in h.notes:
             fields.append(_escape(h.notes[i]))
         label = "{ " + " | ".join(fields) + " }"
@@ -111,7 +136,7 @@ def to_dot(a: Analysis, highlight: Highlight | None = None) -> str:
         if key in flowing:
             attrs += [f"color={_quote(FLOW_COLOUR)}", "penwidth=3", 'class="flowing"']
         if key in h.edge_labels:
-            attrs += [f"label={_quote(h.edge_labels[key])}", f"fontcolor={_quote(FLOW_COLOUR)}", "fontsize=12"]
+            attrs += [f"label={_quote(h.edge_labels[key])}", f"fontcolor={_quote(FLOW_COLOUR)}", "fontsize=16"]
         suffix = f" [{', '.join(attrs)}]" if attrs else ""
         lines.append(f"  v{edge.parent} -> op{edge.child}{suffix};")
     lines.append("}")
@@ -145,4 +170,4 @@ def natural_size(a: Analysis) -> tuple[float, float]:
 
 
 def too_big_to_draw(a: Analysis) -> bool:
-    return len(a.graph) > MAX_DIAGRAM_NODES
+    return len(a.graph) > MAX_DIAGRAM_NODES or layout_work(a) > MAX_LAYOUT_WORK

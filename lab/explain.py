@@ -114,8 +114,9 @@ def backward_sentence(a: Analysis, step: BackwardStep, grads_after: Sequence[flo
     sentence = f"{out} = {op_expression(a, step.node)}: " + "; ".join(parts)
     totals = []
     for parent in dict.fromkeys(f.parent for f in step.flows):
+        uses = sum(1 for f in step.flows if f.parent == parent)
         added = sum(f.contribution for f in step.flows if f.parent == parent)
-        if not overwrite and grads_after[parent] != added:
+        if not overwrite and (uses > 1 or grads_after[parent] != added):
             totals.append(f"{a.names[parent]}.grad is now {n(grads_after[parent])}")
     if totals:
         sentence += ", so " + " and ".join(totals)

@@ -16,7 +16,7 @@ import pandas as pd
 
 from engine.trace import forward_steps, grads_at
 from lab.analysis import Analysis, format_number
-from lab.diagram import COLOURS, Highlight
+from lab.diagram import COLOURS, Highlight, layout_work  # noqa: F401  (pages import it from here)
 from lab.explain import backward_sentence, forward_sentence
 from lab.table import values_table
 
@@ -26,7 +26,6 @@ MODES = (BACKWARD, FORWARD)
 # states of a node in the row that shows the topological order
 DONE, CURRENT, WAITING, LEAF = "done", "current", "waiting", "leaf"
 
-NOT_COMPUTED = "not computed yet"
 
 # Above this, graphviz in the browser takes seconds (or much longer) to lay the diagram out, at every step.
 SLOW_LAYOUT = 2000
@@ -65,22 +64,6 @@ def last_step(a: Analysis, mode: str) -> int:
 
 def clamp(step: int, a: Analysis, mode: str) -> int:
     return max(0, min(int(step), last_step(a, mode)))
-
-
-def layout_work(a: Analysis) -> int:
-    """About how hard the diagram is to lay out: how many ranks the edges jump over in total.
-
-    Graphviz routes a long edge through one hidden node per rank it crosses, and lays those out
-    too: a value used far downstream (x in every line of a 50-line chain) costs thousands of
-    them, while the same number of nodes in short hops costs almost nothing.
-    """
-    graph = a.graph
-    depth = [0] * len(graph)
-    for i in range(len(graph)):
-        if graph.inputs[i]:
-            depth[i] = 1 + max(depth[p] for p in graph.inputs[i])
-    # a value sits at rank 2 * depth, its operation circle at 2 * depth - 1
-    return sum(2 * (depth[e.child] - depth[e.parent]) - 2 for e in graph.edges)
 
 
 def signed(x: float) -> str:
@@ -154,8 +137,8 @@ def _forward_view(a: Analysis, step: int) -> FlowView:
     grads = [0.0] * len(graph)  # before backward() every grad is 0
     flowing = tuple((p, i, slot) for slot, p in enumerate(graph.inputs[i]))
     labels = {(p, i, slot): format_number(graph.nodes[p].data) for slot, p in enumerate(graph.inputs[i])}
-    notes = {j: NOT_COMPUTED for j in range(i + 1, len(graph))}
-    highlight = Highlight(grads=grads, current=i, flowing=flowing, edge_labels=labels, notes=notes)
+    later = range(i + 1, len(graph))
+    highlight = Highlight(grads=grads, current=i, flowing=flowing, edge_labels=labels, unknown_data=later)
     order = tuple(OrderItem(name, CURRENT if j == i else DONE if j < i else WAITING) for j, name in enumerate(a.names))
     name = a.names[i]
     if graph.is_leaf(i):

@@ -121,12 +121,13 @@ def diagram(a: Analysis, highlight: Highlight | None = None, key: str = "diagram
         return
     width_pt, height_pt = natural_size(a)
     min_width = int(MIN_SCALE * width_pt * PX_PER_PT)
-    box_height = int(min(640, max(160, MIN_SCALE * height_pt * PX_PER_PT + 60)))
+    max_width = int(width_pt * PX_PER_PT)  # never drawn bigger than natural: its height stays known
+    box_height = int(min(640, max(140, height_pt * PX_PER_PT + 40)))
     with st.container(height=box_height, border=True, key=f"{key}_box"):
         st.html(
             f"<style>.st-key-{key}_box [data-testid='stGraphVizChart'] svg"
-            f"{{width:100% !important;min-width:{min_width}px;max-width:none !important;height:auto !important}}"
-            "</style>"
+            f"{{width:100% !important;min-width:{min_width}px;max-width:{max_width}px !important;"
+            "height:auto !important}</style>"
         )
         st.graphviz_chart(to_dot(a, highlight), width="stretch")
     legend()

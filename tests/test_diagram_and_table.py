@@ -99,3 +99,9 @@ def test_an_infinite_slope_is_a_clear_error_not_a_crash():
 
     with pytest.raises(ExpressionError, match="gradient"):
         analyse("x = 0\nz = x**0.5")
+
+
+def test_nodes_not_computed_yet_show_a_question_mark_for_data():
+    dot = to_dot(analyse(LESSON), Highlight(unknown_data={2, 3}))
+    assert records(dot)["v2"] == "a | data ? | grad 1"
+    assert records(dot)["v0"] == "x | data 2 | grad 3"

@@ -67,3 +67,10 @@ def test_every_operator_has_words_for_its_local_derivative():
     x = a.variables["x"]
     text = gradient_sum(a, x, sources[x])
     assert "3 * x.data**2" in text and "(1 - " in text
+
+
+def test_a_node_used_twice_in_one_step_gets_its_total():
+    a = analyse("p = 2\nq = p * p")
+    sentence = backward_sentence(a, a.steps[1], grads_at(a.graph, a.steps, 1))
+    # q = p * p: p.grad += p.data * q.grad = 2 * 1 twice, so p.grad is 4 (= dq/dp = 2p)
+    assert sentence.endswith("so p.grad is now 4")

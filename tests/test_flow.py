@@ -11,7 +11,6 @@ from lab.flow import (
     DONE,
     FORWARD,
     LEAF,
-    NOT_COMPUTED,
     SLOW_LAYOUT,
     WAITING,
     flow_view,
@@ -109,7 +108,7 @@ def test_forward_computes_one_node_at_a_time_in_topological_order(lesson):
     assert view.sentence == "a = x * y = 2 * 3 = 6"
     assert set(view.highlight.flowing) == {(X, A, 0), (Y, A, 1)}
     assert view.highlight.edge_labels == {(X, A, 0): "2", (Y, A, 1): "3"}  # the data that flows forward
-    assert view.highlight.notes == {Z: NOT_COMPUTED}
+    assert list(view.highlight.unknown_data) == [Z]
     assert view.grads == [0, 0, 0, 0]  # nothing has run backward yet
     assert [o.state for o in view.order] == [DONE, DONE, CURRENT, WAITING]
     assert view.position == "Node 3 of 4"
