@@ -14,7 +14,7 @@ from lab.analysis import CONSTANT, OUTPUT, VARIABLE, Analysis, format_number
 
 MAX_DIAGRAM_NODES = 400  # above this the browser's layout gets slow: the page shows the table only
 FAST_LAYOUT_FROM = 200  # layout work above which the DOT asks graphviz for a quicker, plainer layout
-MAX_LAYOUT_WORK = 20_000  # above this even the quicker layout takes too long: the table only
+MAX_LAYOUT_WORK = 8_000  # above this even the quicker layout takes too long: the table only
 # Graphviz's own knobs for a quicker layout: straight edges, fewer crossing-reduction passes.
 FAST_LAYOUT = "splines=line, mclimit=0.1, nslimit=2, nslimit1=2, remincross=false"
 
@@ -81,8 +81,15 @@ def layout_work(a: Analysis) -> int:
     for i in range(len(graph)):
         if graph.inputs[i]:
             depth[i] = 1 + max(depth[p] for p in graph.inputs[i])
-    # a value sits at rank 2 * depth, its operation circle at 2 * depth - 1
-    return sum(2 * (depth[e.child] - depth[e.parent]) - 2 for e in graph.edges)
+    # a value sits at rank 2 * depth, its operation circle at 2 * depth - 1; a constant is
+    # drawn again beside each use (see to_dot), so its edges are always short
+    return sum(2 * (depth[e.child] - depth[e.parent]) - 2 for e in graph.edges if not _drawn_per_use(a, e.parent))
+
+
+def _drawn_per_use(a: Analysis, i: int) -> bool:
+    """A constant used more than once gets its own box beside each use, as micrograd draws it:
+    one shared box for `0.5` used in every line would pull long edges across the whole diagram."""
+    return a.kinds[i] == CONSTANT and a.graph.uses[i] > 1
 
 
 def to_dot(a: Analysis, highlight: Highlight | None = None) -> str:
@@ -119,10 +126,13 @@ def to_dot(a: Analysis, highlight: Highlight | None = None) -> str:
         label = "{ " + " | ".join(fields) + " }"
         width = 3.0 if style in ("mismatch", "current") or kind == OUTPUT else 1.4
         tooltip = f"{a.names[i]} = {a.formulas[i]}" if node._prev else f"{a.names[i]}: {kind}"
-        lines.append(
-            f"  v{i} [shape=record, style=filled, fillcolor={_quote(fill)}, color={_quote(border)}, "
-            f"penwidth={width}, label={_quote(label)}, tooltip={_quote(tooltip)}, class={_quote(' '.join(classes))}];"
+        attrs = (
+            f"shape=record, style=filled, fillcolor={_quote(fill)}, color={_quote(border)}, "
+            f"penwidth={width}, label={_quote(label)}, tooltip={_quote(tooltip)}, class={_quote(' '.join(classes))}"
         )
+        lines.append(f"  v{i} [{attrs}];")
+        if _drawn_per_use(a, i):
+            lines.extend(f"  v{i}_{use} [{attrs}];" for use in range(2, graph.uses[i] + 1))
         if node._prev:
             op_fill, op_border = COLOURS["op"]
             lines.append(
@@ -130,15 +140,21 @@ def to_dot(a: Analysis, highlight: Highlight | None = None) -> str:
                 f'fontsize=12, width=0.45, fixedsize=true, label={_quote(a.op_text(i))}, class="op"];'
             )
             lines.append(f"  op{i} -> v{i};")
+    use_count: dict[int, int] = {}
     for edge in graph.edges:
         key = (edge.parent, edge.child, edge.slot)
+        source = f"v{edge.parent}"
+        if _drawn_per_use(a, edge.parent):
+            use_count[edge.parent] = use_count.get(edge.parent, 0) + 1
+            if use_count[edge.parent] > 1:
+                source = f"v{edge.parent}_{use_count[edge.parent]}"
         attrs = []
         if key in flowing:
             attrs += [f"color={_quote(FLOW_COLOUR)}", "penwidth=3", 'class="flowing"']
         if key in h.edge_labels:
             attrs += [f"label={_quote(h.edge_labels[key])}", f"fontcolor={_quote(FLOW_COLOUR)}", "fontsize=16"]
         suffix = f" [{', '.join(attrs)}]" if attrs else ""
-        lines.append(f"  v{edge.parent} -> op{edge.child}{suffix};")
+        lines.append(f"  {source} -> op{edge.child}{suffix};")
     lines.append("}")
     return "\n".join(lines)
 

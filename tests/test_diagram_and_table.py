@@ -10,7 +10,7 @@ LESSON = "x = 2\ny = 3\nz = x*y + y"
 
 
 def records(dot: str) -> dict[str, str]:
-    return dict(re.findall(r'(v\d+) \[shape=record.*?label="\{ (.*?) \}"', dot))
+    return dict(re.findall(r'(v\d+(?:_\d+)?) \[shape=record.*?label="\{ (.*?) \}"', dot))
 
 
 def test_each_value_is_a_record_of_label_data_and_grad():
@@ -105,3 +105,21 @@ def test_nodes_not_computed_yet_show_a_question_mark_for_data():
     dot = to_dot(analyse(LESSON), Highlight(unknown_data={2, 3}))
     assert records(dot)["v2"] == "a | data ? | grad 1"
     assert records(dot)["v0"] == "x | data 2 | grad 3"
+
+
+def test_a_constant_used_many_times_is_drawn_beside_each_use():
+    a = analyse("x = 1\ns = x * 0.5\ns = s * 0.5\ns = s * 0.5")
+    half = a.names.index("0.5")
+    assert a.graph.uses[half] == 3
+    dot = to_dot(a)
+    assert [f"v{half}", f"v{half}_2", f"v{half}_3"] == [k for k in records(dot) if k.startswith(f"v{half}")]
+    assert dot.count(f"v{half} -> op") == 1 and f"v{half}_2 -> op" in dot and f"v{half}_3 -> op" in dot
+
+
+def test_layout_work_grows_with_long_edges_not_with_constants():
+    from lab.diagram import layout_work
+
+    chain_of_constants = "\n".join(["s = 1"] + ["s = s * 1.01 + 0.5"] * 60)
+    reuses_a_variable = "\n".join(["x = 1", "s = x"] + ["s = s * 1.01 + x"] * 60)
+    assert layout_work(analyse(chain_of_constants)) == 0
+    assert layout_work(analyse(reuses_a_variable)) > 1000
