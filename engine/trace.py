@@ -225,14 +225,15 @@ _FORWARD: dict[str, Callable[..., Value]] = {
 
 
 def evaluate(graph: Graph, data: Mapping[int, float]) -> float:
-    """The output's value with some leaves set to other numbers (by node index).
+    """The output's value with some nodes set to other numbers (by node index).
 
+    A leaf or a computed node can be set (nudging a computed node gives d output / d node).
     Rebuilds the graph with the engine's own operators, so it is the same forward pass.
     Raises what the operators raise (ZeroDivisionError, ValueError, OverflowError).
     """
     rebuilt: list[Value] = []
     for i, node in enumerate(graph.nodes):
-        if not node._prev:
+        if i in data or not node._prev:
             rebuilt.append(Value(data.get(i, node.data)))
         elif node._op == "**":
             rebuilt.append(rebuilt[graph.inputs[i][0]] ** node._exponent)
@@ -241,13 +242,13 @@ def evaluate(graph: Graph, data: Mapping[int, float]) -> float:
     return rebuilt[-1].data
 
 
-def finite_difference(graph: Graph, leaves: Iterable[int], h: float = 1e-6) -> dict[int, float]:
-    """Central difference (f(x + h) - f(x - h)) / 2h of the output for each leaf.
+def finite_difference(graph: Graph, nodes: Iterable[int], h: float = 1e-6) -> dict[int, float]:
+    """Central difference (f(x + h) - f(x - h)) / 2h of the output for each node (leaf or not).
 
-    A leaf where the output cannot be computed at x ± h gets NaN.
+    A node where the output cannot be computed at x ± h gets NaN.
     """
     estimates: dict[int, float] = {}
-    for i in leaves:
+    for i in nodes:
         x = graph.nodes[i].data
         step = h * max(1.0, abs(x))
         try:

@@ -19,8 +19,7 @@ import pandas as pd
 
 from engine.errors import ExpressionError
 from engine.parser import Program, parse_program
-from engine.trace import gradient_sources, graph_of
-from engine.value import Value
+from engine.trace import evaluate, finite_difference, gradient_sources, graph_of
 from lab.analysis import OPERATION, Analysis, format_number
 from lab.explain import forward_sentence, gradient_sum
 
@@ -244,44 +243,13 @@ def _finite(a: Analysis, row: Row, has_entry: bool) -> float:
     return _node_finite_difference(a, row.node)
 
 
-_FORWARD = {
-    "+": lambda p, q: p + q,
-    "*": lambda p, q: p * q,
-    "-": lambda p, q: p - q,
-    "/": lambda p, q: p / q,
-    "neg": lambda p: -p,
-    "tanh": Value.tanh,
-    "relu": Value.relu,
-    "exp": Value.exp,
-    "log": Value.log,
-}
-
-
 def _recompute(a: Analysis, data: Mapping[int, float]) -> float:
-    """The output's value with some nodes (leaves or computed ones) set to other numbers.
-
-    Like engine.trace.evaluate, which only lets leaves change; here a computed node can be
-    nudged too, for the finite difference d output / d that node.
-    """
-    graph = a.graph
-    rebuilt: list[Value] = []
-    for i, node in enumerate(graph.nodes):
-        if i in data or not node._prev:
-            rebuilt.append(Value(data.get(i, node.data)))
-        elif node._op == "**":
-            rebuilt.append(rebuilt[graph.inputs[i][0]] ** node._exponent)
-        else:
-            rebuilt.append(_FORWARD[node._op](*(rebuilt[p] for p in graph.inputs[i])))
-    return rebuilt[-1].data
+    """The output's value with some nodes set to other numbers (the engine's forward pass again)."""
+    return evaluate(a.graph, data)
 
 
-def _node_finite_difference(a: Analysis, i: int, h: float = 1e-6) -> float:
-    x = a.graph.nodes[i].data
-    step = h * max(1.0, abs(x))
-    try:
-        return (_recompute(a, {i: x + step}) - _recompute(a, {i: x - step})) / (2 * step)
-    except (ArithmeticError, ValueError):
-        return math.nan
+def _node_finite_difference(a: Analysis, i: int) -> float:
+    return finite_difference(a.graph, [i])[i]
 
 
 # -- a formula at other points ------------------------------------------------------------

@@ -182,3 +182,10 @@ def test_finite_difference_is_nan_where_the_output_cannot_be_computed():
     y = Value(1e-9, label="y")
     g2 = graph_of(y.log())
     assert math.isnan(finite_difference(g2, [0], h=1e-3)[0])
+
+
+def test_finite_difference_of_a_computed_node():
+    g = graph_of(lesson())
+    a = g.names.index("a")
+    assert evaluate(g, {a: 10.0}) == 10 + 3  # z = a + y with a set to 10
+    assert finite_difference(g, [a])[a] == pytest.approx(1.0, rel=1e-6)  # dz/da = 1
