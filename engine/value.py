@@ -174,7 +174,9 @@ class Value:
                 visited.add(node)
                 stack.append(node)
                 stack.append(_CHILDREN_DONE)
-                stack.extend(reversed(node._prev))  # reversed: the first child comes off first
+                for child in reversed(node._prev):  # reversed: the first child comes off first
+                    if child not in visited:
+                        stack.append(child)
         return topo
 
     def backward(self) -> None:
