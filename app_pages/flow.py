@@ -5,7 +5,7 @@ import html
 import streamlit as st
 
 from lab import state, ui
-from lab.diagram import too_big_to_draw
+from lab.diagram import layout_work, too_big_to_draw
 from lab.flow import (
     BACKWARD,
     FORWARD,
@@ -13,7 +13,6 @@ from lab.flow import (
     clamp,
     flow_view,
     last_step,
-    layout_work,
     order_html,
     step_table,
     styled_table,

@@ -18,6 +18,7 @@ from engine.errors import ExpressionError
 from engine.trace import BackwardStep, Mistake, backward_steps, grads_at
 from engine.value import Value
 from lab.analysis import VARIABLE, Analysis, analyse, format_number
+from lab.presets import PRESETS
 from lab.rules import backward_source, source_of
 
 n = format_number
@@ -329,22 +330,8 @@ def code_pair(r: BugReport) -> tuple[str, str]:
 
 # -- where a mistake does show -----------------------------------------------------------------
 
-# Used only if lab/presets.py cannot be imported: micrograd's README example shows all four.
-_FALLBACK = {
-    "micrograd": (
-        "micrograd's README example",
-        "a = Value(-4.0)\nb = Value(2.0)\nc = a + b\nd = a * b + b**3\nc += c + 1\nc += 1 + c + (-a)\n"
-        "d += d * 2 + (b + a).relu()\nd += 3 * d + (b - a).relu()\ne = c - d\nf = e**2\ng = f / 2.0\n"
-        "g += 10.0 / f",
-    )
-}
-
 
 def _presets() -> dict[str, tuple[str, str]]:
-    try:
-        from lab.presets import PRESETS
-    except ImportError:
-        return dict(_FALLBACK)
     return {name: (p.title, p.program) for name, p in PRESETS.items()}
 
 

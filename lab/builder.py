@@ -14,18 +14,17 @@ steps: they are listed, and can be changed as text or removed.
 from __future__ import annotations
 
 import keyword
-import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from engine.errors import ExpressionError
-from engine.parser import BUILTIN_NAMES, parse_program
+from engine.parser import BUILTIN_NAMES, FUNCTIONS, parse_program
+from lab.program_edit import NUMBER, number_text
 
 VARIABLE, OPERATION, OTHER = "variable", "operation", "other"
 
 BINARY = ("+", "-", "*", "/", "**")
-FUNCTIONS = ("tanh", "relu", "exp", "log")
 UNARY = ("neg", *FUNCTIONS)
 OPERATORS = BINARY + UNARY
 # What the operator picker says next to each operator.
@@ -43,10 +42,9 @@ OPERATOR_NAMES = {
 }
 RESERVED = (*FUNCTIONS, "Value")  # names of functions a program can call: not free for nodes
 
-_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
-_NUMBER_RE = re.compile(rf"^\s*{_NUMBER}\s*$")
+_NUMBER_RE = re.compile(rf"^\s*{NUMBER}\s*$")
 _ASSIGN_RE = re.compile(r"^\s*(?P<name>[A-Za-z_]\w*)\s*(?P<assign>[-+*/]?=)(?!=)\s*(?P<expression>.*?)\s*$")
-_VALUE_CALL_RE = re.compile(rf"^Value\(\s*(?:data\s*=\s*)?(?P<number>{_NUMBER})\s*(?:,[^()]*)?\)$")
+_VALUE_CALL_RE = re.compile(rf"^Value\(\s*(?:data\s*=\s*)?(?P<number>{NUMBER})\s*(?:,[^()]*)?\)$")
 # Tokens of a line: strings (skipped), numbers (so `2e5` is not a name), names, anything else.
 _TOKEN_RE = re.compile(
     r"""(?P<string>'[^']*'?|"[^"]*"?)|(?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)|(?P<name>[A-Za-z_]\w*)|(?P<other>\S)"""
@@ -183,15 +181,6 @@ def check_name(name: str, taken: Sequence[str] = ()) -> str:
     if name in taken:
         raise ValueError(f"there is already a node called {name}: pick another name")
     return name
-
-
-def number_text(x: float) -> str:
-    """A number as a learner types it: 2, -1.5, 6.881373587019543."""
-    if not math.isfinite(x):
-        raise ValueError(f"{x} is not a number the graph can use: type a finite number like 2 or -1.5")
-    if float(x).is_integer() and abs(x) < 1e15:
-        return str(int(x))
-    return repr(float(x))
 
 
 def _operand(text: str, names: Sequence[str]) -> str:

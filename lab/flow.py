@@ -16,7 +16,7 @@ import pandas as pd
 
 from engine.trace import forward_steps, grads_at
 from lab.analysis import Analysis, format_number
-from lab.diagram import COLOURS, Highlight, layout_work  # noqa: F401  (pages import it from here)
+from lab.diagram import COLOURS, Highlight
 from lab.explain import backward_sentence, forward_sentence
 from lab.table import values_table
 

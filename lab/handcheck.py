@@ -233,23 +233,14 @@ def _engine_number(a: Analysis, row: Row) -> float:
 def _finite(a: Analysis, row: Row, has_entry: bool) -> float:
     if row.is_value:
         try:
-            return _recompute(a, {})
+            return evaluate(a.graph, {})
         except (ArithmeticError, ValueError):
             return math.nan
     if row.node in a.finite:
         return a.finite[row.node]
     if not has_entry and len(a.graph) > FD_ALL_ROWS_UP_TO:
         return math.nan
-    return _node_finite_difference(a, row.node)
-
-
-def _recompute(a: Analysis, data: Mapping[int, float]) -> float:
-    """The output's value with some nodes set to other numbers (the engine's forward pass again)."""
-    return evaluate(a.graph, data)
-
-
-def _node_finite_difference(a: Analysis, i: int) -> float:
-    return finite_difference(a.graph, [i])[i]
+    return finite_difference(a.graph, [row.node])[row.node]
 
 
 # -- a formula at other points ------------------------------------------------------------

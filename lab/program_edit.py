@@ -5,13 +5,13 @@ from __future__ import annotations
 import math
 import re
 
-_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 
 
 def number_text(x: float) -> str:
     """A number as a learner would type it: 2, 0.5, 6.881373587019543 (full precision, no trailing .0)."""
     if not math.isfinite(x):
-        raise ValueError(f"{x} is not a finite number")
+        raise ValueError(f"{x} is not a number the graph can use: type a finite number like 2 or -1.5")
     if float(x).is_integer() and abs(x) < 1e15:
         return str(int(x))
     return repr(float(x))
@@ -20,7 +20,7 @@ def number_text(x: float) -> str:
 def _definition(name: str) -> re.Pattern[str]:
     # `x = 2`, `x = Value(2.0)`, `x = Value(2.0, label='x')`, `x = Value(data=2.0)`
     return re.compile(
-        rf"^(?P<head>\s*{re.escape(name)}\s*=\s*(?:Value\(\s*(?:data\s*=\s*)?)?)(?P<number>{_NUMBER})(?P<tail>.*)$"
+        rf"^(?P<head>\s*{re.escape(name)}\s*=\s*(?:Value\(\s*(?:data\s*=\s*)?)?)(?P<number>{NUMBER})(?P<tail>.*)$"
     )
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import builtins
 import keyword
 
+from engine.parser import FUNCTIONS
 from lab.analysis import CONSTANT, Analysis
 
-_METHODS = ("tanh", "relu", "exp", "log")
 _TAKEN = {"Value", "engine"}
 
 
@@ -82,7 +82,7 @@ def python_code(a: Analysis) -> str:
             )
         elif op == "neg":
             expression = f"-{operand(inputs[0], wrap=True)}"
-        elif op in _METHODS:
+        elif op in FUNCTIONS:
             expression = f"{operand(inputs[0], wrap=True)}.{op}()"
         else:
             raise ValueError(f"no Python spelling for the operator {op!r}")

@@ -5,6 +5,7 @@ import math
 import pytest
 
 from lab.analysis import analyse
+from lab.diagram import layout_work
 from lab.flow import (
     BACKWARD,
     CURRENT,
@@ -15,7 +16,6 @@ from lab.flow import (
     WAITING,
     flow_view,
     last_step,
-    layout_work,
     order_html,
     signed,
     step_table,
