@@ -24,7 +24,8 @@ page = st.navigation(pages, position="top")
 ui.page_style()
 ui.sidebar()
 ui.show_error()
+state.sync_url(page.url_path)  # before the page: a page that ends with st.stop() still leaves its work in the link
 try:
     page.run()
 finally:
-    state.sync_url(page.url_path)  # also when the page stops early (st.rerun, an error)
+    state.sync_url(page.url_path)  # after it too: what the page itself changed (st.rerun and errors pass here)

@@ -1,14 +1,28 @@
-"""The learner's work as a file and as a link: encoding and decoding, no Streamlit."""
+"""The learner's work as a file and as a link: encoding and decoding, no Streamlit.
+
+`Work` is everything a learner makes. The work file (JSON), the link (the address bar's query)
+and the report all read it from here, so a new kind of work is added once, in `Work`, and in
+the two tables below that say how it travels in the link.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from urllib.parse import urlencode
 
 WORK_FORMAT = "backprop-lab-work"
-WORK_VERSION = 1
+WORK_VERSION = 2
 MAX_WORK_FILE_BYTES = 1_000_000
+
+DEFAULT_SETTINGS: dict[str, object] = {
+    "tolerance": 1e-3,  # how close a hand entry must be (relative; absolute near 0)
+    "hand_first": True,  # the lesson says by hand first: the engine's numbers wait for the learner's
+    "presenter": False,  # the projector view
+}
 
 
 @dataclass
@@ -19,42 +33,152 @@ class Work:
     hand: dict[str, str] = field(default_factory=dict)  # hand-entry key -> what the learner typed
     settings: dict[str, object] = field(default_factory=dict)
     takeaway: str = ""
+    answers: dict[str, str] = field(default_factory=dict)  # checkpoint question id -> the learner's answer
+    rules: dict[str, str] = field(default_factory=dict)  # operator -> the backward rule the learner wrote
+    predictions: dict[str, str] = field(default_factory=dict)  # a step's prediction key -> what was typed
+
+
+# -- how the work travels in the link ------------------------------------------------------------
+
+PROGRAM_PARAM = "expr"
+# the learner's text fields that are dicts of text, and their link parameter (JSON)
+DICT_PARAMS = {"hand": "hand", "answers": "ans", "rules": "rules", "predictions": "pred"}
+TAKEAWAY_PARAM = "take"
+# settings and their link parameter; only a setting that differs from its default is written
+SETTING_PARAMS = {"tolerance": "tol", "hand_first": "first", "presenter": "present"}
+ALL_PARAMS = (PROGRAM_PARAM, *DICT_PARAMS.values(), TAKEAWAY_PARAM, *SETTING_PARAMS.values())
+
+
+def _setting_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return repr(value)
+
+
+def _setting_from_text(name: str, text: str) -> object:
+    """A setting read from the link. Raises ValueError for text that is not one."""
+    default = DEFAULT_SETTINGS[name]
+    if isinstance(default, bool):
+        if text not in ("0", "1"):
+            raise ValueError(f"`{SETTING_PARAMS[name]}` is 1 or 0")
+        return text == "1"
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"`{SETTING_PARAMS[name]}` must be a finite number")
+    return number
+
+
+def work_to_params(work: Work) -> dict[str, str]:
+    """The link's query parameters that carry this work (empty fields and default settings left out)."""
+    params = {PROGRAM_PARAM: work.program}
+    for attribute, param in DICT_PARAMS.items():
+        entries = getattr(work, attribute)
+        if entries:
+            params[param] = json.dumps(entries, separators=(",", ":"), ensure_ascii=False)
+    if work.takeaway:
+        params[TAKEAWAY_PARAM] = work.takeaway
+    for name, param in SETTING_PARAMS.items():
+        if name in work.settings and work.settings[name] != DEFAULT_SETTINGS[name]:
+            params[param] = _setting_text(work.settings[name])
+    return params
+
+
+def work_from_params(params: Mapping[str, str]) -> tuple[Work | None, list[str]]:
+    """The work a link carries (None when it carries none), and what in it could not be read.
+
+    A link without `expr` gives a Work whose program is "": it carries only the other fields.
+    """
+    if not any(param in params for param in ALL_PARAMS):
+        return None, []
+    problems: list[str] = []
+    work = Work(params.get(PROGRAM_PARAM, ""))
+    for attribute, param in DICT_PARAMS.items():
+        if param in params:
+            try:
+                setattr(work, attribute, text_dict(json.loads(params[param])))
+            except ValueError:
+                problems.append(f"the link's `{param}` could not be read (it is damaged), so it was left out")
+    if TAKEAWAY_PARAM in params:
+        work.takeaway = str(params[TAKEAWAY_PARAM])
+    for name, param in SETTING_PARAMS.items():
+        if param in params:
+            try:
+                work.settings[name] = _setting_from_text(name, params[param])
+            except ValueError:
+                problems.append(f"the link's `{param}` could not be read, so the default is used")
+    return work, problems
+
+
+def text_dict(value: object) -> dict[str, str]:
+    """A JSON object of text to text. Raises ValueError for anything else."""
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise ValueError("not an object of text")
+    return dict(value)
+
+
+def share_query(work: Work | str) -> str:
+    """The query string of a link that opens the dashboard with this work (or just this program)."""
+    if isinstance(work, str):
+        work = Work(work)
+    return urlencode(work_to_params(work))
+
+
+# -- the work file ------------------------------------------------------------------------------
 
 
 def work_to_json(work: Work) -> str:
-    return json.dumps({"format": WORK_FORMAT, "version": WORK_VERSION, **asdict(work)}, indent=2)
+    return json.dumps({"format": WORK_FORMAT, "version": WORK_VERSION, **asdict(work)}, indent=2, ensure_ascii=False)
 
 
 def work_from_json(text: str | bytes) -> Work:
-    """Read a saved work file. Raises ValueError with a message for the learner."""
+    """Read a saved work file. Raises ValueError with a message for the learner.
+
+    Fields a newer or older file lacks take their defaults; unknown fields are ignored; a damaged
+    optional field (answers, rules, predictions, takeaway) is left out rather than refusing the file.
+    """
     if isinstance(text, bytes):
         if len(text) > MAX_WORK_FILE_BYTES:
-            raise ValueError("that file is too large to be a Backprop Lab work file")
+            raise ValueError(
+                f"that file is too large to be a Backprop Lab work file (the limit is {MAX_WORK_FILE_BYTES:,} bytes)"
+            )
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError:
             raise ValueError("that file is not a Backprop Lab work file (it is not text)") from None
     try:
         data = json.loads(text)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         raise ValueError("that file is not a Backprop Lab work file (it is not JSON)") from None
     if not isinstance(data, dict) or data.get("format") != WORK_FORMAT:
         raise ValueError("that file is not a Backprop Lab work file")
     program = data.get("program")
-    hand = data.get("hand", {})
-    settings = data.get("settings", {})
-    takeaway = data.get("takeaway", "")
     if not isinstance(program, str):
         raise ValueError("the work file has no program")
-    if not isinstance(hand, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in hand.items()):
-        raise ValueError("the work file's hand entries are damaged")
+    try:
+        hand = text_dict(data.get("hand", {}))
+    except ValueError:
+        raise ValueError("the work file's hand entries are damaged") from None
+    settings = data.get("settings", {})
     if not isinstance(settings, dict):
         raise ValueError("the work file's settings are damaged")
-    if not isinstance(takeaway, str):
-        takeaway = ""
-    return Work(program, hand, settings, takeaway)
+    work = Work(program, hand, dict(settings))
+    takeaway = data.get("takeaway", "")
+    work.takeaway = takeaway if isinstance(takeaway, str) else ""
+    for attribute in ("answers", "rules", "predictions"):
+        # an optional part that is damaged is left out: the rest of the work still loads
+        with contextlib.suppress(ValueError):
+            setattr(work, attribute, text_dict(data.get(attribute, {})))
+    return work
 
 
-def share_query(program: str) -> str:
-    """The query string of a link that opens the dashboard with this program: `expr=...`."""
-    return urlencode({"expr": program})
+def clean_settings(settings: Mapping[str, object]) -> dict[str, object]:
+    """The known settings, each of the right type; anything else takes its default."""
+    merged = dict(DEFAULT_SETTINGS)
+    for name, default in DEFAULT_SETTINGS.items():
+        value = settings.get(name)
+        if isinstance(default, bool):
+            if isinstance(value, bool):
+                merged[name] = value
+        elif isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+            merged[name] = float(value)
+    return merged

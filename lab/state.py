@@ -4,16 +4,14 @@ Pages call these functions instead of inventing keys. What is kept per browser s
 
 - the program (the last one that worked: it is what every page shows),
 - the draft the learner is typing (which may not work yet) and the error that goes with it,
-- the hand entries, the settings, and the takeaway.
+- the learner's work: hand entries, settings, takeaway, checkpoint answers, own rules, predictions.
 
-The address bar mirrors the program, hand entries and settings, so a reload or a shared
-link comes back to the same work.
+The address bar mirrors all of the learner's work (lab/share.py says how), so a reload or a
+shared link comes back to the same work; the work file and the report read `work()` too.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 from collections.abc import Mapping
 
 import streamlit as st
@@ -21,7 +19,8 @@ import streamlit as st
 from engine.errors import ExpressionError
 from lab.analysis import Analysis, analyse
 from lab.program_edit import set_variable_value
-from lab.share import Work
+from lab.share import DEFAULT_SETTINGS, PROGRAM_PARAM, Work, clean_settings, work_from_params
+from lab.share import work_to_params as _work_to_params
 
 LESSON_PROGRAM = "x = 2\ny = 3\nz = x*y + y"
 
@@ -31,9 +30,11 @@ ERROR = "error"  # str | None: why the last change was refused
 HAND = "hand"  # dict[str, str]: hand entries
 SETTINGS = "settings"  # dict[str, object]
 TAKEAWAY = "takeaway"  # str
+ANSWERS = "answers"  # dict[str, str]: checkpoint question id -> the learner's answer
+RULES = "rules"  # dict[str, str]: operator -> the backward rule the learner wrote
+PREDICTIONS = "predictions"  # dict[str, str]: prediction key -> what the learner typed
 _ANALYSIS = "_analysis"  # (program, Analysis): computed once per program
-
-DEFAULT_SETTINGS: dict[str, object] = {"tolerance": 1e-3, "hand_first": False}
+_URL = "_url"  # (page, params) the address bar was last given
 
 
 def init() -> None:
@@ -46,21 +47,18 @@ def init() -> None:
     st.session_state[HAND] = {}
     st.session_state[SETTINGS] = dict(DEFAULT_SETTINGS)
     st.session_state[TAKEAWAY] = ""
-    params = st.query_params
-    if "hand" in params:
-        try:
-            hand = json.loads(params["hand"])
-            if isinstance(hand, dict):
-                st.session_state[HAND] = {str(k): str(v) for k, v in hand.items()}
-        except (ValueError, TypeError):
-            pass
-    if "tol" in params:
-        with contextlib.suppress(ValueError):
-            st.session_state[SETTINGS]["tolerance"] = float(params["tol"])
-    if params.get("first") == "1":
-        st.session_state[SETTINGS]["hand_first"] = True
-    if "expr" in params and not set_program(params["expr"]):
-        st.session_state[ERROR] = f"The link's program could not be built: {st.session_state[ERROR]}"
+    st.session_state[ANSWERS] = {}
+    st.session_state[RULES] = {}
+    st.session_state[PREDICTIONS] = {}
+    params = st.query_params.to_dict()
+    linked, problems = work_from_params(params)
+    if linked is None:
+        return
+    _put_back(linked)
+    if PROGRAM_PARAM in params and not set_program(linked.program):
+        problems.insert(0, f"the link's program could not be built: {st.session_state[ERROR]}")
+    if problems:
+        st.session_state[ERROR] = "; ".join(problems)
 
 
 def program() -> str:
@@ -139,44 +137,101 @@ def set_takeaway(text: str) -> None:
     st.session_state[TAKEAWAY] = text
 
 
+def answers() -> dict[str, str]:
+    return st.session_state[ANSWERS]
+
+
+def set_answer(question: str, answer: str) -> None:
+    """Keep the learner's answer to a checkpoint question (blank removes it)."""
+    _set_text(ANSWERS, question, answer)
+
+
+def rules() -> dict[str, str]:
+    return st.session_state[RULES]
+
+
+def set_rule(op: str, text: str) -> None:
+    """Keep the backward rule the learner wrote for operator `op` (blank removes it)."""
+    _set_text(RULES, op, text)
+
+
+def predictions() -> dict[str, str]:
+    return st.session_state[PREDICTIONS]
+
+
+def set_prediction(key: str, text: str) -> None:
+    """Keep what the learner predicted for one edge or node of a step (blank removes it)."""
+    _set_text(PREDICTIONS, key, text)
+
+
+def clear_predictions() -> None:
+    st.session_state[PREDICTIONS] = {}
+
+
+def _set_text(field: str, key: str, text: str) -> None:
+    entries = dict(st.session_state[field])
+    if text and text.strip():
+        entries[key] = text
+    else:
+        entries.pop(key, None)
+    st.session_state[field] = entries
+
+
 def work() -> Work:
-    return Work(program(), dict(hand()), dict(settings()), takeaway())
+    return Work(
+        program(),
+        dict(hand()),
+        dict(settings()),
+        takeaway(),
+        dict(answers()),
+        dict(rules()),
+        dict(predictions()),
+    )
 
 
-def load_work(work: Work) -> bool:
+def _put_back(saved: Work) -> None:
+    """Everything of `saved` except its program (which must build first)."""
+    st.session_state[HAND] = dict(saved.hand)
+    st.session_state[SETTINGS] = clean_settings(saved.settings)
+    st.session_state[TAKEAWAY] = saved.takeaway
+    st.session_state[ANSWERS] = dict(saved.answers)
+    st.session_state[RULES] = dict(saved.rules)
+    st.session_state[PREDICTIONS] = dict(saved.predictions)
+
+
+def load_work(saved: Work) -> bool:
     """Put a saved piece of work back. Returns False (with the error set) if its program doesn't build."""
-    if not set_program(work.program):
+    if not set_program(saved.program):
         return False
-    st.session_state[HAND] = dict(work.hand)
-    merged = dict(DEFAULT_SETTINGS)
-    merged.update({k: v for k, v in work.settings.items() if k in DEFAULT_SETTINGS})
-    st.session_state[SETTINGS] = merged
-    st.session_state[TAKEAWAY] = work.takeaway
+    _put_back(saved)
     return True
 
 
-def sync_url(page: str = "") -> None:
-    """Make the address bar carry the program, hand entries and settings (a reload keeps them).
+def link_params() -> dict[str, str]:
+    """The query parameters that carry the learner's work (what the address bar and a shared link hold)."""
+    return _work_to_params(work())
 
-    `page` names the page being shown: a page switch clears the address bar's query, so
-    then every parameter is written again.
+
+def sync_url(page: str = "") -> None:
+    """Make the address bar carry the learner's work (a reload, or the address in a new browser, keeps it).
+
+    dashboard.py calls this before the page runs and again after it (also when the page stops
+    early): a change made by a widget's callback is in the state before the page runs, so it
+    reaches the address bar even when the page ends with `st.stop()`. `page` names the page
+    being shown: a page switch clears the address bar's query, so then every parameter is
+    written again. Nothing is sent when the address bar already has these parameters.
     """
-    wanted = {"expr": program()}
-    if hand():
-        wanted["hand"] = json.dumps(hand(), separators=(",", ":"))
-    tolerance = settings().get("tolerance")
-    if tolerance != DEFAULT_SETTINGS["tolerance"]:
-        wanted["tol"] = repr(tolerance)
-    if settings().get("hand_first"):
-        wanted["first"] = "1"
-    params = st.query_params
-    if st.session_state.get("_url_page") != page:
-        st.session_state["_url_page"] = page
-        params.from_dict(wanted)
+    wanted = link_params()
+    if st.session_state.get(_URL) == (page, wanted):
         return
-    for key in ("expr", "hand", "tol", "first"):
-        if key in wanted:
-            if params.get(key) != wanted[key]:
-                params[key] = wanted[key]
-        elif key in params:
-            del params[key]
+    params = st.query_params
+    if st.session_state.get(_URL, (None,))[0] != page:
+        params.from_dict(wanted)
+    else:
+        for key in (*wanted, *[k for k in params if k not in wanted]):
+            if key in wanted:
+                if params.get(key) != wanted[key]:
+                    params[key] = wanted[key]
+            else:
+                del params[key]
+    st.session_state[_URL] = (page, wanted)

@@ -64,10 +64,35 @@ def test_a_value_that_breaks_the_program_keeps_the_last_good_one():
 
 
 def test_hand_entries_and_settings_come_back_from_the_address():
-    at = app(expr="x = 2\ny = 3\nz = x*y + y", hand='{"grad:x":"3"}', tol="0.01", first="1")
+    at = app(expr="x = 2\ny = 3\nz = x*y + y", hand='{"grad:x":"3"}', tol="0.01", first="0", present="1")
     assert at.session_state["hand"] == {"grad:x": "3"}
-    assert at.session_state["settings"] == {"tolerance": 0.01, "hand_first": True}
+    assert at.session_state["settings"] == {"tolerance": 0.01, "hand_first": False, "presenter": True}
     assert at.query_params["hand"] == '{"grad:x":"3"}'
+    assert at.query_params["first"] == "0" and at.query_params["present"] == "1"
+
+
+def test_a_fresh_session_works_by_hand_first_and_a_link_can_turn_it_off():
+    assert app().session_state["settings"]["hand_first"] is True
+    assert app(first="1").session_state["settings"]["hand_first"] is True
+    assert app(first="0").session_state["settings"]["hand_first"] is False
+
+
+def test_the_takeaway_answers_and_rules_come_back_from_the_address():
+    at = app(take="Gradients add up.", ans='{"seed":"1"}', rules='{"*":"self.grad += other.data * out.grad"}')
+    assert at.session_state["takeaway"] == "Gradients add up."
+    assert at.session_state["answers"] == {"seed": "1"}
+    assert at.session_state["rules"] == {"*": "self.grad += other.data * out.grad"}
+    assert at.session_state["program"] == "x = 2\ny = 3\nz = x*y + y"  # no expr: the lesson's example
+    assert at.query_params["take"] == "Gradients add up."
+
+
+def test_a_damaged_link_parameter_is_named_and_the_rest_still_loads():
+    at = app(expr="p = 3\nq = p * p", hand="{broken", tol="nan")
+    assert at.session_state["program"] == "p = 3\nq = p * p"
+    assert at.session_state["hand"] == {}
+    assert at.session_state["settings"]["tolerance"] == 1e-3
+    message = at.error[0].value
+    assert "`hand`" in message and "`tol`" in message
 
 
 def test_downloaded_work_loads_back_into_a_fresh_session():
@@ -76,7 +101,17 @@ def test_downloaded_work_loads_back_into_a_fresh_session():
     at = app(expr="p = 3\nq = p * p", hand='{"grad:p":"6"}')
     download = at.sidebar.get("download_button")[0]
     assert download.proto.label == "Download my work"
-    saved = work_to_json(Work("p = 3\nq = p * p", {"grad:p": "6"}, {"tolerance": 0.001, "hand_first": False}))
+    saved = work_to_json(
+        Work(
+            "p = 3\nq = p * p",
+            {"grad:p": "6"},
+            {"tolerance": 0.01, "hand_first": False, "presenter": True},
+            "It adds up.",
+            {"seed": "1"},
+            {"*": "self.grad += other.data * out.grad"},
+            {"backward:1:p": "3"},
+        )
+    )
 
     fresh = app()  # the lesson example
     uploader = fresh.get("file_uploader")[0]
@@ -84,7 +119,13 @@ def test_downloaded_work_loads_back_into_a_fresh_session():
     assert not fresh.exception
     assert fresh.session_state["program"] == "p = 3\nq = p * p"
     assert fresh.session_state["hand"] == {"grad:p": "6"}
+    assert fresh.session_state["settings"] == {"tolerance": 0.01, "hand_first": False, "presenter": True}
+    assert fresh.session_state["takeaway"] == "It adds up."
+    assert fresh.session_state["answers"] == {"seed": "1"}
+    assert fresh.session_state["rules"] == {"*": "self.grad += other.data * out.grad"}
+    assert fresh.session_state["predictions"] == {"backward:1:p": "3"}
     assert [n.label for n in fresh.sidebar.number_input] == ["p"]
+    assert fresh.query_params["take"] == "It adds up."  # the loaded work is in the address bar too
 
 
 def test_a_foreign_file_is_refused_with_a_message_and_nothing_lost():

@@ -11,8 +11,11 @@ PAGE = "app_pages/compare.py"
 VALUE, DX, DY, DA = 0, 1, 2, 3  # row positions in the table
 
 
-def open_page() -> AppTest:
+def open_page(hand_first: bool = False) -> AppTest:
+    """The page; most tests look at the engine's numbers, so they open it as a link with `first=0`."""
     at = AppTest.from_file(DASHBOARD, default_timeout=30)
+    if not hand_first:
+        at.query_params["first"] = "0"
     at.run()
     at.switch_page(PAGE)
     at.run()
@@ -81,8 +84,7 @@ def test_a_bad_entry_shows_a_message_and_no_traceback():
 
 
 def test_by_hand_first_hides_the_engines_numbers_until_the_variables_gradients_are_entered():
-    at = open_page()
-    at.toggle(key="compare_hand_first").set_value(True).run()
+    at = open_page(hand_first=True)  # a fresh session works by hand first
     assert not at.exception
     assert "By hand first" in at.info[0].value
     assert "grad ?" in dot(at)

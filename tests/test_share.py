@@ -1,18 +1,85 @@
 """The learner's work as a file (download, then load back) and as a link."""
 
+import json
 from urllib.parse import parse_qs
 
 import pytest
 
-from lab.share import Work, share_query, work_from_json, work_to_json
+from lab.share import (
+    DEFAULT_SETTINGS,
+    Work,
+    clean_settings,
+    share_query,
+    work_from_json,
+    work_from_params,
+    work_to_json,
+    work_to_params,
+)
+
+FULL = Work(
+    "x = 2\ny = 3\nz = x*y + y",
+    {"grad:x": "3", "grad:y": "x + 1"},
+    {"tolerance": 0.01, "hand_first": False, "presenter": True},
+    "Gradients add up. <b>not bold</b> 🙂",
+    {"seed": "1", "plus_equals": "b"},
+    {"*": "self.grad += other.data * out.grad"},
+    {"backward:1:x": "3"},
+)
 
 
 def test_work_survives_a_round_trip_through_its_file():
-    work = Work(
-        "x = 2\ny = 3\nz = x*y + y", {"grad:x": "3", "grad:y": "x + 1"}, {"tolerance": 0.01}, "Gradients add up."
-    )
-    assert work_from_json(work_to_json(work)) == work
-    assert work_from_json(work_to_json(work).encode()) == work
+    assert work_from_json(work_to_json(FULL)) == FULL
+    assert work_from_json(work_to_json(FULL).encode()) == FULL
+
+
+def test_every_field_of_the_work_is_in_its_file():
+    saved = json.loads(work_to_json(FULL))
+    assert saved["settings"] == {"tolerance": 0.01, "hand_first": False, "presenter": True}
+    assert saved["takeaway"] == FULL.takeaway
+    assert saved["answers"] == FULL.answers and saved["rules"] == FULL.rules
+    assert saved["predictions"] == FULL.predictions
+
+
+def test_work_survives_a_round_trip_through_the_link():
+    params = work_to_params(FULL)
+    assert params["first"] == "0" and params["present"] == "1" and params["tol"] == "0.01"
+    back, problems = work_from_params(params)
+    assert problems == []
+    assert back == FULL
+
+
+def test_the_link_leaves_out_empty_fields_and_default_settings():
+    assert work_to_params(Work("x = 1", settings=dict(DEFAULT_SETTINGS))) == {"expr": "x = 1"}
+
+
+def test_the_link_reads_first_as_a_switch():
+    assert work_from_params({"first": "1"})[0].settings == {"hand_first": True}
+    assert work_from_params({"first": "0"})[0].settings == {"hand_first": False}
+    work, problems = work_from_params({"first": "yes"})
+    assert work.settings == {} and "`first`" in problems[0]
+
+
+def test_a_link_without_work_gives_none():
+    assert work_from_params({"utm": "x"}) == (None, [])
+
+
+def test_an_older_file_without_the_newer_fields_still_loads():
+    old = '{"format": "backprop-lab-work", "version": 1, "program": "x = 1", "settings": {"hand_first": true}}'
+    work = work_from_json(old)
+    assert work == Work("x = 1", {}, {"hand_first": True}, "", {}, {}, {})
+
+
+def test_a_damaged_optional_field_is_left_out_and_the_rest_loads():
+    damaged = json.loads(work_to_json(FULL))
+    damaged.update({"answers": ["not", "a", "dict"], "rules": {"*": 3}, "takeaway": 7, "future_field": {"a": 1}})
+    work = work_from_json(json.dumps(damaged))
+    assert (work.answers, work.rules, work.takeaway) == ({}, {}, "")
+    assert work.hand == FULL.hand and work.predictions == FULL.predictions
+
+
+def test_settings_of_the_wrong_type_take_their_defaults():
+    cleaned = clean_settings({"tolerance": "big", "hand_first": 1, "presenter": True, "unknown": 3})
+    assert cleaned == {"tolerance": 1e-3, "hand_first": True, "presenter": True}
 
 
 @pytest.mark.parametrize(

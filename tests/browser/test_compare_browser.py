@@ -28,7 +28,7 @@ DZ_DX, DZ_DY = 1, 2  # its rows: value of z, d z / d x, d z / d y, d z / d a
 
 
 def test_a_wrong_gradient_fails_and_the_right_one_passes(page: Page, app_url: str):
-    open_app(page, app_url)
+    open_app(page, app_url, "first=0")  # the engine's numbers shown from the start (a link can turn by-hand-first off)
     go_to_page(page, "Check by hand")
     wait_for_cell(page, 0, DZ_DX, "d z / d x")
 
@@ -52,7 +52,7 @@ def test_a_wrong_gradient_fails_and_the_right_one_passes(page: Page, app_url: st
 
 
 def test_a_formula_right_only_here_is_caught_and_the_right_formula_passes(page: Page, app_url: str):
-    open_app(page, app_url)
+    open_app(page, app_url, "first=0")  # the engine's numbers shown from the start (a link can turn by-hand-first off)
     go_to_page(page, "Check by hand")
     wait_for_cell(page, 0, DZ_DY, "d z / d y")
 
