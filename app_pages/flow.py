@@ -213,7 +213,7 @@ def stepping(ticking: bool) -> None:
     )
     if last > 0:
         # A new slider per step, starting at the step shown (see Stepper.slider_read).
-        key = f"{SLIDER}_{mode}_{step}"
+        key = stepper.slider_key_for(SLIDER)
         row[3].slider("Jump to step", 0, last, value=step, key=key, label_visibility="collapsed")
         stepper.slider_drawn(key, step)
 

@@ -22,6 +22,12 @@ class Stepper:
     shape: object = None
     slider_key: str | None = None  # the slider drawn last and the step it started at
     slider_start: int = 0
+    jumps: int = 0  # how many times the slider moved the step: a part of the next slider's key
+
+    def slider_key_for(self, prefix: str) -> str:
+        """A new slider for each step shown, and after each jump (a jump that `settle` holds back
+        must not leave the old slider at the step it was dragged to)."""
+        return f"{prefix}_{self.mode}_{self.step}_{self.jumps}"
 
     def follow(self, program: str, shape: object) -> None:
         """A new program starts again at step 0, unless only a variable's value changed (same shape)."""
@@ -75,6 +81,7 @@ class Stepper:
         if self.slider_key is not None and value is not None and value != self.slider_start:
             self.go_to(value)
             self.slider_key = None
+            self.jumps += 1
 
     def settle(self, ticking: bool, last: int, limit: int | None = None) -> bool:
         """Fix the step to draw on this run; True when the whole page must rerun (play started or stopped).

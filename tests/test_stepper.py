@@ -107,3 +107,12 @@ def test_a_limit_keeps_the_step_from_going_past_it():
     assert settled(s, limit=1) == 1
     s.go_to(2)
     assert settled(s, limit=LAST) == 2
+
+
+def test_a_jump_held_back_by_the_limit_gets_a_new_slider_at_the_step_shown():
+    s = Stepper()
+    first = s.slider_key_for("slider")
+    s.slider_drawn(first, 0)
+    s.slider_read(2)
+    assert settled(s, limit=0) == 0  # held back: the step not checked yet
+    assert s.slider_key_for("slider") != first  # so the slider dragged to 2 is not drawn again
