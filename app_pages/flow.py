@@ -1,6 +1,7 @@
 """Watch gradients flow: the backward pass one `_backward` call at a time, the forward pass one node at a time."""
 
 import html
+import re
 
 import streamlit as st
 
@@ -64,11 +65,18 @@ def on_predict_again() -> None:
     stepper.go_to(0)
 
 
-st.title("Watch gradients flow")
-left, predict_column, play_column, right = st.columns([3.2, 1.25, 0.9, 1.3], vertical_alignment="center")
+title, switch = st.columns([4, 1.1], vertical_alignment="center")
+title.title("Watch gradients flow")
+st.session_state[PREDICT_WIDGET] = predicting
+switch.toggle(
+    "Predict first",
+    key=PREDICT_WIDGET,
+    on_change=on_predict_change,
+    help="Before each step is shown, type what it will do; Check reveals it.",
+)
+left, play_column, right = st.columns([3.2, 0.9, 1.3], vertical_alignment="center")
 st.session_state[MODE_WIDGET] = mode
 st.session_state[SPEED_WIDGET] = stepper.speed
-st.session_state[PREDICT_WIDGET] = predicting
 left.segmented_control(
     "Pass",
     [BACKWARD, FORWARD],
@@ -77,12 +85,6 @@ left.segmented_control(
     required=True,
     on_change=on_mode_change,
     label_visibility="collapsed",
-)
-predict_column.toggle(
-    "Predict first",
-    key=PREDICT_WIDGET,
-    on_change=on_predict_change,
-    help="Before each step is shown, type what it will do; Check reveals it.",
 )
 # Play and Pause rerun the whole page (not only the stepping part below): that starts or stops its timer.
 if stepper.playing:
@@ -125,9 +127,17 @@ def how_it_works(revealed: bool) -> None:
         )
 
 
+def with_code(text: str) -> str:
+    """Escaped HTML of a message, its `formula` parts as code."""
+    return re.sub(r"`([^`]*)`", r"<code>\1</code>", html.escape(text))
+
+
+def tolerance() -> float:
+    return tolerance_from(state.settings().get("tolerance"))
+
+
 def prediction_panel(step: int, shown: list[predict.Blank], revealed: bool) -> None:
     """The learner's prediction for this step: boxes and Check, or, once checked, right or wrong and why."""
-    tolerance = tolerance_from(state.settings().get("tolerance"))
     if not shown:
         st.caption(f"Nothing to predict here: {a.names[step]} is an input, its value is given.")
     elif not revealed:
@@ -144,28 +154,18 @@ def prediction_panel(step: int, shown: list[predict.Blank], revealed: bool) -> N
     else:
         lines = []
         for blank in shown:
-            judged = predict.judge(a, blank, state.predictions()[blank.key], tolerance)
+            judged = predict.judge(a, blank, state.predictions()[blank.key], tolerance())
             said = blank.label.replace("?", format_number(blank.answer))
             mark, colour = ("✔", "#15803d") if judged.right else ("✘", "#b91c1c")
             line = (
                 f'<div class="{judged.status}" style="margin:0.15rem 0"><b style="color:{colour}">{mark} '
-                f"{html.escape(said)}</b> — {html.escape(judged.message)}"
+                f"{html.escape(said)}</b> — {with_code(judged.message)}"
             )
             if not judged.right:
                 how = predict.how_it_is_made(a, blank, steps)
                 line += f'<div style="margin-left:1.4rem;font-family:ui-monospace,monospace">{html.escape(how)}</div>'
             lines.append(line + "</div>")
         st.markdown(f'<div data-testid="flow-predictions">{"".join(lines)}</div>', unsafe_allow_html=True)
-    score = predict.score(a, program, mode, state.predictions(), tolerance, steps)
-    score_column, again_column = st.columns([4, 1.3], vertical_alignment="center")
-    score_column.markdown(
-        f'<div data-testid="flow-score" style="font-weight:600">{html.escape(str(score))}</div>',
-        unsafe_allow_html=True,
-    )
-    if score.predicted:
-        again_column.button(
-            "Predict again", icon=":material/restart_alt:", on_click=on_predict_again, key="flow_predict_again"
-        )
 
 
 def stepping(ticking: bool) -> None:
@@ -181,7 +181,8 @@ def stepping(ticking: bool) -> None:
     revealed = predict.revealed(shown, state.predictions())
     view = flow_view(a, mode, step, revealed=revealed, steps=steps)
 
-    row = st.columns([1.3, 1.2, 1.2, 5.3], vertical_alignment="center")
+    score = predict.score(a, program, mode, state.predictions(), tolerance(), steps) if predicting else None
+    row = st.columns([1.3, 1.2, 1.2, 5.3] + ([1.9] if score and score.predicted else []), vertical_alignment="center")
     row[0].button(
         "Reset",
         icon=":material/first_page:",
@@ -216,15 +217,25 @@ def stepping(ticking: bool) -> None:
         key = stepper.slider_key_for(SLIDER)
         row[3].slider("Jump to step", 0, last, value=step, key=key, label_visibility="collapsed")
         stepper.slider_drawn(key, step)
+    if score and score.predicted:
+        row[4].button(
+            "Predict again",
+            icon=":material/restart_alt:",
+            on_click=on_predict_again,
+            help="Forget this pass's predictions and start it again",
+            width="stretch",
+            key="flow_predict_again",
+        )
 
     if predicting:
         prediction_panel(step, shown, revealed)
     position = view.position if revealed else f"{view.position}: your prediction first"
+    score_html = "" if score is None else f'<div data-testid="flow-score">{html.escape(str(score))}</div>'
     st.markdown(
         '<div style="padding:0.5rem 1rem;border-left:6px solid #ea580c;background:#fff7ed;border-radius:4px;'
         'margin:0.2rem 0 0.4rem 0">'
-        '<div data-testid="flow-position" style="font-weight:700;color:#9a3412;font-size:1rem">'
-        f"{html.escape(position)}</div>"
+        '<div style="display:flex;justify-content:space-between;gap:1rem;font-weight:700;color:#9a3412">'
+        f'<div data-testid="flow-position">{html.escape(position)}</div>{score_html}</div>'
         '<div data-testid="flow-sentence" style="font-family:ui-monospace,Menlo,Consolas,monospace;'
         f'font-size:1.35rem;line-height:1.45">{html.escape(view.sentence)}</div></div>',
         unsafe_allow_html=True,

@@ -388,3 +388,9 @@ def test_turning_predict_off_shows_every_step_and_plays_again(at):
     assert not boxes(at)
     assert not at.button(key="flow_play").disabled
     assert at.session_state["settings"]["predict"] is False
+
+
+def test_a_formula_prediction_is_shown_as_code_not_with_backticks(at):
+    predicting(at)
+    check(at, z="x - 1")  # 2 - 1 = 1: right
+    assert "<code>x - 1</code>, which is 1 here" in predictions_html(at)

@@ -72,7 +72,7 @@ def test_a_formula_in_the_variables_is_computed_at_their_values(lesson):
     to_x, to_y = ask(lesson, 2)
     right = judge(lesson, to_x, "y", TOLERANCE)  # y.data * a.grad = y * 1
     assert right.status == RIGHT and right.number == 3
-    assert "`y`, which is 3 here" in right.message
+    assert "`y`, which is 3 here" in right.message  # shown as code on the page
     assert judge(lesson, to_y, "x * 1", TOLERANCE).status == RIGHT
     assert judge(lesson, to_y, "x + 1", TOLERANCE).status == WRONG  # 3: the sum of both uses, not this edge
 
