@@ -12,6 +12,7 @@ with the program they belong to. A step is revealed once each of its predictions
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ RIGHT, WRONG, UNREADABLE, EMPTY = "right", "wrong", "unreadable", "empty"
 SEED, EDGE, VALUE = "seed", "edge", "value"  # what a blank asks: the output's grad, what an edge adds, a node's data
 
 
+@functools.lru_cache(maxsize=16)
 def program_id(program: str) -> str:
     """A short name for a program's text: predictions of another program (or other values) are another pass."""
     return hashlib.sha1(program.encode("utf-8")).hexdigest()[:8]
@@ -146,12 +148,20 @@ def score(
     steps: Sequence[BackwardStep] | None = None,
 ) -> Score:
     """How many of the pass's checked predictions are right."""
+    prefix = f"{program_id(program)}|{mode}|"
+    if not any(key.startswith(prefix) for key in predictions):
+        return Score(0, 0)
+    numbers: dict[str, float | None] = {}  # an entry's number, read once however often it was typed
     right = predicted = 0
     for step in range(last_step(a, mode, steps) + 1):
         for blank in blanks(a, program, mode, step, steps):
             if blank.key in predictions:
                 predicted += 1
-                right += judge(a, blank, predictions[blank.key], tolerance).right
+                entry = predictions[blank.key].strip()
+                if entry not in numbers:
+                    numbers[entry] = judge(a, blank, entry, tolerance).number
+                number = numbers[entry]
+                right += number is not None and close_enough(number, blank.answer, tolerance)
     return Score(right, predicted)
 
 
