@@ -14,6 +14,7 @@ from lab.stepper import Stepper
 
 STEPPER = "flow_stepper"  # where this page stands (a lab.stepper.Stepper): kept across page switches
 CHECK_PROBLEM = "flow_check_problem"  # (prediction key prefix, why the last Check revealed nothing)
+DRAFTS = "flow_predict_drafts"  # what was in the boxes at the last Check: back in them after a page switch
 # Widgets get their own keys, set from the stepper before they are drawn (a page switch forgets widget values).
 MODE_WIDGET, SPEED_WIDGET, PREDICT_WIDGET, SLIDER = "flow_mode", "flow_speed", "flow_predict", "flow_slider"
 SPEEDS = {2.0: "Play: 2 s a step", 1.0: "Play: 1 s a step", 0.5: "Play: 0.5 s a step", 0.25: "Play: 0.25 s a step"}
@@ -49,6 +50,7 @@ def input_key(blank: predict.Blank) -> str:
 def on_check(shown: list[predict.Blank]) -> None:
     """Keep the step's predictions (which reveals it), unless one is empty or can't be read."""
     entries = {b.key: st.session_state.get(input_key(b), "") for b in shown}
+    st.session_state[DRAFTS] = {**st.session_state.get(DRAFTS, {}), **entries}
     problems = predict.unreadable(a, shown, entries)
     if problems:
         why = "; ".join(f"{j.blank.label}: {j.message}" for j in problems)
@@ -144,6 +146,8 @@ def prediction_panel(step: int, shown: list[predict.Blank], revealed: bool) -> N
         with st.form("flow_predict_form", border=False, enter_to_submit=True):
             columns = st.columns([2] * len(shown) + [1], vertical_alignment="bottom")
             for column, blank in zip(columns, shown, strict=False):
+                if input_key(blank) not in st.session_state:
+                    st.session_state[input_key(blank)] = st.session_state.get(DRAFTS, {}).get(blank.key, "")
                 column.text_input(blank.label, key=input_key(blank), placeholder="a number or a formula")
             columns[-1].form_submit_button(
                 "Check", on_click=on_check, args=(shown,), type="primary", icon=":material/visibility:"

@@ -322,6 +322,9 @@ def test_an_unreadable_prediction_reveals_nothing_and_says_why(at):
     assert list(boxes(at)) == ["z.grad = ?"]  # still asking
     assert boxes(at)["z.grad = ?"].value == "1 +"  # what was typed is still there
     assert at.session_state["predictions"] == {}
+    at.switch_page("app_pages/build.py").run()
+    at.switch_page("app_pages/flow.py").run()
+    assert boxes(at)["z.grad = ?"].value == "1 +"  # and after a visit to another page
     check(at, z="")
     assert any("type a number" in w.value for w in at.warning)
 
