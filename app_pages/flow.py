@@ -1,104 +1,84 @@
 """Watch gradients flow: the backward pass one `_backward` call at a time, the forward pass one node at a time."""
 
 import html
+import re
 
 import streamlit as st
 
-from lab import state, ui
+from lab import predict, state, ui
+from lab.analysis import format_number
 from lab.diagram import layout_work, too_big_to_draw
-from lab.flow import (
-    BACKWARD,
-    FORWARD,
-    SLOW_LAYOUT,
-    clamp,
-    flow_view,
-    last_step,
-    order_html,
-    step_table,
-    styled_table,
-)
+from lab.flow import BACKWARD, FORWARD, SLOW_LAYOUT, flow_view, last_step, order_html, step_table, styled_table
+from lab.handcheck import tolerance_from
+from lab.stepper import Stepper
 
-# Page-local state. Widgets get their own keys, set from these before they are drawn, so a page
-# switch (which forgets widget values) does not lose the step, the pass or the speed.
-STEP, PASS, PLAYING, SPEED, CLICKED, SHOWN_FOR, SHOWN_SLIDER = (
-    "flow_step",
-    "flow_pass",
-    "flow_playing",
-    "flow_play_speed",
-    "flow_clicked",
-    "flow_for",
-    "flow_shown_slider",
-)
-MODE_WIDGET, SPEED_WIDGET, SLIDER = "flow_mode", "flow_speed", "flow_slider"  # SLIDER: a prefix
+STEPPER = "flow_stepper"  # where this page stands (a lab.stepper.Stepper): kept across page switches
+CHECK_PROBLEM = "flow_check_problem"  # (prediction key prefix, why the last Check revealed nothing)
+DRAFTS = "flow_predict_drafts"  # what was in the boxes at the last Check: back in them after a page switch
+# Widgets get their own keys, set from the stepper before they are drawn (a page switch forgets widget values).
+MODE_WIDGET, SPEED_WIDGET, PREDICT_WIDGET, SLIDER = "flow_mode", "flow_speed", "flow_predict", "flow_slider"
 SPEEDS = {2.0: "Play: 2 s a step", 1.0: "Play: 1 s a step", 0.5: "Play: 0.5 s a step", 0.25: "Play: 0.25 s a step"}
 MODE_LABELS = {BACKWARD: "Backward pass: one _backward() a step", FORWARD: "Forward pass: one node a step"}
 
-st.session_state.setdefault(STEP, 0)
-st.session_state.setdefault(PASS, BACKWARD)
-st.session_state.setdefault(PLAYING, False)
-st.session_state.setdefault(SPEED, 1.0)
-st.session_state.setdefault(CLICKED, False)
-
 a = state.analysis()
-
-# A new program starts again at step 0, unless only a variable's value changed (same nodes, same edges).
-shape = (a.names, a.graph.edges)
-shown_for = st.session_state.get(SHOWN_FOR)
-if shown_for is None or shown_for[0] != state.program():
-    if shown_for is None or shown_for[1] != shape:
-        st.session_state[STEP] = 0
-        st.session_state[PLAYING] = False
-    st.session_state[SHOWN_FOR] = (state.program(), shape)
-
-
-def stop_and_go_to(step: int) -> None:
-    st.session_state[STEP] = step
-    st.session_state[PLAYING] = False
-    st.session_state[CLICKED] = True
+program = state.program()
+steps = a.steps  # the backward pass shown: the engine's own
+stepper: Stepper = st.session_state.setdefault(STEPPER, Stepper())
+stepper.follow(program, (a.names, a.graph.edges))
+predicting = bool(state.settings().get("predict", False))
+mode = stepper.mode
+last = last_step(a, mode, steps)
 
 
 def on_mode_change() -> None:
-    st.session_state[PASS] = st.session_state[MODE_WIDGET]
-    stop_and_go_to(0)
+    stepper.set_mode(st.session_state[MODE_WIDGET])
 
 
 def on_speed_change() -> None:
-    st.session_state[SPEED] = st.session_state[SPEED_WIDGET]
+    stepper.speed = st.session_state[SPEED_WIDGET]
 
 
-def on_step(delta: int, last: int) -> None:
-    stop_and_go_to(max(0, min(last, st.session_state[STEP] + delta)))
+def on_predict_change() -> None:
+    state.set_setting("predict", bool(st.session_state[PREDICT_WIDGET]))
+    stepper.pause()
 
 
-def on_play(last: int) -> None:
-    # Play and Pause are two buttons, each safe to run twice: the browser can send a click again while the timer runs.
-    if st.session_state[PLAYING]:
+def input_key(blank: predict.Blank) -> str:
+    return f"flow_predict:{blank.key}"
+
+
+def on_check(shown: list[predict.Blank]) -> None:
+    """Keep the step's predictions (which reveals it), unless one is empty or can't be read."""
+    entries = {b.key: st.session_state.get(input_key(b), "") for b in shown}
+    st.session_state[DRAFTS] = {**st.session_state.get(DRAFTS, {}), **entries}
+    problems = predict.unreadable(a, shown, entries)
+    if problems:
+        why = "; ".join(f"{j.blank.label}: {j.message}" for j in problems)
+        st.session_state[CHECK_PROBLEM] = (shown[0].key, why)
         return
-    step = st.session_state[STEP]
-    st.session_state[STEP] = 0 if step >= last else step + 1  # the first step comes right away
-    st.session_state[PLAYING] = True
-    st.session_state[CLICKED] = True
+    st.session_state[CHECK_PROBLEM] = None
+    for b in shown:
+        state.set_prediction(b.key, entries[b.key])
 
 
-def on_pause() -> None:
-    st.session_state[PLAYING] = False
-    st.session_state[CLICKED] = True
+def on_predict_again() -> None:
+    for key in predict.pass_keys(program, mode, state.predictions()):
+        state.set_prediction(key, "")
+    stepper.go_to(0)
 
 
-def jumped_to() -> int | None:
-    """The step the learner dragged the slider to since it was drawn, if they did."""
-    shown = st.session_state.get(SHOWN_SLIDER)
-    if shown is None:
-        return None
-    key, value = shown
-    moved = st.session_state.get(key, value)
-    return None if moved == value else moved
-
-
-st.title("Watch gradients flow")
+title, switch = st.columns([4, 1.1], vertical_alignment="center")
+title.title("Watch gradients flow")
+st.session_state[PREDICT_WIDGET] = predicting
+switch.toggle(
+    "Predict first",
+    key=PREDICT_WIDGET,
+    on_change=on_predict_change,
+    help="Before each step is shown, type what it will do; Check reveals it.",
+)
 left, play_column, right = st.columns([3.2, 0.9, 1.3], vertical_alignment="center")
-st.session_state[MODE_WIDGET] = st.session_state[PASS]
-st.session_state[SPEED_WIDGET] = st.session_state[SPEED]
+st.session_state[MODE_WIDGET] = mode
+st.session_state[SPEED_WIDGET] = stepper.speed
 left.segmented_control(
     "Pass",
     [BACKWARD, FORWARD],
@@ -108,6 +88,20 @@ left.segmented_control(
     on_change=on_mode_change,
     label_visibility="collapsed",
 )
+# Play and Pause rerun the whole page (not only the stepping part below): that starts or stops its timer.
+if stepper.playing:
+    play_column.button("Pause", icon=":material/pause:", on_click=stepper.pause, width="stretch", key="flow_pause")
+else:
+    play_column.button(
+        "Play",
+        icon=":material/play_arrow:",
+        on_click=stepper.play,
+        args=(last,),
+        disabled=last == 0 or predicting,
+        help="Playing is off while you predict: check each step, then Step." if predicting else None,
+        width="stretch",
+        key="flow_play",
+    )
 right.selectbox(
     "Play speed",
     list(SPEEDS),
@@ -116,32 +110,17 @@ right.selectbox(
     on_change=on_speed_change,
     label_visibility="collapsed",
 )
-mode = st.session_state[PASS]
-last = last_step(a, mode)
-playing = st.session_state[PLAYING]
-# Play and Pause rerun the whole page (not only the stepping part below): that starts or stops its timer.
-if playing:
-    play_column.button("Pause", icon=":material/pause:", on_click=on_pause, width="stretch", key="flow_pause")
-else:
-    play_column.button(
-        "Play",
-        icon=":material/play_arrow:",
-        on_click=on_play,
-        args=(last,),
-        disabled=last == 0,
-        width="stretch",
-        key="flow_play",
-    )
 
 
-def how_it_works() -> None:
+def how_it_works(revealed: bool) -> None:
     output = a.names[a.output]
     if mode == BACKWARD:
+        when = "after this step" if revealed else "before this step: it is not revealed yet"
         st.markdown(
             f"`{output}.backward()` sorts the nodes in **topological order** (depth-first search), sets "
             f"**{output}.grad = 1** because d{output}/d{output} = 1, then calls `_backward()` on each node from the "
             "**last to the first**. Each call adds to its inputs' `grad` with `+=`; leaves have no `_backward`. "
-            "The table shows every gradient as it is after this step."
+            f"The table shows every gradient as it is {when}."
         )
     else:
         st.markdown(
@@ -150,28 +129,68 @@ def how_it_works() -> None:
         )
 
 
-def stepper(ticking: bool) -> None:
-    """Buttons, slider and the step's sentence, order, table and diagram. Reruns on its own while playing."""
-    jump = jumped_to()
-    if jump is not None:
-        stop_and_go_to(jump)
-        st.session_state[SHOWN_SLIDER] = None
-    step = clamp(st.session_state[STEP], a, mode)
-    if ticking and st.session_state[PLAYING] and not st.session_state[CLICKED]:
-        step = min(last, step + 1)  # the timer's tick: one step on
-    if step >= last:
-        st.session_state[PLAYING] = False
-    st.session_state[CLICKED] = False
-    st.session_state[STEP] = step
-    if ticking != st.session_state[PLAYING]:
-        st.rerun()  # play stopped (the end, or a click): a whole-page rerun stops the timer and shows "Play"
-    view = flow_view(a, mode, step)
+def with_code(text: str) -> str:
+    """Escaped HTML of a message, its `formula` parts as code."""
+    return re.sub(r"`([^`]*)`", r"<code>\1</code>", html.escape(text))
 
-    row = st.columns([1.3, 1.2, 1.2, 5.3], vertical_alignment="center")
+
+def tolerance() -> float:
+    return tolerance_from(state.settings().get("tolerance"))
+
+
+def prediction_panel(step: int, shown: list[predict.Blank], revealed: bool) -> None:
+    """The learner's prediction for this step: boxes and Check, or, once checked, right or wrong and why."""
+    if not shown:
+        st.caption(f"Nothing to predict here: {a.names[step]} is an input, its value is given.")
+    elif not revealed:
+        with st.form("flow_predict_form", border=False, enter_to_submit=True):
+            columns = st.columns([2] * len(shown) + [1], vertical_alignment="bottom")
+            for column, blank in zip(columns, shown, strict=False):
+                if input_key(blank) not in st.session_state:
+                    st.session_state[input_key(blank)] = st.session_state.get(DRAFTS, {}).get(blank.key, "")
+                column.text_input(blank.label, key=input_key(blank), placeholder="a number or a formula")
+            columns[-1].form_submit_button(
+                "Check", on_click=on_check, args=(shown,), type="primary", icon=":material/visibility:"
+            )
+        problem = st.session_state.get(CHECK_PROBLEM)
+        if problem and problem[0] == shown[0].key:
+            st.warning(f"Nothing revealed yet: {problem[1]}", icon="✍️")
+    else:
+        lines = []
+        for blank in shown:
+            judged = predict.judge(a, blank, state.predictions()[blank.key], tolerance())
+            said = blank.label.replace("?", format_number(blank.answer))
+            mark, colour = ("✔", "#15803d") if judged.right else ("✘", "#b91c1c")
+            line = (
+                f'<div class="{judged.status}" style="margin:0.15rem 0"><b style="color:{colour}">{mark} '
+                f"{html.escape(said)}</b> — {with_code(judged.message)}"
+            )
+            if not judged.right:
+                how = predict.how_it_is_made(a, blank, steps)
+                line += f'<div style="margin-left:1.4rem;font-family:ui-monospace,monospace">{html.escape(how)}</div>'
+            lines.append(line + "</div>")
+        st.markdown(f'<div data-testid="flow-predictions">{"".join(lines)}</div>', unsafe_allow_html=True)
+
+
+def stepping(ticking: bool) -> None:
+    """Buttons, slider, prediction, then the step's sentence, diagram, order and table. Reruns itself while playing."""
+    stepper.slider_read(st.session_state.get(stepper.slider_key) if stepper.slider_key else None)
+    limit = None
+    if predicting:
+        limit = predict.first_unrevealed(a, program, mode, state.predictions(), steps)
+    if stepper.settle(ticking, last, limit):
+        st.rerun()  # play stopped (the end, or a click): a whole-page rerun stops the timer and shows "Play"
+    step = stepper.step
+    shown = predict.blanks(a, program, mode, step, steps) if predicting else []
+    revealed = predict.revealed(shown, state.predictions())
+    view = flow_view(a, mode, step, revealed=revealed, steps=steps)
+
+    score = predict.score(a, program, mode, state.predictions(), tolerance(), steps) if predicting else None
+    row = st.columns([1.3, 1.2, 1.2, 5.3] + ([1.9] if score and score.predicted else []), vertical_alignment="center")
     row[0].button(
         "Reset",
         icon=":material/first_page:",
-        on_click=stop_and_go_to,
+        on_click=stepper.go_to,
         args=(0,),
         disabled=step == 0,
         width="stretch",
@@ -180,7 +199,7 @@ def stepper(ticking: bool) -> None:
     row[1].button(
         "Back",
         icon=":material/chevron_left:",
-        on_click=on_step,
+        on_click=stepper.move,
         args=(-1, last),
         disabled=step == 0,
         width="stretch",
@@ -189,25 +208,38 @@ def stepper(ticking: bool) -> None:
     row[2].button(
         "Step",
         icon=":material/chevron_right:",
-        on_click=on_step,
+        on_click=stepper.move,
         args=(1, last),
-        disabled=step >= last,
+        disabled=step >= last or not revealed,
+        help=None if revealed else "Check your prediction first: it reveals this step.",
         type="primary",
         width="stretch",
         key="flow_next",
     )
     if last > 0:
-        # A new slider per step, starting at the step shown; it is read back (jumped_to) rather than given an
-        # on_change, because the browser reports a new slider's value once even when nobody moved it.
-        key = f"{SLIDER}_{mode}_{step}"
+        # A new slider per step, starting at the step shown (see Stepper.slider_read).
+        key = stepper.slider_key_for(SLIDER)
         row[3].slider("Jump to step", 0, last, value=step, key=key, label_visibility="collapsed")
-        st.session_state[SHOWN_SLIDER] = (key, step)
+        stepper.slider_drawn(key, step)
+    if score and score.predicted:
+        row[4].button(
+            "Predict again",
+            icon=":material/restart_alt:",
+            on_click=on_predict_again,
+            help="Forget this pass's predictions and start it again",
+            width="stretch",
+            key="flow_predict_again",
+        )
 
+    if predicting:
+        prediction_panel(step, shown, revealed)
+    position = view.position if revealed else f"{view.position}: your prediction first"
+    score_html = "" if score is None else f'<div data-testid="flow-score">{html.escape(str(score))}</div>'
     st.markdown(
         '<div style="padding:0.5rem 1rem;border-left:6px solid #ea580c;background:#fff7ed;border-radius:4px;'
         'margin:0.2rem 0 0.4rem 0">'
-        '<div data-testid="flow-position" style="font-weight:700;color:#9a3412;font-size:1rem">'
-        f"{html.escape(view.position)}</div>"
+        '<div style="display:flex;justify-content:space-between;gap:1rem;font-weight:700;color:#9a3412">'
+        f'<div data-testid="flow-position">{html.escape(position)}</div>{score_html}</div>'
         '<div data-testid="flow-sentence" style="font-family:ui-monospace,Menlo,Consolas,monospace;'
         f'font-size:1.35rem;line-height:1.45">{html.escape(view.sentence)}</div></div>',
         unsafe_allow_html=True,
@@ -222,10 +254,13 @@ def stepper(ticking: bool) -> None:
         ui.diagram(a, view.highlight)
     st.markdown(order_html(view.order), unsafe_allow_html=True)
     st.caption(f"Topological order, inputs first. {view.where}")
-    how_it_works()
+    how_it_works(revealed)
     df = step_table(a, view)
     st.dataframe(styled_table(df, view), hide_index=True, height=min(600, 38 + 35 * len(df)))
 
 
 slow_diagram = layout_work(a) > SLOW_LAYOUT and not too_big_to_draw(a)
-st.fragment(run_every=st.session_state[SPEED] if playing else None)(stepper)(playing)
+if predicting:
+    stepping(False)  # every click reruns the whole page: the address bar keeps each prediction
+else:
+    st.fragment(run_every=stepper.speed if stepper.playing else None)(stepping)(stepper.playing)

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from engine.trace import forward_steps, grads_at
+from engine.trace import BackwardStep, forward_steps, grads_at
 from lab.analysis import Analysis, format_number
 from lab.diagram import COLOURS, Highlight
-from lab.explain import backward_sentence, forward_sentence
+from lab.explain import backward_sentence, forward_sentence, op_expression
 from lab.table import values_table
 
 BACKWARD, FORWARD = "backward", "forward"
@@ -57,13 +57,16 @@ class FlowView:
     where: str  # where the node is in the topological order, in words
 
 
-def last_step(a: Analysis, mode: str) -> int:
-    """The number of the last step: backward steps go 0 (the seed) .. N, forward 0 .. nodes - 1."""
-    return len(a.steps) - 1 if mode == BACKWARD else len(a.graph) - 1
+def last_step(a: Analysis, mode: str, steps: Sequence[BackwardStep] | None = None) -> int:
+    """The number of the last step: backward steps go 0 (the seed) .. N, forward 0 .. nodes - 1.
+
+    `steps`: the backward pass to show (default: the engine's, `a.steps`).
+    """
+    return len(steps if steps is not None else a.steps) - 1 if mode == BACKWARD else len(a.graph) - 1
 
 
-def clamp(step: int, a: Analysis, mode: str) -> int:
-    return max(0, min(int(step), last_step(a, mode)))
+def clamp(step: int, a: Analysis, mode: str, steps: Sequence[BackwardStep] | None = None) -> int:
+    return max(0, min(int(step), last_step(a, mode, steps)))
 
 
 def signed(x: float) -> str:
@@ -72,28 +75,38 @@ def signed(x: float) -> str:
     return text if text.startswith("-") else "+" + text
 
 
-def flow_view(a: Analysis, mode: str, step: int) -> FlowView:
-    """The view of step `step` (clamped) of the backward or forward pass."""
+def flow_view(
+    a: Analysis, mode: str, step: int, revealed: bool = True, steps: Sequence[BackwardStep] | None = None
+) -> FlowView:
+    """The view of step `step` (clamped) of the backward or forward pass.
+
+    `revealed=False` (the learner predicts first): everything as it was BEFORE the step (the
+    gradients after the previous step; forward: this node's value not computed yet), the node
+    and the edges it will use marked but with no numbers on them, and the sentence asks.
+    `steps`: the backward pass to show (default: the engine's, `a.steps`).
+    """
     if mode not in MODES:
         raise ValueError(f"mode is {BACKWARD!r} or {FORWARD!r}, not {mode!r}")
-    step = clamp(step, a, mode)
+    steps = a.steps if steps is None else list(steps)
+    step = clamp(step, a, mode, steps)
     if mode == BACKWARD:
-        return _backward_view(a, step)
-    return _forward_view(a, step)
+        return _backward_view(a, steps, step, revealed)
+    return _forward_view(a, step, revealed)
 
 
-def _backward_view(a: Analysis, step: int) -> FlowView:
+def _backward_view(a: Analysis, steps: list[BackwardStep], step: int, revealed: bool) -> FlowView:
     graph = a.graph
-    trace = a.steps[step]
-    grads = grads_at(graph, a.steps, step)
+    trace = steps[step]
+    shown = step if revealed else step - 1  # unrevealed: the gradients before this step
+    grads = grads_at(graph, steps, shown) if shown >= 0 else [0.0] * len(graph)
     flowing = tuple((f.parent, f.child, f.slot) for f in trace.flows)
-    labels = {(f.parent, f.child, f.slot): signed(f.contribution) for f in trace.flows}
+    labels = {(f.parent, f.child, f.slot): signed(f.contribution) for f in trace.flows} if revealed else {}
     notes = {}
     if step == 0:
         name = a.names[trace.node]
-        notes[trace.node] = f"seed: d{name}/d{name} = 1"
+        notes[trace.node] = f"seed: d{name}/d{name} = {'1' if revealed else '?'}"
     highlight = Highlight(grads=grads, current=trace.node, flowing=flowing, edge_labels=labels, notes=notes)
-    fired = {s.node for s in a.steps[:step]}
+    fired = {s.node for s in steps[:step]}
     order = []
     for i, name in enumerate(a.names):
         if i == trace.node:
@@ -105,7 +118,7 @@ def _backward_view(a: Analysis, step: int) -> FlowView:
         else:
             state = WAITING
         order.append(OrderItem(name, state))
-    last = len(a.steps) - 1
+    last = len(steps) - 1
     name = a.names[trace.node]
     position_in_order = f"position {trace.node + 1} of {len(graph)} in the topological order"
     if step == 0:
@@ -121,23 +134,26 @@ def _backward_view(a: Analysis, step: int) -> FlowView:
         node=trace.node,
         highlight=highlight,
         grads=grads,
-        changed=frozenset(trace.changed),
+        changed=frozenset(trace.changed) if revealed else frozenset(),
         computed=len(graph),
-        sentence=backward_sentence(a, trace, grads),
+        sentence=backward_sentence(a, trace, grads) if revealed else backward_question(a, trace),
         order=tuple(order),
         position=position,
         where=where,
     )
 
 
-def _forward_view(a: Analysis, step: int) -> FlowView:
+def _forward_view(a: Analysis, step: int, revealed: bool) -> FlowView:
     graph = a.graph
     fs = forward_steps(graph)[step]
     i = fs.node
     grads = [0.0] * len(graph)  # before backward() every grad is 0
     flowing = tuple((p, i, slot) for slot, p in enumerate(graph.inputs[i]))
     labels = {(p, i, slot): format_number(graph.nodes[p].data) for slot, p in enumerate(graph.inputs[i])}
-    later = range(i + 1, len(graph))
+    computed = i + 1 if revealed else i
+    if not revealed:
+        labels = {}
+    later = range(computed, len(graph))
     highlight = Highlight(grads=grads, current=i, flowing=flowing, edge_labels=labels, unknown_data=later)
     order = tuple(OrderItem(name, CURRENT if j == i else DONE if j < i else WAITING) for j, name in enumerate(a.names))
     name = a.names[i]
@@ -153,13 +169,27 @@ def _forward_view(a: Analysis, step: int) -> FlowView:
         node=i,
         highlight=highlight,
         grads=grads,
-        changed=frozenset({i}),
-        computed=i + 1,
-        sentence=forward_sentence(a, i),
+        changed=frozenset({i}) if revealed else frozenset(),
+        computed=computed,
+        sentence=forward_sentence(a, i) if revealed else forward_question(a, i),
         order=order,
         position=f"Node {step + 1} of {len(graph)}",
         where=where,
     )
+
+
+def backward_question(a: Analysis, trace: BackwardStep) -> str:
+    """What the learner predicts before a backward step is shown (the numbers are not given)."""
+    out = a.names[trace.node]
+    if not trace.flows:
+        return f"backward() starts at the output {out}: what is {out}.grad set to?"
+    parents = " and ".join(dict.fromkeys(f"{a.names[f.parent]}.grad" for f in trace.flows))
+    return f"{out} = {op_expression(a, trace.node)}: {out}._backward() is next. What will it add to {parents}?"
+
+
+def forward_question(a: Analysis, i: int) -> str:
+    """What the learner predicts before a node of the forward pass is computed."""
+    return f"{a.names[i]} = {op_expression(a, i)}: what is {a.names[i]}.data?"
 
 
 def step_table(a: Analysis, view: FlowView) -> pd.DataFrame:

@@ -162,8 +162,8 @@ def check(a: Analysis, hand: Mapping[str, str], tolerance: float = 1e-3, seed: i
             checks.append(RowCheck(row, "", None, engine, finite, BLANK, "", ""))
             continue
         try:
-            formula = _read(entry, a)
-            here = _number_at(formula, a.values)
+            formula = read_entry(entry, a)
+            here = number_at(formula, a.values)
         except (ExpressionError, ArithmeticError, ValueError) as e:
             checks.append(RowCheck(row, entry, None, engine, finite, UNREADABLE, str(e), ""))
             continue
@@ -199,7 +199,7 @@ def _entry(hand: Mapping[str, str], key: str) -> str:
 _ASSIGNMENT = re.compile(r"(?<![=<>!])=(?!=)")
 
 
-def _read(entry: str, a: Analysis) -> Program:
+def read_entry(entry: str, a: Analysis) -> Program:
     """The entry as a formula over the variables (a number is a formula without any). Raises ExpressionError."""
     if _ASSIGNMENT.search(entry):
         raise ExpressionError("type only your answer, without `name =`: for example `3` or `x + 1`")
@@ -214,7 +214,7 @@ def _read(entry: str, a: Analysis) -> Program:
     return formula
 
 
-def _number_at(formula: Program, values: Mapping[str, float]) -> float:
+def number_at(formula: Program, values: Mapping[str, float]) -> float:
     """The entry's number with the variables at `values`. Raises ExpressionError when it can't be computed."""
     result = formula.build(values).output.data
     if not math.isfinite(result):
@@ -289,7 +289,7 @@ def _check_elsewhere(
     checked = 0
     for point in points:
         try:
-            theirs = _number_at(formula, point.values)
+            theirs = number_at(formula, point.values)
         except (ExpressionError, ArithmeticError, ValueError):
             continue
         engine = point.data[name] if row.is_value else point.grads[name]

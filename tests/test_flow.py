@@ -189,3 +189,44 @@ def test_a_chain_that_reuses_its_inputs_everywhere_is_slow_to_lay_out():
     assert layout_work(analyse("\n".join(lines))) > SLOW_LAYOUT
     for preset in PRESETS.values():
         assert layout_work(analyse(preset.program)) < SLOW_LAYOUT
+
+
+def test_an_unrevealed_step_shows_the_gradients_before_it_and_no_numbers_on_its_edges(lesson):
+    view = flow_view(lesson, BACKWARD, 2, revealed=False)
+    # before a._backward(): z = a + y has sent 1 to a and to y; x has nothing yet
+    assert view.grads == [0, 1, 1, 1]
+    assert view.highlight.current == A
+    assert set(view.highlight.flowing) == {(X, A, 0), (Y, A, 1)}  # the edges that will carry gradient
+    assert view.highlight.edge_labels == {}
+    assert view.changed == frozenset()
+    for answer in ("3 * 1", "2 * 1", "is now"):
+        assert answer not in view.sentence
+    assert "What will it add to x.grad and y.grad?" in view.sentence
+    assert list(step_table(lesson, view)["grad"]) == [0, 1, 1, 1]
+
+
+def test_an_unrevealed_seed_shows_every_gradient_at_zero(lesson):
+    view = flow_view(lesson, BACKWARD, 0, revealed=False)
+    assert view.grads == [0, 0, 0, 0]
+    assert "1" not in view.highlight.notes[Z]
+    assert "what is z.grad set to?" in view.sentence
+
+
+def test_an_unrevealed_forward_step_has_not_computed_its_node_yet(lesson):
+    from lab.diagram import to_dot
+
+    view = flow_view(lesson, FORWARD, 2, revealed=False)
+    assert view.sentence == "a = x * y: what is a.data?"
+    assert list(view.highlight.unknown_data) == [A, Z]
+    assert view.highlight.edge_labels == {}
+    df = step_table(lesson, view)
+    assert list(df["data"][:2]) == [2, 3] and math.isnan(df["data"][2])
+    a_line = next(line for line in to_dot(lesson, view.highlight).splitlines() if line.strip().startswith("v2 "))
+    assert "data ?" in a_line and "data 6" not in a_line
+
+
+def test_the_pass_shown_can_be_another_list_of_steps(lesson):
+    # the learner's own rules will give their own steps: the view shows whichever list it is given
+    view = flow_view(lesson, BACKWARD, 5, steps=lesson.steps[:2])
+    assert view.step == 1 and view.last == 1
+    assert last_step(lesson, BACKWARD, lesson.steps[:2]) == 1

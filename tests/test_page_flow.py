@@ -237,3 +237,163 @@ def test_measure_one_step_rerun(at, capsys):
             f"98 nodes with diagram {big * 1000:.0f} ms"
         )
     assert not at.exception
+
+
+# -- predict, then reveal -------------------------------------------------------------------------
+# By hand (the lesson): step 0 seeds z.grad = 1; step 1 (z = a + y) adds 1 to a.grad and 1 to y.grad;
+# step 2 (a = x * y) adds y.data * a.grad = 3 * 1 = 3 to x.grad and x.data * a.grad = 2 * 1 = 2 to y.grad.
+
+
+def predicting(at: AppTest) -> AppTest:
+    at.toggle(key="flow_predict").set_value(True).run()
+    assert not at.exception
+    return at
+
+
+def boxes(at: AppTest) -> dict[str, object]:
+    """The prediction boxes shown, by label."""
+    return {box.label: box for box in at.text_input if box.key and box.key.startswith("flow_predict:")}
+
+
+def check(at: AppTest, **entries: str) -> AppTest:
+    """Type into the boxes labelled like `x.grad += ?` (given as x="3") and press Check."""
+    shown = boxes(at)
+    for name, text in entries.items():
+        (label,) = [label for label in shown if label.split(".")[0] == name]
+        shown[label].input(text)
+    next(b for b in at.button if b.label == "Check").click().run()
+    assert not at.exception
+    return at
+
+
+def predictions_html(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if "flow-predictions" in m.value)
+
+
+def score(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if "flow-score" in m.value)
+
+
+def test_predicting_the_seed_hides_it_until_check_then_scores_it(at):
+    predicting(at)
+    assert list(boxes(at)) == ["z.grad = ?"]
+    assert "what is z.grad set to?" in sentence(at)
+    assert "your prediction first" in position(at)
+    assert list(at.dataframe[0].value["grad"]) == [0, 0, 0, 0]  # before the seed every grad is 0
+    assert at.button(key="flow_next").disabled
+    assert at.button(key="flow_play").disabled
+    check(at, z="1")
+    assert "✔ z.grad = 1" in predictions_html(at)
+    assert "1 of 1 right so far" in score(at)
+    assert "dz/dz = 1" in sentence(at)
+    assert list(at.dataframe[0].value["grad"]) == [0, 0, 0, 1]
+    assert not at.button(key="flow_next").disabled
+    assert at.session_state["predictions"]  # kept in the learner's work (the link and the work file)
+
+
+def test_a_wrong_prediction_is_explained_and_the_score_runs_over_the_pass(at):
+    predicting(at)
+    check(at, z="1")
+    click(at, "flow_next")
+    assert list(boxes(at)) == ["a.grad += ?", "y.grad += ?"]
+    check(at, a="1", y="1")
+    assert "3 of 3 right so far" in score(at)
+    click(at, "flow_next")
+    # before Check: a highlighted, its two edges marked but without numbers, x.grad still 0
+    assert current_nodes(at) == ["v2"]
+    flowing = [line for line in dot(at).splitlines() if 'class="flowing"' in line]
+    assert len(flowing) == 2 and not any("label=" in line for line in flowing)
+    assert list(at.dataframe[0].value["grad"]) == [0, 1, 1, 1]
+    assert "3 * 1" not in sentence(at) and "is now" not in sentence(at)
+    check(at, x="y", y="3")  # x: `y` is 3 here, right; y: 3 is y's total, but this edge adds 2
+    shown = predictions_html(at)
+    assert "✔ x.grad += 3" in shown and "✘ y.grad += 2" in shown
+    assert "y.grad += x.data * a.grad = 2 * 1 = 2" in shown
+    assert "upstream gradient a.grad = 1" in shown and "local derivative da/dy = x.data = 2" in shown
+    assert "4 of 5 right so far" in score(at)
+    assert "y.grad is now 3" in sentence(at)
+    assert list(at.dataframe[0].value["grad"]) == [3, 3, 1, 1]
+
+
+def test_an_unreadable_prediction_reveals_nothing_and_says_why(at):
+    predicting(at)
+    check(at, z="1 +")
+    assert any("Nothing revealed yet" in w.value for w in at.warning)
+    assert list(boxes(at)) == ["z.grad = ?"]  # still asking
+    assert boxes(at)["z.grad = ?"].value == "1 +"  # what was typed is still there
+    assert at.session_state["predictions"] == {}
+    at.switch_page("app_pages/build.py").run()
+    at.switch_page("app_pages/flow.py").run()
+    assert boxes(at)["z.grad = ?"].value == "1 +"  # and after a visit to another page
+    check(at, z="")
+    assert any("type a number" in w.value for w in at.warning)
+
+
+def test_step_cannot_jump_past_a_step_not_checked_yet(at):
+    predicting(at)
+    slider(at).set_value(2).run()
+    assert not at.exception
+    assert "Start (step 0 of 2)" in position(at)
+    check(at, z="1")
+    click(at, "flow_next")
+    click(at, "flow_back")  # a checked step stays revealed
+    assert "✔ z.grad = 1" in predictions_html(at)
+
+
+def test_predictions_survive_a_page_switch_and_a_new_value_starts_a_new_pass(at):
+    predicting(at)
+    check(at, z="2")
+    at.switch_page("app_pages/build.py").run()
+    at.switch_page("app_pages/flow.py").run()
+    assert not at.exception
+    assert "✘ z.grad = 1" in predictions_html(at)
+    assert "0 of 1 right so far" in score(at)
+    at.session_state["program"] = LESSON_NEW_X  # what the sidebar's number input for x does
+    at.run()
+    assert not at.exception
+    assert list(boxes(at)) == ["z.grad = ?"]  # new numbers: predict again
+    assert "No predictions" in score(at)
+    at.session_state["program"] = "x = 2\ny = 3\nz = x*y + y"  # back to the first values: their pass is kept
+    at.run()
+    assert "0 of 1 right so far" in score(at)
+
+
+def test_forward_mode_asks_for_each_computed_value(at):
+    predicting(at)
+    at.segmented_control(key="flow_mode").set_value("forward").run()
+    assert not at.exception
+    assert "Node 1 of 4" in position(at)  # x: an input, nothing to ask
+    assert not boxes(at)
+    click(at, "flow_next")
+    click(at, "flow_next")
+    assert list(boxes(at)) == ["a.data = ?"]
+    assert "data ?" in next(line for line in dot(at).splitlines() if line.strip().startswith("v2 ["))
+    check(at, a="x + y")  # 5, not 2 * 3
+    shown = predictions_html(at)
+    assert "✘ a.data = 6" in shown and "a = x * y = 2 * 3 = 6" in shown
+
+
+def test_predict_again_clears_this_pass_and_goes_back_to_its_start(at):
+    predicting(at)
+    check(at, z="1")
+    click(at, "flow_next")
+    at.button(key="flow_predict_again").click().run()
+    assert not at.exception
+    assert "Start (step 0 of 2)" in position(at)
+    assert list(boxes(at)) == ["z.grad = ?"]
+    assert at.session_state["predictions"] == {}
+
+
+def test_turning_predict_off_shows_every_step_and_plays_again(at):
+    predicting(at)
+    at.toggle(key="flow_predict").set_value(False).run()
+    assert not at.exception
+    assert not boxes(at)
+    assert not at.button(key="flow_play").disabled
+    assert at.session_state["settings"]["predict"] is False
+
+
+def test_a_formula_prediction_is_shown_as_code_not_with_backticks(at):
+    predicting(at)
+    check(at, z="x - 1")  # 2 - 1 = 1: right
+    assert "<code>x - 1</code>, which is 1 here" in predictions_html(at)

@@ -1,0 +1,101 @@
+"""Where "Watch gradients flow" stands: the step shown, the pass, playing or not, and the slider.
+
+A plain class, no Streamlit: the page keeps one `Stepper` in its session and calls these
+methods from its buttons' callbacks, then asks `settle` which step to draw on this run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lab.flow import BACKWARD
+
+
+@dataclass
+class Stepper:
+    step: int = 0
+    mode: str = BACKWARD
+    playing: bool = False
+    speed: float = 1.0  # seconds a step while playing
+    clicked: bool = False  # a click moved the step since the last run: the timer's tick must not add one
+    program: str | None = None  # the program shown last, and its shape (names, edges)
+    shape: object = None
+    slider_key: str | None = None  # the slider drawn last and the step it started at
+    slider_start: int = 0
+    jumps: int = 0  # how many times the slider moved the step: a part of the next slider's key
+
+    def slider_key_for(self, prefix: str) -> str:
+        """A new slider for each step shown, and after each jump (a jump that `settle` holds back
+        must not leave the old slider at the step it was dragged to)."""
+        return f"{prefix}_{self.mode}_{self.step}_{self.jumps}"
+
+    def follow(self, program: str, shape: object) -> None:
+        """A new program starts again at step 0, unless only a variable's value changed (same shape)."""
+        if self.program == program:
+            return
+        if self.program is None or self.shape != shape:
+            self.step = 0
+            self.playing = False
+        self.program, self.shape = program, shape
+
+    def go_to(self, step: int) -> None:
+        """A click: stop playing and show `step` (settle clamps it to the pass)."""
+        self.step = step
+        self.playing = False
+        self.clicked = True
+
+    def move(self, delta: int, last: int) -> None:
+        """Step (+1) or back (-1), within 0..last."""
+        self.go_to(max(0, min(last, self.step + delta)))
+
+    def set_mode(self, mode: str) -> None:
+        """The other pass starts at its beginning."""
+        self.mode = mode
+        self.go_to(0)
+
+    def play(self, last: int) -> None:
+        """Start playing; the first step comes right away, and at the end play starts again from 0.
+
+        Safe to run twice: the browser can send a click again while the timer runs.
+        """
+        if self.playing:
+            return
+        self.step = 0 if self.step >= last else self.step + 1
+        self.playing = True
+        self.clicked = True
+
+    def pause(self) -> None:
+        self.playing = False
+        self.clicked = True
+
+    def slider_drawn(self, key: str, start: int) -> None:
+        """The page drew a slider with this key, starting at step `start`."""
+        self.slider_key, self.slider_start = key, start
+
+    def slider_read(self, value: int | None) -> None:
+        """What the slider drawn last says now (None: it is gone). A value it did not start at is a jump.
+
+        A slider is read back rather than given a callback: the browser reports a new slider's
+        value once even when nobody moved it.
+        """
+        if self.slider_key is not None and value is not None and value != self.slider_start:
+            self.go_to(value)
+            self.slider_key = None
+            self.jumps += 1
+
+    def settle(self, ticking: bool, last: int, limit: int | None = None) -> bool:
+        """Fix the step to draw on this run; True when the whole page must rerun (play started or stopped).
+
+        `ticking`: this run is the play timer's (the stepping part was drawn while playing): one
+        step on, unless a click just moved it. `limit`: the furthest step that may be shown
+        (while predicting, the first step not checked yet).
+        """
+        furthest = last if limit is None else max(0, min(last, limit))
+        step = max(0, min(int(self.step), furthest))
+        if ticking and self.playing and not self.clicked:
+            step = min(furthest, step + 1)
+        if step >= furthest:
+            self.playing = False
+        self.clicked = False
+        self.step = step
+        return ticking != self.playing
