@@ -22,6 +22,7 @@ DEFAULT_SETTINGS: dict[str, object] = {
     "tolerance": 1e-3,  # how close a hand entry must be (relative; absolute near 0)
     "hand_first": True,  # the lesson says by hand first: the engine's numbers wait for the learner's
     "presenter": False,  # the projector view
+    "predict": False,  # Watch gradients flow asks for each step before it shows it
 }
 
 
@@ -45,7 +46,7 @@ PROGRAM_PARAM = "expr"
 DICT_PARAMS = {"hand": "hand", "answers": "ans", "rules": "rules", "predictions": "pred"}
 TAKEAWAY_PARAM = "take"
 # settings and their link parameter; only a setting that differs from its default is written
-SETTING_PARAMS = {"tolerance": "tol", "hand_first": "first", "presenter": "present"}
+SETTING_PARAMS = {"tolerance": "tol", "hand_first": "first", "presenter": "present", "predict": "predict"}
 ALL_PARAMS = (PROGRAM_PARAM, *DICT_PARAMS.values(), TAKEAWAY_PARAM, *SETTING_PARAMS.values())
 
 

@@ -66,7 +66,12 @@ def test_a_value_that_breaks_the_program_keeps_the_last_good_one():
 def test_hand_entries_and_settings_come_back_from_the_address():
     at = app(expr="x = 2\ny = 3\nz = x*y + y", hand='{"grad:x":"3"}', tol="0.01", first="0", present="1")
     assert at.session_state["hand"] == {"grad:x": "3"}
-    assert at.session_state["settings"] == {"tolerance": 0.01, "hand_first": False, "presenter": True}
+    assert at.session_state["settings"] == {
+        "tolerance": 0.01,
+        "hand_first": False,
+        "presenter": True,
+        "predict": False,
+    }
     assert at.query_params["hand"] == '{"grad:x":"3"}'
     assert at.query_params["first"] == "0" and at.query_params["present"] == "1"
 
@@ -105,7 +110,7 @@ def test_downloaded_work_loads_back_into_a_fresh_session():
         Work(
             "p = 3\nq = p * p",
             {"grad:p": "6"},
-            {"tolerance": 0.01, "hand_first": False, "presenter": True},
+            {"tolerance": 0.01, "hand_first": False, "presenter": True, "predict": True},
             "It adds up.",
             {"seed": "1"},
             {"*": "self.grad += other.data * out.grad"},
@@ -119,7 +124,12 @@ def test_downloaded_work_loads_back_into_a_fresh_session():
     assert not fresh.exception
     assert fresh.session_state["program"] == "p = 3\nq = p * p"
     assert fresh.session_state["hand"] == {"grad:p": "6"}
-    assert fresh.session_state["settings"] == {"tolerance": 0.01, "hand_first": False, "presenter": True}
+    assert fresh.session_state["settings"] == {
+        "tolerance": 0.01,
+        "hand_first": False,
+        "presenter": True,
+        "predict": True,
+    }
     assert fresh.session_state["takeaway"] == "It adds up."
     assert fresh.session_state["answers"] == {"seed": "1"}
     assert fresh.session_state["rules"] == {"*": "self.grad += other.data * out.grad"}

@@ -19,7 +19,7 @@ from lab.share import (
 FULL = Work(
     "x = 2\ny = 3\nz = x*y + y",
     {"grad:x": "3", "grad:y": "x + 1"},
-    {"tolerance": 0.01, "hand_first": False, "presenter": True},
+    {"tolerance": 0.01, "hand_first": False, "presenter": True, "predict": True},
     "Gradients add up. <b>not bold</b> 🙂",
     {"seed": "1", "plus_equals": "b"},
     {"*": "self.grad += other.data * out.grad"},
@@ -34,7 +34,7 @@ def test_work_survives_a_round_trip_through_its_file():
 
 def test_every_field_of_the_work_is_in_its_file():
     saved = json.loads(work_to_json(FULL))
-    assert saved["settings"] == {"tolerance": 0.01, "hand_first": False, "presenter": True}
+    assert saved["settings"] == {"tolerance": 0.01, "hand_first": False, "presenter": True, "predict": True}
     assert saved["takeaway"] == FULL.takeaway
     assert saved["answers"] == FULL.answers and saved["rules"] == FULL.rules
     assert saved["predictions"] == FULL.predictions
@@ -42,7 +42,7 @@ def test_every_field_of_the_work_is_in_its_file():
 
 def test_work_survives_a_round_trip_through_the_link():
     params = work_to_params(FULL)
-    assert params["first"] == "0" and params["present"] == "1" and params["tol"] == "0.01"
+    assert params["first"] == "0" and params["present"] == "1" and params["tol"] == "0.01" and params["predict"] == "1"
     back, problems = work_from_params(params)
     assert problems == []
     assert back == FULL
@@ -79,7 +79,7 @@ def test_a_damaged_optional_field_is_left_out_and_the_rest_loads():
 
 def test_settings_of_the_wrong_type_take_their_defaults():
     cleaned = clean_settings({"tolerance": "big", "hand_first": 1, "presenter": True, "unknown": 3})
-    assert cleaned == {"tolerance": 1e-3, "hand_first": True, "presenter": True}
+    assert cleaned == {"tolerance": 1e-3, "hand_first": True, "presenter": True, "predict": False}
 
 
 @pytest.mark.parametrize(
