@@ -105,14 +105,16 @@ for number, hidden in enumerate(hidden_mistakes):
 
 table = own_rules.comparison_table(comparison)
 wrong_fill = COLOURS["mismatch"][0]
-styled = table.style.format(format_number, subset=["your grad", "engine's grad"]).apply(
+for column in ("your grad", "engine's grad"):
+    table[column] = table[column].map(format_number)  # NaN (a rule that cannot be computed) shows as –
+styled = table.style.apply(
     lambda row: [f"background-color: {wrong_fill}" if row["right?"] != own_rules.RIGHT_MARK else "" for _ in row],
     axis=1,
 )
 highlight = Highlight(
     grads=comparison.learner, mismatch=set(comparison.wrong) | set(comparison.failed), notes=own_rules.notes(comparison)
 )
-table_side, diagram_side = st.columns([5, 6], gap="medium")
+table_side, diagram_side = st.columns([6, 5], gap="medium")
 with table_side:
     st.dataframe(styled, hide_index=True, height=min(600, 38 + 35 * len(table)), key="own_rules_table")
 with diagram_side:

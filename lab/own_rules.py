@@ -146,7 +146,7 @@ def compare(a: Analysis, texts: Mapping[str, str] | ReadRules) -> Comparison:
     return Comparison(a, read, steps, learner, engine, wrong, failed, used, own)
 
 
-RIGHT_MARK, WRONG_MARK, FAILED_MARK = "✓", "✗ differs", "✗ cannot compute"
+RIGHT_MARK, WRONG_MARK, FAILED_MARK = "✓", "✗", "✗ error"
 
 
 def comparison_table(c: Comparison) -> pd.DataFrame:
@@ -179,7 +179,7 @@ def notes(c: Comparison) -> dict[int, str]:
     """A line under each marked node of the diagram."""
     result = {i: f"engine: {n(c.engine[i])}" for i in c.wrong}
     for i in c.failed:
-        result[i] = "your rule: cannot compute"
+        result[i] = "cannot compute"
     return result
 
 
@@ -420,5 +420,6 @@ def lesson_done(texts: Mapping[str, str]) -> Done:
 
 
 def titles(items: Sequence[str]) -> str:
-    items = list(items)
+    """`a, b and c`; a title that starts a sentence ("The lesson's example") is lower-cased inside one."""
+    items = [item[0].lower() + item[1:] if item.startswith("The ") else item for item in items]
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

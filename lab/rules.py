@@ -109,8 +109,8 @@ class Rule:
             text = (
                 rf"\frac{{\partial {top}}}{{\partial {name}}} = {to_latex(local_formula(self.op, slot), LATEX_NAMES)}"
             )
-            if self._uses_out(slot):
-                text += rf" \quad \text{{where }} \text{{out}} = {forward}"
+            if self._uses_out(slot):  # on a second line: a narrow column must not cut it off
+                text = rf"\begin{{gathered}} {text} \\ \text{{where }} \text{{out}} = {forward} \end{{gathered}}"
             texts.append(text)
         return tuple(texts)
 

@@ -54,7 +54,7 @@ def test_the_right_mul_rule_passes_on_the_lesson():
     assert not at.error
     assert any("matches the engine's" in s.value for s in at.success)
     table = at.dataframe[0].value
-    assert list(table["your grad"]) == [3.0, 3.0, 1.0, 1.0]
+    assert list(table["your grad"]) == ["3", "3", "1", "1"]
     assert set(table["right?"]) == {"✓"}
 
 
@@ -98,7 +98,7 @@ def test_right_plus_and_times_say_the_lesson_is_done():
     assert not any("definition of done" in s.value for s in at.success)
     write(at, "+", ADD)
     done = [s.value for s in at.success if "definition of done" in s.value]
-    assert done and PRESETS["neuron"].title in done[0]
+    assert done and PRESETS["neuron"].title.removeprefix("The ") in done[0]
 
 
 def test_a_hidden_mistake_offers_an_expression_that_shows_it():
