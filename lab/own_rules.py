@@ -22,7 +22,7 @@ from engine.derivatives import DERIVATIVES
 from engine.errors import ExpressionError
 from engine.trace import BackwardStep, backward_steps, grads_at
 from lab.analysis import Analysis, analyse, format_number
-from lab.explain import local_text, op_expression
+from lab.explain import backward_sentence, local_text, op_expression
 from lab.presets import PRESETS
 from lab.rules import RULES
 
@@ -423,3 +423,41 @@ def titles(items: Sequence[str]) -> str:
     """`a, b and c`; a title that starts a sentence ("The lesson's example") is lower-cased inside one."""
     items = [item[0].lower() + item[1:] if item.startswith("The ") else item for item in items]
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+# -- a step of the learner's pass, in words (for "Watch gradients flow") ------------------------------
+
+
+def step_sentence(a: Analysis, step: BackwardStep, grads_after: Sequence[float], texts: Mapping[str, str]) -> str:
+    """One step of `learner_steps` in words, with the learner's own formula where their rule fired.
+
+    `a = x * y, your rule: x.grad = y.data * a.grad = 3 * 1 = 3; y.grad = x.data * a.grad = 2`
+    A step of an operator without a rule of the learner's reads as the engine's (lab.explain).
+    """
+    node = a.graph.nodes[step.node]
+    rule = read_rules(texts).rules.get(node._op) if step.flows else None
+    if rule is None:
+        return backward_sentence(a, step, grads_after)
+    out = a.names[step.node]
+    head = f"{out} = {op_expression(a, step.node)}, your rule"
+    if step.failed:
+        return f"{head} cannot be computed here: {step.failed}. Its inputs get no gradient (–)."
+    names = {"out.data": f"{out}.data", "out.grad": f"{out}.grad"}
+    for name, p in zip(DERIVATIVES[node._op].inputs, a.graph.inputs[step.node], strict=True):
+        names[f"{name}.data"] = f"{a.names[p]}.data"
+    exponent = {"n": node._exponent} if node._exponent is not None else {}
+    parts = []
+    for line in rule.lines:
+        flow = step.flows[line.slot]
+        formula = rr.formula_text(rr.substitute(line.formula, exponent), names, number=n)
+        parts.append(f"{a.names[flow.parent]}.grad {line.assign} {formula} = {n(flow.contribution)}")
+    sentence = f"{head}: " + "; ".join(parts)
+    totals = [
+        f"{a.names[p]}.grad is now {n(grads_after[p])}"
+        for p in dict.fromkeys(f.parent for f in step.flows)
+        if any(line.assign == "+=" for line in rule.lines)
+        and not math.isclose(grads_after[p], sum(f.contribution for f in step.flows if f.parent == p))
+    ]
+    if totals:
+        sentence += ", so " + " and ".join(totals)
+    return sentence

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from engine.derivatives import DERIVATIVES
 from engine.rule_reader import evaluate, formula_text, forward_formula, local_formula, read_formula
-from engine.trace import gradient_sources
+from engine.trace import gradient_sources, rule_flows
 from engine.value import BACKWARD_RULES, Value
 from lab.analysis import analyse
 from lab.explain import gradient_sum, local_text
@@ -211,3 +211,18 @@ def test_the_explanations_print_each_edges_derivative_with_the_nodes_names():
     assert {local_text(a, f) for f in sources[y]} == {"(-x.data / y.data**2)", "(1 / y.data)"}
     # dz/dy = -x/y**2 + 1/y = -0.125 + 0.5 = 0.375 (by hand)
     assert gradient_sum(a, y, sources[y]).endswith("= 0.375")
+
+
+@pytest.mark.parametrize("op", list(DERIVATIVES))
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(data=st.data())
+def test_the_engines_own_rule_sends_what_the_one_source_says(op, data):
+    """What the pages print is what backward() runs: the engine's rule with out.grad = 1 gives each formula."""
+    numbers = [data.draw(s) for s in POINTS[op]]
+    exponent = data.draw(EXPONENTS) if op == "**" else None
+    values = [Value(x) for x in numbers]
+    out = FORWARD[op](values[0], exponent) if op == "**" else FORWARD[op](*values)
+    env = env_at(op, numbers, exponent)
+    sent = rule_flows(out, 1.0)
+    for slot, got in enumerate(sent):
+        assert got == pytest.approx(evaluate(local_formula(op, slot), env), rel=1e-12, abs=1e-300)

@@ -9,7 +9,7 @@ By hand, on the lesson's example x = 2, y = 3, a = x*y, z = a + y: the engine's 
 
 import math
 
-from engine.trace import BackwardStep
+from engine.trace import BackwardStep, grads_at
 from lab import own_rules
 from lab.analysis import analyse
 from lab.presets import PRESETS
@@ -152,3 +152,26 @@ def test_the_table_marks_the_wrong_nodes():
     marks = dict(zip(table["node"], table["right?"], strict=True))
     assert marks == {"x": "✓", "y": "✗", "a": "✓", "z": "✓"}
     assert list(table["its rule"]) == ["", "", "* (yours)", "+ (engine's)"]
+
+
+def test_a_step_of_the_learners_pass_is_worded_with_their_own_formula():
+    a = analyse(LESSON)
+    texts = {"*": MUL_SWAPPED}
+    steps = own_rules.learner_steps(a, texts)
+    grads = grads_at(a.graph, steps, 2)
+    # a = x * y fires last: x.grad += x.data * a.grad = 2 * 1 = 2; y.grad += y.data * a.grad = 3, on top of z's 1
+    assert own_rules.step_sentence(a, steps[2], grads, texts) == (
+        "a = x * y, your rule: x.grad += x.data * a.grad = 2; y.grad += y.data * a.grad = 3, so y.grad is now 4"
+    )
+    # z = a + y runs the engine's rule: the engine's words
+    assert own_rules.step_sentence(a, steps[1], grads_at(a.graph, steps, 1), texts) == (
+        "z = a + y: a.grad += z.grad = 1; y.grad += z.grad = 1"
+    )
+
+
+def test_a_step_whose_rule_cannot_be_computed_says_why():
+    a = analyse(LESSON)
+    texts = {"*": "self.grad += out.grad / (other.data - 3)\nother.grad += out.grad"}
+    steps = own_rules.learner_steps(a, texts)
+    sentence = own_rules.step_sentence(a, steps[2], grads_at(a.graph, steps, 2), texts)
+    assert "cannot be computed here: 1 / 0 divides by zero" in sentence
