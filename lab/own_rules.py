@@ -407,7 +407,13 @@ def _done_check(program: str, plus: str, times: str) -> tuple[bool, int]:
 
 def lesson_done(texts: Mapping[str, str]) -> Done:
     """Do the learner's + and * rules give the engine's gradients on the lesson's example and two presets?"""
-    read = read_rules({op: texts.get(op, "") for op in LESSON_OPERATORS})
+    return _lesson_done(texts.get("+", ""), texts.get("*", ""))
+
+
+@lru_cache(maxsize=256)
+def _lesson_done(plus: str, times: str) -> Done:  # a frozen result: safe to share between sessions
+    texts = {"+": plus, "*": times}
+    read = read_rules(texts)
     missing = tuple(op for op in LESSON_OPERATORS if op not in read.rules)
     if missing:
         return Done(missing, ())
