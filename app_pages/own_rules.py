@@ -62,6 +62,9 @@ with right:
     used = ", ".join(f"`{own_rules.label(o)}`" for o in comparison.used) or "no operator"
     st.markdown(f"**Your expression uses:** {used}")
     st.caption("An operator without your rule runs the engine's own.")
+    for other_op, message in read.errors.items():
+        if other_op != op:
+            st.caption(f"⚠️ {message}")
 
 done = own_rules.lesson_done(texts)
 if done.done:

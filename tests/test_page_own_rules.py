@@ -110,3 +110,10 @@ def test_a_hidden_mistake_offers_an_expression_that_shows_it():
     assert at.session_state["program"] == PRESETS["neuron"].program
     assert marked_in_diagram(at)
     assert any("out.grad` factor" in e.value for e in at.error)
+
+
+def test_a_rule_that_is_not_read_is_flagged_while_another_operator_is_shown():
+    at = open_page()
+    write(at, "+", "self.grad += (")
+    at.segmented_control(key="own_rules_operator").set_value("*").run()
+    assert any("`+` rule is not read" in c.value for c in at.caption)
