@@ -18,6 +18,7 @@ pages = [
     st.Page("app_pages/compare.py", title="Check by hand", icon=":material/edit_note:"),
     st.Page("app_pages/flow.py", title="Watch gradients flow", icon=":material/play_circle:"),
     st.Page("app_pages/rules.py", title="Why each rule is right", icon=":material/function:"),
+    st.Page("app_pages/own_rules.py", title="Write the rules yourself", icon=":material/draw:"),
     st.Page("app_pages/bugs.py", title="Bug lab", icon=":material/bug_report:"),
 ]
 page = st.navigation(pages, position="top")

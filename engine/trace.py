@@ -6,6 +6,9 @@
   sent along each edge. It calls the same `topological_order()` and `_backward()` that
   `Value.backward()` calls; the bug lab's mistakes are small switches on that loop.
 - `finite_difference`: the gradient estimated by nudging each input, for checking.
+
+`backward_steps(graph, rules=...)` runs the same loop with some operators' rules swapped for
+this one run (the learner's own rules): the engine's shared BACKWARD_RULES is never changed.
 """
 
 from __future__ import annotations
@@ -122,19 +125,31 @@ class BackwardStep:
     flows: tuple[EdgeFlow, ...]
     changed: dict[int, float]  # node index -> its grad right after this step
     pass_number: int = 1  # 2 for the second backward() of Mistake.TWICE
+    failed: str | None = None  # a swapped-in rule could not be computed here (why); its inputs got NaN
 
 
-def rule_flows(node: Value, incoming: float) -> list[float]:
+Rule = Callable[[Value], None]  # a backward rule: called with `out`, it adds to the grads of out's inputs
+
+
+def _rule_of(node: Value, rules: Mapping[str, Rule] | None) -> Rule:
+    """The rule that fires for `node`: a swapped-in one for its operator, else the engine's own."""
+    if rules and node._op in rules:
+        return rules[node._op]
+    return BACKWARD_RULES[node._op]
+
+
+def rule_flows(node: Value, incoming: float, rules: Mapping[str, Rule] | None = None) -> list[float]:
     """What `node`'s backward rule adds to each input, edge by edge.
 
-    Runs the operator's real rule on stand-ins for the inputs (same data, grad 0), so that
-    `a + a` or `a * a` shows its two edges separately instead of one summed change.
+    Runs the operator's real rule (or the one swapped in by `rules`) on stand-ins for the inputs
+    (same data, grad 0), so that `a + a` or `a * a` shows its two edges separately instead of one
+    summed change.
     """
     stand_ins = tuple(Value(p.data) for p in node._prev)
     out = Value(node.data, stand_ins, node._op)
     out._exponent = node._exponent
     out.grad = incoming
-    BACKWARD_RULES[node._op](out)
+    _rule_of(node, rules)(out)
     return [s.grad for s in stand_ins]
 
 
@@ -150,11 +165,17 @@ def _breadth_first_order(graph: Graph) -> list[int]:
     return order
 
 
-def backward_steps(graph: Graph, mistake: Mistake | None = None) -> list[BackwardStep]:
+def backward_steps(
+    graph: Graph, mistake: Mistake | None = None, rules: Mapping[str, Rule] | None = None
+) -> list[BackwardStep]:
     """Run backpropagation on the graph's nodes, recording every `_backward` call.
 
     Without a mistake this is `Value.backward()` (after zeroing the grads) with a record of
     each step. It leaves the grads in the nodes, as `backward()` does.
+
+    `rules` swaps some operators' rules for this run only (operator -> rule, like the learner's
+    own). A swapped-in rule that cannot be computed at a node (it divides by zero, overflows)
+    does not stop the pass: that step records why in `failed`, and its inputs get NaN.
     """
     graph.output.zero_grad()
     steps: list[BackwardStep] = []
@@ -173,12 +194,24 @@ def backward_steps(graph: Graph, mistake: Mistake | None = None) -> list[Backwar
             if not node._prev:
                 continue  # a leaf's _backward does nothing: not a step
             incoming = node.grad
-            locals_ = rule_flows(node, 1.0)
-            contributions = rule_flows(node, incoming)
-            if mistake is Mistake.OVERWRITE:
+            swapped = bool(rules) and node._op in rules
+            failed = None
+            try:
+                locals_ = rule_flows(node, 1.0, rules)
+                contributions = rule_flows(node, incoming, rules)
+                if swapped and mistake is not Mistake.OVERWRITE:
+                    rules[node._op](node)  # the swapped-in rule, for this run only
+            except (ArithmeticError, ValueError) as e:
+                if not swapped:
+                    raise  # the engine's own rule: the caller says why (e.g. x**0.5 at 0)
+                failed = str(e)
+                locals_ = contributions = [math.nan] * len(node._prev)
+                for parent in node._prev:
+                    parent.grad = math.nan
+            if failed is None and mistake is Mistake.OVERWRITE:
                 for parent, contribution in zip(node._prev, contributions, strict=True):
                     parent.grad = contribution  # the mistake: = instead of +=
-            else:
+            elif failed is None and not swapped:
                 node._backward()  # the real rule, as backward() calls it
             flows = tuple(
                 EdgeFlow(p, i, slot, local, incoming, contribution)
@@ -187,7 +220,7 @@ def backward_steps(graph: Graph, mistake: Mistake | None = None) -> list[Backwar
                 )
             )
             changed = {p: graph.nodes[p].grad for p in graph.inputs[i]}
-            steps.append(BackwardStep(len(steps), i, flows, changed, pass_number))
+            steps.append(BackwardStep(len(steps), i, flows, changed, pass_number, failed))
     return steps
 
 

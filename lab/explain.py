@@ -1,42 +1,26 @@
 """Sentences with the actual numbers: what a step of the forward or backward pass did.
 
-The numbers come from the engine's traces (engine/trace.py); this module only words them.
+The numbers come from the engine's traces (engine/trace.py); this module only words them. The
+local derivatives are printed from engine/derivatives.py, the one place each is written.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from engine.rule_reader import formula_text, local_formula, substitute
 from engine.trace import BackwardStep, EdgeFlow
 from lab.analysis import CONSTANT, Analysis, format_number
-
-# Each operator's local derivative d out / d input, per input slot, as a learner writes it.
-# {a} and {b} are the first and second input, {out} the result, {n} the exponent of **.
-LOCAL_DERIVATIVES: dict[str, tuple[str, ...]] = {
-    "+": ("1", "1"),
-    "*": ("{b}.data", "{a}.data"),
-    "-": ("1", "-1"),
-    "/": ("1 / {b}.data", "-{a}.data / {b}.data**2"),
-    "**": ("{n} * {a}.data**{n_minus_1}",),
-    "neg": ("-1",),
-    "tanh": ("(1 - {out}.data**2)",),
-    "relu": ("({out}.data > 0)",),
-    "exp": ("{out}.data",),
-    "log": ("1 / {a}.data",),
-}
 
 n = format_number  # short alias: every number in a sentence goes through it
 
 
 def _names(a: Analysis, child: int) -> dict[str, str]:
-    node = a.graph.nodes[child]
+    """The one source's names as this node's: self.data -> `x.data`, out.data -> `a.data`."""
     inputs = a.graph.inputs[child]
-    names = {"out": a.names[child], "a": a.names[inputs[0]] if inputs else "", "b": ""}
-    if len(inputs) > 1:
-        names["b"] = a.names[inputs[1]]
-    if node._op == "**":
-        names["n"] = n(node._exponent)
-        names["n_minus_1"] = n(node._exponent - 1)
+    names = {"out.data": f"{a.names[child]}.data", "out.grad": f"{a.names[child]}.grad"}
+    for name, p in zip(("self", "other"), inputs, strict=False):
+        names[f"{name}.data"] = f"{a.names[p]}.data"
     return names
 
 
@@ -56,9 +40,16 @@ def op_expression(a: Analysis, i: int) -> str:
 
 
 def local_text(a: Analysis, flow: EdgeFlow) -> str:
-    """The local derivative d child / d parent of one edge, symbolically: `y.data`, `1`."""
-    op = a.graph.nodes[flow.child]._op
-    return LOCAL_DERIVATIVES[op][flow.slot].format(**_names(a, flow.child))
+    """The local derivative d child / d parent of one edge, symbolically: `y.data`, `1`, `(1 - o.data**2)`.
+
+    Printed from engine/derivatives.py with this node's names, and in brackets when it is
+    about to be multiplied by a gradient. The exponent of `**` is put in as its number.
+    """
+    node = a.graph.nodes[flow.child]
+    formula = local_formula(node._op, flow.slot)
+    if node._exponent is not None:
+        formula = substitute(formula, {"n": node._exponent})
+    return formula_text(formula, _names(a, flow.child), number=format_number, factor=True)
 
 
 def rule_text(a: Analysis, flow: EdgeFlow) -> str:

@@ -1,5 +1,8 @@
 """Why each backward rule is right: the local derivative, the engine's own code, a live check.
 
+The local derivatives (words' formulas, plain text, LaTeX) are printed from engine/derivatives.py,
+the one place each is written, so this page and the explanations can never disagree with it.
+
 The code shown is read from engine/value.py when the page runs (`inspect.getsource`), so it is
 always the code that `backward()` runs. `check_rule` runs the engine's real rule once and sets
 it beside a finite difference of the engine's own forward method.
@@ -14,25 +17,107 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from engine.derivatives import DERIVATIVES
+from engine.rule_reader import (
+    ATOM,
+    Binary,
+    Call,
+    Choice,
+    Compare,
+    Formula,
+    Number,
+    Unary,
+    Var,
+    formula_text,
+    forward_formula,
+    local_formula,
+    variables_of,
+)
 from engine.value import BACKWARD_RULES, Value
 from lab.analysis import Analysis, format_number
+
+# How the one source's names are shown on this page: the inputs are a and b, the result out.
+NAMES = {"self.data": "a", "other.data": "b", "out.data": "out", "n": "n"}
+LATEX_NAMES = {"self.data": "a", "other.data": "b", "out.data": r"\text{out}", "n": "n"}
 
 
 @dataclass(frozen=True)
 class Rule:
-    """One operator: what it computes, its local derivatives, and where its code lives."""
+    """One operator: what it computes, its local derivatives, and where its code lives.
+
+    The formulas (`expression`, `derivatives`, `latex`, and those inside `words`) are printed from
+    engine/derivatives.py, the one place each local derivative is written; only the prose is here.
+    """
 
     op: str  # the `_op` the engine records
     label: str  # how the operator is picked on the page
     name: str
-    expression: str  # out = ... in the names a, b (and n for the exponent)
-    words: str  # the local derivative in words
-    derivatives: tuple[str, ...]  # per input, plain text: "d(a*b)/da = b"
-    latex: tuple[str, ...]  # per input, LaTeX
+    words_template: str  # why, in words; {forward}, {d0}, {d1} are filled in from the one source
     method: str  # the Value method that computes the forward value
-    inputs: tuple[str, ...]  # names of the Value inputs: ("a", "b") or ("a",)
     default_point: tuple[float, ...]  # a point where the rule is defined
     default_exponent: float | None = None
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """Names of the Value inputs: ("a", "b") or ("a",)."""
+        return tuple(NAMES[f"{name}.data"] for name in DERIVATIVES[self.op].inputs)
+
+    @property
+    def forward_text(self) -> str:
+        """`a * b`, `tanh(a)`, `a**n`."""
+        return formula_text(forward_formula(self.op), NAMES)
+
+    @property
+    def expression(self) -> str:
+        return f"out = {self.forward_text}"
+
+    def local_text(self, slot: int) -> str:
+        """d out / d input, as text in a and b: `-a / b**2`; a comparison reads `1 if out > 0 else 0`."""
+        return derivative_text(local_formula(self.op, slot), NAMES)
+
+    def _uses_out(self, slot: int) -> bool:
+        return "out.data" in variables_of(local_formula(self.op, slot))
+
+    def _by(self, slot: int) -> str:
+        """`d(a * b)/da`, `d tanh(a)/da`."""
+        shown = self.forward_text if isinstance(forward_formula(self.op), Call) else f"({self.forward_text})"
+        return f"d{'' if shown.startswith('(') else ' '}{shown}/d{self.inputs[slot]}"
+
+    @property
+    def derivatives(self) -> tuple[str, ...]:
+        """Per input, plain text: `d(a * b)/da = b`."""
+        texts = []
+        for slot in range(len(self.inputs)):
+            text = f"{self._by(slot)} = {self.local_text(slot)}"
+            if self._uses_out(slot):
+                text += f", where out = {self.forward_text}"
+            texts.append(text)
+        return tuple(texts)
+
+    @property
+    def latex(self) -> tuple[str, ...]:
+        """Per input, LaTeX: `\\frac{\\partial (a \\cdot b)}{\\partial a} = b`."""
+        f = forward_formula(self.op)
+        forward = to_latex(f, LATEX_NAMES)
+        if isinstance(f, Binary) and f.op == "/":  # d(a/b), not a fraction inside a fraction
+            left, right = (to_latex(g, LATEX_NAMES, top=False) for g in (f.left, f.right))
+            top = f"({left}/{right})"
+        else:
+            top = forward if isinstance(f, Call) else f"({forward})"
+        texts = []
+        for slot, name in enumerate(self.inputs):
+            text = (
+                rf"\frac{{\partial {top}}}{{\partial {name}}} = {to_latex(local_formula(self.op, slot), LATEX_NAMES)}"
+            )
+            if self._uses_out(slot):  # on a second line: a narrow column must not cut it off
+                text = rf"\begin{{gathered}} {text} \\ \text{{where }} \text{{out}} = {forward} \end{{gathered}}"
+            texts.append(text)
+        return tuple(texts)
+
+    @property
+    def words(self) -> str:
+        locals_ = {f"d{slot}": self.local_text(slot) for slot in range(len(self.inputs))}
+        return self.words_template.format(forward=self.forward_text, **locals_)
 
     @property
     def forward(self) -> Callable[..., Value]:
@@ -54,66 +139,45 @@ RULES: dict[str, Rule] = {
             "+",
             "+",
             "addition",
-            "out = a + b",
-            "Nudging a by a little changes a + b by exactly as much, and the same for b: both local derivatives "
-            "are 1, so + hands out.grad to both inputs unchanged.",
-            ("d(a+b)/da = 1", "d(a+b)/db = 1"),
-            (r"\frac{\partial (a+b)}{\partial a} = 1", r"\frac{\partial (a+b)}{\partial b} = 1"),
+            "Nudging a by a little changes {forward} by exactly as much, and the same for b: both local "
+            "derivatives are {d0}, so the rule hands out.grad to both inputs unchanged.",
             "__add__",
-            ("a", "b"),
             (2.0, 3.0),
         ),
         Rule(
             "*",
             "*",
             "multiplication",
-            "out = a * b",
-            "d(a*b)/da = b: nudging a by a little changes a*b by b times as much. And the other way round: "
-            "nudging b changes a*b by a times as much. Each input's gradient is the other input's value times "
-            "out.grad.",
-            ("d(a*b)/da = b", "d(a*b)/db = a"),
-            (r"\frac{\partial (a \cdot b)}{\partial a} = b", r"\frac{\partial (a \cdot b)}{\partial b} = a"),
+            "Nudging a by a little changes {forward} by {d0} times as much. And the other way round: nudging b "
+            "changes it by {d1} times as much. Each input's gradient is the other input's value times out.grad.",
             "__mul__",
-            ("a", "b"),
             (2.0, 3.0),
         ),
         Rule(
             "-",
             "-",
             "subtraction",
-            "out = a - b",
-            "Nudging a up moves a - b up by as much (local derivative 1); nudging b up moves a - b down by as "
-            "much (local derivative -1).",
-            ("d(a-b)/da = 1", "d(a-b)/db = -1"),
-            (r"\frac{\partial (a-b)}{\partial a} = 1", r"\frac{\partial (a-b)}{\partial b} = -1"),
+            "Nudging a up moves {forward} up by as much (local derivative {d0}); nudging b up moves it down by as "
+            "much (local derivative {d1}).",
             "__sub__",
-            ("a", "b"),
             (5.0, 3.0),
         ),
         Rule(
             "/",
             "/",
             "division",
-            "out = a / b",
-            "a / b is a times 1/b, so nudging a changes it by 1/b times as much. Nudging b changes it by "
-            "-a/b² times as much: a bigger denominator makes the result smaller, faster when b is small.",
-            ("d(a/b)/da = 1/b", "d(a/b)/db = -a/b**2"),
-            (r"\frac{\partial (a/b)}{\partial a} = \frac{1}{b}", r"\frac{\partial (a/b)}{\partial b} = -\frac{a}{b^2}"),
+            "Nudging a changes {forward} by {d0} times as much. Nudging b changes it by {d1} times as much: the "
+            "result moves against b, and faster when b is small.",
             "__truediv__",
-            ("a", "b"),
             (3.0, 2.0),
         ),
         Rule(
             "**",
             "**",
             "power (number exponent)",
-            "out = a ** n",
-            "The power rule: nudging a changes a**n by n * a**(n-1) times as much. The exponent n is a plain "
-            "number, not a node, so it gets no gradient.",
-            ("d(a**n)/da = n * a**(n-1)",),
-            (r"\frac{\partial a^n}{\partial a} = n \, a^{n-1}",),
+            "The power rule: nudging a changes {forward} by {d0} times as much. The exponent n is a plain number, "
+            "not a node, so it gets no gradient.",
             "__pow__",
-            ("a",),
             (3.0,),
             2.0,
         ),
@@ -121,69 +185,125 @@ RULES: dict[str, Rule] = {
             "neg",
             "-a (neg)",
             "negation",
-            "out = -a",
-            "Nudging a up moves -a down by as much: the local derivative is -1, so the gradient changes sign.",
-            ("d(-a)/da = -1",),
-            (r"\frac{\partial (-a)}{\partial a} = -1",),
+            "Nudging a up moves {forward} down by as much: the local derivative is {d0}, so the gradient changes sign.",
             "__neg__",
-            ("a",),
             (2.0,),
         ),
         Rule(
             "tanh",
             "tanh",
             "tanh",
-            "out = tanh(a)",
-            "tanh is steep near 0 and flat far from it: its slope is 1 - tanh(a)², which the rule computes "
-            "from the output it already has (out.data). For large |a| the slope is almost 0: the gradient "
-            "saturates.",
-            ("d tanh(a)/da = 1 - tanh(a)**2 = 1 - out**2",),
-            (r"\frac{\partial \tanh a}{\partial a} = 1 - \tanh^2 a = 1 - \text{out}^2",),
+            "tanh is steep near zero and flat far from it: its slope is {d0}, which the rule computes from the "
+            "output it already has (out.data). For large |a| the slope is almost zero: the gradient saturates.",
             "tanh",
-            ("a",),
             (0.5,),
         ),
         Rule(
             "relu",
             "relu",
             "ReLU",
-            "out = relu(a) = max(0, a)",
-            "Above 0, relu passes a through unchanged (slope 1); below 0 it is flat at 0 (slope 0), so no "
-            "gradient gets through: the ReLU is dead for that input.",
-            ("d relu(a)/da = 1 if a > 0 else 0",),
-            (r"\frac{\partial\, \mathrm{relu}(a)}{\partial a} = \begin{cases} 1 & a > 0 \\ 0 & a < 0 \end{cases}",),
+            "Above zero, relu passes a through unchanged; below zero it is flat, so no gradient gets through: the "
+            "ReLU is dead for that input. Its slope is {d0}.",
             "relu",
-            ("a",),
             (1.5,),
         ),
         Rule(
             "exp",
             "exp",
             "exponential",
-            "out = exp(a)",
-            "exp is its own slope: nudging a changes exp(a) by exp(a) times as much, so the rule reuses "
-            "the output's value (out.data).",
-            ("d exp(a)/da = exp(a) = out",),
-            (r"\frac{\partial e^a}{\partial a} = e^a = \text{out}",),
+            "exp is its own slope: nudging a changes out, which is {forward}, by {d0} times as much, so the rule "
+            "reuses the output's value (out.data).",
             "exp",
-            ("a",),
             (1.0,),
         ),
         Rule(
             "log",
             "log",
             "natural logarithm",
-            "out = log(a)",
-            "Nudging a changes log(a) by 1/a times as much: a lot for small a, little for large a. "
-            "log is only defined for a > 0.",
-            ("d log(a)/da = 1/a",),
-            (r"\frac{\partial \ln a}{\partial a} = \frac{1}{a}",),
+            "Nudging a changes {forward} by {d0} times as much: a lot for small a, little for large a. log is "
+            "only defined for positive a.",
             "log",
-            ("a",),
             (2.0,),
         ),
     )
 }
+
+
+# -- formulas as text and as LaTeX ----------------------------------------------------------------
+
+
+def derivative_text(f: Formula, names: dict[str, str]) -> str:
+    """A local derivative as text; a comparison on its own reads `1 if out > 0 else 0`."""
+    shown = formula_text(f, names, number=format_number)
+    return f"1 if {shown} else 0" if isinstance(f, Compare) else shown
+
+
+_LATEX_FUNCTIONS = {"tanh": r"\tanh", "log": r"\ln", "relu": r"\mathrm{relu}"}
+_LATEX_COMPARE = {">": ">", ">=": r"\geq", "<": "<", "<=": r"\leq"}
+
+
+def _latex_precedence(f: Formula) -> int:
+    if isinstance(f, Binary) and f.op == "/":
+        return ATOM  # a fraction bar groups by itself
+    if isinstance(f, Call) and f.function == "exp":
+        return 5
+    if isinstance(f, Call):
+        return 4.5
+    if isinstance(f, Number) and f.value < 0:
+        return 4
+    if isinstance(f, (Compare, Choice)):
+        return ATOM  # written as cases or in brackets
+    if isinstance(f, Binary):
+        return {"+": 2, "-": 2, "*": 3, "**": 5}[f.op]
+    return 4 if isinstance(f, Unary) else ATOM
+
+
+def _latex_number(x: float) -> str:
+    return format_number(x) if x >= 0 else "-" + format_number(-x)
+
+
+def to_latex(f: Formula, names: dict[str, str], top: bool = True) -> str:
+    """The formula as LaTeX: fractions for /, powers as superscripts, a comparison as cases (1 or 0)."""
+
+    def wrap(g: Formula, at_least: float) -> str:
+        shown = to_latex(g, names, top=False)
+        return rf"\left({shown}\right)" if _latex_precedence(g) < at_least else shown
+
+    if isinstance(f, Number):
+        return _latex_number(f.value)
+    if isinstance(f, Var):
+        return names.get(f.name, f.name)
+    if isinstance(f, Unary):
+        return ("-" if f.op == "-" else "") + wrap(f.operand, 5)
+    if isinstance(f, Binary):
+        if f.op == "/":
+            if isinstance(f.left, Unary) and f.left.op == "-":
+                return rf"-\frac{{{to_latex(f.left.operand, names, False)}}}{{{to_latex(f.right, names, False)}}}"
+            return rf"\frac{{{to_latex(f.left, names, False)}}}{{{to_latex(f.right, names, False)}}}"
+        if f.op == "**":
+            return f"{wrap(f.left, ATOM)}^{{{to_latex(f.right, names, False)}}}"
+        p = {"+": 2, "-": 2, "*": 3}[f.op]
+        symbol = r" \cdot " if f.op == "*" else f" {f.op} "
+        return f"{wrap(f.left, p)}{symbol}{wrap(f.right, p + 1)}"
+    if isinstance(f, Call):
+        if f.function == "exp":
+            return f"e^{{{to_latex(f.argument, names, False)}}}"
+        argument = to_latex(f.argument, names, False)
+        if _latex_precedence(f.argument) == ATOM and not isinstance(f.argument, (Compare, Choice)):
+            return (
+                f"{_LATEX_FUNCTIONS[f.function]} {argument}"
+                if f.function != "relu"
+                else rf"\mathrm{{relu}}({argument})"
+            )
+        return rf"{_LATEX_FUNCTIONS[f.function]}\left({argument}\right)"
+    if isinstance(f, Compare):
+        condition = f"{wrap(f.left, 2)} {_LATEX_COMPARE[f.op]} {wrap(f.right, 2)}"
+        if top:
+            return rf"\begin{{cases}} 1 & \text{{if }} {condition} \\ 0 & \text{{otherwise}} \end{{cases}}"
+        return rf"[{condition}]"
+    test = to_latex(f.test, names, False).strip("[]")
+    yes, no = to_latex(f.yes, names, False), to_latex(f.no, names, False)
+    return rf"\begin{{cases}} {yes} & \text{{if }} {test} \\ {no} & \text{{otherwise}} \end{{cases}}"
 
 
 def source_of(function: Callable) -> str:

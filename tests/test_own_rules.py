@@ -1,0 +1,177 @@
+"""lab/own_rules.py: the learner's rules beside the engine, the mistakes named with numbers, done.
+
+By hand, on the lesson's example x = 2, y = 3, a = x*y, z = a + y: the engine's grads are x 3, y 3, a 1, z 1.
+- `*` with `=`: z fires first (y.grad = 1), then a overwrites it with x.data * a.grad = 2: y.grad = 2.
+- `*` swapped: x.grad = x.data * a.grad = 2, y.grad = 1 + y.data * a.grad = 4.
+- `*` without out.grad: a.grad = 1 here, so nothing shows; in z = 2 * (x*y) a.grad = 2 and x.grad
+  becomes y.data = 3 instead of 6.
+"""
+
+import math
+
+from engine.trace import BackwardStep, grads_at
+from lab import own_rules
+from lab.analysis import analyse
+from lab.presets import PRESETS
+
+LESSON = PRESETS["lesson"].program
+MUL = "self.grad += other.data * out.grad\nother.grad += self.data * out.grad"
+ADD = "self.grad += out.grad\nother.grad += out.grad"
+MUL_OVERWRITE = "self.grad = other.data * out.grad\nother.grad = self.data * out.grad"
+MUL_SWAPPED = "self.grad += self.data * out.grad\nother.grad += other.data * out.grad"
+MUL_NO_OUT_GRAD = "self.grad += other.data\nother.grad += self.data"
+
+
+def by_name(a, values):
+    return dict(zip(a.names, values, strict=True))
+
+
+def test_right_rules_match_the_engine_on_the_lesson():
+    a = analyse(LESSON)
+    c = own_rules.compare(a, {"*": MUL, "+": ADD})
+    assert c.all_right and c.own == ("+", "*")
+    assert by_name(a, c.learner) == {"x": 3.0, "y": 3.0, "a": 1.0, "z": 1.0}
+    assert own_rules.findings(c) == []
+
+
+def test_overwrite_is_named_with_ys_numbers_on_the_lesson():
+    a = analyse(LESSON)
+    c = own_rules.compare(a, {"*": MUL_OVERWRITE})
+    assert [a.names[i] for i in c.wrong] == ["y"]
+    (finding,) = own_rules.findings(c)
+    assert finding.mistake == "overwrite"
+    assert "engine's y.grad is 3, yours 2" in finding.text and "`+=`" in finding.text
+
+
+def test_swapped_operands_are_named_with_the_numbers_of_the_step():
+    a = analyse(LESSON)
+    c = own_rules.compare(a, {"*": MUL_SWAPPED})
+    assert by_name(a, c.learner) == {"x": 2.0, "y": 4.0, "a": 1.0, "z": 1.0}
+    texts = [f.text for f in own_rules.findings(c)]
+    assert any("sends 2 to x.grad" in t and "`y.data * a.grad` = 3 * 1 = 3" in t and "swapped" in t for t in texts)
+
+
+def test_a_missing_out_grad_hides_on_the_lesson_and_an_expression_that_shows_it_is_suggested():
+    a = analyse(LESSON)
+    texts = {"*": MUL_NO_OUT_GRAD}
+    c = own_rules.compare(a, texts)
+    assert c.all_right  # a.grad = 1: multiplying by it changes nothing
+    (hidden,) = own_rules.hidden_mistakes(c, texts, LESSON)
+    assert hidden.mistake == "no_out_grad" and "out.grad = 1" in hidden.why
+    shown = own_rules.compare(analyse(hidden.program), texts)
+    assert shown.wrong  # the suggested expression does show it
+
+
+def test_a_missing_out_grad_shows_where_out_grad_is_not_1():
+    a = analyse("x = 2\ny = 3\nz = 2 * (x*y)")
+    c = own_rules.compare(a, {"*": MUL_NO_OUT_GRAD})
+    x = a.variables["x"]
+    assert c.learner[x] == 3.0 and c.engine[x] == 6.0  # y.data instead of y.data * 2
+    texts = [f.text for f in own_rules.findings(c)]
+    assert any("out.grad` factor" in t and "= 3 * 2 = 6" in t for t in texts), texts
+
+
+def test_overwrite_on_an_expression_without_reuse_suggests_the_lessons_example():
+    program = "x = 2\ny = 3\nz = x*y"
+    a = analyse(program)
+    texts = {"*": MUL_OVERWRITE}
+    c = own_rules.compare(a, texts)
+    assert c.all_right
+    (hidden,) = own_rules.hidden_mistakes(c, texts, program)
+    assert hidden.mistake == "overwrite" and hidden.program == LESSON
+
+
+def test_a_sign_slip_in_minus_is_named():
+    a = analyse("x = 5\ny = 3\nz = x - y")
+    c = own_rules.compare(a, {"-": "self.grad += out.grad\nother.grad += out.grad"})
+    assert c.learner[a.variables["y"]] == 1.0 and c.engine[a.variables["y"]] == -1.0
+    assert [f.mistake for f in own_rules.findings(c)] == ["sign"]
+
+
+def test_tanh_and_exp_written_with_self_data_are_named():
+    a = analyse("x = 0.5\nz = tanh(x) + exp(x)")
+    texts = {"tanh": "self.grad += (1 - self.data**2) * out.grad", "exp": "self.grad += self.data * out.grad"}
+    kinds = {f.mistake for f in own_rules.findings(own_rules.compare(a, texts))}
+    assert kinds == {"tanh_self", "exp_self"}
+
+
+def test_a_rule_for_an_operator_the_expression_does_not_use_is_found_elsewhere():
+    texts = {"-": "self.grad += out.grad\nother.grad += out.grad"}
+    a = analyse(LESSON)
+    c = own_rules.compare(a, texts)
+    (hidden,) = own_rules.hidden_mistakes(c, texts, LESSON)
+    assert "does not use" in hidden.why and hidden.program is not None
+
+
+def test_a_rule_that_divides_by_zero_is_reported_on_its_node():
+    a = analyse(LESSON)
+    c = own_rules.compare(a, {"*": "self.grad += out.grad / (other.data - 3)\nother.grad += out.grad"})
+    assert [a.names[i] for i in c.failed] == ["a"]
+    assert any("cannot be computed" in f.text and "divides by zero" in f.text for f in own_rules.findings(c))
+    assert math.isnan(c.learner[a.variables["x"]])
+    assert own_rules.notes(c)[a.graph.index_of(a.graph.nodes[2])] == "cannot compute"
+
+
+def test_text_that_is_not_a_rule_gets_a_message_and_the_engines_rule_runs():
+    a = analyse(LESSON)
+    c = own_rules.compare(a, {"*": "import os"})
+    assert "imports nothing" in c.read.errors["*"] and "`import os`" in c.read.errors["*"]
+    assert c.own == () and c.all_right
+
+
+def test_learner_steps_have_the_shape_of_the_engines_and_leave_the_engines_grads_in_place():
+    a = analyse(LESSON)
+    steps = own_rules.learner_steps(a, {"*": MUL_OVERWRITE})
+    assert len(steps) == len(a.steps) and all(isinstance(s, BackwardStep) for s in steps)
+    assert [s.node for s in steps] == [s.node for s in a.steps]
+    assert steps[-1].changed[a.variables["y"]] == 2.0  # a = x * y fires last and overwrites y.grad
+    assert a.grads == [3.0, 3.0, 1.0, 1.0]  # the other pages still see the engine's
+
+
+def test_done_needs_both_lesson_rules_right_on_the_lesson_and_two_presets():
+    assert own_rules.lesson_done({"*": MUL}).missing == ("+",)
+    done = own_rules.lesson_done({"*": MUL, "+": ADD})
+    assert done.done and len(done.checks) == 3
+    assert done.checks[0].title == PRESETS["lesson"].title
+    not_done = own_rules.lesson_done({"*": MUL_NO_OUT_GRAD, "+": ADD})
+    assert not not_done.done
+    assert not_done.checks[0].right  # the lesson hides it; the neuron and micrograd's example do not
+    assert not all(check.right for check in not_done.checks[1:])
+
+
+def test_the_blank_template_never_holds_the_answer():
+    for op in own_rules.OPERATORS:
+        template = own_rules.template(op)
+        assert template.count("+= ...") == len(template.splitlines())
+        assert "data" not in template and "out.grad" not in template
+
+
+def test_the_table_marks_the_wrong_nodes():
+    a = analyse(LESSON)
+    table = own_rules.comparison_table(own_rules.compare(a, {"*": MUL_OVERWRITE}))
+    marks = dict(zip(table["node"], table["right?"], strict=True))
+    assert marks == {"x": "✓", "y": "✗", "a": "✓", "z": "✓"}
+    assert list(table["its rule"]) == ["", "", "* (yours)", "+ (engine's)"]
+
+
+def test_a_step_of_the_learners_pass_is_worded_with_their_own_formula():
+    a = analyse(LESSON)
+    texts = {"*": MUL_SWAPPED}
+    steps = own_rules.learner_steps(a, texts)
+    grads = grads_at(a.graph, steps, 2)
+    # a = x * y fires last: x.grad += x.data * a.grad = 2 * 1 = 2; y.grad += y.data * a.grad = 3, on top of z's 1
+    assert own_rules.step_sentence(a, steps[2], grads, texts) == (
+        "a = x * y, your rule: x.grad += x.data * a.grad = 2; y.grad += y.data * a.grad = 3, so y.grad is now 4"
+    )
+    # z = a + y runs the engine's rule: the engine's words
+    assert own_rules.step_sentence(a, steps[1], grads_at(a.graph, steps, 1), texts) == (
+        "z = a + y: a.grad += z.grad = 1; y.grad += z.grad = 1"
+    )
+
+
+def test_a_step_whose_rule_cannot_be_computed_says_why():
+    a = analyse(LESSON)
+    texts = {"*": "self.grad += out.grad / (other.data - 3)\nother.grad += out.grad"}
+    steps = own_rules.learner_steps(a, texts)
+    sentence = own_rules.step_sentence(a, steps[2], grads_at(a.graph, steps, 2), texts)
+    assert "cannot be computed here: 1 / 0 divides by zero" in sentence

@@ -1,0 +1,119 @@
+"""The "Write the rules yourself" page in AppTest, on the lesson's example (z = x*y + y at x = 2, y = 3).
+
+By hand: with `=` in the `*` rule, z fires first (y.grad = 1) and a = x*y then overwrites y.grad with
+x.data * a.grad = 2, so only y is wrong (2 instead of 3).
+"""
+
+import re
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from lab.presets import PRESETS
+
+APP = Path(__file__).resolve().parents[1] / "dashboard.py"
+PAGE = "app_pages/own_rules.py"
+MUL = "self.grad += other.data * out.grad\nother.grad += self.data * out.grad"
+ADD = "self.grad += out.grad\nother.grad += out.grad"
+MUL_OVERWRITE = "self.grad = other.data * out.grad\nother.grad = self.data * out.grad"
+
+
+def open_page() -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=30)
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def write(at: AppTest, op: str, text: str) -> None:
+    if at.segmented_control(key="own_rules_operator").value != op:
+        at.segmented_control(key="own_rules_operator").set_value(op).run()
+    at.text_area(key=f"own_rule:{op}").input(text).run()
+    assert not at.exception
+
+
+def marked_in_diagram(at: AppTest) -> set[str]:
+    dot = at.get("graphviz_chart")[0].proto.spec
+    return {m.group(1) for m in re.finditer(r'label="\{ ([^ |]+) \|.*class="[^"]*mismatch', dot)}
+
+
+def test_the_page_opens_empty_never_with_the_answer():
+    at = open_page()
+    assert at.title[0].value == "Write the rules yourself"
+    box = at.text_area(key="own_rule:*")
+    assert box.value == "" and "other.data" not in (box.placeholder or "")
+    assert any("does not run any rule of yours" in i.value for i in at.info)
+    assert marked_in_diagram(at) == set()
+
+
+def test_the_right_mul_rule_passes_on_the_lesson():
+    at = open_page()
+    write(at, "*", MUL)
+    assert not at.error
+    assert any("matches the engine's" in s.value for s in at.success)
+    table = at.dataframe[0].value
+    assert list(table["your grad"]) == ["3", "3", "1", "1"]
+    assert set(table["right?"]) == {"✓"}
+
+
+def test_overwrite_is_named_and_y_is_marked():
+    at = open_page()
+    write(at, "*", MUL_OVERWRITE)
+    assert any("`=` instead of `+=`" in e.value and "yours 2" in e.value for e in at.error)
+    assert marked_in_diagram(at) == {"y"}
+    assert "grad 2 | engine: 3" in at.get("graphviz_chart")[0].proto.spec
+
+
+def test_the_rule_is_kept_with_the_work_across_pages():
+    at = open_page()
+    write(at, "*", MUL)
+    assert at.session_state["rules"] == {"*": MUL}
+    at.switch_page("app_pages/build.py")
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    assert at.text_area(key="own_rule:*").value == MUL
+
+
+def test_bad_input_gets_a_message_in_place_and_nothing_is_lost():
+    at = open_page()
+    for text, words in [
+        ("import os", "imports nothing"),
+        ("self.grad += self.__class__", "is not part of a rule"),
+        ("out.grad = 1", "does not set `out.grad`"),
+        ("self.grad += self.grad\nother.grad += out.grad", "`self.grad` on the right"),
+        ("x" * 10_000, "too long"),
+    ]:
+        write(at, "*", text)
+        assert any(words in e.value for e in at.error), (text[:30], [e.value for e in at.error])
+        assert at.text_area(key="own_rule:*").value == text  # what was typed stays
+        assert marked_in_diagram(at) == set()  # the engine's rule ran instead
+
+
+def test_right_plus_and_times_say_the_lesson_is_done():
+    at = open_page()
+    write(at, "*", MUL)
+    assert not any("definition of done" in s.value for s in at.success)
+    write(at, "+", ADD)
+    done = [s.value for s in at.success if "definition of done" in s.value]
+    assert done and PRESETS["neuron"].title.removeprefix("The ") in done[0]
+
+
+def test_a_hidden_mistake_offers_an_expression_that_shows_it():
+    at = open_page()
+    write(at, "*", "self.grad += other.data\nother.grad += self.data")
+    assert any("out.grad = 1" in w.value for w in at.warning)
+    at.button(key="own_rules_load_0").click().run()
+    assert not at.exception
+    assert at.session_state["program"] == PRESETS["neuron"].program
+    assert marked_in_diagram(at)
+    assert any("out.grad` factor" in e.value for e in at.error)
+
+
+def test_a_rule_that_is_not_read_is_flagged_while_another_operator_is_shown():
+    at = open_page()
+    write(at, "+", "self.grad += (")
+    at.segmented_control(key="own_rules_operator").set_value("*").run()
+    assert any("`+` rule is not read" in c.value for c in at.caption)
