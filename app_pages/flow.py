@@ -5,7 +5,7 @@ import re
 
 import streamlit as st
 
-from lab import predict, state, ui
+from lab import own_rules, predict, state, ui
 from lab.analysis import format_number
 from lab.diagram import layout_work, too_big_to_draw
 from lab.flow import BACKWARD, FORWARD, SLOW_LAYOUT, flow_view, last_step, order_html, step_table, styled_table
@@ -15,18 +15,23 @@ from lab.stepper import Stepper
 STEPPER = "flow_stepper"  # where this page stands (a lab.stepper.Stepper): kept across page switches
 CHECK_PROBLEM = "flow_check_problem"  # (prediction key prefix, why the last Check revealed nothing)
 DRAFTS = "flow_predict_drafts"  # what was in the boxes at the last Check: back in them after a page switch
+MY_RULES = "flow_my_rules"  # bool: run the backward pass with the rules the learner wrote
 # Widgets get their own keys, set from the stepper before they are drawn (a page switch forgets widget values).
 MODE_WIDGET, SPEED_WIDGET, PREDICT_WIDGET, SLIDER = "flow_mode", "flow_speed", "flow_predict", "flow_slider"
+MY_RULES_WIDGET = "flow_my_rules_switch"
 SPEEDS = {2.0: "Play: 2 s a step", 1.0: "Play: 1 s a step", 0.5: "Play: 0.5 s a step", 0.25: "Play: 0.25 s a step"}
 MODE_LABELS = {BACKWARD: "Backward pass: one _backward() a step", FORWARD: "Forward pass: one node a step"}
 
 a = state.analysis()
 program = state.program()
-steps = a.steps  # the backward pass shown: the engine's own
 stepper: Stepper = st.session_state.setdefault(STEPPER, Stepper())
 stepper.follow(program, (a.names, a.graph.edges))
 predicting = bool(state.settings().get("predict", False))
 mode = stepper.mode
+my_rules = state.rules()  # written on "Write the rules yourself"
+use_my_rules = bool(my_rules) and not predicting and st.session_state.get(MY_RULES, False)
+# the backward pass shown: the engine's own, or the same loop with the learner's rules swapped in
+steps = own_rules.learner_steps(a, my_rules) if use_my_rules else a.steps
 last = last_step(a, mode, steps)
 
 
@@ -36,6 +41,10 @@ def on_mode_change() -> None:
 
 def on_speed_change() -> None:
     stepper.speed = st.session_state[SPEED_WIDGET]
+
+
+def on_my_rules_change() -> None:
+    st.session_state[MY_RULES] = bool(st.session_state[MY_RULES_WIDGET])
 
 
 def on_predict_change() -> None:
@@ -67,8 +76,19 @@ def on_predict_again() -> None:
     stepper.go_to(0)
 
 
-title, switch = st.columns([4, 1.1], vertical_alignment="center")
+title, mine, switch = st.columns([3, 1.1, 1.1], vertical_alignment="center")
 title.title("Watch gradients flow")
+if my_rules:
+    st.session_state[MY_RULES_WIDGET] = use_my_rules
+    mine.toggle(
+        "My rules",
+        key=MY_RULES_WIDGET,
+        on_change=on_my_rules_change,
+        disabled=predicting,
+        help="Run the backward pass with the rules you wrote on “Write the rules yourself” "
+        "(the engine's own for operators you have not written)."
+        + (" Off while you predict: predictions are checked against the engine." if predicting else ""),
+    )
 st.session_state[PREDICT_WIDGET] = predicting
 switch.toggle(
     "Predict first",
@@ -184,6 +204,9 @@ def stepping(ticking: bool) -> None:
     shown = predict.blanks(a, program, mode, step, steps) if predicting else []
     revealed = predict.revealed(shown, state.predictions())
     view = flow_view(a, mode, step, revealed=revealed, steps=steps)
+    sentence = view.sentence
+    if use_my_rules and mode == BACKWARD and revealed:
+        sentence = "With your rules: " + own_rules.step_sentence(a, steps[view.step], view.grads, my_rules)
 
     score = predict.score(a, program, mode, state.predictions(), tolerance(), steps) if predicting else None
     row = st.columns([1.3, 1.2, 1.2, 5.3] + ([1.9] if score and score.predicted else []), vertical_alignment="center")
@@ -241,7 +264,7 @@ def stepping(ticking: bool) -> None:
         '<div style="display:flex;justify-content:space-between;gap:1rem;font-weight:700;color:#9a3412">'
         f'<div data-testid="flow-position">{html.escape(position)}</div>{score_html}</div>'
         '<div data-testid="flow-sentence" style="font-family:ui-monospace,Menlo,Consolas,monospace;'
-        f'font-size:1.35rem;line-height:1.45">{html.escape(view.sentence)}</div></div>',
+        f'font-size:1.35rem;line-height:1.45">{html.escape(sentence)}</div></div>',
         unsafe_allow_html=True,
     )
     if slow_diagram and not st.toggle(

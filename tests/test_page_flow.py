@@ -397,3 +397,43 @@ def test_a_formula_prediction_is_shown_as_code_not_with_backticks(at):
     predicting(at)
     check(at, z="x - 1")  # 2 - 1 = 1: right
     assert "<code>x - 1</code>, which is 1 here" in predictions_html(at)
+
+
+# -- the learner's own rules, step by step -------------------------------------------------------
+
+OVERWRITING_MUL = "self.grad = other.data * out.grad\nother.grad = self.data * out.grad"
+
+
+def open_flow_with_rules(rules: dict[str, str]) -> AppTest:
+    at = AppTest.from_file("../dashboard.py", default_timeout=30)
+    at.session_state["rules"] = {}
+    at.run()
+    at.session_state["rules"] = rules
+    at.switch_page("app_pages/flow.py")
+    at.run()
+    assert not at.exception
+    return at
+
+
+def y_grad_in_table(at: AppTest) -> float:
+    table = at.dataframe[0].value
+    return float(table.loc[table["node"] == "y", "grad"].iloc[0])
+
+
+def test_the_pass_runs_with_the_learners_rules_when_asked():
+    # z = a + y, a = x * y. With `=` in the * rule, a's step overwrites y.grad: 1 from z's step is
+    # lost and y.grad ends as x.data * a.grad = 2 (the engine, with +=, gets 1 + 2 = 3).
+    at = open_flow_with_rules({"*": OVERWRITING_MUL})
+    at.slider[0].set_value(2).run()
+    assert y_grad_in_table(at) == 3  # the engine's rules until the switch is on
+    at.toggle(key="flow_my_rules_switch").set_value(True).run()
+    assert not at.exception
+    at.slider[0].set_value(2).run()
+    assert y_grad_in_table(at) == 2
+    assert "With your rules" in sentence(at) and "y.grad = x.data * a.grad" in sentence(at)
+    at.toggle(key="flow_my_rules_switch").set_value(False).run()
+    assert y_grad_in_table(at) == 3
+
+
+def test_the_my_rules_switch_is_only_there_when_the_learner_wrote_a_rule(at):
+    assert not [t for t in at.toggle if t.key == "flow_my_rules_switch"]
