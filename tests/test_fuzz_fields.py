@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 from engine.errors import ExpressionError
-from lab import handcheck
+from lab import handcheck, own_rules, predict
 from lab.analysis import analyse
 from lab.share import ALL_PARAMS, DEFAULT_SETTINGS, Work, work_from_json, work_from_params, work_to_json
 
@@ -121,6 +121,34 @@ def test_any_hand_entry_is_checked_or_called_unreadable(lesson, entry, row):
     if checked.status == handcheck.UNREADABLE:
         assert checked.message.strip()
     assert result.verdict.strip()
+
+
+# -- the learner's own rules and predictions ------------------------------------------------------
+
+
+@seed(SEED)
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=hostile_text, op=st.sampled_from(own_rules.OPERATORS))
+def test_any_rule_text_runs_or_is_refused_with_a_message(lesson, text, op):
+    comparison = timed(own_rules.compare, lesson, {op: text})
+    read = comparison.read
+    assert (op in read.rules) != (op in read.errors) or not text.strip()
+    if op in read.errors:
+        assert read.errors[op].strip()
+    for finding in own_rules.findings(comparison):
+        assert finding.text.strip()
+    assert len(comparison.learner) == len(lesson.graph)
+    assert tuple(lesson.grads) == comparison.engine == (3.0, 3.0, 1.0, 1.0)  # x, y, a, z: left as they were
+
+
+@seed(SEED)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=hostile_text, step=st.integers(0, 2))
+def test_any_prediction_is_judged_or_called_unreadable(lesson, text, step):
+    for blank in predict.blanks(lesson, LESSON, "backward", step):
+        judged = timed(predict.judge, lesson, blank, text, 1e-3)
+        assert judged.status in (predict.RIGHT, predict.WRONG, predict.UNREADABLE, predict.EMPTY)
+        assert judged.message.strip()
 
 
 # -- the link -----------------------------------------------------------------------------------
