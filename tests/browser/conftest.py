@@ -214,11 +214,12 @@ def wait_idle(page: Page, started_within: float = 0.4, timeout: float = 30.0) ->
     page.wait_for_function(SETTLED, timeout=timeout * 1000)
 
 
-def open_app(page: Page, base: str, query: str = "") -> None:
-    """Open the dashboard (optionally with a query like `expr=...`) and wait for the first run."""
+def open_app(page: Page, base: str, query: str = "", path: str = "") -> None:
+    """Open the dashboard (optionally at a page's `path`, like "build", with a query like `expr=...`) and wait
+    for the first run. Without a path it opens the default page, the Lesson."""
     if query and not query.startswith("?"):
         query = "?" + query
-    page.goto(f"{base}/{query}")
+    page.goto(f"{base}/{path}{query}")
     page.wait_for_function(SETTLED, timeout=30_000)
 
 
