@@ -173,7 +173,9 @@ steps = lesson.progress(work, current)
 done = sum(p.done for p in steps)
 reveal = not bool(state.settings().get("hand_first", True)) or handcheck.entries_complete(a, state.hand())
 
-st.title("The lesson")
+title_column, progress_column = st.columns([3, 2], vertical_alignment="bottom")
+title_column.title("The lesson")
+progress_column.progress(done / len(steps), text=f"{done} of {len(steps)} stations done")
 st.caption(
     "Goal: understand backprop by implementing it for scalar expressions and watching gradients flow. "
     "Walk the stations in order: each is marked done from what you do, and your progress travels with your work "
@@ -183,17 +185,13 @@ st.caption(
 if STATION not in st.session_state:
     st.session_state[STATION] = lesson.first_not_done(steps)
 SHORT = ["Graph", "Rules", "backward()", "By hand", "Check", "Explain", "Takeaway", "Next"]
-stations_column, progress_column = st.columns([5, 2], vertical_alignment="center")
-with stations_column:
-    index = st.segmented_control(
-        "Station",
-        list(range(len(steps))),
-        format_func=lambda i: f"{'✔' if steps[i].done else i + 1} {SHORT[i]}",
-        key=STATION,
-        label_visibility="collapsed",
-    )
-with progress_column:
-    st.progress(done / len(steps), text=f"{done} of {len(steps)} stations done")
+index = st.segmented_control(
+    "Station",
+    list(range(len(steps))),
+    format_func=lambda i: f"{'✔' if steps[i].done else i + 1} {SHORT[i]}",
+    key=STATION,
+    label_visibility="collapsed",
+)
 if index is None:  # clicking the open station again unselects it: keep it open
     index = lesson.first_not_done(steps)
 station, status = steps[index].station, steps[index]
@@ -243,10 +241,12 @@ with st.container(border=True):
 
     elif station.key == "by_hand":
         check = lesson.hand_check(work, a)
+        lines = []
         for c in (c for c in check.checks if c.row.required):
-            entry = f"`{c.entry}`" if c.entry else "not entered"
+            entry = f"`{c.entry}`" if c.entry else "not entered yet"
             verdict = "" if not c.entry else (" ✔" if c.status == handcheck.PASS else " ✘")
-            st.markdown(f"- {md(c.row.label)}: {entry}{verdict if reveal else ''}")
+            lines.append(f"- {md(c.row.label)}: {entry}{verdict if reveal else ''}")
+        st.markdown("\n".join(lines))
         go_to(station)
 
     elif station.key == "trace":

@@ -355,7 +355,7 @@ def set_sidebar_number(page: Page, label: str, value: float | str) -> None:
 
 def go_to_page(page: Page, title: str) -> None:
     """Switch pages with the top navigation link of that title (a client-side switch: same session)."""
-    link = page.get_by_test_id("stTopNavLink").filter(has_text=title)
+    link = page.get_by_test_id("stTopNavLink").filter(has_text=re.compile(rf"{re.escape(title)}$"))
     expect(link).to_have_count(1)
     link.click()
     wait_idle(page, started_within=1.0)
