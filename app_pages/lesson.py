@@ -281,13 +281,12 @@ with st.container(border=True):
                 ask(q, a, reveal)
 
     elif station.key == "takeaway":
-        st.markdown("\n".join(f"- {prompt}" for prompt in takeaway.PROMPTS))
         keep(TAKEAWAY_BOX, state.takeaway())
         st.text_area(
-            "Your takeaway",
+            f"Your takeaway: {' · '.join(takeaway.PROMPTS)}",
             key=TAKEAWAY_BOX,
             on_change=save_takeaway,
-            height=160,
+            height=140,
             placeholder="What surprised me was … It felt simpler than I expected that … What still feels fuzzy is …",
         )
         kind, words = takeaway.message(state.takeaway())
