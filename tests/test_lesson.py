@@ -109,3 +109,9 @@ def test_node_fields_show_each_value_as_the_lesson_names_it():
     assert fields["z"]["_prev"] == "(a, y)" and fields["z"]["_op"] == "'+'"
     assert fields["a"]["_backward"] == "x.grad += y.data * a.grad; y.grad += x.data * a.grad"
     assert fields["x"]["_prev"] == "()" and fields["x"]["data"] == "2"
+
+
+def test_sentences_for_the_page_keep_stars_and_underscores_as_characters_outside_code():
+    from lab.lesson import markdown_safe
+
+    assert markdown_safe("z = x*y + y and `x*y` and _prev") == "z = x\\*y + y and `x*y` and \\_prev"

@@ -130,3 +130,10 @@ def test_the_markdown_keeps_typed_text_inside_fences_exactly():
 def test_an_empty_work_gives_a_report_too():
     text = report_html(Work(EXAMPLE), analyse(EXAMPLE), DAY)
     assert "No questions answered yet" in text and "Not written yet" in text
+
+
+def test_without_graphviz_dot_installed_no_picture_is_attempted(monkeypatch):
+    import lab.report
+
+    monkeypatch.setattr(lab.report.shutil, "which", lambda name: None)
+    assert lab.report.render_svg("digraph { a -> b }") is None
