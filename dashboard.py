@@ -14,12 +14,14 @@ st.set_page_config(page_title="Backprop Lab", page_icon="🔁", layout="wide")
 state.init()
 
 pages = [
-    st.Page("app_pages/build.py", title="Build and see", icon=":material/account_tree:", default=True),
+    st.Page("app_pages/lesson.py", title="Lesson", icon=":material/route:", default=True),
+    st.Page("app_pages/build.py", title="Build and see", icon=":material/account_tree:", url_path="build"),
     st.Page("app_pages/compare.py", title="Check by hand", icon=":material/edit_note:"),
     st.Page("app_pages/flow.py", title="Watch gradients flow", icon=":material/play_circle:"),
     st.Page("app_pages/rules.py", title="Why each rule is right", icon=":material/function:"),
     st.Page("app_pages/own_rules.py", title="Write the rules yourself", icon=":material/draw:"),
     st.Page("app_pages/bugs.py", title="Bug lab", icon=":material/bug_report:"),
+    st.Page("app_pages/next_lesson.py", title="Next lesson", icon=":material/upcoming:", url_path="next"),
 ]
 page = st.navigation(pages, position="top")
 ui.page_style()

@@ -40,11 +40,11 @@ st.markdown(
     "that goes wrong is marked."
 )
 
+st.session_state["bugs_mistake"] = state.take_bug_to_show() or st.session_state.get("bugs_mistake", NONE)
 choice = st.segmented_control(
     "Mistake",
     options=[NONE, *(m.value for m in Mistake)],
     format_func=lambda v: "no mistake" if v == NONE else bugs.MISTAKES[Mistake(v)].label,
-    default=NONE,
     key="bugs_mistake",
 )
 

@@ -373,3 +373,13 @@ def comparison_table(result: HandCheck, hide_engine: bool = False) -> pd.DataFra
         records.append(record)
     index = pd.Index([c.row.key for c in result.checks], name="key")
     return pd.DataFrame(records, columns=COLUMNS, index=index)
+
+
+def entry_number(entry: str, a: Analysis, values: Mapping[str, float] | None = None) -> tuple[float, bool]:
+    """An answer read the way a hand entry is (a number or a formula in the variables, parsed, never run).
+
+    Returns its number at `values` (default: the variables' current values) and whether it is a formula.
+    Raises ExpressionError with a message for the learner.
+    """
+    formula = _read(entry.strip(), a)
+    return _number_at(formula, a.values if values is None else values), bool(formula.variables)

@@ -235,3 +235,18 @@ def sync_url(page: str = "") -> None:
             else:
                 del params[key]
     st.session_state[_URL] = (page, wanted)
+
+
+# -- the lesson's hooks (issue 8) ----------------------------------------------------------------
+
+_BUG_TO_SHOW = "_bug_to_show"  # str: a Mistake's value the Bug lab opens on, once (set by the lesson's checklist)
+
+
+def show_bug(mistake: str) -> None:
+    """Ask the Bug lab to open on this mistake the next time it runs."""
+    st.session_state[_BUG_TO_SHOW] = mistake
+
+
+def take_bug_to_show() -> str | None:
+    """The mistake the Bug lab was asked to open on (once: it is forgotten after this call)."""
+    return st.session_state.pop(_BUG_TO_SHOW, None)

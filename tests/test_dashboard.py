@@ -6,7 +6,15 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 DASHBOARD = Path(__file__).resolve().parent.parent / "dashboard.py"
-PAGES = ["app_pages/build.py", "app_pages/compare.py", "app_pages/flow.py", "app_pages/rules.py", "app_pages/bugs.py"]
+PAGES = [
+    "app_pages/lesson.py",
+    "app_pages/build.py",
+    "app_pages/compare.py",
+    "app_pages/flow.py",
+    "app_pages/rules.py",
+    "app_pages/bugs.py",
+    "app_pages/next_lesson.py",
+]
 
 
 def app(**query) -> AppTest:

@@ -214,11 +214,12 @@ def wait_idle(page: Page, started_within: float = 0.4, timeout: float = 30.0) ->
     page.wait_for_function(SETTLED, timeout=timeout * 1000)
 
 
-def open_app(page: Page, base: str, query: str = "") -> None:
-    """Open the dashboard (optionally with a query like `expr=...`) and wait for the first run."""
+def open_app(page: Page, base: str, query: str = "", path: str = "") -> None:
+    """Open the dashboard (optionally at a page's `path`, like "build", with a query like `expr=...`) and wait
+    for the first run. Without a path it opens the default page, the Lesson."""
     if query and not query.startswith("?"):
         query = "?" + query
-    page.goto(f"{base}/{query}")
+    page.goto(f"{base}/{path}{query}")
     page.wait_for_function(SETTLED, timeout=30_000)
 
 
@@ -354,7 +355,7 @@ def set_sidebar_number(page: Page, label: str, value: float | str) -> None:
 
 def go_to_page(page: Page, title: str) -> None:
     """Switch pages with the top navigation link of that title (a client-side switch: same session)."""
-    link = page.get_by_test_id("stTopNavLink").filter(has_text=title)
+    link = page.get_by_test_id("stTopNavLink").filter(has_text=re.compile(rf"{re.escape(title)}$"))
     expect(link).to_have_count(1)
     link.click()
     wait_idle(page, started_within=1.0)

@@ -51,7 +51,7 @@ def add_operation(page: Page, result: str, operator: str, first: str, second: st
 
 
 def test_the_lesson_example_built_with_the_widgets_shows_z_9_and_both_gradients_3(page: Page, app_url: str):
-    open_app(page, app_url, "expr=q%20%3D%201")
+    open_app(page, app_url, "expr=q%20%3D%201", path="build")
     wait_for_record(page, "q", "data 1")
     page.get_by_test_id("stMain").get_by_role("tab", name="Widgets").click()
 

@@ -29,11 +29,13 @@ pytestmark = pytest.mark.browser
 
 # (title in the top navigation, the page's address)
 PAGES = [
-    ("Build and see", "/"),
+    ("Lesson", "/"),
+    ("Build and see", "/build"),
     ("Check by hand", "/compare"),
     ("Watch gradients flow", "/flow"),
     ("Why each rule is right", "/rules"),
     ("Bug lab", "/bugs"),
+    ("Next lesson", "/next"),
 ]
 ANSWER_COLUMN = 1  # "your answer" in the hand-check table
 RESULT_COLUMN = 5
@@ -59,7 +61,7 @@ def test_every_page_shows_the_sidebar_variables_and_its_content_without_a_traceb
 
 def test_a_link_opens_with_its_program(page: Page, app_url: str):
     program = "a = 1.5\nb = -2\nc = a*b + a"
-    open_app(page, app_url, "expr=" + quote(program))
+    open_app(page, app_url, "expr=" + quote(program), path="build")
     # c = 1.5 * -2 + 1.5 = -1.5; dc/da = b + 1 = -1; dc/db = a = 1.5
     wait_for_record(page, "c", "data -1.5", "grad 1")
     wait_for_record(page, "a", "data 1.5", "grad -1")
@@ -70,7 +72,7 @@ def test_a_link_opens_with_its_program(page: Page, app_url: str):
 
 
 def test_changing_a_variable_redraws_and_puts_the_program_in_the_address_bar(page: Page, app_url: str):
-    open_app(page, app_url)
+    open_app(page, app_url, path="build")
     before = url_expr(page)
     set_sidebar_number(page, "x", 4)
     wait_for_record(page, "z", "data 15")
@@ -82,7 +84,7 @@ def test_changing_a_variable_redraws_and_puts_the_program_in_the_address_bar(pag
 
 
 def test_a_reload_keeps_the_program(page: Page, app_url: str):
-    open_app(page, app_url)
+    open_app(page, app_url, path="build")
     set_sidebar_number(page, "x", 4)
     wait_for_record(page, "z", "data 15")
     page.reload()
@@ -110,7 +112,7 @@ def test_switching_pages_keeps_the_program_and_the_hand_entries(page: Page, app_
 
 
 def test_a_bad_program_shows_a_message_and_keeps_the_last_good_diagram(page: Page, app_url: str):
-    open_app(page, app_url)
+    open_app(page, app_url, path="build")
     main = page.get_by_test_id("stMain")
     main.get_by_role("tab", name="Type it").click()
     box = main.get_by_role("textbox", name="Your program, one step a line")

@@ -1,0 +1,326 @@
+"""The lesson: its 90 minutes as eight stations, each done where it happens and marked done from the work."""
+
+import datetime as dt
+from pathlib import Path
+
+import streamlit as st
+from streamlit.errors import StreamlitAPIException
+
+from lab import checklist, handcheck, lesson, neuron, questions, report, state, takeaway, ui
+from lab.diagram import Highlight
+from lab.lesson import markdown_safe as md
+from lab.rules import backward_source
+
+STATION = "lesson:station"  # which station is open (a view, not work: a fresh visit opens the first not done)
+TAKEAWAY_BOX = "lesson:takeaway"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# -- callbacks: everything the learner makes goes to lab/state.py -----------------------------------
+
+
+def save_answer(question_id: str) -> None:
+    value = st.session_state.get(f"lesson:q:{question_id}")
+    state.set_answer(question_id, "" if value is None else str(value))
+
+
+def save_takeaway() -> None:
+    state.set_takeaway(st.session_state.get(TAKEAWAY_BOX) or "")
+
+
+def save_tick(item_id: str) -> None:
+    ticked = bool(st.session_state.get(f"lesson:tick:{item_id}"))
+    state.set_answer(checklist.tick_key(item_id), checklist.TICKED if ticked else "")
+
+
+def load_example() -> None:
+    state.set_program(lesson.LESSON_PROGRAM)
+
+
+def open_station(index: int) -> None:
+    st.session_state[STATION] = index
+
+
+def show_in_bug_lab(mistake: str, program: str) -> None:
+    if program != state.program():
+        state.set_program(program)
+    state.show_bug(mistake)
+
+
+def keep(key: str, value: object) -> None:
+    """Show the kept work in widget `key` (a widget's own state is dropped when the page is left)."""
+    if st.session_state.get(key) != value:
+        st.session_state[key] = value
+
+
+# -- pieces -------------------------------------------------------------------------------------
+
+
+def example_note(station: lesson.Station, current_is_example: bool) -> None:
+    if station.needs_example and not current_is_example:
+        left, right = st.columns([3, 2], vertical_alignment="center")
+        left.info(
+            "This station is about the lesson's example, z = x\\*y + y, and your program is another one. "
+            "Load the example to see it on every page (your hand entries, answers and takeaway are kept).",
+            icon=":material/info:",
+        )
+        right.button("Load the lesson's example", key=f"lesson:load:{station.key}", on_click=load_example)
+
+
+def go_to(station: lesson.Station) -> None:
+    if station.page:
+        st.page_link(station.page, label=f"Go to “{station.page_label}”", icon=":material/arrow_forward:")
+
+
+def ask(q: questions.Question, a, reveal: bool = True) -> questions.Feedback:
+    """A question with its widget and its feedback; the answer is kept in the work's answers."""
+    key = f"lesson:q:{q.id}"
+    kept = state.answers().get(q.id)
+    if q.kind == questions.CHOICE:
+        keep(key, kept if kept in q.options else None)
+        st.radio(
+            md(q.prompt(a)),
+            list(q.options),
+            format_func=lambda option: md(questions.option_text(q, a, option)),
+            index=None,
+            key=key,
+            on_change=save_answer,
+            args=(q.id,),
+        )
+    else:
+        keep(key, kept or "")
+        st.text_input(
+            md(q.prompt(a)),
+            key=key,
+            on_change=save_answer,
+            args=(q.id,),
+            placeholder="a formula in x and y, like x*y" if q.kind == questions.FORMULA else "a number, like 1.5",
+        )
+    result = questions.feedback(q, a, kept)
+    if result.answered:
+        explanation = (
+            result.explanation
+            if reveal
+            else (
+                "The explanation with the example's numbers waits until you have done the example by hand (station 4)."
+            )
+        )
+        text = md(result.verdict) + (f"  \n{md(explanation)}" if explanation else "")
+        if result.right:
+            st.success(text, icon=":material/check_circle:")
+        elif result.explanation:
+            st.error(text, icon=":material/lightbulb:")
+        else:
+            st.warning(text, icon=":material/help:")
+    return result
+
+
+def next_button(index: int) -> None:
+    if index + 1 < len(lesson.STATIONS):
+        st.button(
+            f"Next station: {lesson.STATIONS[index + 1].title.replace('`', '')}",
+            key=f"lesson:next:{index}",
+            on_click=open_station,
+            args=(index + 1,),
+            icon=":material/arrow_forward:",
+        )
+
+
+def bug_checklist(current, open_by_default: bool) -> None:
+    with st.expander("A common bug checklist: when your gradients don't match", expanded=open_by_default):
+        ticks = checklist.ticked(state.answers())
+        own_rules = (ROOT / lesson.OWN_RULES_PAGE).exists()
+        for item in checklist.ITEMS:
+            key = f"lesson:tick:{item.id}"
+            keep(key, item.id in ticks)
+            box, where = st.columns([3, 2], vertical_alignment="top")
+            with box:
+                st.checkbox(md(item.title), key=key, on_change=save_tick, args=(item.id,))
+                st.caption(md(item.shows))
+            with where:
+                if item.mistake is not None:
+                    shows_at = checklist.where_it_shows(item.mistake, current, state.program())
+                    if shows_at is not None:
+                        label = "Open it in the Bug lab" + ("" if shows_at.is_current else f" with “{shows_at.title}”")
+                        if st.button(
+                            label,
+                            key=f"lesson:bug:{item.id}",
+                            on_click=show_in_bug_lab,
+                            args=(item.mistake.value, shows_at.program),
+                            icon=":material/bug_report:",
+                        ):
+                            st.switch_page(lesson.BUGS_PAGE)
+                        st.caption(md(f"There: {shows_at.wrong}."))
+                elif item.own_rules:
+                    if own_rules:
+                        try:
+                            st.page_link(lesson.OWN_RULES_PAGE, label="Make this slip in “Write the rules yourself”")
+                        except StreamlitAPIException:
+                            st.caption("Make this slip on the page “Write the rules yourself”.")
+                    else:
+                        st.caption("Make this slip on the page “Write the rules yourself”.")
+                else:
+                    st.caption("Try a long chain on “Build and see”: this engine's `backward()` never recurses.")
+
+
+# -- the page -----------------------------------------------------------------------------------
+
+current = state.analysis()
+work = state.work()
+a = lesson.example_analysis(current)
+is_example = lesson.is_example(current)
+steps = lesson.progress(work, current)
+done = sum(p.done for p in steps)
+reveal = not bool(state.settings().get("hand_first", True)) or handcheck.entries_complete(a, state.hand())
+
+title_column, progress_column = st.columns([3, 2], vertical_alignment="bottom")
+title_column.title("The lesson")
+progress_column.progress(done / len(steps), text=f"{done} of {len(steps)} stations done")
+st.caption(
+    "Goal: understand backprop by implementing it for scalar expressions and watching gradients flow. "
+    "Walk the stations in order: each is marked done from what you do, and your progress travels with your work "
+    "(the link and the work file)."
+)
+
+if STATION not in st.session_state:
+    st.session_state[STATION] = lesson.first_not_done(steps)
+SHORT = ["Graph", "Rules", "backward()", "By hand", "Check", "Explain", "Takeaway", "Next"]
+index = st.segmented_control(
+    "Station",
+    list(range(len(steps))),
+    format_func=lambda i: f"{'✔' if steps[i].done else i + 1} {SHORT[i]}",
+    key=STATION,
+    label_visibility="collapsed",
+)
+if index is None:  # clicking the open station again unselects it: keep it open
+    index = lesson.first_not_done(steps)
+station, status = steps[index].station, steps[index]
+
+with st.container(border=True):
+    mark = "✔ done" if status.done else "not done yet"
+    st.subheader(f"{station.number}. {station.title}")
+    st.caption(f"{mark} · {md(status.status)}")
+    st.markdown(md(station.todo))
+    example_note(station, is_example)
+
+    if station.key == "graph":
+        ui.diagram(a, Highlight(hide_grads=not reveal), key="lesson_diagram")
+        fields = lesson.node_fields(a)
+        answered = questions.is_right("station:graph", a, state.answers())
+        shown = fields if answered else fields.drop(columns=["_prev"])
+        if not reveal:
+            shown = shown.assign(grad="?")
+        st.dataframe(shown, hide_index=True, width="stretch")
+        if not answered:
+            st.caption("`_prev` appears here once you have read it from the diagram: the arrows go into each node.")
+        ask(questions.STATION_QUESTIONS["station:graph"], a)
+
+    elif station.key == "rules":
+        plus, times = st.columns(2, gap="medium")
+        with plus:
+            st.markdown("**`+`** (the engine's own code)")
+            st.code(backward_source("+"), language="python")
+        with times:
+            st.markdown("**`*`**")
+            if questions.is_right("station:rules", a, state.answers()):
+                st.code(backward_source("*"), language="python")
+            else:
+                st.code("self, other = out._prev\nself.grad += ____ * out.grad\nother.grad += ____ * out.grad")
+        ask(questions.STATION_QUESTIONS["station:rules"], a, reveal)
+        go_to(station)
+
+    elif station.key == "backward":
+        st.markdown(
+            md(
+                f"Topological order (each node after its inputs): {', '.join(reversed(lesson.reverse_order(a)))}. "
+                f"`backward()` seeds {a.names[a.output]}.grad = 1, then walks it in reverse."
+            )
+        )
+        ask(questions.STATION_QUESTIONS["station:backward"], a, reveal)
+        go_to(station)
+
+    elif station.key == "by_hand":
+        check = lesson.hand_check(work, a)
+        lines = []
+        for c in (c for c in check.checks if c.row.required):
+            entry = f"`{c.entry}`" if c.entry else "not entered yet"
+            verdict = "" if not c.entry else (" ✔" if c.status == handcheck.PASS else " ✘")
+            lines.append(f"- {md(c.row.label)}: {entry}{verdict if reveal else ''}")
+        st.markdown("\n".join(lines))
+        go_to(station)
+
+    elif station.key == "trace":
+        check = lesson.hand_check(work, a)
+        if not reveal:
+            st.info("By hand first: enter your gradients at station 4, then come back to compare.", icon="✍️")
+        else:
+            kind = {"success": st.success, "error": st.error}.get(check.verdict_kind, st.info)
+            kind(md(check.verdict))
+            rows = [c for c in check.checks if c.entry]
+            if rows:
+                st.dataframe(
+                    handcheck.comparison_table(handcheck.HandCheck(rows, "", "", [])).drop(
+                        columns=[handcheck.DIFFERENCE]
+                    ),
+                    hide_index=True,
+                    width="stretch",
+                )
+            for c in check.failing:
+                st.markdown(f"**{md(c.row.label)}**, one edge at a time:")
+                st.code(c.explanation, language=None, wrap_lines=True)
+        ask(questions.STATION_QUESTIONS["station:trace"], a, reveal)
+        go_to(station)
+        bug_checklist(current, open_by_default=bool(check.failing))
+
+    elif station.key == "explain":
+        right, answered = questions.checkpoint_score(a, state.answers())
+        st.caption(f"{right} of {len(questions.CHECKPOINTS)} right so far.")
+        for number, q in enumerate(questions.CHECKPOINTS, start=1):
+            with st.container(border=True):
+                st.markdown(f"**Question {number}**")
+                ask(q, a, reveal)
+
+    elif station.key == "takeaway":
+        keep(TAKEAWAY_BOX, state.takeaway())
+        st.text_area(
+            f"Your takeaway: {' · '.join(takeaway.PROMPTS)}",
+            key=TAKEAWAY_BOX,
+            on_change=save_takeaway,
+            height=140,
+            placeholder="What surprised me was … It felt simpler than I expected that … What still feels fuzzy is …",
+        )
+        kind, words = takeaway.message(state.takeaway())
+        {"success": st.success, "warning": st.warning, "info": st.info}[kind](words)
+        st.markdown("**Your report**: the program, its table and diagram, your hand check, answers and takeaway.")
+        today = dt.date.today()
+        html_col, md_col, _ = st.columns([1, 1, 2])
+        html_col.download_button(
+            "Report (HTML)",
+            data=report.report_html(state.work(), current, today),
+            file_name="backprop-lab-report.html",
+            mime="text/html",
+            key="lesson:report_html",
+            on_click="ignore",
+            icon=":material/download:",
+        )
+        md_col.download_button(
+            "Report (Markdown)",
+            data=report.report_markdown(state.work(), current, today),
+            file_name="backprop-lab-report.md",
+            mime="text/markdown",
+            key="lesson:report_md",
+            on_click="ignore",
+            icon=":material/download:",
+        )
+
+    elif station.key == "next":
+        result = neuron.next_feedback(state.answers().get(neuron.NEXT_QUESTION.id))
+        if not result.answered:
+            st.caption("The question waits on the next lesson's page.")
+        go_to(station)
+
+    next_button(index)
+
+with st.expander("All stations"):
+    for p in steps:
+        st.markdown(f"{'✔' if p.done else '○'} **{p.station.number}. {md(p.station.title)}**: {md(p.status)}")

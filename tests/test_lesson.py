@@ -1,0 +1,117 @@
+"""The lesson's stations are marked done from the learner's work alone (never from a 'done' button).
+
+By hand, for the lesson's example z = x*y + y at x = 2, y = 3: z = 9, dz/dx = y = 3, dz/dy = x + 1 = 3.
+"""
+
+from lab.analysis import analyse
+from lab.lesson import STATIONS, example_analysis, first_not_done, is_example, node_fields, progress
+from lab.share import Work, work_from_json, work_to_json
+
+EXAMPLE = "x = 2\ny = 3\nz = x*y + y"
+ALL_RIGHT = {
+    "station:graph": "my",
+    "station:rules": "other",
+    "station:backward": "zm",
+    "station:trace": "2",
+    "seed": "self",
+    "plus_equals": "2",
+    "order": "complete",
+    "dz_dy": "x + 1",
+    "mul_sends": "3",
+    "three_uses": "4",
+    "station:next": "0",
+}
+HAND_RIGHT = {"value": "9", "grad:x": "y", "grad:y": "x + 1"}
+TAKEAWAY = "The seed is 1. Gradients add up with +=. Order still feels fuzzy."
+
+
+def done(work: Work) -> list[bool]:
+    return [p.done for p in progress(work, analyse(work.program))]
+
+
+def test_the_stations_follow_the_lessons_arc():
+    assert [s.title for s in STATIONS] == [
+        "Every number is a node",
+        "The `+` and `*` rules, and why `+=`",
+        "`backward()`: topological order, seed, reverse",
+        "By hand first",
+        "Check and trace",
+        "Explain",
+        "The takeaway",
+        "Next lesson: when gradients die",
+    ]
+
+
+def test_a_fresh_learner_has_nothing_done_and_starts_at_the_first_station():
+    steps = progress(Work(EXAMPLE), analyse(EXAMPLE))
+    assert not any(p.done for p in steps)
+    assert first_not_done(steps) == 0
+
+
+def test_all_the_work_done_marks_every_station_done():
+    assert done(Work(EXAMPLE, HAND_RIGHT, {}, TAKEAWAY, ALL_RIGHT)) == [True] * 8
+
+
+def test_by_hand_is_done_only_when_the_hand_check_passes():
+    assert done(Work(EXAMPLE, HAND_RIGHT))[3]
+    assert not done(Work(EXAMPLE, {"value": "9", "grad:x": "3"}))[3]  # dz/dy missing
+    assert not done(Work(EXAMPLE, {**HAND_RIGHT, "grad:y": "y"}))[3]  # right here only by luck
+    assert not done(Work(EXAMPLE, {**HAND_RIGHT, "grad:x": "2"}))[3]
+
+
+def test_check_and_trace_needs_the_hand_check_and_the_traced_edge():
+    assert not done(Work(EXAMPLE, {}, {}, "", {"station:trace": "2"}))[4]
+    assert not done(Work(EXAMPLE, HAND_RIGHT))[4]
+    assert done(Work(EXAMPLE, HAND_RIGHT, {}, "", {"station:trace": "2"}))[4]
+
+
+def test_explain_is_done_when_every_checkpoint_is_answered_right():
+    answers = {k: v for k, v in ALL_RIGHT.items() if not k.startswith("station:")}
+    assert done(Work(EXAMPLE, {}, {}, "", answers))[5]
+    assert not done(Work(EXAMPLE, {}, {}, "", {**answers, "dz_dy": "y"}))[5]
+    steps = progress(Work(EXAMPLE, {}, {}, "", {**answers, "dz_dy": "y"}), analyse(EXAMPLE))
+    assert steps[5].status == "5 of 6 right, 1 to try again"
+
+
+def test_the_takeaway_is_done_at_three_to_five_sentences():
+    assert not done(Work(EXAMPLE, takeaway="Too short. Really."))[6]
+    assert done(Work(EXAMPLE, takeaway=TAKEAWAY))[6]
+    assert not done(Work(EXAMPLE, takeaway="One. Two. Three. Four. Five. Six."))[6]
+
+
+def test_progress_survives_the_work_file_and_a_file_without_progress_fields_still_loads():
+    work = Work(EXAMPLE, HAND_RIGHT, {}, TAKEAWAY, ALL_RIGHT)
+    assert done(work_from_json(work_to_json(work))) == [True] * 8
+    old = work_from_json('{"format": "backprop-lab-work", "version": 1, "program": "x = 2\\ny = 3\\nz = x*y + y"}')
+    assert done(old) == [False] * 8
+    odd = work_from_json(
+        '{"format": "backprop-lab-work", "program": "x = 1", "answers": {"seed": 5}, "progress": [1, 2], "takeaway": 7}'
+    )
+    assert odd.answers == {} and odd.takeaway == ""
+    assert done(odd) == [False] * 8
+
+
+def test_the_example_at_other_values_or_in_python_spelling_counts_as_the_example():
+    assert is_example(analyse("x = 4\ny = -1\nz = x*y + y"))
+    assert is_example(analyse("x = Value(2.0)\ny = Value(3.0)\nz = x*y + y"))
+    assert not is_example(analyse("x = 2\ny = 3\nz = x*y + x"))
+    assert not is_example(analyse("a = 2\nb = 3\nz = a*b + b"))
+
+
+def test_another_program_keeps_the_progress_made_on_the_example():
+    work = Work("p = 3\nq = p * p", HAND_RIGHT, {}, TAKEAWAY, ALL_RIGHT)
+    assert done(work) == [True] * 8
+    assert example_analysis(analyse(work.program)).names == ("x", "y", "a", "z")
+
+
+def test_node_fields_show_each_value_as_the_lesson_names_it():
+    fields = {row["node"]: row for row in node_fields(analyse(EXAMPLE)).to_dict("records")}
+    assert fields["z"]["_prev"] == "(a, y)" and fields["z"]["_op"] == "'+'"
+    assert fields["a"]["_backward"] == "x.grad += y.data * a.grad; y.grad += x.data * a.grad"
+    assert fields["x"]["_prev"] == "()" and fields["x"]["data"] == "2"
+
+
+def test_sentences_for_the_page_keep_stars_and_underscores_as_characters_outside_code():
+    from lab.lesson import markdown_safe
+
+    assert markdown_safe("z = x*y + y and `x*y` and _prev") == "z = x\\*y + y and `x*y` and \\_prev"

@@ -1,0 +1,171 @@
+"""The Lesson page in AppTest: the default page, stations marked done from the work, kept in the link.
+
+By hand, for the lesson's example z = x*y + y at x = 2, y = 3: z = 9, dz/dx = y = 3, dz/dy = x + 1 = 3;
+with `=` instead of `+=`, y.grad would be 2 (only the last use, a = x*y, sends x = 2).
+"""
+
+import json
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+DASHBOARD = str(Path(__file__).resolve().parent.parent / "dashboard.py")
+EXAMPLE = "x = 2\ny = 3\nz = x*y + y"
+GRAPH, RULES, BACKWARD, BY_HAND, TRACE, EXPLAIN, TAKEAWAY, NEXT = range(8)
+
+
+def open_lesson(**query) -> AppTest:
+    at = AppTest.from_file(DASHBOARD, default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception
+    return at
+
+
+def station(at: AppTest, index: int) -> None:
+    at.segmented_control(key="lesson:station").set_value(index).run()
+    assert not at.exception
+
+
+def status(at: AppTest) -> str:
+    """The open station's status line: '✔ done · ...' or 'not done yet · ...'."""
+    return next(c.value for c in at.caption if c.value.startswith(("✔ done", "not done yet")))
+
+
+def texts(elements) -> str:
+    """What the elements say, without the backslashes that keep `*` and `_` from being Markdown."""
+    return " ".join(e.value for e in elements).replace("\\", "")
+
+
+def test_the_lesson_is_the_default_page_and_opens_on_the_first_station():
+    at = open_lesson()
+    assert at.title[0].value == "The lesson"
+    assert at.subheader[0].value == "1. Every number is a node"
+    assert status(at).startswith("not done yet")
+    assert "0 of 8 stations done" in at.get("progress")[0].proto.text
+
+
+def test_a_wrong_answer_is_explained_and_the_right_one_marks_the_station_done_in_the_link():
+    at = open_lesson()
+    at.radio(key="lesson:q:station:graph").set_value("xy").run()
+    assert "x is not used by z directly" in texts(at.error)
+    assert "z._prev = (a, y)" in texts(at.error)  # the explanation comes with a wrong answer
+    assert status(at).startswith("not done yet")
+    at.radio(key="lesson:q:station:graph").set_value("my").run()
+    assert not at.exception
+    assert status(at).startswith("✔ done")
+    assert at.session_state["answers"] == {"station:graph": "my"}
+    assert json.loads(at.query_params["ans"]) == {"station:graph": "my"}
+    assert "1 of 8 stations done" in at.get("progress")[0].proto.text
+
+
+def test_a_link_with_the_work_opens_on_the_first_station_not_done():
+    answers = {"station:graph": "my", "station:rules": "other"}
+    at = open_lesson(ans=json.dumps(answers))
+    assert at.subheader[0].value == "3. `backward()`: topological order, seed, reverse"
+    assert "2 of 8 stations done" in at.get("progress")[0].proto.text
+
+
+def test_by_hand_is_done_from_the_hand_entries_and_check_shows_the_edge_by_edge_trace():
+    at = open_lesson(hand=json.dumps({"value": "9", "grad:x": "y", "grad:y": "x"}), first="0")
+    station(at, BY_HAND)
+    assert status(at).startswith("not done yet")
+    station(at, TRACE)
+    assert any("1 * 1 + 2 * 1 = 3" in c.value for c in at.code)  # where dz/dy = 3 comes from
+    at = open_lesson(hand=json.dumps({"value": "9", "grad:x": "y", "grad:y": "x + 1"}))
+    station(at, BY_HAND)
+    assert status(at).startswith("✔ done")
+
+
+def test_by_hand_first_keeps_the_engines_gradients_hidden_on_the_first_station():
+    at = open_lesson()
+    assert "grad ?" in at.get("graphviz_chart")[0].proto.spec
+    assert set(at.dataframe[0].value["grad"]) == {"?"}
+    done = open_lesson(hand=json.dumps({"grad:x": "3", "grad:y": "3"}))
+    assert "grad 3" in done.get("graphviz_chart")[0].proto.spec
+
+
+def test_the_checkpoint_questions_give_feedback_with_the_current_numbers():
+    at = open_lesson(expr="x = 4\ny = 3\nz = x*y + y", first="0")
+    station(at, EXPLAIN)
+    at.text_input(key="lesson:q:plus_equals").input("5").run()  # 5 is dz/dy with +=; with = it is 4
+    assert "4 * 1 = 4" in texts(at.error)
+    at.text_input(key="lesson:q:plus_equals").input("4").run()
+    at.text_input(key="lesson:q:dz_dy").input("y").run()  # right at x = 2 by luck, but here x = 4: 3, not 5
+    assert "your answer is 3 here" in texts(at.error) and "(5 here)" in texts(at.error)
+    at.text_input(key="lesson:q:dz_dy").input("x + 1").run()
+    assert at.session_state["answers"] == {"plus_equals": "4", "dz_dy": "x + 1"}
+    assert "2 of 6 right" in status(at)
+
+
+def test_a_typed_answer_that_is_not_a_number_gets_a_message_not_a_traceback():
+    at = open_lesson()
+    station(at, EXPLAIN)
+    at.text_input(key="lesson:q:mul_sends").input("__import__('os').system('x')").run()
+    assert not at.exception
+    assert "Can't read" in texts(at.warning)
+
+
+def test_the_takeaway_counts_sentences_and_keeps_any_text_as_text():
+    at = open_lesson()
+    station(at, TAKEAWAY)
+    nasty = "It <b>adds</b> up. <script>alert(1)</script> **x** 🎉 " * 2000  # over 100,000 characters
+    at.text_area(key="lesson:takeaway").input(nasty).run()
+    assert not at.exception
+    assert at.session_state["takeaway"] == nasty
+    assert "more than the 5" in texts(at.warning)
+    assert not any("<b>bold" in m.value for m in at.markdown if m.proto.allow_html)
+    at.text_area(key="lesson:takeaway").input("It adds up. The seed is 1. Order is still fuzzy.").run()
+    assert "3 sentences: just right" in texts(at.success)
+    assert status(at).startswith("✔ done")
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Report (HTML)" in labels and "Report (Markdown)" in labels
+
+
+def test_another_program_offers_the_example_and_loading_it_keeps_the_other_work():
+    at = open_lesson(expr="p = 3\nq = p * p", hand=json.dumps({"grad:p": "6"}), take="Mine.")
+    assert "your program is another one" in texts(at.info)
+    at.button(key="lesson:load:graph").click().run()
+    assert at.session_state["program"] == EXAMPLE
+    assert at.session_state["hand"] == {"grad:p": "6"} and at.session_state["takeaway"] == "Mine."
+
+
+def test_the_checklist_opens_a_mistake_in_the_bug_lab_where_it_visibly_goes_wrong():
+    at = open_lesson()
+    station(at, TRACE)
+    at.checkbox(key="lesson:tick:overwrite").check().run()
+    assert at.session_state["answers"] == {"checklist:overwrite": "ticked"}
+    at.button(key="lesson:bug:overwrite").click().run()
+    assert not at.exception
+    assert at.segmented_control(key="bugs_mistake").value == "overwrite"
+    assert at.session_state["program"] == EXAMPLE  # it shows on the example: y.grad 2 instead of 3
+
+
+def test_a_mistake_that_changes_nothing_here_loads_a_preset_where_it_shows():
+    at = open_lesson()
+    station(at, TRACE)
+    at.button(key="lesson:bug:no_topo").click().run()
+    assert not at.exception
+    assert at.segmented_control(key="bugs_mistake").value == "wrong_order"
+    assert at.session_state["program"] != EXAMPLE
+    assert at.error, "the Bug lab marks wrong gradients on the loaded preset"
+
+
+def test_the_work_in_the_link_brings_the_progress_back_in_a_fresh_session():
+    at = open_lesson()
+    at.radio(key="lesson:q:station:graph").set_value("my").run()
+    station(at, TAKEAWAY)
+    at.text_area(key="lesson:takeaway").input("One. Two. Three.").run()
+    params = {key: at.query_params[key] for key in at.query_params}
+    again = open_lesson(**params)
+    assert again.session_state["answers"] == {"station:graph": "my"}
+    assert again.session_state["takeaway"] == "One. Two. Three."
+    assert "2 of 8 stations done" in again.get("progress")[0].proto.text
+
+
+def test_every_station_shows_without_an_exception():
+    at = open_lesson()
+    for index in range(8):
+        station(at, index)
+        assert at.subheader[0].value.startswith(f"{index + 1}. ")

@@ -1,0 +1,111 @@
+"""Checkpoint questions: right and wrong answers, and feedback in the current numbers.
+
+By hand, for z = x*y + y with a = x*y: at x = 2, y = 3, z = 9, dz/dx = y = 3, dz/dy = x + 1 = 3.
+With `=` instead of `+=`, y keeps only the last use's part: a = x*y fires last and sends x = 2.
+a's rule adds y * a.grad = 3 * 1 = 3 to x.grad (2 if the operands are swapped).
+If y were used three times (x*y + y + y), dz/dy = x + 2 = 4.
+At x = 4, y = 3: dz/dy = 5, and `=` leaves y.grad = 4.
+"""
+
+import pytest
+
+from lab.analysis import analyse
+from lab.questions import ALL, CHECKPOINTS, checkpoint_score, feedback
+
+EXAMPLE = analyse("x = 2\ny = 3\nz = x*y + y")
+X4 = analyse("x = 4\ny = 3\nz = x*y + y")
+
+
+def answer(qid, text, a=EXAMPLE):
+    return feedback(ALL[qid], a, text)
+
+
+def test_there_are_six_checkpoint_questions_on_the_lessons_topics():
+    assert [q.id for q in CHECKPOINTS] == ["seed", "plus_equals", "order", "dz_dy", "mul_sends", "three_uses"]
+
+
+def test_an_unanswered_question_shows_no_feedback():
+    result = answer("dz_dy", "")
+    assert not result.answered and not result.right and result.verdict == ""
+
+
+@pytest.mark.parametrize(
+    ("qid", "right", "wrong"),
+    [
+        ("seed", "self", "any"),
+        ("plus_equals", "2", "3"),
+        ("order", "complete", "convention"),
+        ("dz_dy", "x + 1", "x"),
+        ("mul_sends", "3", "2"),
+        ("three_uses", "4", "3"),
+        ("station:graph", "my", "xy"),
+        ("station:rules", "other", "self"),
+        ("station:backward", "zm", "mz"),
+        ("station:trace", "2", "3"),
+    ],
+)
+def test_the_right_answer_is_right_and_a_wrong_one_gets_the_explanation(qid, right, wrong):
+    good, bad = answer(qid, right), answer(qid, wrong)
+    assert good.right and good.explanation
+    assert bad.answered and not bad.right
+    assert bad.explanation, "a wrong answer gets the explanation, not just 'wrong'"
+
+
+def test_why_plus_equals_explains_with_the_two_uses_of_y():
+    result = answer("plus_equals", "3")
+    assert "1 * 1 + 2 * 1 = 3" in result.explanation  # y.grad from both uses
+    assert "y.grad = 2 instead of 3" in result.explanation  # what `=` leaves
+    assert "with `+=`" in result.verdict  # 3 is the right y.grad, not what `=` leaves
+
+
+def test_dz_dy_as_a_formula_is_checked_at_other_points_too():
+    assert answer("dz_dy", "x + 1").right
+    assert answer("dz_dy", "1 + x").right
+    lucky = answer("dz_dy", "y")  # 3 here, by luck
+    assert not lucky.right and "not in general" in lucky.verdict
+    number = answer("dz_dy", "3")  # right number, but the question asks for a formula
+    assert not number.right and "formula" in number.verdict
+    assert "1 + x" in lucky.explanation  # why it is x + 1: + sends 1, * sends x
+
+
+def test_the_feedback_follows_the_current_numbers():
+    assert answer("dz_dy", "x + 1", X4).right
+    assert "(5 here)" in answer("dz_dy", "x + 1", X4).explanation
+    assert answer("plus_equals", "4", X4).right  # with `=`: only x.data * a.grad = 4 * 1
+    assert not answer("plus_equals", "2", X4).right
+    assert answer("three_uses", "6", X4).right  # x + 2
+
+
+def test_swapped_operands_in_mul_are_named():
+    result = answer("mul_sends", "2")
+    assert "operands swapped" in result.verdict
+    assert "y.data * a.grad = 3 * 1 = 3" in result.explanation
+
+
+def test_the_seed_explanation_says_what_happens_without_it():
+    result = answer("seed", "value")
+    assert "z's value is 9" in result.verdict
+    assert "x.grad would be 6" in result.explanation and "stays 0" in result.explanation
+
+
+def test_a_node_used_three_times_gets_one_term_per_use():
+    result = answer("three_uses", "2")
+    assert "`=`" in result.verdict  # 2 is what `=` would leave
+    assert "1 * 1 + 1 * 1 + 2 * 1 = 4" in result.explanation
+
+
+@pytest.mark.parametrize("typed", ["__import__('os')", "x.grad", "q + 1", "1/0", "3 +", "z = 3", "<b>1</b>"])
+def test_typed_answers_go_through_the_safe_parser_with_a_message(typed):
+    result = answer("plus_equals", typed)
+    assert result.answered and not result.right
+    assert result.verdict.startswith("Can't read"), result.verdict
+
+
+def test_a_choice_that_is_not_an_option_is_not_counted():
+    result = answer("seed", "something from an old link")
+    assert result.answered and not result.right and "not one of the choices" in result.verdict
+
+
+def test_the_score_counts_right_and_answered_checkpoint_questions():
+    answers = {"seed": "self", "plus_equals": "3", "dz_dy": "x + 1", "station:graph": "my"}
+    assert checkpoint_score(EXAMPLE, answers) == (2, 3)
