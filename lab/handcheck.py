@@ -381,5 +381,5 @@ def entry_number(entry: str, a: Analysis, values: Mapping[str, float] | None = N
     Returns its number at `values` (default: the variables' current values) and whether it is a formula.
     Raises ExpressionError with a message for the learner.
     """
-    formula = _read(entry.strip(), a)
-    return _number_at(formula, a.values if values is None else values), bool(formula.variables)
+    formula = read_entry(entry.strip(), a)
+    return number_at(formula, a.values if values is None else values), bool(formula.variables)
