@@ -34,7 +34,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-from engine.errors import ExpressionError
+from engine.errors import ExpressionError, quote
 from engine.value import Value
 
 MAX_TEXT_LENGTH = 200_000  # characters
@@ -197,7 +197,9 @@ def _syntax_error(error: SyntaxError, text: str) -> ExpressionError:
         keyword_use = _keyword_used_as_name(_lines(text)[line - 1] if line <= len(_lines(text)) else "")
         if keyword_use:
             word, word_col = keyword_use
-            return ExpressionError(f"'{word}' is a Python keyword; pick another name for the variable", line, word_col)
+            return ExpressionError(
+                f"{quote(word)} is a Python keyword; pick another name for the variable", line, word_col
+            )
     if message == "invalid syntax" or message.startswith("invalid syntax."):
         message = "syntax error: something is missing or out of place here"
     elif message == "unexpected indent":
@@ -314,7 +316,7 @@ class _Reader:
         target = statement.targets[0]
         if isinstance(target, ast.Attribute):
             raise ExpressionError(
-                f"setting .{target.attr} is not allowed: give a variable its number with x = 2.0",
+                f"setting {quote('.' + target.attr)} is not allowed: give a variable its number with x = 2.0",
                 *self._where(target),
             )
         if not isinstance(target, ast.Name):
@@ -325,9 +327,8 @@ class _Reader:
         if definition is not None:
             number, label = definition
             if label is not None and label != name:
-                self.notes.append(
-                    f"line {statement.lineno}: the variable is called {name}; label '{label}' is not used"
-                )
+                called = f"the variable is called {quote(name)}"
+                self.notes.append(f"line {statement.lineno}: {called}; label {quote(repr(label))} is not used")
             return self._define_variable(name, number, target)
         step = self._expression(statement.value, 1)
         self._bind(name, step, target)
@@ -375,7 +376,7 @@ class _Reader:
         self._check_not_used_before(name, where)
         if name in self.bound_on_line:
             raise ExpressionError(
-                f"'{name}' already has a value from line {self.bound_on_line[name]}; "
+                f"{quote(name)} already has a value from line {self.bound_on_line[name]}; "
                 "a variable gets its number once, so give this one another name",
                 *self._where(where),
             )
@@ -405,23 +406,23 @@ class _Reader:
         if use is None:
             return
         if use.lineno < assignment.lineno:
-            message = f"'{name}' is used before it is assigned (it is assigned on line {assignment.lineno})"
+            message = f"{quote(name)} is used before it is assigned (it is assigned on line {assignment.lineno})"
         else:
-            message = f"'{name}' is used before it has a value"
+            message = f"{quote(name)} is used before it has a value"
         raise ExpressionError(message, *self._where(use))
 
     def _check_name(self, name: str, where: ast.AST) -> None:
         """A variable's name must not be a function, `Value`, a built-in, or a dunder."""
         if name in FUNCTIONS:
-            problem = f"'{name}' is a function name"
+            problem = f"{quote(name)} is a function name"
         elif name == "Value":
-            problem = "'Value' makes a number, like Value(2.0)"
+            problem = "`Value` makes a number, like `Value(2.0)`"
         elif name in BUILTIN_NAMES:
-            problem = f"'{name}' is a Python built-in name"
+            problem = f"{quote(name)} is a Python built-in name"
         elif keyword.iskeyword(name):
-            problem = f"'{name}' is a Python keyword"
+            problem = f"{quote(name)} is a Python keyword"
         elif name.startswith("__"):
-            problem = f"'{name}' starts with __"
+            problem = f"{quote(name)} starts with `__`"
         else:
             return
         raise ExpressionError(f"{problem}; pick another name for the variable", *self._where(where))
@@ -444,7 +445,7 @@ class _Reader:
             return self._call(node, depth)
         if isinstance(node, ast.Attribute):
             raise ExpressionError(
-                f"'.{node.attr}' cannot be used here: only .tanh(), .relu(), .exp() and .log() are allowed",
+                f"{quote('.' + node.attr)} cannot be used here: only .tanh(), .relu(), .exp() and .log() are allowed",
                 *self._where(node),
             )
         what = NOT_ALLOWED.get(type(node), "this")
@@ -478,7 +479,7 @@ class _Reader:
         number = self._constant_number(node, depth)
         if number is None:
             raise ExpressionError(
-                f"the exponent of ** must be a number like 2 or 0.5, not {_source(node, self.text)} "
+                f"the exponent of ** must be a number like 2 or 0.5, not {quote(self._typed(node))} "
                 "(the engine's ** takes a number exponent, not a Value)",
                 *self._where(power),
             )
@@ -501,7 +502,7 @@ class _Reader:
             return self._define_variable(label, number, node)
         if isinstance(function, ast.Attribute) and function.attr in FUNCTIONS:
             if node.args or node.keywords:
-                message = f"write {function.attr}(x) or x.{function.attr}(), not {_source(node, self.text)}"
+                message = f"write {function.attr}(x) or x.{function.attr}(), not {quote(self._typed(node))}"
                 raise ExpressionError(message, *self._where(node))
             receiver = self._expression(function.value, depth + 1)
             return self._add(_Step(function.attr, (receiver,), method=True), node, (function.value,))
@@ -518,7 +519,7 @@ class _Reader:
             raise ExpressionError(usage, *self._where(node))
         number = self._constant_number(arguments[0], depth)
         if number is None:
-            message = f"Value(...) needs a number like Value(2.0), not {_source(arguments[0], self.text)}"
+            message = f"Value(...) needs a number like Value(2.0), not {quote(self._typed(arguments[0]))}"
             raise ExpressionError(message, *self._where(node))
         label = keywords.get("label")
         if label is None:
@@ -526,7 +527,7 @@ class _Reader:
         if not (isinstance(label, ast.Constant) and isinstance(label.value, str)):
             raise ExpressionError("the label of Value(...) must be text in quotes, like label='x'", *self._where(label))
         if not label.value.isidentifier():
-            message = f"the label '{label.value}' is not a name: use letters, digits and _"
+            message = f"the label {quote(repr(label.value))} is not a name: use letters, digits and _"
             raise ExpressionError(message, *self._where(label))
         return number, label.value
 
@@ -579,18 +580,18 @@ class _Reader:
             raise self._operator_error(node.op, node)
         left = self._evaluate_numbers(node.left, depth + 1)
         right = self._evaluate_numbers(node.right, depth + 1)
-        source = _source(node, self.text)
+        source = quote(self._typed(node))
         try:
             result = _FLOAT_OPERATIONS[symbol](left, right)
         except ZeroDivisionError:
-            raise ExpressionError(f"division by zero in `{source}`", *self._where(node)) from None
+            raise ExpressionError(f"division by zero in {source}", *self._where(node)) from None
         except OverflowError:
             result = math.inf
         if isinstance(result, complex):
-            message = f"`{source}` is not a real number (a negative number to a fractional power)"
+            message = f"{source} is not a real number (a negative number to a fractional power)"
             raise ExpressionError(message, *self._where(node))
         if not math.isfinite(result):
-            raise ExpressionError(f"overflow in `{source}`: the number is too large", *self._where(node))
+            raise ExpressionError(f"overflow in {source}: the number is too large", *self._where(node))
         return result
 
     def _constant(self, number: float, where: ast.AST) -> int:
@@ -651,6 +652,9 @@ class _Reader:
     def _where(self, node: ast.AST) -> tuple[int | None, int | None]:
         return _position(node, self.lines)
 
+    def _typed(self, node: ast.AST) -> str:
+        return _typed(node, self.lines)
+
 
 # -- step 3: steps -> Values (Program.build) ------------------------------------------------
 
@@ -678,23 +682,23 @@ def _variable_numbers(program: Program, values: Mapping[str, float] | None) -> d
         number = values[name] if name in values else program.variables[name]
         if number is None:
             where = _position(step.where, _lines(program.text))
-            raise ExpressionError(f"{name} has no value: give it a number", *where)
+            raise ExpressionError(f"{quote(name)} has no value: give it a number", *where)
         result[name] = _checked_number(name, number)
     return result
 
 
 def _checked_number(name: str, number: object) -> float:
     if isinstance(number, bool) or not isinstance(number, numbers.Real):
-        shown = repr(number) if len(repr(number)) <= 20 else type(number).__name__
-        raise ExpressionError(f"the value of {name} must be a number, not {shown}")
+        shown = quote(repr(number)) if len(repr(number)) <= 20 else type(number).__name__
+        raise ExpressionError(f"the value of {quote(name)} must be a number, not {shown}")
     try:
         number = float(number)
     except (OverflowError, ValueError, TypeError):
-        raise ExpressionError(f"the value of {name} is too large") from None
+        raise ExpressionError(f"the value of {quote(name)} is too large") from None
     if math.isnan(number):
-        raise ExpressionError(f"the value of {name} is NaN (not a number): give it a real number")
+        raise ExpressionError(f"the value of {quote(name)} is NaN (not a number): give it a real number")
     if math.isinf(number):
-        raise ExpressionError(f"the value of {name} is infinite: give it a finite number")
+        raise ExpressionError(f"the value of {quote(name)} is infinite: give it a finite number")
     return number
 
 
@@ -702,11 +706,12 @@ def _compute(step: _Step, operands: list[Value], text: str) -> Value:
     """One operation with the engine's own operator, or an ExpressionError that says why not."""
 
     def error(problem: str, operand: int | None = None, hint: str = "") -> ExpressionError:
-        message = f"{problem} in `{_source(step.where, text)}`"
+        lines = _lines(text)
+        message = f"{problem} in {quote(_typed(step.where, lines))}"
         operand_node = step.operands[operand] if operand is not None else None
         if operand_node is not None and not _is_signed_number(operand_node):  # "1 / 0": no need to say 0 is 0
-            message += f": {_source(operand_node, text)} is {operands[operand].data:g}"
-        return ExpressionError(message + hint, *_position(step.where, _lines(text)))
+            message += f": {quote(_typed(operand_node, lines))} is {operands[operand].data:g}"
+        return ExpressionError(message + hint, *_position(step.where, lines))
 
     first = operands[0]
     if step.op == "/" and operands[1].data == 0:
@@ -788,10 +793,10 @@ def _unknown_call_message(function: ast.expr) -> str:
     known = "the functions are tanh(x), relu(x), exp(x), log(x) and x.tanh(), x.relu(), x.exp(), x.log()"
     if isinstance(function, ast.Name):
         if function.id in SKIPPED_FUNCTIONS:
-            return f"{function.id}(...) can only stand on a line of its own (it is skipped); {known}"
-        return f"unknown function '{function.id}': {known}"
+            return f"`{function.id}(...)` can only stand on a line of its own (it is skipped); {known}"
+        return f"unknown function {quote(function.id)}: {known}"
     if isinstance(function, ast.Attribute):
-        return f"unknown method '.{function.attr}()': {known}"
+        return f"unknown method {quote('.' + function.attr + '()')}: {known}"
     return f"only functions can be called: {known}"
 
 
@@ -837,3 +842,16 @@ def _source(node: ast.AST, text: str, limit: int = 60) -> str:
     segment = ast.get_source_segment(text, node) or "this expression"
     segment = " ".join(segment.split())
     return segment if len(segment) <= limit else segment[: limit - 1] + "…"
+
+
+def _typed(node: ast.AST | None, lines: list[str]) -> str:
+    """The text of a node exactly as the learner typed it (for messages; `quote` shortens it)."""
+    line, end_line = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
+    start, end = getattr(node, "col_offset", None), getattr(node, "end_col_offset", None)
+    if None in (line, end_line, start, end) or not 1 <= line <= end_line <= len(lines):
+        return ast.unparse(node) if node is not None else ""
+    # ast counts columns in UTF-8 bytes
+    chunk = [text.encode("utf-8", "surrogatepass") for text in lines[line - 1 : end_line]]
+    chunk[-1] = chunk[-1][:end]
+    chunk[0] = chunk[0][start:]
+    return "\n".join(part.decode("utf-8", "replace") for part in chunk)

@@ -97,7 +97,7 @@ def test_an_unknown_name_gives_a_message_not_a_failure(lesson):
     result = check(lesson, {"grad:x": "q + 1"})
     dx = by_key(result, "grad:x")
     assert dx.status == UNREADABLE
-    assert "q is not a variable" in dx.message
+    assert "`q` is not a variable" in dx.message
     assert result.mismatch == ()
     assert result.verdict_kind == "warning"
 
@@ -105,8 +105,8 @@ def test_an_unknown_name_gives_a_message_not_a_failure(lesson):
 def test_an_intermediate_name_in_a_formula_says_to_use_the_variables(lesson):
     dx = by_key(check(lesson, {"grad:x": "a / x"}), "grad:x")
     assert dx.status == UNREADABLE
-    assert "a is a node, not a variable" in dx.message
-    assert "(x, y)" in dx.message
+    assert "`a` is a node, not a variable" in dx.message
+    assert "(`x`, `y`)" in dx.message
 
 
 def test_an_assignment_asks_for_the_answer_alone(lesson):
