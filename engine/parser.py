@@ -35,7 +35,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from engine.errors import ExpressionError, quote
-from engine.value import Value
+from engine.value import MAX_EXACT_EXPONENT, Value
 
 MAX_TEXT_LENGTH = 200_000  # characters
 MAX_NODES = 20_000  # nodes in the graph
@@ -481,6 +481,12 @@ class _Reader:
             raise ExpressionError(
                 f"the exponent of ** must be a number like 2 or 0.5, not {quote(self._typed(node))} "
                 "(the engine's ** takes a number exponent, not a Value)",
+                *self._where(power),
+            )
+        if abs(number) >= MAX_EXACT_EXPONENT:
+            raise ExpressionError(
+                f"the exponent {quote(self._typed(node))} is too large for the power rule: "
+                "beyond 2**53 (about 9e15) a float cannot tell n - 1 from n",
                 *self._where(power),
             )
         text = _source(node, self.text)
