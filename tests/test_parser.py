@@ -676,3 +676,35 @@ def test_lone_surrogate_is_an_error():
         parse_program("x = '\ud800'")
     with pytest.raises(ExpressionError):
         parse_program("x\ud800 = 1")
+
+
+@pytest.mark.parametrize(
+    ("exponent", "n"),
+    [
+        ("(3 - 1)", 2),
+        ("(1 + 1)", 2),
+        ("(4 / 2)", 2),
+        ("(1 * 2)", 2),
+        ("(2 ** 1)", 2),
+        ("-(-2)", 2),
+        ("+2", 2),
+        ("(+(2))", 2),
+        ("-+2", -2),
+        ("+-2", -2),
+        ("--2", 2),
+        ("(0 - 1)", -1),
+    ],
+)
+def test_a_number_exponent_is_computed_with_its_operators_and_signs(exponent, n):
+    # d/dx x**n = n * x**(n-1); at x = 3: n = 2 gives 9 and 6, n = -2 gives 1/9 and -2/27, n = -1 gives 1/3 and -1/9
+    expected = {2: (9.0, 6.0), -2: (1 / 9, -2 / 27), -1: (1 / 3, -1 / 9)}[n]
+    built = parse_program(f"x = 3\nz = x ** {exponent}").build()
+    built.output.backward()
+    assert (built.output.data, built.variables["x"].grad) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(("text", "number"), [("+2", 2.0), ("-+2", -2.0), ("+-2", -2.0), ("--2", 2.0)])
+def test_signed_numbers_keep_their_sign(text, number):
+    assert parse_program(f"x = {text}\nz = x * 1").variables["x"] == number
+    assert parse_program(f"x = Value({text})\nz = x * 1").variables["x"] == number
+    assert parse(f"z = {text} * 1").data == number

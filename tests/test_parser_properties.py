@@ -250,3 +250,39 @@ def test_any_values_build_or_raise_expression_error(expression, values):
     program = parse_program(expression[0])
     with contextlib.suppress(ExpressionError):
         program.build(values)
+
+
+# -- numbers only (an exponent, Value(...)): the parser computes them itself, with floats --
+
+number_leaves = st.sampled_from([1, 2, 3, 0.5, 4]).map(lambda n: (repr(n), float(n)))
+
+
+def _number_combine(children):
+    def binary(parts):
+        symbol, (left_text, left), (right_text, right) = parts
+        results = {"+": left + right, "-": left - right, "*": left * right}
+        if symbol == "/":
+            return f"({left_text}) / ({right_text})", left / right
+        return f"({left_text}) {symbol} ({right_text})", results[symbol]
+
+    signed = st.tuples(st.sampled_from(["-", "+"]), children).map(
+        lambda p: (f"{p[0]}({p[1][0]})", -p[1][1] if p[0] == "-" else p[1][1])
+    )
+    pairs = st.tuples(st.sampled_from(["+", "-", "*", "/"]), children, children)
+    return st.one_of(pairs.filter(lambda p: p[0] != "/" or p[2][1] != 0).map(binary), signed)
+
+
+number_expressions = st.recursive(number_leaves, _number_combine, max_leaves=6)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(number_expressions)
+def test_numbers_in_an_exponent_and_in_value_are_computed_with_the_right_operators(expression):
+    # the expected number is computed here, operator by operator, not by the parser
+    text, expected = expression
+    assume(abs(expected) < 50)
+    program = parse_program(f"x = Value({text})\nz = x ** ({text})")
+    assert program.variables["x"] == pytest.approx(expected, rel=1e-12, abs=1e-12)
+    assume(expected > 0)
+    built = program.build()
+    assert built.output.data == pytest.approx(expected**expected, rel=1e-9)
