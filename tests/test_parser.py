@@ -693,6 +693,8 @@ def test_lone_surrogate_is_an_error():
         ("+-2", -2),
         ("--2", 2),
         ("(0 - 1)", -1),
+        ("+(3 - 1)", 2),
+        ("-(3 - 1)", -2),
     ],
 )
 def test_a_number_exponent_is_computed_with_its_operators_and_signs(exponent, n):
