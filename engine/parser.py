@@ -31,6 +31,7 @@ import keyword
 import math
 import numbers
 import re
+import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
@@ -176,13 +177,36 @@ def _parse_tree(text: str) -> ast.Module:
         line, col = _line_col_of_index(text, text.index("\0"))
         raise ExpressionError("the text contains a NUL character (\\0); delete it", line, col)
     try:
-        return ast.parse(text, mode="exec")
+        tree = ast.parse(text, mode="exec")
     except SyntaxError as error:
         raise _syntax_error(error, text) from None
     except (RecursionError, MemoryError):
         raise _too_deep(None) from None
     except ValueError as error:  # e.g. text that is not valid Unicode (lone surrogates)
         raise ExpressionError(f"the text cannot be read: {error}") from None
+    if not text.isascii():
+        _check_ascii_names(tree, _lines(text))
+    return tree
+
+
+def _check_ascii_names(tree: ast.Module, lines: list[str]) -> None:
+    """Names are plain ASCII. Python reads `ｘ` (full-width) as `x`, but the text, a label and the
+    sidebar would not: two variables that print alike. Refusing is simpler than folding every name
+    the same way everywhere (labels, the hand check's keys, editing a value in the text)."""
+    encoded = [line.encode("utf-8", "surrogatepass") for line in lines]
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Name) or node.end_col_offset is None or node.lineno != node.end_lineno:
+            continue
+        typed = encoded[node.lineno - 1][node.col_offset : node.end_col_offset]
+        if not typed.isascii():
+            name = typed.decode("utf-8", "replace")
+            raise ExpressionError(_non_ascii_message(name), *_position(node, lines))
+
+
+def _non_ascii_message(name: str) -> str:
+    folded = unicodedata.normalize("NFKC", name)
+    hint = f"type {quote(folded)}" if folded.isascii() and folded.isidentifier() else "for example x1 or w_2"
+    return f"the name {quote(name)} has letters outside a-z, A-Z: use a-z, A-Z, digits and _ ({hint})"
 
 
 def _syntax_error(error: SyntaxError, text: str) -> ExpressionError:
@@ -535,6 +559,8 @@ class _Reader:
         if not label.value.isidentifier():
             message = f"the label {quote(repr(label.value))} is not a name: use letters, digits and _"
             raise ExpressionError(message, *self._where(label))
+        if not label.value.isascii():
+            raise ExpressionError(_non_ascii_message(label.value), *self._where(label))
         return number, label.value
 
     def _operator_error(self, operator: ast.AST, where: ast.AST) -> ExpressionError:

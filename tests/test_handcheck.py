@@ -9,7 +9,6 @@ import math
 import pytest
 
 from lab.analysis import analyse
-from lab.presets import PRESETS
 from lab.handcheck import (
     BLANK,
     FAIL,
@@ -21,6 +20,7 @@ from lab.handcheck import (
     rows,
     tolerance_from,
 )
+from lab.presets import PRESETS
 
 LESSON = "x = 2\ny = 3\nz = x*y + y"
 # micrograd's neuron: n = x1*w1 + x2*w2 + b = 0.8814 = atanh(1/sqrt(2)), so o = tanh(n) = 1/sqrt(2) = 0.70711
