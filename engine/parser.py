@@ -15,9 +15,9 @@ The language, one statement a line (`;` also separates statements):
 The last statement that computes something is the output.
 
 Labels: a variable is one leaf named after itself; each distinct constant is one leaf labelled
-with its number (`2`, `-1`, `0.5`); an assigned node takes the name (`a = x*y` -> "a", and when
-the name is bound again, "c_2", "c_3" ...); other nodes get a, b, c ... (skipping every name in
-the program), then n1, n2 ...
+with its number (`2`, `-1`, `0.5`); an assigned node takes the name (`a = x*y` -> "a"); a name bound again and again labels
+its last node plainly and the earlier ones c_1, c_2 ...; other nodes get a, b, c ... (skipping
+every name in the program, and l), then n1, n2 ...
 
 Limits, so that any text is handled in well under a second: MAX_TEXT_LENGTH characters,
 MAX_DEPTH operations nested inside each other in one statement, MAX_NODES nodes.
@@ -46,6 +46,7 @@ FUNCTIONS = ("tanh", "relu", "exp", "log")  # tanh(x), and also x.tanh()
 SKIPPED_FUNCTIONS = ("print", "draw_dot")  # `print(...)` lines are skipped
 SKIPPED_METHODS = ("backward", "zero_grad")  # `o.backward()` lines are skipped
 SKIPPED_ATTRIBUTES = ("label", "grad")  # `o.label = 'o'` lines are skipped
+LOOKS_LIKE_A_DIGIT = frozenset("lOI")  # automatic labels skip these (l and I read as 1, O as 0)
 BUILTIN_NAMES = frozenset(name for name in dir(builtins) if not name.startswith("_"))
 
 OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
@@ -643,27 +644,35 @@ class _Reader:
         return len(self.steps) - 1
 
     def _label_steps(self) -> None:
-        """Label every operation: its assigned name (c, c_2, c_3 ...) or a, b, ... n1, n2 ...
+        """Label every operation: its assigned name, or a, b, ... n1, n2 ...
 
-        Done once the whole program is read, so the labels can skip every name in it.
+        A name bound more than once (`c += c + 1`) labels its LAST node plainly, the one that
+        `print(c.data)` means; the earlier ones are c_1, c_2 ... (a variable keeps its plain
+        name, so then every node gets a number). Done once the whole program is read, so the
+        labels can skip every name in it.
         """
         taken = {step.label for step in self.steps if step.label}
-        suffixes: dict[str, int] = {}
-        automatic = _automatic_labels()
+        bindings: dict[str, list[_Step]] = {}
         for step in self.steps:
-            if step.label:
-                continue
-            if step.name:
-                label = step.name
-                while label in taken or (label != step.name and label in self.names):
-                    suffixes[step.name] = suffixes.get(step.name, 1) + 1
-                    label = f"{step.name}_{suffixes[step.name]}"
-            else:
-                label = next(automatic)
-                while label in taken or label in self.names:
-                    label = next(automatic)
-            taken.add(label)
-            step.label = label
+            if not step.label and step.name:
+                bindings.setdefault(step.name, []).append(step)
+        for name, steps in bindings.items():
+            if name not in taken:
+                steps[-1].label = name
+                taken.add(name)
+            number = 0
+            for step in steps:
+                while not step.label:
+                    number += 1
+                    label = f"{name}_{number}"
+                    if label not in taken and label not in self.names:
+                        step.label = label
+                        taken.add(label)
+        automatic = (label for label in _automatic_labels() if label not in taken and label not in self.names)
+        for step in self.steps:
+            if not step.label:
+                step.label = next(automatic)
+                taken.add(step.label)
         for step in self.steps:
             step.formula = self._formula(step)
 
@@ -833,8 +842,8 @@ def _unknown_call_message(function: ast.expr) -> str:
 
 
 def _automatic_labels() -> Iterator[str]:
-    """a, b, ..., z, then n1, n2, ..."""
-    yield from "abcdefghijklmnopqrstuvwxyz"
+    """a, b, ..., z (not l, which reads like 1), then n1, n2, ..."""
+    yield from (letter for letter in "abcdefghijklmnopqrstuvwxyz" if letter not in LOOKS_LIKE_A_DIGIT)
     number = 1
     while True:
         yield f"n{number}"

@@ -193,7 +193,7 @@ def test_pasting_the_lessons_python_builds_the_same_graph(at):
 
 @pytest.mark.parametrize(
     ("key", "node", "data"),
-    [("lesson", "z", "data 9"), ("neuron", "o", "data 0.7071"), ("micrograd", "g_2", "data 24.7041")],
+    [("lesson", "z", "data 9"), ("neuron", "o", "data 0.7071"), ("micrograd", "g", "data 24.7041")],
 )
 def test_a_preset_loads_with_its_numbers(at, key, node, data):
     at.button(key=f"build:preset:{key}").click()

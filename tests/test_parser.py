@@ -145,7 +145,7 @@ def test_micrograd_readme_pastes_as_is_and_matches_its_published_numbers():
     assert f"{built.variables['a'].grad:.4f}" == "138.8338"
     assert f"{built.variables['b'].grad:.4f}" == "645.5773"
     assert list(built.variables) == ["a", "b"]
-    assert built.output.label == "g_2"
+    assert built.output.label == "g"  # what `print(g.data)` means: the last g
 
 
 def test_micrograd_readme_agrees_with_the_engine_used_directly():
@@ -181,13 +181,16 @@ def test_micrograd_readme_skips_the_lines_that_do_not_build_the_graph():
     )
 
 
-def test_micrograd_readme_labels_rebound_names_c_2_c_3():
+def test_micrograd_readme_labels_the_last_of_a_rebound_name_plainly_and_the_earlier_c_1_c_2():
     built = parse_program(MICROGRAD_README).build()
     labels = built.nodes_by_label
-    assert {"c", "c_2", "c_3", "d", "d_2", "d_3", "g", "g_2"} <= set(labels)
-    assert built.formulas[id(labels["c_3"])].startswith("c_2 + ")
-    assert labels["c_2"].data == -3.0  # c = -2, then c += c + 1
-    assert labels["c_3"].data == -1.0  # c += 1 + c + (-a) = -3 + (1 - 3 + 4)
+    assert {"c_1", "c_2", "c", "d_1", "d_2", "d", "g_1", "g"} <= set(labels)
+    assert "c_3" not in labels and "g_2" not in labels
+    assert built.formulas[id(labels["c"])].startswith("c_2 + ")
+    assert labels["c_1"].data == -2.0  # c = a + b = -4 + 2
+    assert labels["c_2"].data == -3.0  # c += c + 1: -2 + (-2 + 1)
+    assert labels["c"].data == -1.0  # c += 1 + c + (-a) = -3 + (1 - 3 + 4)
+    assert labels["g_1"].data == pytest.approx(24.7041 - 10 / labels["f"].data)  # g = f / 2, then g += 10 / f
 
 
 def check_lecture_neuron(built: Built) -> None:
@@ -296,15 +299,16 @@ def test_augmented_assignments_rebind_the_name():
     built = parse_program("x = 2\nc = x + 1\nc += c + 1\nc -= 1\nc *= 2\nc /= 4\nc **= 2").build()
     # c = 3; c = 3 + 4 = 7; c = 6; c = 12; c = 3; c = 9
     assert built.output.data == 9.0
-    assert built.output.label == "c_6"
-    assert [built.nodes_by_label[f"c_{k}"]._op for k in range(2, 7)] == ["+", "-", "*", "/", "**"]
+    assert built.output.label == "c"
+    ops = [built.nodes_by_label[label]._op for label in ("c_1", "c_2", "c_3", "c_4", "c_5", "c")]
+    assert ops == ["+", "+", "-", "*", "/", "**"]
 
 
 def test_reassignment_as_in_python():
     built = parse_program("x = 2\nx = x * 3\ny = x + 1").build()
     assert built.output.data == 7.0
     assert built.variables["x"].data == 2.0
-    assert built.nodes_by_label["x_2"].data == 6.0
+    assert built.nodes_by_label["x_1"].data == 6.0  # the variable keeps its plain name (its number input)
 
 
 def test_assigning_a_name_to_a_name_is_the_same_node():
@@ -358,17 +362,18 @@ def test_automatic_labels_skip_every_name_in_the_program():
     assert built.formulas[id(built.nodes_by_label["d"])] == "x * y"
 
 
-def test_automatic_labels_go_on_to_n1_n2_after_z():
-    built = parse_program("*".join(["x"] * 28)).build({"x": 1})  # 27 products; 25 letters (no x)
+def test_automatic_labels_skip_l_and_go_on_to_n1_n2_after_z():
+    built = parse_program("*".join(["x"] * 28)).build({"x": 1})  # 27 products; 24 letters (no x, no l)
     labels = [node.label for node in built.output.topological_order()]
-    assert labels[-3:] == ["z", "n1", "n2"]
+    assert labels[-4:] == ["z", "n1", "n2", "n3"]
+    assert labels[11:14] == ["k", "m", "n"]  # after x, a ... k: no l, which reads like 1
     assert "x" in labels and labels.count("x") == 1
 
 
 def test_rebound_name_skips_labels_that_the_program_uses():
-    built = parse_program("c = x + 1\nc = c * 2\nc_2 = c + 1").build({"x": 1})
-    assert built.formulas[id(built.nodes_by_label["c_3"])] == "c * 2"
-    assert built.formulas[id(built.nodes_by_label["c_2"])] == "c_3 + 1"
+    built = parse_program("c = x + 1\nc = c * 2\nc = c - 1\nc_1 = c + 1").build({"x": 1})
+    formulas = {label: built.formulas[id(node)] for label, node in built.nodes_by_label.items()}
+    assert formulas == {"x": "x", "1": "1", "c_2": "x + 1", "2": "2", "c_3": "c_2 * 2", "c": "c_3 - 1", "c_1": "c + 1"}
 
 
 def test_labels_are_unique_in_the_graph():
