@@ -100,11 +100,6 @@ def test_a_number_used_twice_is_one_node_with_a_python_name():
     assert_same_graph("x = 3\nz = 2*x + 2")
 
 
-@pytest.mark.parametrize("preset", sorted(PRESETS))
-def test_every_preset_as_python_rebuilds_the_same_graph(preset):
-    assert_same_graph(PRESETS[preset].program)
-
-
 def test_a_name_bound_again_keeps_the_diagrams_label():
     code = python_code(analyse("c = 1\nc += c + 1\nz = c * 2"))
     assert "c_1 = c + " in code  # the variable c keeps its name; the node made from it is c_1
