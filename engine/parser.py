@@ -15,9 +15,9 @@ The language, one statement a line (`;` also separates statements):
 The last statement that computes something is the output.
 
 Labels: a variable is one leaf named after itself; each distinct constant is one leaf labelled
-with its number (`2`, `-1`, `0.5`); an assigned node takes the name (`a = x*y` -> "a"); a name bound again and again labels
-its last node plainly and the earlier ones c_1, c_2 ...; other nodes get a, b, c ... (skipping
-every name in the program, and l), then n1, n2 ...
+with its number (`2`, `-1`, `0.5`); an assigned node takes the name (`a = x*y` -> "a"); a name
+bound again labels its last node plainly and the earlier ones c_1, c_2 ...; other nodes get
+a, b, c ... (skipping every name in the program, and l), then n1, n2 ...
 
 Limits, so that any text is handled in well under a second: MAX_TEXT_LENGTH characters,
 MAX_DEPTH operations nested inside each other in one statement, MAX_NODES nodes.

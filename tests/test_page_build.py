@@ -155,16 +155,24 @@ def test_removing_a_step_others_use_is_refused_and_nothing_is_removed(at):
 def test_a_picked_step_survives_the_program_getting_shorter_or_longer(at):
     at.button(key="build:preset:micrograd").click()
     at.run()
-    at.selectbox(key="build:step").select_index(11)  # g += 10.0 / f
+    at.selectbox(key="build:step").select_index(11)
     at.run()
-    at.button(key="build:preset:lesson").click()
+    assert at.text_input(key="build:step_text").value == "g += 10.0 / f"
+    at.button(key="build:preset:lesson").click()  # 3 steps: step 12 is gone, so the first step shows
     at.run()
     assert not at.exception
+    assert at.selectbox(key="build:step").options == ["1: x = 2", "2: y = 3", "3: z = x*y + y"]
+    assert at.selectbox(key="build:step").value == "1: x = 2"
+    assert at.text_input(key="build:step_text").value == "x = 2"
     at.selectbox(key="build:step").select_index(2)
     at.run()
-    at.button(key="build:preset:mixed").click()
+    assert at.text_input(key="build:step_text").value == "z = x*y + y"
+    at.button(key="build:preset:mixed").click()  # 8 steps: the picked step and its text agree
     at.run()
     assert not at.exception
+    picked = at.selectbox(key="build:step").value
+    assert picked in at.selectbox(key="build:step").options
+    assert picked.split(": ", 1)[1] == at.text_input(key="build:step_text").value
 
 
 def test_typing_a_program_builds_it(at):
@@ -239,6 +247,23 @@ def test_bad_typed_input_says_what_is_wrong_and_keeps_the_last_good_graph(at, te
     assert program(at) == LESSON_PROGRAM
     assert dot(at) == before
     assert at.text_area(key="build:text").value == text  # what was typed is not lost
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("z = __import__('os')", "`__import__`"),
+        ("x = 2\nz = x.__class__", "`.__class__`"),
+        ("z = " + "q" * 190_000 + "(2)", "unknown function `" + "q" * 40 + "…`"),
+        ("z = Value(2.0, label='ｘ') * ｘ", "the name `ｘ` has letters outside a-z, A-Z"),
+    ],
+)
+def test_the_message_shows_what_was_typed_as_code(at, text, code):
+    type_and_build(at, text)
+    assert len(at.error) == 1
+    assert code in at.error[0].proto.body  # the markdown the page sends: the name intact, inside backticks
+    assert len(at.error[0].proto.body) < 300
+    assert program(at) == LESSON_PROGRAM
 
 
 @pytest.mark.parametrize(
