@@ -269,7 +269,7 @@ def test_the_message_shows_what_was_typed_as_code(at, text, code):
 @pytest.mark.parametrize(
     ("name", "value", "words"),
     [
-        ("x", 1.0, "already a node called x"),
+        ("x", 1.0, "already a node called `x`"),
         ("if", 1.0, "keyword"),
         ("relu", 1.0, "name of a function"),
         ("2x", 1.0, "can't be a name"),
@@ -287,7 +287,7 @@ def test_bad_widget_variables_are_refused_with_a_message(at, name, value, words)
     [
         ("q", "/", "z", "0", "zero"),
         ("q", "log", "-3", None, "log"),
-        ("y", "+", "z", "1", "already a node called y"),
+        ("y", "+", "z", "1", "already a node called `y`"),
         ("q", "exp", "z", None, None),  # fine: exp(9)
     ],
 )
