@@ -578,7 +578,7 @@ class _Reader:
             node = node.operand
         value = node.value if isinstance(node, ast.Constant) else None
         if isinstance(value, (bool, str, bytes)) or value is None or value is Ellipsis:
-            what = "text in quotes" if isinstance(value, (str, bytes)) else repr(value)
+            what = "text in quotes" if isinstance(value, (str, bytes)) else quote(self._typed(node))
             raise ExpressionError(f"{what} is not a number: only numbers like 2 or 0.5 are allowed", *self._where(node))
         if isinstance(value, complex):
             raise ExpressionError("complex numbers are not allowed", *self._where(node))
