@@ -3,6 +3,8 @@
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.errors import QUOTE_LIMIT, ExpressionError, quote
 from engine.parser import parse, parse_program
@@ -48,3 +50,35 @@ def test_a_190000_character_name_gives_a_short_message():
     message = str(caught.value)
     assert len(message) < 120, message
     assert "v" * QUOTE_LIMIT + "…" in message
+
+
+TEMPLATES = [
+    "z = {n}(x)",  # unknown function
+    "x = 2\nz = x.{n}",  # attribute
+    "x = 2\nz = x.{n}()",  # unknown method
+    "z = {n} * 2",  # no value (or a reserved name)
+    "{n} = 1\n{n} = 2\nz = {n} * 2",  # a variable's number twice
+    "z = {n} * 2\n{n} = 3",  # used before it is assigned
+    "x = 2\nz = x ** {n}",  # a name as exponent
+    "x = 2\n{n}.data = 3\nz = x",  # setting an attribute
+    "z = Value({n})",  # Value of a name
+    "z = Value(2.0, label='{n}') * {n}_",
+]
+
+
+def outside_code(message: str) -> str:
+    """The message with its code spans (`...`, `` ... ``) taken out: what markdown would format."""
+    return re.sub(r"(`+).*?\1", "", message)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.sampled_from(TEMPLATES), st.from_regex(r"_{0,2}[a-z]{1,3}_{0,2}", fullmatch=True))
+def test_every_message_keeps_learner_names_inside_code_spans(template, name):
+    text = template.format(n=name)
+    try:
+        parse(text, {})
+    except ExpressionError as error:
+        rest = outside_code(error.message)
+        assert "__" not in rest, error.message
+        if "_" in name:
+            assert name not in rest, error.message
