@@ -207,7 +207,7 @@ def _read(entry: str, a: Analysis) -> Program:
     unknown = [name for name in formula.variables if name not in a.variables]
     if unknown:
         name = unknown[0]
-        allowed = ", ".join(quote(name) for name in a.variables) or "none: type a number"
+        allowed = ", ".join(quote(variable) for variable in a.variables) or "none: type a number"
         if name in a.names:
             raise ExpressionError(
                 f"{quote(name)} is a node, not a variable: write it in terms of the variables ({allowed})"
