@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from engine.errors import quote
 from lab import handcheck, state, ui
 from lab.diagram import Highlight
 
@@ -121,7 +122,7 @@ else:
 
     # where the engine's numbers come from, for every row that does not match
     for c in result.unreadable:
-        st.warning(f"**{c.row.label}** (`{c.entry}`): {c.message}")
+        st.warning(f"**{c.row.label}** ({quote(c.entry)}): {c.message}")
     if result.failing:
         st.markdown("#### Where the engine's numbers come from")
         for c in result.failing:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
+QUOTE_LIMIT = 40  # characters of learner text shown in a message; longer text is cut with "…"
+
 
 class ExpressionError(ValueError):
     """Bad input. `line` and `col` are 1-based, or None when the problem has no place in the text."""
@@ -18,3 +22,22 @@ class ExpressionError(ValueError):
         if self.col is None:
             return f"line {self.line}: {self.message}"
         return f"line {self.line}, column {self.col}: {self.message}"
+
+
+def quote(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """Learner text as markdown inline code, exactly as typed (`__import__` stays `__import__`).
+
+    Messages are shown with markdown, where `__x__` would turn bold. Inside a code span nothing is
+    markdown; the fence is one backtick longer than any run of backticks in the text, and a space
+    pads text that starts or ends with a backtick (markdown drops one such space on each side).
+    Text longer than `limit` is cut: its first `limit` characters and "…".
+    """
+    text = " ".join(str(text).split())  # one line: a code span cannot hold a line break
+    if len(text) > limit:
+        text = text[:limit] + "…"
+    if not text:
+        return "(nothing)"
+    fence = "`" * (1 + max((len(run) for run in re.findall(r"`+", text)), default=0))
+    if text[0] == "`" or text[-1] == "`":
+        text = f" {text} "
+    return f"{fence}{text}{fence}"

@@ -15,9 +15,9 @@ The language, one statement a line (`;` also separates statements):
 The last statement that computes something is the output.
 
 Labels: a variable is one leaf named after itself; each distinct constant is one leaf labelled
-with its number (`2`, `-1`, `0.5`); an assigned node takes the name (`a = x*y` -> "a", and when
-the name is bound again, "c_2", "c_3" ...); other nodes get a, b, c ... (skipping every name in
-the program), then n1, n2 ...
+with its number (`2`, `-1`, `0.5`); an assigned node takes the name (`a = x*y` -> "a"); a name
+bound again labels its last node plainly and the earlier ones c_1, c_2 ...; other nodes get
+a, b, c ... (skipping every name in the program, and l), then n1, n2 ...
 
 Limits, so that any text is handled in well under a second: MAX_TEXT_LENGTH characters,
 MAX_DEPTH operations nested inside each other in one statement, MAX_NODES nodes.
@@ -31,11 +31,12 @@ import keyword
 import math
 import numbers
 import re
+import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-from engine.errors import ExpressionError
-from engine.value import Value
+from engine.errors import ExpressionError, quote
+from engine.value import MAX_EXACT_EXPONENT, Value
 
 MAX_TEXT_LENGTH = 200_000  # characters
 MAX_NODES = 20_000  # nodes in the graph
@@ -45,6 +46,7 @@ FUNCTIONS = ("tanh", "relu", "exp", "log")  # tanh(x), and also x.tanh()
 SKIPPED_FUNCTIONS = ("print", "draw_dot")  # `print(...)` lines are skipped
 SKIPPED_METHODS = ("backward", "zero_grad")  # `o.backward()` lines are skipped
 SKIPPED_ATTRIBUTES = ("label", "grad")  # `o.label = 'o'` lines are skipped
+LOOKS_LIKE_A_DIGIT = frozenset("lOI")  # automatic labels skip these (l and I read as 1, O as 0)
 BUILTIN_NAMES = frozenset(name for name in dir(builtins) if not name.startswith("_"))
 
 OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
@@ -176,13 +178,36 @@ def _parse_tree(text: str) -> ast.Module:
         line, col = _line_col_of_index(text, text.index("\0"))
         raise ExpressionError("the text contains a NUL character (\\0); delete it", line, col)
     try:
-        return ast.parse(text, mode="exec")
+        tree = ast.parse(text, mode="exec")
     except SyntaxError as error:
         raise _syntax_error(error, text) from None
     except (RecursionError, MemoryError):
         raise _too_deep(None) from None
     except ValueError as error:  # e.g. text that is not valid Unicode (lone surrogates)
         raise ExpressionError(f"the text cannot be read: {error}") from None
+    if not text.isascii():
+        _check_ascii_names(tree, _lines(text))
+    return tree
+
+
+def _check_ascii_names(tree: ast.Module, lines: list[str]) -> None:
+    """Names are plain ASCII. Python reads `ｘ` (full-width) as `x`, but the text, a label and the
+    sidebar would not: two variables that print alike. Refusing is simpler than folding every name
+    the same way everywhere (labels, the hand check's keys, editing a value in the text)."""
+    encoded = [line.encode("utf-8", "surrogatepass") for line in lines]
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Name) or node.end_col_offset is None or node.lineno != node.end_lineno:
+            continue
+        typed = encoded[node.lineno - 1][node.col_offset : node.end_col_offset]
+        if not typed.isascii():
+            name = typed.decode("utf-8", "replace")
+            raise ExpressionError(_non_ascii_message(name), *_position(node, lines))
+
+
+def _non_ascii_message(name: str) -> str:
+    folded = unicodedata.normalize("NFKC", name)
+    hint = f"type {quote(folded)}" if folded.isascii() and folded.isidentifier() else "for example x1 or w_2"
+    return f"the name {quote(name)} has letters outside a-z, A-Z: use a-z, A-Z, digits and _ ({hint})"
 
 
 def _syntax_error(error: SyntaxError, text: str) -> ExpressionError:
@@ -197,7 +222,9 @@ def _syntax_error(error: SyntaxError, text: str) -> ExpressionError:
         keyword_use = _keyword_used_as_name(_lines(text)[line - 1] if line <= len(_lines(text)) else "")
         if keyword_use:
             word, word_col = keyword_use
-            return ExpressionError(f"'{word}' is a Python keyword; pick another name for the variable", line, word_col)
+            return ExpressionError(
+                f"{quote(word)} is a Python keyword; pick another name for the variable", line, word_col
+            )
     if message == "invalid syntax" or message.startswith("invalid syntax."):
         message = "syntax error: something is missing or out of place here"
     elif message == "unexpected indent":
@@ -314,7 +341,7 @@ class _Reader:
         target = statement.targets[0]
         if isinstance(target, ast.Attribute):
             raise ExpressionError(
-                f"setting .{target.attr} is not allowed: give a variable its number with x = 2.0",
+                f"setting {quote('.' + target.attr)} is not allowed: give a variable its number with x = 2.0",
                 *self._where(target),
             )
         if not isinstance(target, ast.Name):
@@ -325,9 +352,8 @@ class _Reader:
         if definition is not None:
             number, label = definition
             if label is not None and label != name:
-                self.notes.append(
-                    f"line {statement.lineno}: the variable is called {name}; label '{label}' is not used"
-                )
+                called = f"the variable is called {quote(name)}"
+                self.notes.append(f"line {statement.lineno}: {called}; label {quote(repr(label))} is not used")
             return self._define_variable(name, number, target)
         step = self._expression(statement.value, 1)
         self._bind(name, step, target)
@@ -375,7 +401,7 @@ class _Reader:
         self._check_not_used_before(name, where)
         if name in self.bound_on_line:
             raise ExpressionError(
-                f"'{name}' already has a value from line {self.bound_on_line[name]}; "
+                f"{quote(name)} already has a value from line {self.bound_on_line[name]}; "
                 "a variable gets its number once, so give this one another name",
                 *self._where(where),
             )
@@ -405,23 +431,23 @@ class _Reader:
         if use is None:
             return
         if use.lineno < assignment.lineno:
-            message = f"'{name}' is used before it is assigned (it is assigned on line {assignment.lineno})"
+            message = f"{quote(name)} is used before it is assigned (it is assigned on line {assignment.lineno})"
         else:
-            message = f"'{name}' is used before it has a value"
+            message = f"{quote(name)} is used before it has a value"
         raise ExpressionError(message, *self._where(use))
 
     def _check_name(self, name: str, where: ast.AST) -> None:
         """A variable's name must not be a function, `Value`, a built-in, or a dunder."""
         if name in FUNCTIONS:
-            problem = f"'{name}' is a function name"
+            problem = f"{quote(name)} is a function name"
         elif name == "Value":
-            problem = "'Value' makes a number, like Value(2.0)"
+            problem = "`Value` makes a number, like `Value(2.0)`"
         elif name in BUILTIN_NAMES:
-            problem = f"'{name}' is a Python built-in name"
+            problem = f"{quote(name)} is a Python built-in name"
         elif keyword.iskeyword(name):
-            problem = f"'{name}' is a Python keyword"
+            problem = f"{quote(name)} is a Python keyword"
         elif name.startswith("__"):
-            problem = f"'{name}' starts with __"
+            problem = f"{quote(name)} starts with `__`"
         else:
             return
         raise ExpressionError(f"{problem}; pick another name for the variable", *self._where(where))
@@ -444,7 +470,7 @@ class _Reader:
             return self._call(node, depth)
         if isinstance(node, ast.Attribute):
             raise ExpressionError(
-                f"'.{node.attr}' cannot be used here: only .tanh(), .relu(), .exp() and .log() are allowed",
+                f"{quote('.' + node.attr)} cannot be used here: only .tanh(), .relu(), .exp() and .log() are allowed",
                 *self._where(node),
             )
         what = NOT_ALLOWED.get(type(node), "this")
@@ -478,8 +504,14 @@ class _Reader:
         number = self._constant_number(node, depth)
         if number is None:
             raise ExpressionError(
-                f"the exponent of ** must be a number like 2 or 0.5, not {_source(node, self.text)} "
+                f"the exponent of ** must be a number like 2 or 0.5, not {quote(self._typed(node))} "
                 "(the engine's ** takes a number exponent, not a Value)",
+                *self._where(power),
+            )
+        if abs(number) >= MAX_EXACT_EXPONENT:
+            raise ExpressionError(
+                f"the exponent {quote(self._typed(node))} is too large for the power rule: "
+                "beyond 2**53 (about 9e15) a float cannot tell n - 1 from n",
                 *self._where(power),
             )
         text = _source(node, self.text)
@@ -501,7 +533,7 @@ class _Reader:
             return self._define_variable(label, number, node)
         if isinstance(function, ast.Attribute) and function.attr in FUNCTIONS:
             if node.args or node.keywords:
-                message = f"write {function.attr}(x) or x.{function.attr}(), not {_source(node, self.text)}"
+                message = f"write {function.attr}(x) or x.{function.attr}(), not {quote(self._typed(node))}"
                 raise ExpressionError(message, *self._where(node))
             receiver = self._expression(function.value, depth + 1)
             return self._add(_Step(function.attr, (receiver,), method=True), node, (function.value,))
@@ -518,7 +550,7 @@ class _Reader:
             raise ExpressionError(usage, *self._where(node))
         number = self._constant_number(arguments[0], depth)
         if number is None:
-            message = f"Value(...) needs a number like Value(2.0), not {_source(arguments[0], self.text)}"
+            message = f"Value(...) needs a number like Value(2.0), not {quote(self._typed(arguments[0]))}"
             raise ExpressionError(message, *self._where(node))
         label = keywords.get("label")
         if label is None:
@@ -526,8 +558,10 @@ class _Reader:
         if not (isinstance(label, ast.Constant) and isinstance(label.value, str)):
             raise ExpressionError("the label of Value(...) must be text in quotes, like label='x'", *self._where(label))
         if not label.value.isidentifier():
-            message = f"the label '{label.value}' is not a name: use letters, digits and _"
+            message = f"the label {quote(repr(label.value))} is not a name: use letters, digits and _"
             raise ExpressionError(message, *self._where(label))
+        if not label.value.isascii():
+            raise ExpressionError(_non_ascii_message(label.value), *self._where(label))
         return number, label.value
 
     def _operator_error(self, operator: ast.AST, where: ast.AST) -> ExpressionError:
@@ -544,7 +578,7 @@ class _Reader:
             node = node.operand
         value = node.value if isinstance(node, ast.Constant) else None
         if isinstance(value, (bool, str, bytes)) or value is None or value is Ellipsis:
-            what = "text in quotes" if isinstance(value, (str, bytes)) else repr(value)
+            what = "text in quotes" if isinstance(value, (str, bytes)) else quote(self._typed(node))
             raise ExpressionError(f"{what} is not a number: only numbers like 2 or 0.5 are allowed", *self._where(node))
         if isinstance(value, complex):
             raise ExpressionError("complex numbers are not allowed", *self._where(node))
@@ -579,18 +613,18 @@ class _Reader:
             raise self._operator_error(node.op, node)
         left = self._evaluate_numbers(node.left, depth + 1)
         right = self._evaluate_numbers(node.right, depth + 1)
-        source = _source(node, self.text)
+        source = quote(self._typed(node))
         try:
             result = _FLOAT_OPERATIONS[symbol](left, right)
         except ZeroDivisionError:
-            raise ExpressionError(f"division by zero in `{source}`", *self._where(node)) from None
+            raise ExpressionError(f"division by zero in {source}", *self._where(node)) from None
         except OverflowError:
             result = math.inf
         if isinstance(result, complex):
-            message = f"`{source}` is not a real number (a negative number to a fractional power)"
+            message = f"{source} is not a real number (a negative number to a fractional power)"
             raise ExpressionError(message, *self._where(node))
         if not math.isfinite(result):
-            raise ExpressionError(f"overflow in `{source}`: the number is too large", *self._where(node))
+            raise ExpressionError(f"overflow in {source}: the number is too large", *self._where(node))
         return result
 
     def _constant(self, number: float, where: ast.AST) -> int:
@@ -610,27 +644,35 @@ class _Reader:
         return len(self.steps) - 1
 
     def _label_steps(self) -> None:
-        """Label every operation: its assigned name (c, c_2, c_3 ...) or a, b, ... n1, n2 ...
+        """Label every operation: its assigned name, or a, b, ... n1, n2 ...
 
-        Done once the whole program is read, so the labels can skip every name in it.
+        A name bound more than once (`c += c + 1`) labels its LAST node plainly, the one that
+        `print(c.data)` means; the earlier ones are c_1, c_2 ... (a variable keeps its plain
+        name, so then every node gets a number). Done once the whole program is read, so the
+        labels can skip every name in it.
         """
         taken = {step.label for step in self.steps if step.label}
-        suffixes: dict[str, int] = {}
-        automatic = _automatic_labels()
+        bindings: dict[str, list[_Step]] = {}
         for step in self.steps:
-            if step.label:
-                continue
-            if step.name:
-                label = step.name
-                while label in taken or (label != step.name and label in self.names):
-                    suffixes[step.name] = suffixes.get(step.name, 1) + 1
-                    label = f"{step.name}_{suffixes[step.name]}"
-            else:
-                label = next(automatic)
-                while label in taken or label in self.names:
-                    label = next(automatic)
-            taken.add(label)
-            step.label = label
+            if not step.label and step.name:
+                bindings.setdefault(step.name, []).append(step)
+        for name, steps in bindings.items():
+            if name not in taken:
+                steps[-1].label = name
+                taken.add(name)
+            number = 0
+            for step in steps:
+                while not step.label:
+                    number += 1
+                    label = f"{name}_{number}"
+                    if label not in taken and label not in self.names:
+                        step.label = label
+                        taken.add(label)
+        automatic = (label for label in _automatic_labels() if label not in taken and label not in self.names)
+        for step in self.steps:
+            if not step.label:
+                step.label = next(automatic)
+                taken.add(step.label)
         for step in self.steps:
             step.formula = self._formula(step)
 
@@ -650,6 +692,9 @@ class _Reader:
 
     def _where(self, node: ast.AST) -> tuple[int | None, int | None]:
         return _position(node, self.lines)
+
+    def _typed(self, node: ast.AST) -> str:
+        return _typed(node, self.lines)
 
 
 # -- step 3: steps -> Values (Program.build) ------------------------------------------------
@@ -678,23 +723,23 @@ def _variable_numbers(program: Program, values: Mapping[str, float] | None) -> d
         number = values[name] if name in values else program.variables[name]
         if number is None:
             where = _position(step.where, _lines(program.text))
-            raise ExpressionError(f"{name} has no value: give it a number", *where)
+            raise ExpressionError(f"{quote(name)} has no value: give it a number", *where)
         result[name] = _checked_number(name, number)
     return result
 
 
 def _checked_number(name: str, number: object) -> float:
     if isinstance(number, bool) or not isinstance(number, numbers.Real):
-        shown = repr(number) if len(repr(number)) <= 20 else type(number).__name__
-        raise ExpressionError(f"the value of {name} must be a number, not {shown}")
+        shown = quote(repr(number)) if len(repr(number)) <= 20 else type(number).__name__
+        raise ExpressionError(f"the value of {quote(name)} must be a number, not {shown}")
     try:
         number = float(number)
     except (OverflowError, ValueError, TypeError):
-        raise ExpressionError(f"the value of {name} is too large") from None
+        raise ExpressionError(f"the value of {quote(name)} is too large") from None
     if math.isnan(number):
-        raise ExpressionError(f"the value of {name} is NaN (not a number): give it a real number")
+        raise ExpressionError(f"the value of {quote(name)} is NaN (not a number): give it a real number")
     if math.isinf(number):
-        raise ExpressionError(f"the value of {name} is infinite: give it a finite number")
+        raise ExpressionError(f"the value of {quote(name)} is infinite: give it a finite number")
     return number
 
 
@@ -702,11 +747,12 @@ def _compute(step: _Step, operands: list[Value], text: str) -> Value:
     """One operation with the engine's own operator, or an ExpressionError that says why not."""
 
     def error(problem: str, operand: int | None = None, hint: str = "") -> ExpressionError:
-        message = f"{problem} in `{_source(step.where, text)}`"
+        lines = _lines(text)
+        message = f"{problem} in {quote(_typed(step.where, lines))}"
         operand_node = step.operands[operand] if operand is not None else None
         if operand_node is not None and not _is_signed_number(operand_node):  # "1 / 0": no need to say 0 is 0
-            message += f": {_source(operand_node, text)} is {operands[operand].data:g}"
-        return ExpressionError(message + hint, *_position(step.where, _lines(text)))
+            message += f": {quote(_typed(operand_node, lines))} is {operands[operand].data:g}"
+        return ExpressionError(message + hint, *_position(step.where, lines))
 
     first = operands[0]
     if step.op == "/" and operands[1].data == 0:
@@ -788,16 +834,16 @@ def _unknown_call_message(function: ast.expr) -> str:
     known = "the functions are tanh(x), relu(x), exp(x), log(x) and x.tanh(), x.relu(), x.exp(), x.log()"
     if isinstance(function, ast.Name):
         if function.id in SKIPPED_FUNCTIONS:
-            return f"{function.id}(...) can only stand on a line of its own (it is skipped); {known}"
-        return f"unknown function '{function.id}': {known}"
+            return f"`{function.id}(...)` can only stand on a line of its own (it is skipped); {known}"
+        return f"unknown function {quote(function.id)}: {known}"
     if isinstance(function, ast.Attribute):
-        return f"unknown method '.{function.attr}()': {known}"
+        return f"unknown method {quote('.' + function.attr + '()')}: {known}"
     return f"only functions can be called: {known}"
 
 
 def _automatic_labels() -> Iterator[str]:
-    """a, b, ..., z, then n1, n2, ..."""
-    yield from "abcdefghijklmnopqrstuvwxyz"
+    """a, b, ..., z (not l, which reads like 1), then n1, n2, ..."""
+    yield from (letter for letter in "abcdefghijklmnopqrstuvwxyz" if letter not in LOOKS_LIKE_A_DIGIT)
     number = 1
     while True:
         yield f"n{number}"
@@ -837,3 +883,16 @@ def _source(node: ast.AST, text: str, limit: int = 60) -> str:
     segment = ast.get_source_segment(text, node) or "this expression"
     segment = " ".join(segment.split())
     return segment if len(segment) <= limit else segment[: limit - 1] + "…"
+
+
+def _typed(node: ast.AST | None, lines: list[str]) -> str:
+    """The text of a node exactly as the learner typed it (for messages; `quote` shortens it)."""
+    line, end_line = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
+    start, end = getattr(node, "col_offset", None), getattr(node, "end_col_offset", None)
+    if None in (line, end_line, start, end) or not 1 <= line <= end_line <= len(lines):
+        return ast.unparse(node) if node is not None else ""
+    # ast counts columns in UTF-8 bytes
+    chunk = [text.encode("utf-8", "surrogatepass") for text in lines[line - 1 : end_line]]
+    chunk[-1] = chunk[-1][:end]
+    chunk[0] = chunk[0][start:]
+    return "\n".join(part.decode("utf-8", "replace") for part in chunk)

@@ -80,6 +80,8 @@ class Value:
     def __pow__(self, other: float) -> Value:
         if isinstance(other, (Value, bool)) or not isinstance(other, (int, float)):
             raise TypeError("the exponent of ** must be a number, not a Value")
+        if abs(other) >= MAX_EXACT_EXPONENT:
+            raise ValueError(f"the exponent {other:g} is too large: use one below 2**53 (about 9e15)")
         data = self.data ** float(other)
         if isinstance(data, complex):
             raise ValueError(f"{self.data:g} ** {other:g} is not a real number")
@@ -91,6 +93,8 @@ class Value:
     def _pow_backward(out: Value) -> None:
         (self,) = out._prev
         n = out._exponent
+        if n == 0:  # x**0 is the constant 1: slope 0, even at x = 0, where n * x**(n-1) would divide by 0
+            return
         self.grad += (n * self.data ** (n - 1)) * out.grad
 
     def __neg__(self) -> Value:
@@ -191,6 +195,10 @@ class Value:
         for node in self.topological_order():
             node.grad = 0.0
 
+
+# From 2**53 on, floats are spaced 2 or more apart: n - 1 rounds to n (1e16 - 1 == 1e16), so the
+# power rule's x**(n-1) would get the wrong sign for a negative x. `**` refuses such exponents.
+MAX_EXACT_EXPONENT = 2.0**53
 
 _CHILDREN_DONE = object()  # a marker for topological_order's stack
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
-from engine.errors import ExpressionError
+from engine.errors import ExpressionError, quote
 from engine.parser import Built, Program, parse_program
 from engine.trace import BackwardStep, Graph, backward_steps, finite_difference, graph_of
 
@@ -101,7 +101,7 @@ def analyse(text: str, values: Mapping[str, float] | None = None) -> Analysis:
         raise ExpressionError(f"a gradient cannot be computed here ({e}): its slope is infinite or undefined") from None
     for i, node in enumerate(graph.nodes):
         if not math.isfinite(node.grad):
-            raise ExpressionError(f"the gradient of {graph.names[i]} overflows (it is {node.grad})")
+            raise ExpressionError(f"the gradient of {quote(graph.names[i])} overflows (it is {node.grad})")
     variables = {name: graph.index_of(leaf) for name, leaf in built.variables.items() if id(leaf) in graph._index}
     kinds = []
     var_ids = set(variables.values())

@@ -18,7 +18,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from engine.errors import ExpressionError
+from engine.errors import ExpressionError, quote
 from engine.parser import BUILTIN_NAMES, FUNCTIONS, parse_program
 from lab.program_edit import NUMBER, number_text
 
@@ -49,7 +49,7 @@ _VALUE_CALL_RE = re.compile(rf"^Value\(\s*(?:data\s*=\s*)?(?P<number>{NUMBER})\s
 _TOKEN_RE = re.compile(
     r"""(?P<string>'[^']*'?|"[^"]*"?)|(?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)|(?P<name>[A-Za-z_]\w*)|(?P<other>\S)"""
 )
-_NAME_RE = re.compile(r"^[A-Za-z_]\w*$")
+_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")  # ASCII, as the parser wants
 # Python that is no step of the graph: imports, backward(), print(...), zero_grad() ...
 _OTHER_RE = re.compile(r"^(?:from\s|import\s|print\s*\(|[A-Za-z_]\w*\.(?:backward|zero_grad)\s*\()")
 _OPERAND = r"(?:[A-Za-z_]\w*|\(\s*-\s*(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*\)|-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
@@ -170,16 +170,18 @@ def check_name(name: str, taken: Sequence[str] = ()) -> str:
         raise ValueError("give the new node a name, like x or a")
     if not _NAME_RE.match(name):
         raise ValueError(
-            f"'{name}' can't be a name: a name starts with a letter or _, then letters, digits or _ (like x1 or w_2)"
+            f"{quote(name)} can't be a name: a name starts with a letter (a-z, A-Z) or _, "
+            "then letters, digits or _ (like x1 or w_2)"
         )
     if keyword.iskeyword(name) or keyword.issoftkeyword(name):
-        raise ValueError(f"'{name}' is a Python keyword, so it can't be a name: pick another, like {name}1")
+        like = quote(name + "1")
+        raise ValueError(f"{quote(name)} is a Python keyword, so it can't be a name: pick another, like {like}")
     if name in RESERVED:
-        raise ValueError(f"'{name}' is the name of a function, so it can't be a node's name: pick another")
+        raise ValueError(f"{quote(name)} is the name of a function, so it can't be a node's name: pick another")
     if name in BUILTIN_NAMES or name.startswith("__"):
-        raise ValueError(f"'{name}' is a name Python already uses, so it can't be a node's name: pick another")
+        raise ValueError(f"{quote(name)} is a name Python already uses, so it can't be a node's name: pick another")
     if name in taken:
-        raise ValueError(f"there is already a node called {name}: pick another name")
+        raise ValueError(f"there is already a node called {quote(name)}: pick another name")
     return name
 
 
@@ -194,16 +196,16 @@ def _operand(text: str, names: Sequence[str]) -> str:
     if not text:
         raise ValueError("pick an operand: a node, or type a number")
     if text.lower().lstrip("+-") in ("nan", "inf", "infinity"):
-        raise ValueError(f"{text} is not a number the graph can use: type a finite number like 2 or -1.5")
+        raise ValueError(f"{quote(text)} is not a number the graph can use: type a finite number like 2 or -1.5")
     if _NAME_RE.match(text):
-        raise ValueError(f"there is no node called {text} yet: add it as a variable first, or type a number")
-    raise ValueError(f"'{text}' is neither a node nor a number: pick a node, or type a number like 2 or -0.5")
+        raise ValueError(f"there is no node called {quote(text)} yet: add it as a variable first, or type a number")
+    raise ValueError(f"{quote(text)} is neither a node nor a number: pick a node, or type a number like 2 or -0.5")
 
 
 def operation_line(result: str, op: str, operands: Sequence[str], names: Sequence[str] = ()) -> str:
     """`result = a op b` (or `result = tanh(a)`, `result = -a`), with every part checked."""
     if op not in OPERATORS:
-        raise ValueError(f"'{op}' is not an operator the engine knows: pick one of {', '.join(OPERATORS)}")
+        raise ValueError(f"{quote(op)} is not an operator the engine knows: pick one of {', '.join(OPERATORS)}")
     needed = 2 if op in BINARY else 1
     if len(operands) < needed:
         raise ValueError(f"{op} needs {needed} operand{'s' if needed > 1 else ''}")

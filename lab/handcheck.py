@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from engine.errors import ExpressionError
+from engine.errors import ExpressionError, quote
 from engine.parser import Program, parse_program
 from engine.trace import evaluate, finite_difference, gradient_sources, graph_of
 from lab.analysis import OPERATION, Analysis, format_number
@@ -171,7 +171,7 @@ def check(a: Analysis, hand: Mapping[str, str], tolerance: float = 1e-3, seed: i
         status, message = PASS, "matches the engine"
         if not close_enough(here, engine, tolerance):
             status = FAIL
-            yours = f"`{entry}`, which is {format_number(here)} here" if is_formula else format_number(here)
+            yours = f"{quote(entry)}, which is {format_number(here)} here" if is_formula else format_number(here)
             message = f"you wrote {yours}; the engine has {format_number(engine)}"
         elif is_formula:
             if points is None:
@@ -207,10 +207,12 @@ def read_entry(entry: str, a: Analysis) -> Program:
     unknown = [name for name in formula.variables if name not in a.variables]
     if unknown:
         name = unknown[0]
-        allowed = ", ".join(a.variables) or "none: type a number"
+        allowed = ", ".join(quote(variable) for variable in a.variables) or "none: type a number"
         if name in a.names:
-            raise ExpressionError(f"{name} is a node, not a variable: write it in terms of the variables ({allowed})")
-        raise ExpressionError(f"{name} is not a variable here: a formula may use only the variables ({allowed})")
+            raise ExpressionError(
+                f"{quote(name)} is a node, not a variable: write it in terms of the variables ({allowed})"
+            )
+        raise ExpressionError(f"{quote(name)} is not a variable here: a formula may use only the variables ({allowed})")
     return formula
 
 
@@ -297,7 +299,7 @@ def _check_elsewhere(
         if not close_enough(theirs, engine, tolerance):
             where = ", ".join(f"{k} = {format_number(v)}" for k, v in point.values.items())
             return ONLY_HERE, (
-                f"`{formula.text}` is right here, but not in general: at {where} it gives {format_number(theirs)} "
+                f"{quote(formula.text)} is right here, but not in general: at {where} it gives {format_number(theirs)} "
                 f"while the engine's {row.label} is {format_number(engine)}"
             )
     if checked == 0:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from engine.errors import quote
 from lab import state
 from lab.analysis import Analysis, format_number
 from lab.diagram import COLOURS, LEGEND, MAX_DIAGRAM_NODES, Highlight, natural_size, to_dot, too_big_to_draw
@@ -59,7 +60,7 @@ def _current_value(a: Analysis, name: str) -> float:
 def _on_value_change(name: str) -> None:
     value = st.session_state.get(f"value:{name}")
     if value is None:
-        state.set_error(f"{name} has no value: type a number")
+        state.set_error(f"{quote(name)} has no value: type a number")
         return
     if state.set_value(name, float(value)):
         st.session_state["_inputs_for"] = state.program()

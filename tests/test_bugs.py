@@ -9,8 +9,6 @@ grads x 3, y 3, a 1, z 1; backward fires z then a:
 micrograd's README example: dg/da = 138.8338, dg/db = 645.5773 (published).
 """
 
-import sys
-
 import pytest
 
 from engine.trace import Mistake
@@ -138,9 +136,3 @@ def test_the_buggy_code_sits_beside_the_engines_right_code():
     assert "topological_order" in right and "topological_order" not in buggy
     buggy, right = bugs.code_pair(bugs.compare_mistake(a, Mistake.TWICE))
     assert buggy.count("z.backward()") == 2 and "z.zero_grad()" in right
-
-
-def test_without_the_presets_module_micrograds_example_is_still_suggested(monkeypatch):
-    monkeypatch.setitem(sys.modules, "lab.presets", None)  # import now raises ImportError
-    name, _title, _program = bugs.suggest_preset(Mistake.WRONG_ORDER, LESSON)
-    assert name == "micrograd"

@@ -83,7 +83,9 @@ def test_typed_numbers_are_operands_and_negative_ones_get_brackets():
         ("lambda", "keyword"),
         ("tanh", "name of a function"),
         ("Value", "name of a function"),
-        ("x", "already a node called x"),
+        ("x", "already a node called `x`"),
+        ("__x__", "`__x__` is a name Python already uses"),  # as code: markdown would make __x__ bold
+        ("xｙ", "`xｙ` can't be a name"),  # full-width: Python would read it as xy
     ],
 )
 def test_bad_names_are_refused_with_a_reason(name, words):
@@ -102,7 +104,7 @@ def test_a_variable_needs_a_finite_number(value):
 @pytest.mark.parametrize(
     ("op", "operands", "words"),
     [
-        ("+", ["x", "q"], "no node called q"),
+        ("+", ["x", "q"], "no node called `q`"),
         ("+", ["x", "2 + 3"], "neither a node nor a number"),
         ("+", ["x", ""], "pick an operand"),
         ("+", ["x"], "needs 2 operands"),
@@ -155,7 +157,7 @@ def test_renaming_a_step_others_use_is_refused():
 
 
 def test_changing_a_step_to_a_taken_or_bad_name_is_refused():
-    with pytest.raises(ValueError, match="already a node called x"):
+    with pytest.raises(ValueError, match="already a node called `x`"):
         builder.replace_step(LESSON, 2, "x = x*y")
     with pytest.raises(ValueError, match="keyword"):
         builder.replace_step(LESSON, 2, "if = x*y")

@@ -3,7 +3,8 @@
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import AppTest, app_test
 
 DASHBOARD = Path(__file__).resolve().parent.parent / "dashboard.py"
 PAGES = [
@@ -108,27 +109,43 @@ def test_a_damaged_link_parameter_is_named_and_the_rest_still_loads():
     assert "`hand`" in message and "`tol`" in message
 
 
-def test_downloaded_work_loads_back_into_a_fresh_session():
-    from lab.share import Work, work_to_json
+class RecordingStorage(MemoryMediaFileStorage):
+    """AppTest keeps a run's files (a download button's data) here; remember the storage to read them."""
 
-    at = app(expr="p = 3\nq = p * p", hand='{"grad:p":"6"}')
-    download = at.sidebar.get("download_button")[0]
-    assert download.proto.label == "Download my work"
-    saved = work_to_json(
-        Work(
-            "p = 3\nq = p * p",
-            {"grad:p": "6"},
-            {"tolerance": 0.01, "hand_first": False, "presenter": True, "predict": True},
-            "It adds up.",
-            {"seed": "1"},
-            {"*": "self.grad += other.data * out.grad"},
-            {"backward:1:p": "3"},
-        )
+    latest: MemoryMediaFileStorage | None = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        RecordingStorage.latest = self
+
+
+def downloaded(at: AppTest, label: str) -> bytes:
+    """The bytes a download button would give the learner, read from the run's file storage."""
+    (button,) = [b for b in at.get("download_button") if b.proto.label == label]
+    file_id = button.proto.url.rsplit("/", 1)[1].split(".")[0]
+    return RecordingStorage.latest.get_file(file_id).content
+
+
+def test_downloaded_work_loads_back_into_a_fresh_session(monkeypatch):
+    monkeypatch.setattr(app_test, "MemoryMediaFileStorage", RecordingStorage)
+    at = app(
+        expr="p = 3\nq = p * p",
+        hand='{"grad:p":"6"}',
+        tol="0.01",
+        first="0",
+        present="1",
+        predict="1",
+        take="It adds up.",
+        ans='{"seed":"1"}',
+        rules='{"*":"self.grad += other.data * out.grad"}',
+        pred='{"backward:1:p":"3"}',
     )
+    saved = downloaded(at, "Download my work")
+    assert b'"grad:p": "6"' in saved  # the file holds the hand entry ...
 
     fresh = app()  # the lesson example
     uploader = fresh.get("file_uploader")[0]
-    uploader.upload("backprop-lab-work.json", saved.encode(), "application/json").run()
+    uploader.upload("backprop-lab-work.json", saved, "application/json").run()  # ... and that file loads back
     assert not fresh.exception
     assert fresh.session_state["program"] == "p = 3\nq = p * p"
     assert fresh.session_state["hand"] == {"grad:p": "6"}

@@ -20,6 +20,7 @@ from lab.handcheck import (
     rows,
     tolerance_from,
 )
+from lab.presets import PRESETS
 
 LESSON = "x = 2\ny = 3\nz = x*y + y"
 # micrograd's neuron: n = x1*w1 + x2*w2 + b = 0.8814 = atanh(1/sqrt(2)), so o = tanh(n) = 1/sqrt(2) = 0.70711
@@ -97,7 +98,7 @@ def test_an_unknown_name_gives_a_message_not_a_failure(lesson):
     result = check(lesson, {"grad:x": "q + 1"})
     dx = by_key(result, "grad:x")
     assert dx.status == UNREADABLE
-    assert "q is not a variable" in dx.message
+    assert "`q` is not a variable" in dx.message
     assert result.mismatch == ()
     assert result.verdict_kind == "warning"
 
@@ -105,8 +106,8 @@ def test_an_unknown_name_gives_a_message_not_a_failure(lesson):
 def test_an_intermediate_name_in_a_formula_says_to_use_the_variables(lesson):
     dx = by_key(check(lesson, {"grad:x": "a / x"}), "grad:x")
     assert dx.status == UNREADABLE
-    assert "a is a node, not a variable" in dx.message
-    assert "(x, y)" in dx.message
+    assert "`a` is a node, not a variable" in dx.message
+    assert "(`x`, `y`)" in dx.message
 
 
 def test_an_assignment_asks_for_the_answer_alone(lesson):
@@ -186,3 +187,31 @@ def test_a_tolerance_from_a_link_or_file_is_made_usable():
     assert tolerance_from(float("nan")) == 1e-3
     assert tolerance_from(-1) == 1e-12
     assert tolerance_from(50) == 1.0
+
+
+MICROGRAD = PRESETS["micrograd"].program  # published: g = 24.7041, dg/da = 138.8338, dg/db = 645.5773
+
+
+def test_the_tolerance_is_relative_so_a_big_gradient_rounded_to_two_decimals_passes():
+    micrograd = analyse(MICROGRAD)
+    # 645.58 is 0.0027 away from 645.5773: far more than 1e-3 absolute, but only 4e-6 of its size
+    assert by_key(check(micrograd, {"grad:b": "645.58"}, tolerance=1e-3), "grad:b").status == PASS
+    assert by_key(check(micrograd, {"grad:a": "138.83"}, tolerance=1e-3), "grad:a").status == PASS
+    # 647 is 1.42 away, 2.2e-3 of its size: more than 1e-3
+    assert by_key(check(micrograd, {"grad:b": "647"}, tolerance=1e-3), "grad:b").status == FAIL
+
+
+def test_a_formula_is_checked_at_five_other_points():
+    result = check(analyse(LESSON), {"grad:y": "x + 1"})
+    assert by_key(result, "grad:y").message == "matches here and at 5 other random points"
+
+
+def test_a_formula_wrong_on_part_of_the_space_is_caught_on_most_seeds(lesson):
+    # dz/dy = x + 1; `x + 1 + relu(x - 2.5)` agrees at x = 2 but not where x > 2.5. The other points
+    # put x uniformly in 2 +- 2 (one decimal), so each point catches it with chance about 3/8:
+    # five points miss it with chance (5/8)**5 = 0.1, a single point with chance 5/8.
+    caught = sum(
+        by_key(check(lesson, {"grad:y": "x + 1 + relu(x - 2.5)"}, seed=seed), "grad:y").status == ONLY_HERE
+        for seed in range(20)
+    )
+    assert caught >= 14, caught

@@ -155,16 +155,24 @@ def test_removing_a_step_others_use_is_refused_and_nothing_is_removed(at):
 def test_a_picked_step_survives_the_program_getting_shorter_or_longer(at):
     at.button(key="build:preset:micrograd").click()
     at.run()
-    at.selectbox(key="build:step").select_index(11)  # g += 10.0 / f
+    at.selectbox(key="build:step").select_index(11)
     at.run()
-    at.button(key="build:preset:lesson").click()
+    assert at.text_input(key="build:step_text").value == "g += 10.0 / f"
+    at.button(key="build:preset:lesson").click()  # 3 steps: step 12 is gone, so the first step shows
     at.run()
     assert not at.exception
+    assert at.selectbox(key="build:step").options == ["1: x = 2", "2: y = 3", "3: z = x*y + y"]
+    assert at.selectbox(key="build:step").value == "1: x = 2"
+    assert at.text_input(key="build:step_text").value == "x = 2"
     at.selectbox(key="build:step").select_index(2)
     at.run()
-    at.button(key="build:preset:mixed").click()
+    assert at.text_input(key="build:step_text").value == "z = x*y + y"
+    at.button(key="build:preset:mixed").click()  # 8 steps: the picked step and its text agree
     at.run()
     assert not at.exception
+    picked = at.selectbox(key="build:step").value
+    assert picked in at.selectbox(key="build:step").options
+    assert picked.split(": ", 1)[1] == at.text_input(key="build:step_text").value
 
 
 def test_typing_a_program_builds_it(at):
@@ -193,7 +201,7 @@ def test_pasting_the_lessons_python_builds_the_same_graph(at):
 
 @pytest.mark.parametrize(
     ("key", "node", "data"),
-    [("lesson", "z", "data 9"), ("neuron", "o", "data 0.7071"), ("micrograd", "g_2", "data 24.7041")],
+    [("lesson", "z", "data 9"), ("neuron", "o", "data 0.7071"), ("micrograd", "g", "data 24.7041")],
 )
 def test_a_preset_loads_with_its_numbers(at, key, node, data):
     at.button(key=f"build:preset:{key}").click()
@@ -242,9 +250,26 @@ def test_bad_typed_input_says_what_is_wrong_and_keeps_the_last_good_graph(at, te
 
 
 @pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("z = __import__('os')", "`__import__`"),
+        ("x = 2\nz = x.__class__", "`.__class__`"),
+        ("z = " + "q" * 190_000 + "(2)", "unknown function `" + "q" * 40 + "…`"),
+        ("z = Value(2.0, label='ｘ') * ｘ", "the name `ｘ` has letters outside a-z, A-Z"),
+    ],
+)
+def test_the_message_shows_what_was_typed_as_code(at, text, code):
+    type_and_build(at, text)
+    assert len(at.error) == 1
+    assert code in at.error[0].proto.body  # the markdown the page sends: the name intact, inside backticks
+    assert len(at.error[0].proto.body) < 300
+    assert program(at) == LESSON_PROGRAM
+
+
+@pytest.mark.parametrize(
     ("name", "value", "words"),
     [
-        ("x", 1.0, "already a node called x"),
+        ("x", 1.0, "already a node called `x`"),
         ("if", 1.0, "keyword"),
         ("relu", 1.0, "name of a function"),
         ("2x", 1.0, "can't be a name"),
@@ -262,7 +287,7 @@ def test_bad_widget_variables_are_refused_with_a_message(at, name, value, words)
     [
         ("q", "/", "z", "0", "zero"),
         ("q", "log", "-3", None, "log"),
-        ("y", "+", "z", "1", "already a node called y"),
+        ("y", "+", "z", "1", "already a node called `y`"),
         ("q", "exp", "z", None, None),  # fine: exp(9)
     ],
 )

@@ -83,6 +83,14 @@ def test_a_bad_entry_shows_a_message_and_no_traceback():
     assert "mismatch" not in dot(at)
 
 
+def test_a_bad_entry_is_quoted_as_typed_in_the_message():
+    at = open_page()
+    type_answers(at, {DX: "__x__ + 1", DY: "`y`"})
+    sources = [w.proto.body for w in at.warning]  # the markdown the page sends
+    assert any("(`__x__ + 1`): line 1, column 1: `__x__` starts with `__`" in body for body in sources), sources
+    assert any("(`` `y` ``)" in body for body in sources), sources
+
+
 def test_by_hand_first_hides_the_engines_numbers_until_the_variables_gradients_are_entered():
     at = open_page(hand_first=True)  # a fresh session works by hand first
     assert not at.exception

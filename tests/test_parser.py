@@ -65,6 +65,9 @@ def graph_shape(output: Value) -> list[tuple]:
     ]
 
 
+HANG = 30.0  # seconds: a guard against runaway work (never-ending integers), not a benchmark
+
+
 def error_of(text: str, values=None) -> ExpressionError:
     with pytest.raises(ExpressionError) as caught:
         parse(text, values)
@@ -142,7 +145,7 @@ def test_micrograd_readme_pastes_as_is_and_matches_its_published_numbers():
     assert f"{built.variables['a'].grad:.4f}" == "138.8338"
     assert f"{built.variables['b'].grad:.4f}" == "645.5773"
     assert list(built.variables) == ["a", "b"]
-    assert built.output.label == "g_2"
+    assert built.output.label == "g"  # what `print(g.data)` means: the last g
 
 
 def test_micrograd_readme_agrees_with_the_engine_used_directly():
@@ -178,13 +181,16 @@ def test_micrograd_readme_skips_the_lines_that_do_not_build_the_graph():
     )
 
 
-def test_micrograd_readme_labels_rebound_names_c_2_c_3():
+def test_micrograd_readme_labels_the_last_of_a_rebound_name_plainly_and_the_earlier_c_1_c_2():
     built = parse_program(MICROGRAD_README).build()
     labels = built.nodes_by_label
-    assert {"c", "c_2", "c_3", "d", "d_2", "d_3", "g", "g_2"} <= set(labels)
-    assert built.formulas[id(labels["c_3"])].startswith("c_2 + ")
-    assert labels["c_2"].data == -3.0  # c = -2, then c += c + 1
-    assert labels["c_3"].data == -1.0  # c += 1 + c + (-a) = -3 + (1 - 3 + 4)
+    assert {"c_1", "c_2", "c", "d_1", "d_2", "d", "g_1", "g"} <= set(labels)
+    assert "c_3" not in labels and "g_2" not in labels
+    assert built.formulas[id(labels["c"])].startswith("c_2 + ")
+    assert labels["c_1"].data == -2.0  # c = a + b = -4 + 2
+    assert labels["c_2"].data == -3.0  # c += c + 1: -2 + (-2 + 1)
+    assert labels["c"].data == -1.0  # c += 1 + c + (-a) = -3 + (1 - 3 + 4)
+    assert labels["g_1"].data == pytest.approx(24.7041 - 10 / labels["f"].data)  # g = f / 2, then g += 10 / f
 
 
 def check_lecture_neuron(built: Built) -> None:
@@ -293,15 +299,16 @@ def test_augmented_assignments_rebind_the_name():
     built = parse_program("x = 2\nc = x + 1\nc += c + 1\nc -= 1\nc *= 2\nc /= 4\nc **= 2").build()
     # c = 3; c = 3 + 4 = 7; c = 6; c = 12; c = 3; c = 9
     assert built.output.data == 9.0
-    assert built.output.label == "c_6"
-    assert [built.nodes_by_label[f"c_{k}"]._op for k in range(2, 7)] == ["+", "-", "*", "/", "**"]
+    assert built.output.label == "c"
+    ops = [built.nodes_by_label[label]._op for label in ("c_1", "c_2", "c_3", "c_4", "c_5", "c")]
+    assert ops == ["+", "+", "-", "*", "/", "**"]
 
 
 def test_reassignment_as_in_python():
     built = parse_program("x = 2\nx = x * 3\ny = x + 1").build()
     assert built.output.data == 7.0
     assert built.variables["x"].data == 2.0
-    assert built.nodes_by_label["x_2"].data == 6.0
+    assert built.nodes_by_label["x_1"].data == 6.0  # the variable keeps its plain name (its number input)
 
 
 def test_assigning_a_name_to_a_name_is_the_same_node():
@@ -325,7 +332,7 @@ def test_value_inside_an_expression():
 def test_value_label_different_from_the_name_uses_the_name_and_says_so():
     program = parse_program("a = Value(2.0, label='x')\nb = a * 2")
     assert program.variables == {"a": 2.0}
-    assert program.notes == ("line 1: the variable is called a; label 'x' is not used",)
+    assert program.notes == ("line 1: the variable is called `a`; label `'x'` is not used",)
 
 
 def test_value_accepts_a_number_expression():
@@ -355,17 +362,18 @@ def test_automatic_labels_skip_every_name_in_the_program():
     assert built.formulas[id(built.nodes_by_label["d"])] == "x * y"
 
 
-def test_automatic_labels_go_on_to_n1_n2_after_z():
-    built = parse_program("*".join(["x"] * 28)).build({"x": 1})  # 27 products; 25 letters (no x)
+def test_automatic_labels_skip_l_and_go_on_to_n1_n2_after_z():
+    built = parse_program("*".join(["x"] * 28)).build({"x": 1})  # 27 products; 24 letters (no x, no l)
     labels = [node.label for node in built.output.topological_order()]
-    assert labels[-3:] == ["z", "n1", "n2"]
+    assert labels[-4:] == ["z", "n1", "n2", "n3"]
+    assert labels[11:14] == ["k", "m", "n"]  # after x, a ... k: no l, which reads like 1
     assert "x" in labels and labels.count("x") == 1
 
 
 def test_rebound_name_skips_labels_that_the_program_uses():
-    built = parse_program("c = x + 1\nc = c * 2\nc_2 = c + 1").build({"x": 1})
-    assert built.formulas[id(built.nodes_by_label["c_3"])] == "c * 2"
-    assert built.formulas[id(built.nodes_by_label["c_2"])] == "c_3 + 1"
+    built = parse_program("c = x + 1\nc = c * 2\nc = c - 1\nc_1 = c + 1").build({"x": 1})
+    formulas = {label: built.formulas[id(node)] for label, node in built.nodes_by_label.items()}
+    assert formulas == {"x": "x", "1": "1", "c_2": "x + 1", "2": "2", "c_3": "c_2 * 2", "c": "c_3 - 1", "c_1": "c + 1"}
 
 
 def test_labels_are_unique_in_the_graph():
@@ -390,8 +398,8 @@ def test_program_is_frozen_and_builds_fresh_graphs():
 
 
 def test_positions_count_characters_not_bytes():
-    error = error_of("z = é * sin(é)", {"é": 1})
-    assert (error.line, error.col) == (1, 9)
+    error = error_of("z = Value(1.0, label='é') + ｙ")  # é is 2 bytes in UTF-8, ｙ 3
+    assert (error.line, error.col) == (1, 29)
 
 
 # -- bad input ----------------------------------------------------------------------------------
@@ -425,35 +433,35 @@ def test_syntax_errors_say_where(text, message, line, col):
 @pytest.mark.parametrize(
     ("text", "message", "col"),
     [
-        ("z = sin(x)", "unknown function 'sin'", 5),
-        ("z = x.sigmoid()", "unknown method '.sigmoid()'", 5),
-        ("z = math.exp(x)", "write exp(x) or x.exp(), not math.exp(x)", 5),
-        ("z = x.data * 2", "'.data' cannot be used here", 5),
-        ("z = x.tanh", "'.tanh' cannot be used here", 5),
+        ("z = sin(x)", "unknown function `sin`", 5),
+        ("z = x.sigmoid()", "unknown method `.sigmoid()`", 5),
+        ("z = math.exp(x)", "write exp(x) or x.exp(), not `math.exp(x)`", 5),
+        ("z = x.data * 2", "`.data` cannot be used here", 5),
+        ("z = x.tanh", "`.tanh` cannot be used here", 5),
         ("z = x[0]", "indexing with [...] cannot be used", 5),
         ("z = (lambda: 1)", "lambda cannot be used", 6),
         ("z = [x for x in y]", "a list comprehension cannot be used", 5),
         ("z = 'text'", "text in quotes is not a number", 5),
-        ("z = __import__('os')", "unknown function '__import__'", 5),
-        ("z = eval('1')", "unknown function 'eval'", 5),
+        ("z = __import__('os')", "unknown function `__import__`", 5),
+        ("z = eval('1')", "unknown function `eval`", 5),
         ("z = x if y else 2", "'... if ... else ...' cannot be used", 5),
         ("z = x < y", "comparisons (<, ==, ...) cannot be used", 5),
         ("z = f'{x}'", "an f-string cannot be used", 5),
         ("z = x // 2", "the operator // is not allowed", 5),
         ("z = x % 2", "the operator % is not allowed", 5),
         ("z = not x", "'not' is not allowed", 5),
-        ("z = True + x", "True is not a number", 5),
-        ("z = None", "None is not a number", 5),
+        ("z = True + x", "`True` is not a number", 5),
+        ("z = None", "`None` is not a number", 5),
         ("z = 2j * x", "complex numbers are not allowed", 5),
         ("z = tanh(x, y)", "tanh(...) takes exactly one argument", 5),
         ("z = tanh()", "tanh(...) takes exactly one argument", 5),
-        ("z = x.relu(1)", "write relu(x) or x.relu(), not x.relu(1)", 5),
-        ("z = Value(x)", "Value(...) needs a number like Value(2.0), not x", 5),
+        ("z = x.relu(1)", "write relu(x) or x.relu(), not `x.relu(1)`", 5),
+        ("z = Value(x)", "Value(...) needs a number like Value(2.0), not `x`", 5),
         ("z = Value(2.0, 'x')", "Value(...) takes a number and, if you like, a label", 5),
-        ("z = Value(2.0, label='a b')", "the label 'a b' is not a name", 22),
+        ("z = Value(2.0, label='a b')", "the label `'a b'` is not a name", 22),
         ("a = b = x", "assign one name at a time", 1),
         ("a, b = x, y", "only a plain name can be assigned to", 1),
-        ("x.data = 3", "setting .data is not allowed", 1),
+        ("x.data = 3", "setting `.data` is not allowed", 1),
         ("for i in y: pass", "a for loop is not allowed here", 1),
         ("def f(): pass", "a function definition (def) is not allowed here", 1),
         ("x: float = 2", "a type annotation is not allowed here", 1),
@@ -468,7 +476,7 @@ def test_things_outside_the_language_are_errors_with_position(text, message, col
 def test_a_variable_exponent_is_an_error_that_says_so():
     error = error_of("z = x ** y", {"x": 2, "y": 3})
     assert "the exponent of ** must be a number" in error.message
-    assert "not y" in error.message
+    assert "not `y`" in error.message
     assert (error.line, error.col) == (1, 5)
     assert "exponent of ** must be a number" in error_of("z = 2 ** x", {"x": 1}).message
     assert "exponent of ** must be a number" in error_of("x = 2\nx **= x").message
@@ -477,16 +485,16 @@ def test_a_variable_exponent_is_an_error_that_says_so():
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("log = 2", "'log' is a function name; pick another name for the variable"),
-        ("z = exp + 1", "'exp' is a function name; pick another name for the variable"),
-        ("Value = 2", "'Value' makes a number, like Value(2.0); pick another name for the variable"),
-        ("print = 3", "'print' is a Python built-in name; pick another name for the variable"),
-        ("z = sum * 2", "'sum' is a Python built-in name; pick another name for the variable"),
-        ("z = __x__ + 1", "'__x__' starts with __; pick another name for the variable"),
-        ("if = 2", "'if' is a Python keyword; pick another name for the variable"),
-        ("z = x + in", "'in' is a Python keyword; pick another name for the variable"),
-        ("True = 1", "'True' is a Python keyword; pick another name for the variable"),
-        ("z = Value(2.0, label='tanh') * 2", "'tanh' is a function name; pick another name for the variable"),
+        ("log = 2", "`log` is a function name; pick another name for the variable"),
+        ("z = exp + 1", "`exp` is a function name; pick another name for the variable"),
+        ("Value = 2", "`Value` makes a number, like `Value(2.0)`; pick another name for the variable"),
+        ("print = 3", "`print` is a Python built-in name; pick another name for the variable"),
+        ("z = sum * 2", "`sum` is a Python built-in name; pick another name for the variable"),
+        ("z = __x__ + 1", "`__x__` starts with `__`; pick another name for the variable"),
+        ("if = 2", "`if` is a Python keyword; pick another name for the variable"),
+        ("z = x + in", "`in` is a Python keyword; pick another name for the variable"),
+        ("True = 1", "`True` is a Python keyword; pick another name for the variable"),
+        ("z = Value(2.0, label='tanh') * 2", "`tanh` is a function name; pick another name for the variable"),
     ],
 )
 def test_reserved_names_as_variables_are_errors_that_say_why(text, message):
@@ -500,37 +508,37 @@ def test_keyword_error_points_at_the_keyword():
 
 def test_a_name_used_before_it_is_assigned():
     error = error_of("z = x + 1\nx = 2")
-    assert error.message == "'x' is used before it is assigned (it is assigned on line 2)"
+    assert error.message == "`x` is used before it is assigned (it is assigned on line 2)"
     assert (error.line, error.col) == (1, 5)
     error = error_of("x = x + 1")
-    assert error.message == "'x' is used before it has a value"
-    assert error_of("c += 1").message == "'c' is used before it has a value"
+    assert error.message == "`x` is used before it has a value"
+    assert error_of("c += 1").message == "`c` is used before it has a value"
     assert "used before it is assigned" in error_of("a = x * 2\nb = Value(1.0, label='x') + 1").message
 
 
 def test_a_variable_gets_its_number_once():
     error = error_of("x = 2\nx = 3")
-    assert error.message.startswith("'x' already has a value from line 1")
+    assert error.message.startswith("`x` already has a value from line 1")
     assert (error.line, error.col) == (2, 1)
 
 
 def test_missing_value_names_the_variable_and_where_it_is_used():
     error = error_of("z = x*y + y", {"x": 2})
-    assert error.message == "y has no value: give it a number"
+    assert error.message == "`y` has no value: give it a number"
     assert (error.line, error.col) == (1, 7)
-    assert error_of("z = x*y + y", {"x": 2, "y": None}).message == "y has no value: give it a number"
+    assert error_of("z = x*y + y", {"x": 2, "y": None}).message == "`y` has no value: give it a number"
 
 
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ("2", "the value of x must be a number, not '2'"),
-        (True, "the value of x must be a number, not True"),
-        ([1], "the value of x must be a number, not [1]"),
-        (math.nan, "the value of x is NaN (not a number): give it a real number"),
-        (math.inf, "the value of x is infinite: give it a finite number"),
-        (-math.inf, "the value of x is infinite: give it a finite number"),
-        (10**400, "the value of x is too large"),
+        ("2", "the value of `x` must be a number, not `'2'`"),
+        (True, "the value of `x` must be a number, not `True`"),
+        ([1], "the value of `x` must be a number, not `[1]`"),
+        (math.nan, "the value of `x` is NaN (not a number): give it a real number"),
+        (math.inf, "the value of `x` is infinite: give it a finite number"),
+        (-math.inf, "the value of `x` is infinite: give it a finite number"),
+        (10**400, "the value of `x` is too large"),
     ],
 )
 def test_bad_values_are_errors_that_name_the_variable(value, message):
@@ -548,29 +556,29 @@ def test_int_values_are_accepted():
 
 def test_division_by_zero_says_what_is_zero():
     error = error_of("z = 1 / (x - 2)", {"x": 2})
-    assert error.message == "division by zero in `1 / (x - 2)`: x - 2 is 0"
+    assert error.message == "division by zero in `1 / (x - 2)`: `x - 2` is 0"
     assert (error.line, error.col) == (1, 5)
     assert error_of("1 / 0").message == "division by zero in `1 / 0`"
-    assert error_of("x ** -1", {"x": 0}).message == "division by zero in `x ** (-1)`: x is 0"
+    assert error_of("x ** -1", {"x": 0}).message == "division by zero in `x ** -1`: `x` is 0"
     assert error_of("x ** (1 / 0)", {"x": 1}).message == "division by zero in `1 / 0`"
-    assert error_of("x = 1\nx /= x - 1").message == "division by zero in `x /= x - 1`: x - 1 is 0"
+    assert error_of("x = 1\nx /= x - 1").message == "division by zero in `x /= x - 1`: `x - 1` is 0"
 
 
 def test_log_of_a_non_positive_number():
     error = error_of("a = 1\nz = log(x - 2)", {"x": 1})
     assert (
         error.message
-        == "log of a number that is not positive in `log(x - 2)`: x - 2 is -1 (log needs a number above 0)"
+        == "log of a number that is not positive in `log(x - 2)`: `x - 2` is -1 (log needs a number above 0)"
     )
     assert (error.line, error.col) == (2, 5)
-    assert "log of a number that is not positive in `x.log()`: x is 0" in error_of("x.log()", {"x": 0}).message
+    assert "log of a number that is not positive in `x.log()`: `x` is 0" in error_of("x.log()", {"x": 0}).message
 
 
 def test_negative_number_to_a_fractional_power():
     error = error_of("(x - 4) ** 0.5", {"x": 0})
     assert (
         error.message
-        == "a negative number to a fractional power in `(x - 4) ** 0.5`: x - 4 is -4 (it has no real power 0.5)"
+        == "a negative number to a fractional power in `(x - 4) ** 0.5`: `x - 4` is -4 (it has no real power 0.5)"
     )
     assert parse("x ** 3", {"x": -2}).data == -8.0  # a whole exponent is fine
     assert "not a real number" in error_of("x ** (-8) ** (1/3)", {"x": 1}).message
@@ -579,11 +587,11 @@ def test_negative_number_to_a_fractional_power():
 @pytest.mark.parametrize(
     ("text", "values", "message"),
     [
-        ("9**9**9**9", {}, "overflow in `9 ** 9 ** 9`"),
+        ("9**9**9**9", {}, "overflow in `9**9**9`"),
         ("exp(x)", {"x": 1000}, "overflow in `exp(x)`"),
         ("x * x", {"x": 1e200}, "overflow in `x * x`"),
         ("x ** 400", {"x": 10}, "overflow in `x ** 400`"),
-        ("1e308 * 10", {}, "overflow in `1e+308 * 10`"),
+        ("1e308 * 10", {}, "overflow in `1e308 * 10`"),
         ("x / 1e-300", {"x": 1e300}, "overflow in `x / 1e-300`"),
         ("z = 1e999 * x", {"x": 1}, "this number is too large"),
         ("z = " + "9" * 400 + " * x", {"x": 1}, "this number is too large"),
@@ -594,7 +602,7 @@ def test_negative_number_to_a_fractional_power():
 def test_overflow_and_huge_numbers_fail_fast(text, values, message):
     start = time.perf_counter()
     error = error_of(text, values)
-    assert time.perf_counter() - start < 0.5
+    assert time.perf_counter() - start < HANG  # no runaway computation
     assert message in error.message
     assert error.line == 1
 
@@ -630,7 +638,7 @@ def test_text_that_is_too_long():
 def test_text_that_is_too_deep_fails_fast(text):
     start = time.perf_counter()
     error = error_of(text, {"x": 1})
-    assert time.perf_counter() - start < 2.0
+    assert time.perf_counter() - start < HANG  # no runaway computation
     assert error.message.startswith("too deeply nested")
 
 
@@ -643,18 +651,18 @@ def test_too_many_nodes():
     text = "x = 1\n" + "x += 1\n" * MAX_NODES
     start = time.perf_counter()
     error = error_of(text)
-    assert time.perf_counter() - start < 2.0
+    assert time.perf_counter() - start < HANG  # no runaway computation
     assert error.message == f"too many nodes: the limit is {MAX_NODES:,}"
     assert error.line == MAX_NODES  # x, the constant 1, then MAX_NODES - 2 updates fit
 
 
-def test_a_big_program_builds_within_a_second():
+def test_a_big_program_builds_and_backpropagates():
     text = "\n".join(f"z{j} = " + " + ".join(f"x{i}*w{i}" for i in range(40)) for j in range(200))
     values = {f"{letter}{i}": 1.0 for i in range(40) for letter in "xw"}
     start = time.perf_counter()
     built = parse_program(text).build(values)
     built.output.backward()
-    assert time.perf_counter() - start < 2.0
+    assert time.perf_counter() - start < HANG  # no runaway computation
     assert built.output.data == 40.0
 
 
@@ -676,3 +684,52 @@ def test_lone_surrogate_is_an_error():
         parse_program("x = '\ud800'")
     with pytest.raises(ExpressionError):
         parse_program("x\ud800 = 1")
+
+
+@pytest.mark.parametrize(
+    ("exponent", "n"),
+    [
+        ("(3 - 1)", 2),
+        ("(1 + 1)", 2),
+        ("(4 / 2)", 2),
+        ("(1 * 2)", 2),
+        ("(2 ** 1)", 2),
+        ("-(-2)", 2),
+        ("+2", 2),
+        ("(+(2))", 2),
+        ("-+2", -2),
+        ("+-2", -2),
+        ("--2", 2),
+        ("(0 - 1)", -1),
+        ("+(3 - 1)", 2),
+        ("-(3 - 1)", -2),
+    ],
+)
+def test_a_number_exponent_is_computed_with_its_operators_and_signs(exponent, n):
+    # d/dx x**n = n * x**(n-1); at x = 3: n = 2 gives 9 and 6, n = -2 gives 1/9 and -2/27, n = -1 gives 1/3 and -1/9
+    expected = {2: (9.0, 6.0), -2: (1 / 9, -2 / 27), -1: (1 / 3, -1 / 9)}[n]
+    built = parse_program(f"x = 3\nz = x ** {exponent}").build()
+    built.output.backward()
+    assert (built.output.data, built.variables["x"].grad) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(("text", "number"), [("+2", 2.0), ("-+2", -2.0), ("+-2", -2.0), ("--2", 2.0)])
+def test_signed_numbers_keep_their_sign(text, number):
+    assert parse_program(f"x = {text}\nz = x * 1").variables["x"] == number
+    assert parse_program(f"x = Value({text})\nz = x * 1").variables["x"] == number
+    assert parse(f"z = {text} * 1").data == number
+
+
+def test_a_full_width_name_is_refused_not_silently_read_as_another_variable():
+    # Python's parser reads `ｘ` as `x` but a label keeps `ｘ`: two variables that print alike
+    error = error_of("z = Value(2.0, label='ｘ') * ｘ")
+    assert error.message == "the name `ｘ` has letters outside a-z, A-Z: use a-z, A-Z, digits and _ (type `x`)"
+    assert (error.line, error.col) == (1, 29)
+    assert "(type `x`)" in error_of("ｘ = 2\nz = ｘ * 2").message
+    assert "(type `x`)" in error_of("z = Value(2.0, label='ｘ') * 2").message
+    assert "the name `θ`" in error_of("θ = 2\nz = θ * 2").message
+
+
+def test_non_ascii_text_outside_names_is_fine():
+    program = parse_program("x = 2  # dz/dx = y ✓\nz = Value(3.0) * x  # é\nw = Value(1.0, label='w')")
+    assert program.variables == {"x": 2.0, "w": 1.0}

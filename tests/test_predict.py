@@ -83,7 +83,7 @@ def test_an_unreadable_or_empty_entry_is_neither_right_nor_wrong(lesson):
         judged = judge(lesson, to_x, entry, TOLERANCE)
         assert judged.status == UNREADABLE, entry
         assert judged.message
-    assert "a is a node" in judge(lesson, to_x, "a", TOLERANCE).message
+    assert "`a` is a node" in judge(lesson, to_x, "a", TOLERANCE).message
     assert judge(lesson, to_x, "   ", TOLERANCE).status == EMPTY
     entries = {b.key: "3" for b in ask(lesson, 2)}
     assert unreadable(lesson, ask(lesson, 2), entries) == []

@@ -196,3 +196,30 @@ def test_errors_of_the_operators():
         Value(2.0) ** Value(2.0)
     with pytest.raises(OverflowError):
         Value(1000.0).exp()
+
+
+def test_a_power_of_zero_is_the_constant_1_with_slope_0_even_where_the_base_is_0():
+    # (x - 2) ** 0 = 1 for every x, so d/dx = 0; at x = 2 the rule n * x**(n-1) would be 0 * 0**-1
+    x = Value(2.0)
+    y = (x - 2) ** 0
+    y.backward()
+    assert y.data == 1.0
+    assert x.grad == 0.0
+
+
+def test_a_huge_whole_exponent_keeps_the_sign_of_the_power_rule():
+    # d/dx (x - 3)**n at x = 2 is n * (-1)**(n-1); n = 2**53 - 2 is even, so n - 1 is odd: the slope is -n
+    n = 2.0**53 - 2
+    x = Value(2.0)
+    y = (x - 3) ** n
+    y.backward()
+    assert y.data == 1.0
+    assert x.grad == -n
+
+
+def test_an_exponent_where_n_minus_1_equals_n_in_floats_is_refused():
+    # 1e16 - 1 == 1e16 in floats: the power rule would give (x - 3)**1e16 at x = 2 a slope of +1e16, not -1e16
+    assert 1e16 - 1 == 1e16
+    for n in (1e16, -1e16, 2.0**53):
+        with pytest.raises(ValueError, match="too large"):
+            Value(-1.0) ** n

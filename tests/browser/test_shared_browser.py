@@ -127,3 +127,31 @@ def test_a_bad_program_shows_a_message_and_keeps_the_last_good_diagram(page: Pag
     wait_for_record(page, "z", "data 9", "grad 1")
     assert any(text.startswith("a data 6") for text in diagram_nodes(page))
     expect(box).to_have_value("x = 2\ny = 3\nz = x*y +")
+
+
+def test_the_downloaded_work_file_loads_back_into_a_fresh_page(page: Page, app_url: str, tmp_path):
+    # p = 3, q = p * p: q = 9, dq/dp = 2p = 6 (by hand)
+    open_app(page, app_url, "expr=" + quote("p = 3\nq = p * p"))
+    wait_for_record(page, "q", "data 9", "grad 1")
+    go_to_page(page, "Check by hand")
+    type_in_editor_cell(page, ANSWER_COLUMN, 1, "6")  # d q / d p
+    wait_for_cell(page, RESULT_COLUMN, 1, "matches")
+    sidebar = page.get_by_test_id("stSidebar")
+    with page.expect_download() as download_info:
+        sidebar.get_by_role("button", name="Download my work").click()
+    saved = tmp_path / download_info.value.suggested_filename
+    download_info.value.save_as(saved)
+    content = saved.read_text()
+    assert "p = 3\\nq = p * p" in content and '"grad:p": "6"' in content, content
+
+    open_app(page, app_url)  # a fresh page: the lesson's example
+    wait_for_record(page, "z", "data 9")
+    page.get_by_test_id("stSidebar").locator('input[type="file"]').set_input_files(str(saved))
+    wait_idle(page, started_within=2.0)
+    wait_for_record(page, "q", "data 9", "grad 1")
+    wait_for_record(page, "p", "data 3", "grad 6")
+    expect(sidebar_number_input(page, "p")).to_have_value("3")
+    go_to_page(page, "Check by hand")
+    row = wait_for_cell(page, ANSWER_COLUMN, 1, "6")
+    assert "matches" in row[RESULT_COLUMN], row
+    assert_no_traceback(page)
