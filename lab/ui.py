@@ -211,6 +211,8 @@ def table(a: Analysis, grads=None, hide_grads: bool = False, key: str | None = N
         shown = df[columns].copy()
         for column in ("data", "grad"):
             shown[column] = [format_number(x) for x in shown[column]]
+        for column in ("node", "op", "formula"):  # st.table reads cells as Markdown: `*` alone would be a bullet
+            shown[column] = [_plain(str(text)) for text in shown[column]]
         st.table(shown.set_index("node"))
         return
     st.dataframe(
@@ -227,6 +229,12 @@ def table(a: Analysis, grads=None, hide_grads: bool = False, key: str | None = N
     )
 
 
+def _plain(text: str) -> str:
+    """Text that Markdown shows as typed."""
+    return "".join("\\" + ch if ch in MARKDOWN_SPECIAL else ch for ch in text)
+
+
+MARKDOWN_SPECIAL = set("\\`*_{}[]()#+-.!|<>~")
 PRESENTER_TABLE_ROWS = 40  # a longer table stays a canvas table (it scrolls) in presenter view
 
 
