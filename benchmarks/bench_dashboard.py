@@ -41,7 +41,7 @@ if str(REPO) not in sys.path:
 from playwright.async_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 
 from lab.analysis import analyse  # noqa: E402
-from lab.diagram import sources, to_dot  # noqa: E402
+from lab.diagram import drawn_node_count, to_dot  # noqa: E402
 from lab.table import values_table  # noqa: E402
 from tests.browser.conftest import (  # noqa: E402
     CHROMIUM,
@@ -343,14 +343,6 @@ def unrolled_loop(lines: int) -> str:
     return "\n".join(["x = 0.5", "w = -1.2", *steps])
 
 
-def drawn_nodes(program: str) -> int:
-    """How many SVG nodes the diagram of `program` has: values, operation circles and copies beside far uses."""
-    a = analyse(program)
-    ops = sum(1 for node in a.graph.nodes if node._prev)
-    copies = {s for e, s in zip(a.graph.edges, sources(a), strict=True) if s != f"v{e.parent}"}
-    return len(a.graph) + ops + len(copies)
-
-
 async def wait_drawn(page, count: int, timeout_s: float) -> bool:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -370,7 +362,7 @@ async def bench_long_edges(browser, base: str, timeout_s: float) -> None:
     }
     for what, program in programs.items():
         nodes = len(analyse(program).graph)
-        count = drawn_nodes(program)
+        count = drawn_node_count(analyse(program))
         context = await browser.new_context(viewport={"width": 1280, "height": 720})
         page = await context.new_page()
         try:

@@ -22,6 +22,7 @@ from lab.python_code import code_names, python_code
 
 MAX_DIAGRAM_NODES = 400  # above this the browser's layout gets slow: the page shows the table only
 FAST_LAYOUT_FROM = 200  # layout work above which graphviz is asked for a quicker, plainer layout
+FAST_LAYOUT_NODES = 150  # ... and so is a diagram of more boxes and circles than this (a long unrolled loop)
 MAX_LAYOUT_WORK = 8_000  # above this even the quicker layout takes too long: the table only
 FAR_USE = 2  # a use more than this many values downstream of where the value is drawn gets its own copy
 # Graphviz's own knobs for a quicker layout: straight edges, fewer crossing-reduction passes.
@@ -141,6 +142,13 @@ def layout_work(a: Analysis) -> int:
     return work
 
 
+def drawn_node_count(a: Analysis) -> int:
+    """How many boxes and circles the diagram has: a record per value, a circle per operation, the copies."""
+    graph = a.graph
+    copies = {s for e, s in zip(graph.edges, sources(a), strict=True) if s != f"v{e.parent}"}
+    return len(graph) + sum(1 for node in graph.nodes if node._prev) + len(copies)
+
+
 def _edge_key(e: Edge) -> tuple[int, int, int]:
     return (e.parent, e.child, e.slot)
 
@@ -161,7 +169,7 @@ def digraph(a: Analysis, highlight: Highlight | None = None) -> graphviz.Digraph
 
     graph_attr = {"rankdir": "LR", "bgcolor": "transparent", "nodesep": "0.2", "ranksep": "0.3"}
     graph_attr["fontname"] = "Helvetica"
-    if layout_work(a) > FAST_LAYOUT_FROM:
+    if layout_work(a) > FAST_LAYOUT_FROM or drawn_node_count(a) > FAST_LAYOUT_NODES:
         graph_attr.update(FAST_LAYOUT)
     dot = graphviz.Digraph(
         "backprop",

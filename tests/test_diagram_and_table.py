@@ -8,9 +8,11 @@ from dot_reader import read_dot, record_fields
 
 from lab.analysis import analyse
 from lab.diagram import (
+    FAST_LAYOUT_NODES,
     MAX_DIAGRAM_NODES,
     Highlight,
     digraph,
+    drawn_node_count,
     layout_work,
     notebook_code,
     sources,
@@ -245,3 +247,11 @@ def test_the_notebook_code_draws_the_same_nodes_and_edges_with_the_graphviz_pack
         into = Counter(t for s, t, _ in drawn.edges if t in ops)
         assert sorted(into.values()) == sorted(len(ins) for ins in a.graph.inputs if ins)
         assert len(drawn.edges) == len(a.graph.edges) + len(ops)
+
+
+def test_a_long_unrolled_loop_asks_graphviz_for_the_quicker_layout_the_lesson_does_not():
+    # 50 lines: 102 values, 100 operation circles and the copies of x and w: well over FAST_LAYOUT_NODES
+    assert drawn_node_count(analyse(unrolled_loop(50))) > FAST_LAYOUT_NODES
+    assert read_dot(to_dot(analyse(unrolled_loop(50)))).graph.get("splines") == "line"
+    assert drawn_node_count(analyse(LESSON)) == 6  # x, y, a, z and two circles
+    assert "splines" not in read_dot(to_dot(analyse(LESSON))).graph
