@@ -27,6 +27,9 @@ MAX_LAYOUT_WORK = 8_000  # above this even the quicker layout takes too long: th
 FAR_USE = 2  # a use more than this many values downstream of where the value is drawn gets its own copy
 # Graphviz's own knobs for a quicker layout: straight edges, fewer crossing-reduction passes.
 FAST_LAYOUT = {"splines": "line", "mclimit": "0.1", "nslimit": "2", "nslimit1": "2", "remincross": "false"}
+# Edges between a value's own box and its operations pull harder than a copy's edge: the chain of an
+# unrolled loop stays straight, the copies sit beside it (with equal pulls it drifts down a step a line).
+MAIN_WEIGHT = "4"
 FONT_SIZE = "14"  # every text of the diagram: its size on screen is set by how the page scales the drawing
 
 # fill, border: light fills keep the text readable on a projector
@@ -222,10 +225,10 @@ def digraph(a: Analysis, highlight: Highlight | None = None) -> graphviz.Digraph
                 fixedsize="true",
                 **{"class": "op"},
             )
-            dot.edge(f"op{i}", f"v{i}")
+            dot.edge(f"op{i}", f"v{i}", weight=MAIN_WEIGHT)
     for e, source in zip(graph.edges, edge_sources, strict=True):
         key = _edge_key(e)
-        attrs = {}
+        attrs = {} if source != f"v{e.parent}" else {"weight": MAIN_WEIGHT}
         if key in flowing:
             attrs.update({"color": FLOW_COLOUR, "penwidth": "3", "class": "flowing"})
         if key in h.edge_labels:

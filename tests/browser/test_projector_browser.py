@@ -13,6 +13,8 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import Page, expect
 
+from lab.analysis import analyse
+from lab.diagram import drawn_node_count
 from lab.presets import PRESETS
 
 from .conftest import DIAGRAM_NODES, assert_no_traceback, go_to_page, open_app, wait_idle
@@ -163,3 +165,41 @@ def test_presenter_view_turned_off_again_brings_back_the_normal_layout(small_scr
     table = page.get_by_test_id("stDataFrame").first.bounding_box()
     box = page.locator('[class*="st-key-diagram_box"]').first.bounding_box()
     assert table is not None and box is not None and table["x"] + table["width"] <= box["x"]
+
+
+def unrolled_loop(lines: int) -> str:
+    steps = ["h0 = x*w"] + [f"h{k} = h{k - 1}*w + x" for k in range(1, lines)]
+    return "\n".join(["x = 0.5", "w = -1.2", *steps])
+
+
+def test_an_unrolled_loop_is_drawn_as_a_straight_chain_with_x_and_w_again_beside_each_use(
+    small_screen: Page, app_url: str
+):
+    page = small_screen
+    program = unrolled_loop(30)
+    expected = drawn_node_count(analyse(program))
+    open_app(page, app_url, "expr=" + quote(program))
+    page.wait_for_function(f"() => document.querySelectorAll('{DIAGRAM_NODES}').length === {expected}", timeout=90_000)
+    copies = page.locator(f"{DIAGRAM_NODES}.copy")
+    assert copies.count() >= 50  # x and w beside (nearly) every one of the 30 lines
+    tips = copies.evaluate_all(
+        "ns => ns.map(n => n.querySelector('a').getAttributeNS('http://www.w3.org/1999/xlink', 'title'))"
+    )
+    assert set(tips) == {"x (used again)", "w (used again)"}
+    # a straight chain: about as tall as a value, its copy and w's first use stacked (not a staircase)
+    height_pt = float(page.locator('[data-testid="stGraphVizChart"] svg').first.get_attribute("height").rstrip("pt"))
+    assert height_pt < 200, f"the chain's drawing is {height_pt} pt tall"
+    check_diagrams(page, "Build and see, a 30-line unrolled loop", None)
+
+    # forward pass, node 2 is w: its own box and every copy of it is "this step"
+    go_to_page(page, "Watch gradients flow")
+    page.get_by_test_id("stMain").get_by_text("Forward pass: one node a step").click()
+    wait_idle(page)
+    page.get_by_role("button", name="Step", exact=True).click()
+    wait_idle(page)
+    page.wait_for_function(f"() => document.querySelectorAll('{DIAGRAM_NODES}').length === {expected}", timeout=90_000)
+    current = page.locator(f"{DIAGRAM_NODES}.current").evaluate_all(
+        "ns => ns.map(n => n.querySelector('text').textContent.trim())"
+    )
+    assert len(current) >= 25 and set(current) == {"w"}, current
+    assert_no_traceback(page)
