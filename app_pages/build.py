@@ -5,7 +5,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from lab import builder, state, ui
-from lab.diagram import to_dot
+from lab.diagram import notebook_code, to_dot
 from lab.presets import PRESETS
 from lab.python_code import python_code
 from lab.table import table_csv
@@ -188,6 +188,15 @@ with files:
         icon=":material/download:",
     )
     st.download_button(
+        "Diagram (Python, graphviz)",
+        data=notebook_code(a),
+        file_name="backprop-graph.py",
+        mime="text/x-python",
+        key="build:notebook",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+    st.download_button(
         "Table (CSV)",
         data=table_csv(a),
         file_name="backprop-values.csv",
@@ -196,4 +205,8 @@ with files:
         on_click="ignore",
         icon=":material/download:",
     )
-    st.caption("Open the DOT file with Graphviz (`dot -Tsvg`), the CSV with any spreadsheet.")
+    st.caption(
+        "Open the DOT file with Graphviz (`dot -Tsvg`), the CSV with any spreadsheet. The Python file builds "
+        "the graph with `Value` and draws it with the graphviz package, as micrograd's `draw_dot` does: paste it "
+        "into a notebook next to the engine."
+    )

@@ -14,7 +14,10 @@ Printed, against the product's bars (never asserted; timings vary with the machi
 3. a 300-node program (load, and a value change redrawn) and a 5,000-node program pasted into "Type it"
    (time to the table and the "too big to draw" note, and how long the tab stopped answering meanwhile);
 4. many people at once: N browser sessions on one server, each opening its own /?expr= program, then each
-   changing its own value at the same time; each must see only its own program (isolation).
+   changing its own value at the same time; each must see only its own program (isolation);
+5. long edges: the lesson, an unrolled loop of 50 lines using x and w on every line, a 100-node chain that
+   reuses x and w, and a 300-node program: page.goto until the diagram has all its SVG nodes, and one step of
+   "Watch gradients flow" until redrawn (bar 0.5 s).
 
 The exit status is 1 only if a session saw another session's program, or a page showed a traceback.
 """
@@ -38,7 +41,7 @@ if str(REPO) not in sys.path:
 from playwright.async_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 
 from lab.analysis import analyse  # noqa: E402
-from lab.diagram import to_dot  # noqa: E402
+from lab.diagram import drawn_node_count, to_dot  # noqa: E402
 from lab.table import values_table  # noqa: E402
 from tests.browser.conftest import (  # noqa: E402
     CHROMIUM,
@@ -331,6 +334,68 @@ async def bench_big(browser, base: str, loads: int, timeout_s: float) -> None:
         await context.close()
 
 
+# -- 5. long edges -----------------------------------------------------------------------------
+
+
+def unrolled_loop(lines: int) -> str:
+    """x = 0.5, w = -1.2, h0 = x*w, h1 = h0*w + x, ...: x and w used on every line (2 operations a line)."""
+    steps = ["h0 = x*w"] + [f"h{k} = h{k - 1}*w + x" for k in range(1, lines)]
+    return "\n".join(["x = 0.5", "w = -1.2", *steps])
+
+
+async def wait_drawn(page, count: int, timeout_s: float) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if await page.locator(DIAGRAM_NODES).count() == count:
+            return True
+        await page.wait_for_timeout(20)
+    return False
+
+
+async def bench_long_edges(browser, base: str, timeout_s: float) -> None:
+    print("\n5. Long edges: values used far downstream", flush=True)
+    programs = {
+        "lesson": LESSON_PROGRAM,
+        "50-line unrolled loop (x, w on every line)": unrolled_loop(50),
+        "100-node chain reusing x and w": unrolled_loop(49),
+        "300-node program (x0..x9 on every line)": deep_program_with_nodes(300),
+    }
+    for what, program in programs.items():
+        nodes = len(analyse(program).graph)
+        count = drawn_node_count(analyse(program))
+        context = await browser.new_context(viewport={"width": 1280, "height": 720})
+        page = await context.new_page()
+        try:
+            start = time.perf_counter()
+            await page.goto(f"{base}/?expr={quote(program)}")
+            if not await wait_drawn(page, count, timeout_s):
+                report(f"{what} ({nodes} nodes): page.goto -> diagram drawn", f"not in {timeout_s:g} s")
+                continue
+            report(
+                f"{what} ({nodes} nodes, {count} SVG nodes): page.goto -> diagram drawn",
+                sec(time.perf_counter() - start),
+            )
+            await page.goto(f"{base}/flow?expr={quote(program)}")
+            await settled(page)
+            await wait_drawn(page, count, timeout_s)
+            steps = []
+            for button in ("Step", "Step", "Back"):  # the lesson has two steps
+                before = await page.get_by_test_id("flow-position").inner_text()
+                start = time.perf_counter()
+                await page.get_by_role("button", name=button, exact=True).click()
+                while await page.get_by_test_id("flow-position").inner_text() == before:
+                    await page.wait_for_timeout(10)
+                await wait_drawn(page, count, timeout_s)
+                await page.locator(f"{DIAGRAM_NODES}.current").first.wait_for(state="visible")
+                await settled(page)
+                steps.append(time.perf_counter() - start)
+            median = statistics.median(steps)
+            report(f"{what}: one flow step until redrawn, median of 3", sec(median), "< 0.5 s", median < 0.5)
+            await no_traceback(page, what)
+        finally:
+            await context.close()
+
+
 # -- 4. many people at once --------------------------------------------------------------------
 
 
@@ -436,6 +501,9 @@ async def bench_browser(args: argparse.Namespace) -> None:
             browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
                 await bench_load(browser, base, args.loads)
+                await bench_long_edges(browser, base, args.draw_timeout)
+                if args.only_long_edges:
+                    return
                 if not args.no_big:
                     await bench_big(browser, base, max(1, args.loads // 2), args.draw_timeout)
                 cpu_before, wall_before = cpu_seconds(process.pid), time.perf_counter()
@@ -480,6 +548,7 @@ def main() -> int:
     parser.add_argument("--no-browser", action="store_true", help="only the server-side figures")
     parser.add_argument("--draw-timeout", type=float, default=60.0, help="seconds to wait for a big diagram")
     parser.add_argument("--no-big", action="store_true", help="skip the 300- and 5,000-node programs")
+    parser.add_argument("--only-long-edges", action="store_true", help="the page load and section 5 only")
     args = parser.parse_args()
     args.repeats = args.repeats or (10 if args.quick else 30)
     args.loads = args.loads or (3 if args.quick else 5)

@@ -1,16 +1,35 @@
 """The diagram's DOT text and the values table, on the lesson example."""
 
-import re
+import math
+from collections import Counter
+
+import graphviz
+from dot_reader import read_dot, record_fields
 
 from lab.analysis import analyse
-from lab.diagram import MAX_DIAGRAM_NODES, Highlight, to_dot, too_big_to_draw
+from lab.diagram import (
+    FAST_LAYOUT_NODES,
+    MAX_DIAGRAM_NODES,
+    Highlight,
+    digraph,
+    drawn_node_count,
+    layout_work,
+    notebook_code,
+    sources,
+    to_dot,
+    too_big_to_draw,
+)
+from lab.presets import PRESETS
+from lab.python_code import code_names
 from lab.table import table_csv, values_table
 
 LESSON = "x = 2\ny = 3\nz = x*y + y"
 
 
 def records(dot: str) -> dict[str, str]:
-    return dict(re.findall(r'(v\d+(?:_\d+)?) \[shape=record.*?label="\{ (.*?) \}"', dot))
+    """DOT id -> the record's fields joined as `x | data 2 | grad 3`, read back with an independent DOT reader."""
+    d = read_dot(dot)
+    return {name: " | ".join(d.fields(name)) for name, attrs in d.nodes.items() if attrs.get("shape") == "record"}
 
 
 def test_each_value_is_a_record_of_label_data_and_grad():
@@ -21,18 +40,34 @@ def test_each_value_is_a_record_of_label_data_and_grad():
         "v2": "a | data 6 | grad 1",
         "v3": "z | data 9 | grad 1",
     }
-    assert "rankdir=LR" in dot
+    assert read_dot(dot).graph["rankdir"] == "LR"
+
+
+def test_the_diagram_is_a_graphviz_digraph_whose_source_is_the_dot():
+    a = analyse(LESSON)
+    d = digraph(a)
+    assert isinstance(d, graphviz.Digraph)
+    assert d.source == to_dot(a)
+
+
+def test_every_node_and_edge_of_the_graph_is_in_the_dot():
+    # z = x*y + y: x and y feed a = x*y (the op circle op2), a and y feed z's circle op3
+    d = read_dot(to_dot(analyse(LESSON)))
+    assert {n: d.nodes[n]["label"] for n in ("op2", "op3")} == {"op2": "*", "op3": "+"}
+    assert sorted((s, t) for s, t, _ in d.edges) == sorted(
+        [("v0", "op2"), ("v1", "op2"), ("op2", "v2"), ("v2", "op3"), ("v1", "op3"), ("op3", "v3")]
+    )
 
 
 def test_reused_node_draws_one_edge_per_use():
-    dot = to_dot(analyse(LESSON))
-    assert dot.count("v1 -> op") == 2
-    assert dot.count("v0 -> op") == 1
+    d = read_dot(to_dot(analyse(LESSON)))
+    assert [t for s, t, _ in d.edges if s == "v1"] == ["op2", "op3"]
+    assert [t for s, t, _ in d.edges if s == "v0"] == ["op2"]
 
 
 def test_a_plus_a_draws_two_edges():
-    dot = to_dot(analyse("a = 2\nb = a + a"))
-    assert dot.count("v0 -> op1") == 2
+    d = read_dot(to_dot(analyse("a = 2\nb = a + a")))
+    assert [(s, t) for s, t, _ in d.edges if s == "v0"] == [("v0", "op1"), ("v0", "op1")]
 
 
 def test_same_program_gives_the_same_dot_every_time():
@@ -42,26 +77,55 @@ def test_same_program_gives_the_same_dot_every_time():
 def test_kinds_are_coloured_and_marked():
     a = analyse("x = 2\nz = 3 * x")
     assert a.names == ("3", "x", "z")
-    dot = to_dot(a, Highlight(mismatch={1}, current=2))
-    assert 'fillcolor="#fee2e2", color="#dc2626"' in dot and 'class="variable mismatch"' in dot
-    assert 'class="output current"' in dot
-    assert 'class="constant"' in dot
+    d = read_dot(to_dot(a, Highlight(mismatch={1}, current=2)))
+    assert (d.nodes["v1"]["fillcolor"], d.nodes["v1"]["color"]) == ("#fee2e2", "#dc2626")  # red: differs
+    assert d.classes("v1") == {"variable", "mismatch"}
+    assert d.classes("v2") == {"output", "current"}
+    assert d.nodes["v2"]["fillcolor"] == "#ffedd5"  # orange: this step
+    assert d.classes("v0") == {"constant"} and d.nodes["v0"]["fillcolor"] == "#f3f4f6"
+    assert d.classes("op2") == {"op"}
+    plain = read_dot(to_dot(a))
+    assert plain.nodes["v1"]["fillcolor"] == "#dbeafe" and plain.nodes["v2"]["fillcolor"] == "#dcfce7"
 
 
 def test_hidden_grads_show_a_question_mark():
-    dot = to_dot(analyse(LESSON), Highlight(hide_grads=True))
-    assert "grad ?" in dot and "grad 3" not in dot
+    fields = records(to_dot(analyse(LESSON), Highlight(hide_grads=True)))
+    assert all(text.endswith("grad ?") for text in fields.values())
 
 
-def test_flowing_edges_get_their_label():
-    dot = to_dot(analyse(LESSON), Highlight(flowing={(0, 2, 0)}, edge_labels={(0, 2, 0): "+3"}))
-    assert re.search(r'v0 -> op2 \[color="#ea580c", penwidth=3, class="flowing", label="\+3"', dot)
+def test_flowing_edges_get_their_label_and_class():
+    d = read_dot(to_dot(analyse(LESSON), Highlight(flowing={(0, 2, 0)}, edge_labels={(0, 2, 0): "+3"})))
+    flowing = [(s, t, attrs) for s, t, attrs in d.edges if attrs.get("class") == "flowing"]
+    assert [(s, t, attrs["label"], attrs["color"]) for s, t, attrs in flowing] == [("v0", "op2", "+3", "#ea580c")]
 
 
-def test_labels_with_record_characters_are_escaped():
-    a = analyse(LESSON)
-    dot = to_dot(a, Highlight(notes={0: "should be {3} | <4>"}))
-    assert "should be \\\\{3\\\\} \\\\| \\\\<4\\\\>" in dot
+def test_labels_with_record_characters_and_quotes_read_back_unchanged():
+    a = analyse("x = -0.00000015\nz = x * 2")
+    note = 'should be {3} | <4> "or" \\ so'
+    d = read_dot(to_dot(a, Highlight(notes={0: note})))
+    assert d.fields("v0") == ["x", "data -1.500e-07", "grad 2", note]
+
+
+def test_nodes_not_computed_yet_show_a_question_mark_for_data():
+    dot = to_dot(analyse(LESSON), Highlight(unknown_data={2, 3}))
+    assert records(dot)["v2"] == "a | data ? | grad 1"
+    assert records(dot)["v0"] == "x | data 2 | grad 3"
+
+
+def test_a_constant_used_many_times_is_drawn_beside_each_use():
+    a = analyse("x = 1\ns = x * 0.5\ns = s * 0.5\ns = s * 0.5")
+    half = a.names.index("0.5")
+    assert a.graph.uses[half] == 3
+    d = read_dot(to_dot(a))
+    assert [f"v{half}", f"v{half}_2", f"v{half}_3"] == [k for k in d.nodes if k.startswith(f"v{half}")]
+    assert [s for s, _, _ in d.edges if s.startswith(f"v{half}")] == [f"v{half}", f"v{half}_2", f"v{half}_3"]
+
+
+def test_layout_work_grows_with_long_edges_not_with_constants():
+    chain_of_constants = "\n".join(["s = 1"] + ["s = s * 1.01 + 0.5"] * 60)
+    reuses_a_variable = "\n".join(["x = 1", "s = x"] + ["s = s * 1.01 + x"] * 60)
+    assert layout_work(analyse(chain_of_constants)) == 0
+    assert layout_work(analyse(reuses_a_variable)) < 10  # x is drawn again beside each far use
 
 
 def test_big_graphs_are_not_drawn():
@@ -101,25 +165,93 @@ def test_an_infinite_slope_is_a_clear_error_not_a_crash():
         analyse("x = 0\nz = x**0.5")
 
 
-def test_nodes_not_computed_yet_show_a_question_mark_for_data():
-    dot = to_dot(analyse(LESSON), Highlight(unknown_data={2, 3}))
-    assert records(dot)["v2"] == "a | data ? | grad 1"
-    assert records(dot)["v0"] == "x | data 2 | grad 3"
+def unrolled_loop(lines: int) -> str:
+    """What a learner pastes when unrolling a loop: x and w used on every line."""
+    steps = ["h0 = x*w"] + [f"h{k} = h{k - 1}*w + x" for k in range(1, lines)]
+    return "\n".join(["x = 0.5", "w = -1.2", *steps])
 
 
-def test_a_constant_used_many_times_is_drawn_beside_each_use():
-    a = analyse("x = 1\ns = x * 0.5\ns = s * 0.5\ns = s * 0.5")
-    half = a.names.index("0.5")
-    assert a.graph.uses[half] == 3
-    dot = to_dot(a)
-    assert [f"v{half}", f"v{half}_2", f"v{half}_3"] == [k for k in records(dot) if k.startswith(f"v{half}")]
-    assert dot.count(f"v{half} -> op") == 1 and f"v{half}_2 -> op" in dot and f"v{half}_3 -> op" in dot
+def test_a_value_used_far_downstream_is_drawn_again_beside_each_far_use():
+    a = analyse(unrolled_loop(50))
+    x, w = a.variables["x"], a.variables["w"]
+    d = read_dot(to_dot(a))
+    copies = {name: attrs for name, attrs in d.nodes.items() if "copy" in d.classes(name)}
+    # x's and w's later uses (all but the first two or three lines) each have a copy of their own
+    x_copies = [n for n in copies if n.startswith(f"v{x}_")]
+    w_copies = [n for n in copies if n.startswith(f"v{w}_")]
+    assert len(x_copies) >= 45 and len(w_copies) >= 45
+    for name in x_copies:
+        assert d.fields(name) == d.fields(f"v{x}")  # the same name, data and grad
+        assert d.nodes[name]["tooltip"] == "x (used again)"
+        assert "dashed" in d.nodes[name]["style"]
+        assert d.classes(name) == {"variable", "copy"}
+    # every copy sends exactly one edge, into an operation of a later line: all edges short
+    for name in copies:
+        assert len([t for s, t, _ in d.edges if s == name]) == 1
+    assert layout_work(a) < 10
+    assert not too_big_to_draw(analyse(unrolled_loop(150)))  # a 300-node chain is drawn too
 
 
-def test_layout_work_grows_with_long_edges_not_with_constants():
-    from lab.diagram import layout_work
+def test_copies_keep_the_graph_every_edge_still_leaves_the_right_value():
+    a = analyse(unrolled_loop(20))
+    d = read_dot(to_dot(a))
+    box_of = {name: int(name[1:].split("_")[0]) for name in d.nodes if name.startswith("v")}
+    drawn = sorted((box_of[s], int(t[2:])) for s, t, _ in d.edges if s.startswith("v"))
+    assert drawn == sorted((e.parent, e.child) for e in a.graph.edges)
 
-    chain_of_constants = "\n".join(["s = 1"] + ["s = s * 1.01 + 0.5"] * 60)
-    reuses_a_variable = "\n".join(["x = 1", "s = x"] + ["s = s * 1.01 + x"] * 60)
-    assert layout_work(analyse(chain_of_constants)) == 0
-    assert layout_work(analyse(reuses_a_variable)) > 1000
+
+def test_lesson_values_are_drawn_once_y_with_its_two_edges():
+    d = read_dot(to_dot(analyse(LESSON)))
+    assert not [n for n in d.nodes if "copy" in d.classes(n)]
+
+
+def test_highlights_reach_every_copy_of_a_value():
+    a = analyse(unrolled_loop(10))
+    x = a.variables["x"]
+    far_edge = next(e for e, s in zip(a.graph.edges, sources(a), strict=True) if s.startswith(f"v{x}_"))
+    key = (far_edge.parent, far_edge.child, far_edge.slot)
+    d = read_dot(to_dot(a, Highlight(current=x, mismatch={x}, flowing={key}, edge_labels={key: "+1.5"})))
+    boxes = [n for n in d.nodes if n == f"v{x}" or n.startswith(f"v{x}_")]
+    assert len(boxes) > 3
+    for name in boxes:
+        assert {"current", "mismatch"} <= d.classes(name)
+    flowing = [(s, t, attrs.get("label")) for s, t, attrs in d.edges if attrs.get("class") == "flowing"]
+    assert flowing == [(sources(a)[a.graph.edges.index(far_edge)], f"op{far_edge.child}", "+1.5")]
+    assert flowing[0][0] != f"v{x}"  # the edge leaves the copy beside its use
+
+
+def run_notebook_code(a) -> dict:
+    namespace: dict = {}
+    exec(compile(notebook_code(a), "notebook", "exec"), namespace)  # the test runs the code the page shows
+    return namespace
+
+
+def test_the_notebook_code_draws_the_same_nodes_and_edges_with_the_graphviz_package():
+    for program in (LESSON, PRESETS["micrograd"].program, "a = 2\nb = a + a", unrolled_loop(5)):
+        a = analyse(program)
+        namespace = run_notebook_code(a)
+        drawn = read_dot(namespace["draw_dot"](namespace[code_names(a)[a.output]]).source)
+        records = {n: d for n, d in drawn.nodes.items() if n in drawn.nodes and "shape" not in d}
+        ops = {n: d["label"] for n, d in drawn.nodes.items() if d.get("shape") == "circle"}
+        # one record per value and one circle per operation, as in the app's diagram
+        assert len(records) == len(a.graph) and len(ops) == sum(1 for n in a.graph.nodes if n._prev)
+        by_name = {}
+        for node_id, attrs in records.items():
+            name, data, grad = record_fields(attrs["label"])
+            by_name.setdefault(name, []).append((node_id, float(data.split()[1]), float(grad.split()[1])))
+        for i, node in enumerate(a.graph.nodes):
+            if a.kinds[i] != "constant":
+                ((_, data, grad),) = by_name[a.names[i]]
+                assert math.isclose(data, node.data, rel_tol=1e-3) and math.isclose(grad, node.grad, rel_tol=1e-3)
+        # as many edges into each operation as the graph has (a + a: two)
+        into = Counter(t for s, t, _ in drawn.edges if t in ops)
+        assert sorted(into.values()) == sorted(len(ins) for ins in a.graph.inputs if ins)
+        assert len(drawn.edges) == len(a.graph.edges) + len(ops)
+
+
+def test_a_long_unrolled_loop_asks_graphviz_for_the_quicker_layout_the_lesson_does_not():
+    # 50 lines: 102 values, 100 operation circles and the copies of x and w: well over FAST_LAYOUT_NODES
+    assert drawn_node_count(analyse(unrolled_loop(50))) > FAST_LAYOUT_NODES
+    assert read_dot(to_dot(analyse(unrolled_loop(50)))).graph.get("splines") == "line"
+    assert drawn_node_count(analyse(LESSON)) == 6  # x, y, a, z and two circles
+    assert "splines" not in read_dot(to_dot(analyse(LESSON))).graph

@@ -1,0 +1,205 @@
+"""Projector: at 1280x720 every page's diagram is readable and never cut off, normal and presenter view.
+
+Measured in Chromium on the drawn SVG: a text's size on screen is its font size times the scale the
+browser draws it at (its getBoundingClientRect against its getBBox); a node is cut off when it lies
+outside its diagram's box and the box cannot scroll to it, or when the box reaches past the page's
+column or the window. Bars: 13 px without presenter view (the lesson's example), 18 px with it.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from lab.analysis import analyse
+from lab.diagram import drawn_node_count
+from lab.presets import PRESETS
+
+from .conftest import DIAGRAM_NODES, assert_no_traceback, go_to_page, open_app, wait_idle
+
+pytestmark = pytest.mark.browser
+
+VIEWPORT = {"width": 1280, "height": 720}
+PAGES = ["Build and see", "Check by hand", "Watch gradients flow", "Why each rule is right", "Bug lab"]
+PRESET_NAMES = ["lesson", "dead_relu", "micrograd"]
+NORMAL_MIN_PX, PRESENTER_MIN_PX = 13, 18
+
+# Per diagram on the page: the smallest text on screen (px), the nodes cut off, and the box's fit.
+MEASURE = """() => {
+  const main = document.querySelector('[data-testid="stMainBlockContainer"]').getBoundingClientRect();
+  return [...document.querySelectorAll('[data-testid="stGraphVizChart"]')].map(chart => {
+    const svg = chart.querySelector('svg');
+    let minPx = Infinity;
+    for (const t of svg.querySelectorAll('text')) {
+      const r = t.getBoundingClientRect(), bb = t.getBBox();
+      if (bb.height > 0) minPx = Math.min(minPx, parseFloat(t.getAttribute('font-size')) * r.height / bb.height);
+    }
+    let box = chart.parentElement;
+    const clips = ['auto', 'scroll', 'hidden', 'clip'], scrolls = ['auto', 'scroll'];
+    while (box && !clips.includes(getComputedStyle(box).overflowX)) box = box.parentElement;
+    const b = box.getBoundingClientRect(), style = getComputedStyle(box);
+    const scrollsX = scrolls.includes(style.overflowX), scrollsY = scrolls.includes(style.overflowY);
+    const left = b.left - box.scrollLeft + box.clientLeft, top = b.top - box.scrollTop + box.clientTop;
+    const right = scrollsX ? left + box.scrollWidth : b.right, bottom = scrollsY ? top + box.scrollHeight : b.bottom;
+    const cut = [];
+    for (const node of svg.querySelectorAll('g.node')) {
+      const r = node.getBoundingClientRect();
+      if (r.left < left - 1 || r.right > right + 1 || r.top < top - 1 || r.bottom > bottom + 1)
+        cut.push(node.querySelector('title').textContent);
+    }
+    const s = svg.getBoundingClientRect();
+    return {
+      minPx, cut, nodes: svg.querySelectorAll('g.node').length,
+      ownBox: /st-key-\\S*_box/.test(box.className),
+      boxInColumn: b.left >= main.left - 1 && b.right <= Math.min(main.right, window.innerWidth) + 1,
+      slack: b.height - s.height, scrollsInside: box.scrollHeight > box.clientHeight + 1,
+    };
+  });
+}"""
+
+
+def presenter_switch(page: Page):
+    return page.get_by_test_id("stSidebar").get_by_role("switch", name="Presenter view")
+
+
+def turn_presenter_on(page: Page) -> None:
+    page.get_by_test_id("stSidebar").get_by_text("Presenter view").click()
+    wait_idle(page)
+    expect(presenter_switch(page)).to_be_checked()
+
+
+def sidebar_collapsed(page: Page) -> bool:
+    return page.get_by_test_id("stSidebar").evaluate(
+        "s => s.getAttribute('aria-expanded') === 'false' || s.getBoundingClientRect().right <= 1"
+    )
+
+
+def check_diagrams(page: Page, where: str, min_px: float | None) -> list[dict]:
+    page.locator(DIAGRAM_NODES).first.wait_for(state="visible", timeout=30_000)
+    page.wait_for_timeout(300)  # the chart sizes itself right after it is drawn
+    found = page.evaluate(MEASURE)
+    assert found, f"{where}: no diagram"
+    for d in found:
+        assert d["nodes"] > 0, f"{where}: the diagram is empty"
+        assert d["ownBox"], f"{where}: the diagram scrolls with something else than its own box"
+        assert d["boxInColumn"], f"{where}: the diagram's box reaches past the page's column"
+        assert not d["cut"], f"{where}: nodes cut off: {d['cut']}"
+        slack = d["slack"]
+        assert slack <= 48 or d["scrollsInside"], f"{where}: the box is {slack:.0f} px taller than the drawing"
+        if min_px is not None:
+            assert d["minPx"] >= min_px, f"{where}: text {d['minPx']:.1f} px on screen, below {min_px} px"
+    width = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert width <= 0, f"{where}: the page is {width} px wider than the window"
+    return found
+
+
+@pytest.fixture
+def small_screen(page: Page) -> Page:
+    page.set_viewport_size(VIEWPORT)
+    return page
+
+
+@pytest.mark.parametrize("preset", PRESET_NAMES)
+def test_no_diagram_is_cut_off_at_1280x720_and_the_lesson_reads_at_13_px(small_screen: Page, app_url: str, preset):
+    page = small_screen
+    open_app(page, app_url, "expr=" + quote(PRESETS[preset].program))
+    for title in PAGES:
+        go_to_page(page, title)
+        if title == "Why each rule is right":  # no diagram on this page: nothing may stick out of it either
+            assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+            continue
+        check_diagrams(page, f"{title}, {preset}", NORMAL_MIN_PX if preset == "lesson" else None)
+    assert_no_traceback(page)
+
+
+@pytest.mark.parametrize("preset", PRESET_NAMES)
+def test_presenter_view_collapses_the_sidebar_and_draws_text_at_18_px(small_screen: Page, app_url: str, preset):
+    page = small_screen
+    open_app(page, app_url, "expr=" + quote(PRESETS[preset].program))
+    assert not sidebar_collapsed(page)
+    turn_presenter_on(page)
+    page.wait_for_timeout(500)  # the sidebar slides away
+    assert sidebar_collapsed(page), "presenter view should collapse the sidebar"
+    for title in PAGES:
+        go_to_page(page, title)
+        if title == "Why each rule is right":
+            assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+            continue
+        found = check_diagrams(page, f"presenter, {title}, {preset}", PRESENTER_MIN_PX)
+        if title in ("Build and see", "Check by hand", "Watch gradients flow"):
+            # the full width: the sidebar is out of the way and the diagram's box spans the main column
+            box = page.locator('[class*="st-key-diagram_box"]').first.bounding_box()
+            assert box is not None and box["width"] >= 0.9 * VIEWPORT["width"], (title, box, found)
+    assert_no_traceback(page)
+
+
+def test_presenter_view_shows_the_step_sentence_and_the_diagram_on_one_screen(small_screen: Page, app_url: str):
+    page = small_screen
+    open_app(page, app_url)
+    turn_presenter_on(page)
+    go_to_page(page, "Watch gradients flow")
+    page.get_by_role("button", name="Step").click()
+    wait_idle(page)
+    page.evaluate("window.scrollTo(0, 0); document.querySelector('[data-testid=stMain]').scrollTo(0, 0)")
+    page.wait_for_timeout(200)
+    sentence = page.get_by_test_id("flow-sentence").bounding_box()
+    box = page.locator('[class*="st-key-diagram_box"]').first.bounding_box()
+    assert sentence is not None and box is not None
+    assert sentence["y"] >= 0 and box["y"] + box["height"] <= VIEWPORT["height"], (sentence, box)
+
+
+def test_presenter_view_turned_off_again_brings_back_the_normal_layout(small_screen: Page, app_url: str):
+    page = small_screen
+    open_app(page, app_url)
+    turn_presenter_on(page)
+    page.get_by_test_id("stExpandSidebarButton").click()  # the sidebar's arrow opens it again
+    page.wait_for_timeout(500)
+    presenter_switch(page).wait_for(state="visible")
+    page.get_by_test_id("stSidebar").get_by_text("Presenter view").click()
+    wait_idle(page)
+    expect(presenter_switch(page)).not_to_be_checked()
+    assert not sidebar_collapsed(page)
+    # the table is beside the diagram again
+    table = page.get_by_test_id("stDataFrame").first.bounding_box()
+    box = page.locator('[class*="st-key-diagram_box"]').first.bounding_box()
+    assert table is not None and box is not None and table["x"] + table["width"] <= box["x"]
+
+
+def unrolled_loop(lines: int) -> str:
+    steps = ["h0 = x*w"] + [f"h{k} = h{k - 1}*w + x" for k in range(1, lines)]
+    return "\n".join(["x = 0.5", "w = -1.2", *steps])
+
+
+def test_an_unrolled_loop_is_drawn_as_a_straight_chain_with_x_and_w_again_beside_each_use(
+    small_screen: Page, app_url: str
+):
+    page = small_screen
+    program = unrolled_loop(30)
+    expected = drawn_node_count(analyse(program))
+    open_app(page, app_url, "expr=" + quote(program))
+    page.wait_for_function(f"() => document.querySelectorAll('{DIAGRAM_NODES}').length === {expected}", timeout=90_000)
+    copies = page.locator(f"{DIAGRAM_NODES}.copy")
+    assert copies.count() >= 50  # x and w beside (nearly) every one of the 30 lines
+    tips = copies.evaluate_all(
+        "ns => ns.map(n => n.querySelector('a').getAttributeNS('http://www.w3.org/1999/xlink', 'title'))"
+    )
+    assert set(tips) == {"x (used again)", "w (used again)"}
+    # a straight chain: about as tall as a value, its copy and w's first use stacked (not a staircase)
+    height_pt = float(page.locator('[data-testid="stGraphVizChart"] svg').first.get_attribute("height").rstrip("pt"))
+    assert height_pt < 200, f"the chain's drawing is {height_pt} pt tall"
+    check_diagrams(page, "Build and see, a 30-line unrolled loop", None)
+
+    # forward pass, node 2 is w: its own box and every copy of it is "this step"
+    go_to_page(page, "Watch gradients flow")
+    page.get_by_test_id("stMain").get_by_text("Forward pass: one node a step").click()
+    wait_idle(page)
+    page.get_by_role("button", name="Step", exact=True).click()
+    wait_idle(page)
+    page.wait_for_function(f"() => document.querySelectorAll('{DIAGRAM_NODES}').length === {expected}", timeout=90_000)
+    current = page.locator(f"{DIAGRAM_NODES}.current").evaluate_all(
+        "ns => ns.map(n => n.querySelector('text').textContent.trim())"
+    )
+    assert len(current) >= 25 and set(current) == {"w"}, current
+    assert_no_traceback(page)
