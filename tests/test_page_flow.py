@@ -301,7 +301,7 @@ def test_a_wrong_prediction_is_explained_and_the_score_runs_over_the_pass(at):
     click(at, "flow_next")
     # before Check: a highlighted, its two edges marked but without numbers, x.grad still 0
     assert current_nodes(at) == ["v2"]
-    flowing = [line for line in dot(at).splitlines() if 'class="flowing"' in line]
+    flowing = [line for line in dot(at).splitlines() if "class=flowing" in line]
     assert len(flowing) == 2 and not any("label=" in line for line in flowing)
     assert list(at.dataframe[0].value["grad"]) == [0, 1, 1, 1]
     assert "3 * 1" not in sentence(at) and "is now" not in sentence(at)
