@@ -26,7 +26,7 @@ def error_alert(page: Page):
 
 
 def test_a_dunder_name_shows_exactly_as_typed_not_bold(page: Page, app_url: str):
-    open_app(page, app_url)
+    open_app(page, app_url, path="build")
     wait_for_record(page, "z", "data 9")
     type_program(page, "x = 2\ny = 3\nz = __import__('os')")
     alert = error_alert(page)
@@ -40,7 +40,7 @@ def test_a_dunder_name_shows_exactly_as_typed_not_bold(page: Page, app_url: str)
 
 
 def test_an_attribute_and_backticks_show_exactly_as_typed(page: Page, app_url: str):
-    open_app(page, app_url)
+    open_app(page, app_url, path="build")
     type_program(page, "x = 2\nz = x.__class__")
     expect(error_alert(page).locator("code").first).to_have_text(".__class__")
     type_program(page, "x = 2\nz = `x`")
