@@ -22,9 +22,10 @@ def page_style() -> None:
     st.html("<style>[data-testid='stMainBlockContainer']{padding:2rem 1.5rem 4rem 1.5rem;max-width:none}</style>")
 
 
-def refused(message: str) -> None:
+def refused(message: str, still_shown: bool = True) -> None:
     """A refused change, in words, beside the last good graph (never a traceback)."""
-    st.error(f"**Not changed:** {message}  \nThe last program that worked is still shown.", icon="⚠️")
+    more = "  \nThe last program that worked is still shown." if still_shown else ""
+    st.error(f"**Not changed:** {message}{more}", icon="⚠️")
 
 
 def show_error() -> None:
@@ -40,11 +41,11 @@ def show_error() -> None:
             refused(message)
 
 
-def error_here(place: str) -> None:
+def error_here(place: str, still_shown: bool = True) -> None:
     """The message of a change refused at `place` (a box or a button), shown where it is called."""
     message = state.error_at(place)
     if message:
-        refused(message)
+        refused(message, still_shown)
 
 
 def sidebar(page: str = "") -> None:
@@ -66,7 +67,7 @@ def sidebar(page: str = "") -> None:
             st.session_state["_inputs_for"] = program_text
         for name in names:
             key = f"value:{name}"
-            if key not in st.session_state or st.session_state[key] is None:
+            if key not in st.session_state:
                 st.session_state[key] = _current_value(a, name)
             # value=None: a cleared box (or text that is not a number) reaches the callback as None, which
             # is refused with a message; otherwise Streamlit would silently put the box's default (0) in
@@ -80,7 +81,7 @@ def sidebar(page: str = "") -> None:
                 on_change=_on_value_change,
                 args=(name,),
             )
-            error_here(state.value_place(name))
+            error_here(state.value_place(name), still_shown=False)  # the message says what the value stays
             if st.session_state.get(_DRAFT_KEPT_AT) == name:
                 _draft_kept()
         st.caption(f"Output **{a.names[a.output]}** = {format_number(a.graph.output.data)}")
@@ -122,8 +123,8 @@ def _on_value_change(name: str) -> None:
     if value is None or not math.isfinite(value):
         st.session_state[key] = old  # the box shows the value that is still used
         state.set_error(
-            f"the box for {name} was empty or held something that is not a number, so {name} stays "
-            f"{format_number(old)}: type a number",
+            f"{name} needs a number (the box was blank, or what was typed is not one), so {name} stays "
+            f"{format_number(old)}",
             state.value_place(name),
         )
         return
@@ -134,6 +135,7 @@ def _on_value_change(name: str) -> None:
             st.session_state[_DRAFT_KEPT_AT] = name
     else:
         st.session_state[key] = old
+        state.set_error(f"{state.error()}; {name} stays {format_number(old)}", state.value_place(name))
 
 
 def _share_and_save(page: str) -> None:
