@@ -167,3 +167,14 @@ def test_a_hand_entry_reaches_the_address_bar(first):
     assert at.query_params["hand"] == '{"grad:x":"y"}'
     at.switch_page("app_pages/bugs.py").run()  # a page that ends with st.stop()
     assert at.query_params["hand"] == '{"grad:x":"y"}' and at.query_params["expr"] == LESSON
+
+
+def test_a_cleared_tolerance_keeps_the_tolerance_and_says_so():
+    at = app(tol="0.01")
+    at.switch_page("app_pages/compare.py").run()
+    at.number_input(key="compare_tolerance").set_value(None).run()
+    assert not at.exception
+    assert at.session_state["settings"]["tolerance"] == 0.01
+    assert at.number_input(key="compare_tolerance").value == 0.01
+    assert "stays 0.01" in at.main.error[0].value
+    assert not at.number_input(key="compare_tolerance").proto.HasField("default")

@@ -373,3 +373,17 @@ def test_check_by_hands_columns_all_fit_at_1280_with_an_unreadable_entry(page: P
     assert widths[0] <= widths[1], f"the table scrolls sideways (its columns are {widths[0]} px in {widths[1]} px)"
     expect(page.get_by_test_id("stMain").get_by_test_id("stAlert").filter(has_text="line 1")).to_be_visible()
     screenshot(page, "compare-1280")
+
+
+def test_a_cleared_tolerance_keeps_the_tolerance_and_says_so(page: Page, app_url: str):
+    open_app(page, app_url)
+    go_to_page(page, "Check by hand")
+    box = page.get_by_test_id("stMain").get_by_label("Tolerance", exact=True)
+    box.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Delete")
+    page.keyboard.press("Tab")
+    wait_idle(page)
+    expect(page.get_by_test_id("stMain").get_by_test_id("stAlert").filter(has_text="stays 0.001")).to_be_visible()
+    expect(box).to_have_value("0.001")
+    assert "tol" not in parse_qs(urlparse(page.url).query), page.url  # still the default
