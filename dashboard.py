@@ -25,7 +25,7 @@ pages = [
 ]
 page = st.navigation(pages, position="top")
 ui.page_style()
-ui.sidebar()
+ui.sidebar(page.url_path)
 ui.show_error()
 state.sync_url(page.url_path)  # before the page: a page that ends with st.stop() still leaves its work in the link
 try:

@@ -12,18 +12,23 @@ from lab.table import table_csv
 
 
 def change_program(change: Callable[[str], str]) -> None:
-    """Apply a builder change to the program; a refusal becomes the error line, nothing is lost."""
+    """Apply a builder change to the program; a refusal is said under the builder's buttons, nothing is lost."""
     try:
         text = change(state.program())
     except ValueError as e:
-        state.set_error(str(e))
+        state.set_error(str(e), state.WIDGETS)
         return
-    state.set_program(text)
+    state.set_program(text, state.WIDGETS)
+
+
+def keep_typed() -> None:
+    """What is typed into the program box is the learner's: kept (not built) even when they leave the page."""
+    state.set_draft(st.session_state["build:text"])
 
 
 def build_typed() -> None:
     text, defaulted = builder.give_values(st.session_state["build:text"], state.analysis().values)
-    if state.set_program(text) and defaulted:
+    if state.set_program(text, state.TYPED) and defaulted:
         st.session_state["build:note"] = (
             f"{', '.join(defaulted)} had no number, so {'they start' if len(defaulted) > 1 else 'it starts'} at 1: "
             f"change {'them' if len(defaulted) > 1 else 'it'} in the sidebar."
@@ -33,7 +38,7 @@ def build_typed() -> None:
 def add_variable() -> None:
     name, value = st.session_state["build:var_name"], st.session_state["build:var_value"]
     if value is None:
-        state.set_error("the new variable has no value: type a number")
+        state.set_error("the new variable has no value: type a number", state.WIDGETS)
         return
     if st.session_state["build:var_new"]:
         change_program(lambda _: builder.new_program(name, value))
@@ -93,8 +98,11 @@ def load_preset(key: str) -> None:
 
 
 def show(key: str, value: object, marker: object) -> None:
-    """Put `value` into widget `key` when `marker` (what it shows) changed since last time."""
-    if st.session_state.get(f"_{key}:for") != marker:
+    """Put `value` into widget `key` when `marker` (what it shows) changed since last time, or the widget is new.
+
+    A widget's own state is dropped when a page without it runs: coming back, it is filled again.
+    """
+    if st.session_state.get(f"_{key}:for") != marker or key not in st.session_state:
         st.session_state[key] = value
         st.session_state[f"_{key}:for"] = marker
 
@@ -114,8 +122,18 @@ with typing:
         height=max(110, min(330, 30 + 26 * lines)),
         help="An expression like `x*y + y`, assignments like `z = x*y + y`, or the lesson's Python "
         "(`x = Value(2.0)`, `n.tanh()`, `c += c + 1`). The last line is the output.",
+        on_change=keep_typed,
     )
     st.button("Build", key="build:build", type="primary", on_click=build_typed, icon=":material/play_arrow:")
+    # what went wrong, right under the button that was pressed
+    ui.error_here(state.TYPED)
+    if state.has_draft() and state.error_at(state.TYPED) is None:
+        st.warning(
+            "Your typed program is not built yet (the graph below is the last one built): Build it, or Discard it.",
+            icon=":material/edit_note:",
+        )
+    if state.has_draft():
+        st.button("Discard my typed program", key="build:discard", on_click=ui.discard_draft, icon=":material/delete:")
     if note := st.session_state.pop("build:note", None):
         st.info(note, icon=":material/info:")
     st.caption(
@@ -162,6 +180,7 @@ with widgets:
                 st.caption("Python that is not a step of the graph.")
             elif step.uses:
                 st.caption(f"Uses {', '.join(step.uses)}.")
+    ui.error_here(state.WIDGETS)  # under the builder's buttons
 
 with presets:
     for key, preset in PRESETS.items():

@@ -39,6 +39,12 @@ def on_tolerance() -> None:
     tolerance = st.session_state.get("compare_tolerance")
     if tolerance is not None and tolerance > 0:
         state.set_setting("tolerance", float(tolerance))
+        st.session_state.pop(_TOLERANCE_BLANK, None)
+    else:  # a blank box: the tolerance stays (the box gets it back below), and the page says so
+        st.session_state[_TOLERANCE_BLANK] = True
+
+
+_TOLERANCE_BLANK = "_compare_tolerance_blank"
 
 
 def on_hand_first() -> None:
@@ -66,6 +72,7 @@ with tolerance_column:
     st.number_input(
         "Tolerance",
         key="compare_tolerance",
+        value=None,  # a cleared box reaches on_tolerance as None (with a default, the browser puts the default in)
         min_value=handcheck.MIN_TOLERANCE,
         max_value=handcheck.MAX_TOLERANCE,
         step=1e-3,
@@ -80,6 +87,8 @@ with toggle_column:
         on_change=on_hand_first,
         help="Hide the engine's numbers until you have entered the gradient of every variable.",
     )
+if st.session_state.pop(_TOLERANCE_BLANK, False):
+    st.error(f"**Not changed:** the tolerance needs a number, so it stays {tolerance:g}.", icon="⚠️")
 
 # the table: built from the saved entries every run, its edits copied back into them
 row_keys = tuple(row.key for row in handcheck.rows(a))

@@ -367,10 +367,8 @@ def comparison_table(result: HandCheck, hide_engine: bool = False) -> pd.DataFra
             record[FINITE] = format_number(c.finite)
             if c.difference is not None:
                 record[DIFFERENCE] = format_number(c.difference)
-            record[RESULT] = c.result
-            if c.status == UNREADABLE:
-                record[RESULT] += f": {c.message}"
-            elif c.status == ONLY_HERE:
+            record[RESULT] = c.result  # short, so the column fits: the message is said below the table
+            if c.status == ONLY_HERE:
                 record[RESULT] += " (see below)"
         records.append(record)
     index = pd.Index([c.row.key for c in result.checks], name="key")

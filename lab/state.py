@@ -13,6 +13,7 @@ shared link comes back to the same work; the work file and the report read `work
 from __future__ import annotations
 
 from collections.abc import Mapping
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import streamlit as st
 
@@ -26,7 +27,7 @@ LESSON_PROGRAM = "x = 2\ny = 3\nz = x*y + y"
 
 PROGRAM = "program"  # str: the last program that worked
 DRAFT = "draft"  # str: what the learner last typed into the program box
-ERROR = "error"  # str | None: why the last change was refused
+ERROR = "error"  # (message, place) | None: why the last change was refused, and where it was made
 HAND = "hand"  # dict[str, str]: hand entries
 SETTINGS = "settings"  # dict[str, object]
 TAKEAWAY = "takeaway"  # str
@@ -35,6 +36,17 @@ RULES = "rules"  # dict[str, str]: operator -> the backward rule the learner wro
 PREDICTIONS = "predictions"  # dict[str, str]: prediction key -> what the learner typed
 _ANALYSIS = "_analysis"  # (program, Analysis): computed once per program
 _URL = "_url"  # (page, params) the address bar was last given
+
+# Where a refused change was made: its message is shown there, where the learner is looking.
+PAGE = "page"  # no box of its own (a link): at the top of the page
+TYPED = "typed"  # the program box of Build and see: under its Build button
+WIDGETS = "widgets"  # the widget builder of Build and see: under its buttons
+FILE = "file"  # a loaded work file: under the file box in the sidebar
+
+
+def value_place(name: str) -> str:
+    """The place of the sidebar's number box of variable `name`."""
+    return f"value:{name}"
 
 
 def init() -> None:
@@ -56,9 +68,10 @@ def init() -> None:
         return
     _put_back(linked)
     if PROGRAM_PARAM in params and not set_program(linked.program):
-        problems.insert(0, f"the link's program could not be built: {st.session_state[ERROR]}")
+        st.session_state[DRAFT] = linked.program  # kept in the program box, to be fixed there
+        problems.insert(0, f"the link's program could not be built: {error()}")
     if problems:
-        st.session_state[ERROR] = "; ".join(problems)
+        set_error("; ".join(problems))
 
 
 def program() -> str:
@@ -66,41 +79,79 @@ def program() -> str:
 
 
 def draft() -> str:
+    """What the learner last typed into the program box (the program itself when nothing else was typed)."""
     return st.session_state[DRAFT]
 
 
+def has_draft() -> bool:
+    """Does the program box hold typed text that is not the program (not built yet, or refused)?"""
+    return draft() != program()
+
+
+def set_draft(text: str) -> None:
+    """Keep what the learner typed into the program box, without building it."""
+    st.session_state[DRAFT] = text
+
+
+def discard_draft() -> None:
+    """Throw the typed text away (the learner asked to): the program box shows the program again."""
+    st.session_state[DRAFT] = program()
+    if error_place() == TYPED:
+        clear_error()
+
+
 def error() -> str | None:
-    return st.session_state.get(ERROR)
+    """Why the last change was refused (None when it was not)."""
+    found = st.session_state.get(ERROR)
+    return found[0] if found else None
+
+
+def error_place() -> str | None:
+    """Where the refused change was made (PAGE, TYPED, WIDGETS, FILE or a `value_place`)."""
+    found = st.session_state.get(ERROR)
+    return found[1] if found else None
+
+
+def error_at(place: str) -> str | None:
+    """The message of a change refused at `place`, if the last refused change was made there."""
+    return error() if error_place() == place else None
 
 
 def clear_error() -> None:
     st.session_state[ERROR] = None
 
 
-def set_error(message: str) -> None:
-    st.session_state[ERROR] = message
+def set_error(message: str, place: str = PAGE) -> None:
+    st.session_state[ERROR] = (message, place)
 
 
-def set_program(text: str) -> bool:
-    """Make `text` the program if it builds; otherwise keep the last good one and record why.
+def set_program(text: str, place: str = PAGE) -> bool:
+    """Make `text` the program if it builds; otherwise keep the last good one and record why (at `place`).
 
-    Returns True if the program was taken. The draft always keeps what was typed.
+    Returns True if the program was taken. Text typed into the program box (`place` TYPED) becomes
+    the draft whatever happens. Any other change leaves a draft that is not built yet alone (it is the
+    learner's, never thrown away without asking); without one, the program box follows the program.
     """
-    st.session_state[DRAFT] = text
+    follow = not has_draft()
+    if place == TYPED:
+        st.session_state[DRAFT] = text
     try:
         result = analyse(text)
     except ExpressionError as e:
-        st.session_state[ERROR] = str(e)
+        set_error(str(e), place)
         return False
     st.session_state[PROGRAM] = text
     st.session_state[_ANALYSIS] = (text, result)
-    st.session_state[ERROR] = None
+    if follow:
+        st.session_state[DRAFT] = text
+    clear_error()
+    _sync_now()
     return True
 
 
 def set_value(name: str, value: float) -> bool:
-    """Give variable `name` a new value (rewrites its line in the program)."""
-    return set_program(set_variable_value(program(), name, value))
+    """Give variable `name` a new value (rewrites its line in the program); a refusal is shown at its box."""
+    return set_program(set_variable_value(program(), name, value), value_place(name))
 
 
 def analysis() -> Analysis:
@@ -119,6 +170,7 @@ def hand() -> dict[str, str]:
 
 def set_hand(entries: Mapping[str, str]) -> None:
     st.session_state[HAND] = {k: v for k, v in entries.items() if v and v.strip()}
+    _sync_now()
 
 
 def settings() -> dict[str, object]:
@@ -127,6 +179,7 @@ def settings() -> dict[str, object]:
 
 def set_setting(name: str, value: object) -> None:
     st.session_state[SETTINGS][name] = value
+    _sync_now()
 
 
 def takeaway() -> str:
@@ -135,6 +188,7 @@ def takeaway() -> str:
 
 def set_takeaway(text: str) -> None:
     st.session_state[TAKEAWAY] = text
+    _sync_now()
 
 
 def answers() -> dict[str, str]:
@@ -166,6 +220,7 @@ def set_prediction(key: str, text: str) -> None:
 
 def clear_predictions() -> None:
     st.session_state[PREDICTIONS] = {}
+    _sync_now()
 
 
 def _set_text(field: str, key: str, text: str) -> None:
@@ -175,6 +230,7 @@ def _set_text(field: str, key: str, text: str) -> None:
     else:
         entries.pop(key, None)
     st.session_state[field] = entries
+    _sync_now()
 
 
 def work() -> Work:
@@ -201,9 +257,10 @@ def _put_back(saved: Work) -> None:
 
 def load_work(saved: Work) -> bool:
     """Put a saved piece of work back. Returns False (with the error set) if its program doesn't build."""
-    if not set_program(saved.program):
+    if not set_program(saved.program, FILE):
         return False
     _put_back(saved)
+    _sync_now()
     return True
 
 
@@ -216,25 +273,51 @@ def sync_url(page: str = "") -> None:
     """Make the address bar carry the learner's work (a reload, or the address in a new browser, keeps it).
 
     dashboard.py calls this before the page runs and again after it (also when the page stops
-    early): a change made by a widget's callback is in the state before the page runs, so it
-    reaches the address bar even when the page ends with `st.stop()`. `page` names the page
-    being shown: a page switch clears the address bar's query, so then every parameter is
-    written again. Nothing is sent when the address bar already has these parameters.
+    early, reruns or fails), and every change of the work below calls it at once: so the address
+    bar follows a change whatever path the run then takes, a fragment's rerun included (the entry
+    point does not run then). `page` names the page being shown. Streamlit's own copy of the
+    address bar's query (`st.query_params`, which a page switch empties) is compared too, so a
+    page switch or anything else that changed the query is put right; nothing is sent when the
+    address bar already has these parameters.
     """
     wanted = link_params()
-    if st.session_state.get(_URL) == (page, wanted):
-        return
     params = st.query_params
-    if st.session_state.get(_URL, (None,))[0] != page:
-        params.from_dict(wanted)
-    else:
-        for key in (*wanted, *[k for k in params if k not in wanted]):
-            if key in wanted:
-                if params.get(key) != wanted[key]:
-                    params[key] = wanted[key]
-            else:
-                del params[key]
+    if st.session_state.get(_URL) == (page, wanted) and params.to_dict() == wanted:
+        return
+    if params.to_dict() != wanted:
+        params.from_dict(wanted)  # one message to the browser
     st.session_state[_URL] = (page, wanted)
+
+
+def _sync_now() -> None:
+    """After a change of the work: put it in the address bar now, on the page last shown."""
+    shown = st.session_state.get(_URL)
+    if shown is not None:
+        sync_url(shown[0])
+
+
+def link_address(base_url: str | None, host: str | None, page: str, params: Mapping[str, str]) -> str:
+    """A whole address that opens `page` with this work: the server's own address when it is known.
+
+    `base_url` is what the browser reached the app at (`st.context.url`: scheme, host, port and the
+    page's path, no query), else `host` (the request's Host header) is used with http; with
+    neither (a test without a browser) the address is relative.
+    """
+    query = urlencode(dict(params))
+    if base_url:
+        parts = urlsplit(base_url)
+        path = parts.path if parts.path not in ("", "/") else "/"
+        return urlunsplit((parts.scheme, parts.netloc, path, query, ""))
+    path = "/" + page.strip("/") if page.strip("/") else "/"
+    if host:
+        return f"http://{host}{path}?{query}"
+    return f"{path}?{query}"
+
+
+def share_link(page: str = "") -> str:
+    """The whole address of the current page carrying everything the address bar carries."""
+    # both are None without a browser (AppTest): then the address is relative
+    return link_address(st.context.url, st.context.headers.get("host"), page, link_params())
 
 
 # -- the lesson's hooks (issue 8) ----------------------------------------------------------------

@@ -5,6 +5,9 @@ Pages stay thin: they lay these out. Anything that computes lives in the plain m
 
 from __future__ import annotations
 
+import math
+
+import pandas as pd
 import streamlit as st
 
 from engine.errors import quote
@@ -20,7 +23,7 @@ from lab.diagram import (
     natural_size,
     too_big_to_draw,
 )
-from lab.share import share_query, work_from_json, work_to_json
+from lab.share import work_from_json, work_to_json
 from lab.table import values_table
 
 
@@ -72,15 +75,37 @@ def presenter_switch() -> None:
     st.set_page_config(initial_sidebar_state="collapsed" if on else "auto")
 
 
+def refused(message: str, still_shown: bool = True) -> None:
+    """A refused change, in words, beside the last good graph (never a traceback)."""
+    more = "  \nThe last program that worked is still shown." if still_shown else ""
+    st.error(f"**Not changed:** {message}{more}", icon="⚠️")
+
+
 def show_error() -> None:
-    """The last refused change, in words, beside the last good graph (never a traceback)."""
-    message = state.error()
+    """A refused change that has no box of its own (a link): at the top of the page, below the navigation.
+
+    A change refused in a box is shown next to that box instead (`error_here`).
+    """
+    message = state.error_at(state.PAGE)
     if message:
-        st.error(f"**Not changed:** {message}  \nThe last program that worked is still shown.", icon="⚠️")
+        # the page's top padding is less than the fixed navigation bar's height: keep the message below the bar
+        with st.container(key="page_error"):
+            st.html("<style>.st-key-page_error{margin-top:2rem}</style>")
+            refused(message)
 
 
-def sidebar() -> None:
-    """Shared on every page: the program's variables as number inputs, sharing and saving."""
+def error_here(place: str, still_shown: bool = True) -> None:
+    """The message of a change refused at `place` (a box or a button), shown where it is called."""
+    message = state.error_at(place)
+    if message:
+        refused(message, still_shown)
+
+
+def sidebar(page: str = "") -> None:
+    """Shared on every page: the program's variables as number inputs, sharing and saving.
+
+    `page` is the current page's address (the share link opens it).
+    """
     a = state.analysis()
     with st.sidebar:
         presenter_switch()
@@ -98,10 +123,45 @@ def sidebar() -> None:
             key = f"value:{name}"
             if key not in st.session_state:
                 st.session_state[key] = _current_value(a, name)
-            st.number_input(name, key=key, step=0.5, format="%g", on_change=_on_value_change, args=(name,))
+            # value=None: a cleared box (or text that is not a number) reaches the callback as None, which
+            # is refused with a message; otherwise Streamlit would silently put the box's default (0) in
+            st.number_input(
+                name,
+                value=None,
+                key=key,
+                step=0.5,
+                format="%g",
+                placeholder="type a number",
+                on_change=_on_value_change,
+                args=(name,),
+            )
+            error_here(state.value_place(name), still_shown=False)  # the message says what the value stays
+            if st.session_state.get(_DRAFT_KEPT_AT) == name:
+                _draft_kept()
         st.caption(f"Output **{a.names[a.output]}** = {format_number(a.graph.output.data)}")
         st.divider()
-        _share_and_save()
+        _share_and_save(page)
+
+
+_DRAFT_KEPT_AT = "_draft_kept_at"  # the variable whose change left a typed, unbuilt program alone
+
+
+def _draft_kept() -> None:
+    """Under the number box just changed: the typed program was kept, not built; build it or discard it."""
+    if not state.has_draft():
+        st.session_state.pop(_DRAFT_KEPT_AT, None)
+        return
+    st.warning(
+        "Your typed program is not built yet, so this change did not touch it: Build it on **Build and see**, "
+        "or Discard it.",
+        icon=":material/edit_note:",
+    )
+    st.button("Discard my typed program", key="sidebar:discard", on_click=discard_draft, icon=":material/delete:")
+
+
+def discard_draft() -> None:
+    state.discard_draft()
+    st.session_state.pop(_DRAFT_KEPT_AT, None)
 
 
 def _current_value(a: Analysis, name: str) -> float:
@@ -111,19 +171,36 @@ def _current_value(a: Analysis, name: str) -> float:
 
 
 def _on_value_change(name: str) -> None:
-    value = st.session_state.get(f"value:{name}")
-    if value is None:
-        state.set_error(f"{quote(name)} has no value: type a number")
+    key = f"value:{name}"
+    value = st.session_state.get(key)
+    old = _current_value(state.analysis(), name)
+    if value is None or not math.isfinite(value):
+        st.session_state[key] = old  # the box shows the value that is still used
+        state.set_error(
+            f"{quote(name)} needs a number (the box was blank, or what was typed is not one), so {quote(name)} stays "
+            f"{format_number(old)}",
+            state.value_place(name),
+        )
         return
+    kept_draft = state.has_draft()
     if state.set_value(name, float(value)):
         st.session_state["_inputs_for"] = state.program()
+        if kept_draft:
+            st.session_state[_DRAFT_KEPT_AT] = name
+    else:
+        st.session_state[key] = old
+        state.set_error(f"{state.error()}; {name} stays {format_number(old)}", state.value_place(name))
 
 
-def _share_and_save() -> None:
+def _share_and_save(page: str) -> None:
     st.markdown("#### Keep and share")
-    st.caption("The address bar always holds your program: copy it to share, reload to come back.")
-    with st.expander("Link to this program"):
-        st.code("/?" + share_query(state.program()), language=None, wrap_lines=True)
+    st.caption(
+        "The address bar always holds your work (program, hand entries, settings, answers): copy it to share, "
+        "reload to come back."
+    )
+    with st.expander("Link to this work"):
+        st.code(state.share_link(page), language=None, wrap_lines=True)
+        st.caption("The copy button (top right of the box) copies it.")
     st.download_button(
         "Download my work",
         data=work_to_json(state.work()),
@@ -141,11 +218,12 @@ def _share_and_save() -> None:
             try:
                 work = work_from_json(uploaded.getvalue())
             except ValueError as e:
-                state.set_error(str(e))
+                state.set_error(str(e), state.FILE)
             else:
                 if state.load_work(work):
                     st.session_state["_inputs_for"] = None
                     st.rerun()
+    error_here(state.FILE)
 
 
 def legend() -> None:
@@ -204,28 +282,42 @@ def diagram(a: Analysis, highlight: Highlight | None = None, key: str = "diagram
     legend()
 
 
+MAX_FORMATTED_ROWS = 1000  # each number as the diagram writes it costs ~0.1 ms a row in the server
+
+
+def _shown_number(x: float | None) -> str:
+    """A number as the diagram and every other table show it (format_number); a hidden one is `?`."""
+    return "?" if pd.isna(x) else format_number(float(x))
+
+
 def table(a: Analysis, grads=None, hide_grads: bool = False, key: str | None = None) -> None:
-    """The values table: a canvas table to sort and scroll, or in presenter view a plain one with large text."""
+    """The values table: a canvas table to sort and scroll, or in presenter view a plain one with large text.
+
+    Its numbers are written as the diagram writes them (format_number: 4 decimals); a table too long
+    for that shows the same 4 decimals through the column format (2.0000 for 2).
+    """
     df = values_table(a, grads=grads, hide_grads=hide_grads)
-    columns = ["node", "op", "formula", "data", "grad", "uses"]
+    order = ["node", "op", "formula", "data", "grad", "uses"]
     if presenter() and len(df) <= PRESENTER_TABLE_ROWS:
-        shown = df[columns].copy()
+        shown = df[order].copy()
         for column in ("data", "grad"):
-            shown[column] = [format_number(x) for x in shown[column]]
+            shown[column] = [_shown_number(x) for x in shown[column]]
         for column in ("node", "op", "formula"):  # st.table reads cells as Markdown: `*` alone would be a bullet
             shown[column] = [_plain(str(text)) for text in shown[column]]
         st.table(shown.set_index("node"))
         return
+    columns = {"uses": st.column_config.NumberColumn(help="how many times this node is used: each use sends gradient")}
+    if len(df) <= MAX_FORMATTED_ROWS:
+        shown = df.style.format(_shown_number, subset=["data", "grad"])
+    else:
+        shown = df
+        columns |= {name: st.column_config.NumberColumn(format="%.4f") for name in ("data", "grad")}
     st.dataframe(
-        df,
+        shown,
         hide_index=True,
         key=key,
-        column_order=columns,
-        column_config={
-            "data": st.column_config.NumberColumn(format="%.4g"),
-            "grad": st.column_config.NumberColumn(format="%.4g"),
-            "uses": st.column_config.NumberColumn(help="how many times this node is used: each use sends gradient"),
-        },
+        column_order=["node", "op", "formula", "data", "grad", "uses"],
+        column_config=columns,
         height=min(600, 38 + 35 * len(df)),
     )
 

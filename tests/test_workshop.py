@@ -1,0 +1,183 @@
+"""Issue 7 (the workshop run-through), the parts a browser is not needed for: AppTest and plain functions.
+
+By hand: x = 2, y = 3, z = x*y + y = 9; with y = 4, z = 2*4 + 4 = 12. micrograd's README prints
+g = 24.7041, dg/da = 138.8338 and dg/db = 645.5773 for its example (the "micrograd" preset).
+"""
+
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pyarrow as pa
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lab.analysis import analyse
+from lab.handcheck import check, comparison_table
+from lab.state import link_address
+
+DASHBOARD = Path(__file__).resolve().parent.parent / "dashboard.py"
+LESSON = "x = 2\ny = 3\nz = x*y + y"
+
+
+def app(**query) -> AppTest:
+    """The dashboard on Build and see (where the program box and the widget builder are)."""
+    at = AppTest.from_file(str(DASHBOARD), default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page("app_pages/build.py")
+    at.run()
+    assert not at.exception
+    return at
+
+
+def shown_table(at: AppTest, index: int = 0):
+    """What the values table draws: its display values (the numbers as text), not the raw data."""
+    styler = at.dataframe[index].proto.arrow_data.styler
+    return pa.ipc.open_stream(styler.display_values).read_all().to_pandas()
+
+
+# -- defect 5: a number box never changes a value silently --------------------------------------------
+
+
+def test_a_cleared_number_box_keeps_the_value_and_says_why_under_that_box():
+    at = app()
+    at.sidebar.number_input(key="value:x").set_value(None).run()
+    assert not at.exception
+    assert at.session_state["program"] == LESSON
+    assert at.sidebar.number_input(key="value:x").value == 2.0  # the box shows the value still used
+    messages = [e.value for e in at.sidebar.error]
+    assert len(messages) == 1 and "`x` stays 2" in messages[0], messages
+    assert not at.main.error, "the message belongs beside the box, not on the page"
+
+
+def test_the_number_boxes_have_no_default_so_a_blank_reaches_the_app_instead_of_a_silent_zero():
+    # with a default, the browser's box puts the default (0) back when it is cleared, before the app sees it
+    at = app()
+    assert [box.proto.HasField("default") for box in at.sidebar.number_input] == [False, False]
+
+
+def test_a_refused_value_puts_the_old_value_back_and_says_why_under_the_box():
+    at = app(expr="x = 2\nz = log(x)")
+    at.sidebar.number_input(key="value:x").set_value(-1.0).run()
+    assert at.session_state["program"] == "x = 2\nz = log(x)"
+    assert at.sidebar.number_input(key="value:x").value == 2.0
+    assert "log" in at.sidebar.error[0].value
+
+
+def test_a_value_change_keeps_a_typed_program_that_is_not_built_and_discard_throws_it_away():
+    at = app()
+    draft = "x = 2\ny = 3\nz = x*y + y + 1"
+    at.text_area(key="build:text").input(draft).run()
+    at.sidebar.number_input(key="value:y").set_value(4.0).run()
+    assert not at.exception
+    assert at.session_state["program"] == "x = 2\ny = 4\nz = x*y + y"
+    assert at.text_area(key="build:text").value == draft  # not replaced
+    assert any("not built yet" in w.value for w in at.sidebar.warning)
+    assert any("not built yet" in w.value for w in at.main.warning)
+    at.sidebar.button(key="sidebar:discard").click().run()
+    assert at.text_area(key="build:text").value == "x = 2\ny = 4\nz = x*y + y"
+    assert not at.warning
+
+
+def test_a_typed_program_survives_a_page_switch_before_it_is_built():
+    at = app()
+    at.text_area(key="build:text").input("z = x*y + 1").run()
+    at.switch_page("app_pages/bugs.py").run()
+    at.switch_page("app_pages/build.py").run()
+    assert at.text_area(key="build:text").value == "z = x*y + 1"
+
+
+# -- defect 2: each message where the learner made the change -------------------------------------------
+
+
+def test_a_refused_typed_program_is_said_on_build_and_see_only():
+    at = app()
+    at.text_area(key="build:text").input("x = 2\ny = 3\nz = x*y +").run()
+    at.button(key="build:build").click().run()
+    assert "line 3, column 10" in at.main.error[0].value
+    assert at.text_area(key="build:text").value == "x = 2\ny = 3\nz = x*y +"
+    at.switch_page("app_pages/bugs.py").run()
+    assert not any("line 3" in e.value for e in at.error), "the typed program's error is shown under its box only"
+
+
+def test_a_refused_widget_change_is_said_under_the_widget_builder():
+    at = app()
+    at.text_input(key="build:var_name").input("x").run()
+    at.button(key="build:add_var").click().run()
+    assert not at.exception
+    assert at.main.error and "x" in at.main.error[0].value
+    assert at.session_state["program"] == LESSON
+
+
+# -- defect 7: the share link --------------------------------------------------------------------------
+
+
+def test_the_link_is_the_servers_own_address_of_the_page_with_every_parameter():
+    params = {"expr": LESSON, "hand": '{"grad:x":"y"}', "first": "0"}
+    link = link_address("http://203.0.113.5:8501/compare", "ignored:1", "compare", params)
+    parts = urlsplit(link)
+    assert (parts.scheme, parts.netloc, parts.path) == ("http", "203.0.113.5:8501", "/compare")
+    assert {k: v[0] for k, v in parse_qs(parts.query).items()} == params
+    root = urlsplit(link_address("https://lab.example.org", None, "", params))
+    assert (root.scheme, root.netloc, root.path) == ("https", "lab.example.org", "/")
+
+
+def test_without_the_browsers_address_the_host_header_or_a_relative_address_is_used():
+    assert link_address(None, "localhost:8501", "bugs", {"expr": "x"}) == "http://localhost:8501/bugs?expr=x"
+    assert link_address(None, None, "", {"expr": "x"}) == "/?expr=x"
+
+
+def test_the_sidebar_link_carries_the_hand_entries_and_settings_of_the_address_bar():
+    at = app(hand='{"grad:x":"y"}', first="0", tol="0.01")
+    code = [c for c in at.sidebar.code if "expr=" in c.value]
+    assert len(code) == 1
+    query = {k: v[0] for k, v in parse_qs(urlsplit(code[0].value).query).items()}
+    assert query == {"expr": LESSON, "hand": '{"grad:x":"y"}', "first": "0", "tol": "0.01"}
+
+
+# -- defect 8: one precision: the table writes numbers as the diagram does ---------------------------------
+
+
+def test_the_values_table_shows_micrograds_gradients_to_four_decimals_like_the_diagram():
+    at = app()
+    at.button(key="build:preset:micrograd").click().run()
+    table = shown_table(at).set_index("node")
+    assert table.loc["a", "grad"] == "138.8338"
+    assert table.loc["b", "grad"] == "645.5773"
+    assert table.loc["a", "data"] == "-4"
+    assert "138.8338" in at.get("graphviz_chart")[0].proto.spec
+
+
+# -- defect 9: the hand check's result column stays short --------------------------------------------------
+
+
+def test_an_unreadable_entry_keeps_the_result_cell_short_and_the_message_below():
+    a = analyse(LESSON)
+    table = comparison_table(check(a, {"grad:x": "x +"}))
+    assert table.loc["grad:x", "result"] == "? can't read it"
+
+
+# -- defect 1: the address bar follows every change of the work ------------------------------------------
+
+
+@pytest.mark.parametrize("first", ["1", "0"])
+def test_a_hand_entry_reaches_the_address_bar(first):
+    at = app(first=first)
+    at.switch_page("app_pages/compare.py").run()
+    at.session_state["hand_editor"] = {"edited_rows": {1: {"your answer": "y"}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert at.query_params["hand"] == '{"grad:x":"y"}'
+    at.switch_page("app_pages/bugs.py").run()  # a page that ends with st.stop()
+    assert at.query_params["hand"] == '{"grad:x":"y"}' and at.query_params["expr"] == LESSON
+
+
+def test_a_cleared_tolerance_keeps_the_tolerance_and_says_so():
+    at = app(tol="0.01")
+    at.switch_page("app_pages/compare.py").run()
+    at.number_input(key="compare_tolerance").set_value(None).run()
+    assert not at.exception
+    assert at.session_state["settings"]["tolerance"] == 0.01
+    assert at.number_input(key="compare_tolerance").value == 0.01
+    assert "stays 0.01" in at.main.error[0].value
+    assert not at.number_input(key="compare_tolerance").proto.HasField("default")
