@@ -67,12 +67,15 @@ def _on_value_change(name: str) -> None:
 
 def _share_and_save() -> None:
     st.markdown("#### Keep and share")
-    st.caption("The address bar always holds your program: copy it to share, reload to come back.")
-    with st.expander("Link to this program"):
-        st.code("/?" + share_query(state.program()), language=None, wrap_lines=True)
+    # a plain link, not st.code: st.code's highlighter is 1.5 MB of JavaScript that delayed every page's first drawing
+    st.caption(
+        f"The address bar always holds your program: copy it to share, reload to come back, "
+        f"or [open this program's link](?{share_query(state.program())}) in a new tab."
+    )
+    work = state.work()
     st.download_button(
         "Download my work",
-        data=work_to_json(state.work()),
+        data=lambda: work_to_json(work),  # made when clicked (on another thread): not on every run
         file_name="backprop-lab-work.json",
         mime="application/json",
         icon=":material/download:",
