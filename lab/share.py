@@ -29,7 +29,10 @@ def work_from_json(text: str | bytes) -> Work:
     """Read a saved work file. Raises ValueError with a message for the learner."""
     if isinstance(text, bytes):
         if len(text) > MAX_WORK_FILE_BYTES:
-            raise ValueError("that file is too large to be a Backprop Lab work file")
+            raise ValueError(
+                f"that file is too large to be a Backprop Lab work file: {len(text):,} bytes "
+                f"(the limit is {MAX_WORK_FILE_BYTES:,} bytes)"
+            )
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError:

@@ -9,7 +9,17 @@ import streamlit as st
 
 from lab import state
 from lab.analysis import Analysis, format_number
-from lab.diagram import COLOURS, LEGEND, MAX_DIAGRAM_NODES, Highlight, natural_size, to_dot, too_big_to_draw
+from lab.diagram import (
+    COLOURS,
+    LEGEND,
+    MAX_DIAGRAM_NODES,
+    MAX_LAYOUT_WORK,
+    Highlight,
+    layout_work,
+    natural_size,
+    to_dot,
+    too_big_to_draw,
+)
 from lab.share import share_query, work_from_json, work_to_json
 from lab.table import values_table
 
@@ -117,10 +127,14 @@ def diagram(a: Analysis, highlight: Highlight | None = None, key: str = "diagram
     around it scrolls, so labels stay readable on a projector instead of shrinking to nothing.
     """
     if too_big_to_draw(a):
-        st.info(
-            f"This graph has {len(a.graph):,} nodes. The diagram is drawn up to {MAX_DIAGRAM_NODES} nodes, "
-            "so the browser stays responsive; the table lists every node."
-        )
+        if len(a.graph) > MAX_DIAGRAM_NODES:
+            reason = f"This graph has {len(a.graph):,} nodes. The diagram is drawn up to {MAX_DIAGRAM_NODES} nodes"
+        else:  # few nodes, but values used far from where they are made: long edges are slow to lay out
+            reason = (
+                f"This graph's layout work is {layout_work(a):,} (its edges reach far: values are used many steps "
+                f"after they are made). The diagram is drawn up to a layout work of {MAX_LAYOUT_WORK:,}"
+            )
+        st.info(f"{reason}, so the browser stays responsive; the table lists every node.")
         return
     width_pt, height_pt = natural_size(a)
     min_width = int(MIN_SCALE * width_pt * PX_PER_PT)
