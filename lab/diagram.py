@@ -172,8 +172,9 @@ def natural_size(a: Analysis) -> tuple[float, float]:
             depth[i] = 1 + max(depth[p] for p in graph.inputs[i])
     widest: dict[int, float] = {}
     count: dict[int, int] = {}
+    grads = a.grads  # a list made on each call: once here, not once per node
     for i, node in enumerate(graph.nodes):
-        fields = [a.names[i], f"data {format_number(node.data)}", "grad " + format_number(a.grads[i])]
+        fields = [a.names[i], f"data {format_number(node.data)}", "grad " + format_number(grads[i])]
         width = sum(0.56 * 14 * len(text) + 16 for text in fields)
         widest[2 * depth[i]] = max(widest.get(2 * depth[i], 0.0), width)
         count[2 * depth[i]] = count.get(2 * depth[i], 0) + 1
