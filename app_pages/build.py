@@ -182,9 +182,10 @@ ui.table_beside_diagram(a)
 code, files = st.columns([3, 2], gap="medium")
 with code:
     st.markdown("**The same graph in Python**, built with the engine's `Value`")
-    # Plain preformatted text, not st.code: st.code's highlighter is 1.5 MB of JavaScript that kept the
-    # browser busy for about half a second before the diagram was drawn (benchmarks/bench_dashboard.py).
-    st.markdown(f'<pre style="{CODE_STYLE}">{html.escape(python_code(a), quote=False)}</pre>', unsafe_allow_html=True)
+    # Plain preformatted text, not st.code: st.code's highlighter is 1.5 MB of JavaScript that kept the browser
+    # busy for about half a second before the diagram was drawn (benchmarks/README.md). st.html, because
+    # st.markdown turns a <pre> into a plain block and the lines run together.
+    st.html(f'<pre style="{CODE_STYLE}">{html.escape(python_code(a), quote=False)}</pre>')
 with files:
     st.markdown("**Download**")
     st.download_button(

@@ -90,7 +90,7 @@ def test_the_page_opens_on_the_lesson_example_with_table_diagram_and_code(at):
     table = rows(at)
     assert table["z"]["data"] == 9 and table["x"]["grad"] == 3 and table["y"]["grad"] == 3
     assert "{ z | data 9 | grad 1 }" in dot(at)
-    code = "\n".join(m.value for m in at.main.markdown)
+    code = "\n".join(h.proto.body for h in at.main.get("html"))
     assert "x = Value(2.0, label='x')" in code and "z.backward()" in code
 
 
