@@ -1,5 +1,6 @@
 """Build and see: make an expression (type it, use widgets, or load a preset), then see every value and gradient."""
 
+import html
 from collections.abc import Callable
 
 import streamlit as st
@@ -47,6 +48,10 @@ def add_variable() -> None:
 
 
 NUMBER = "a number …"  # the operand picker's last choice: then a number box appears
+CODE_STYLE = (
+    "background:#f6f7f9;border-radius:0.5rem;padding:0.75rem 1rem;font-size:0.85rem;line-height:1.45;"
+    "max-height:420px;overflow:auto;white-space:pre"
+)
 
 
 def operand(key: str) -> str:
@@ -141,52 +146,54 @@ with typing:
         "or paste `a = Value(2.0)` lines. Variables get a number input in the sidebar."
     )
 
-with widgets:
-    program_steps = builder.steps(state.program())
-    names = builder.node_names(state.program())
-    add_var, add_op, edit = st.columns(3, gap="medium")
-    with add_var:
-        st.markdown("**Add a variable**")
-        st.text_input("Name", key="build:var_name", placeholder="like x or w1")
-        st.number_input("Value", key="build:var_value", value=1.0, step=0.5, format="%g")
-        st.checkbox("Start over with it (replaces the whole program)", key="build:var_new")
-        st.button("Add variable", key="build:add_var", on_click=add_variable, icon=":material/add:")
-    with add_op:
-        st.markdown("**Add an operation**")
-        st.text_input("Result name", key="build:op_name", placeholder="like a or z")
-        op = st.selectbox("Operator", builder.OPERATORS, key="build:op", format_func=builder.OPERATOR_NAMES.get)
-        operand_picker("Operand" if op in builder.UNARY else "First operand", "build:op_a", names)
-        if op == "**":
-            operand_picker("Exponent", "build:op_b", [], number=2.0)
-        elif op in builder.BINARY:
-            operand_picker("Second operand", "build:op_b", names)
-        st.button("Add operation", key="build:add_op", on_click=add_operation, icon=":material/add:")
-        st.caption("It becomes the last step, so it is the new output.")
-    with edit:
-        st.markdown("**Change or remove a step**")
-        labels = step_labels(state.program())
-        choice = st.selectbox("Step", labels, key="build:step")
-        if choice in labels:
-            index = labels.index(choice)
-            step = program_steps[index]
-            show("build:step_text", step.text, (state.program(), index))
-            st.text_input("Written as", key="build:step_text")
-            change, remove = st.columns(2)
-            change.button("Change", key="build:change", on_click=change_step, width="stretch")
-            remove.button("Remove", key="build:remove", on_click=remove_step, width="stretch")
-            if step.kind == builder.VARIABLE:
-                st.caption(f"A variable: change its value with the number input for {step.name} in the sidebar.")
-            elif step.kind == builder.OTHER:
-                st.caption("Python that is not a step of the graph.")
-            elif step.uses:
-                st.caption(f"Uses {', '.join(step.uses)}.")
-    ui.error_here(state.WIDGETS)  # under the builder's buttons
+if widgets.open:  # only the open tab is drawn: less for the browser to load before the diagram
+    with widgets:
+        program_steps = builder.steps(state.program())
+        names = builder.node_names(state.program())
+        add_var, add_op, edit = st.columns(3, gap="medium")
+        with add_var:
+            st.markdown("**Add a variable**")
+            st.text_input("Name", key="build:var_name", placeholder="like x or w1")
+            st.number_input("Value", key="build:var_value", value=1.0, step=0.5, format="%g")
+            st.checkbox("Start over with it (replaces the whole program)", key="build:var_new")
+            st.button("Add variable", key="build:add_var", on_click=add_variable, icon=":material/add:")
+        with add_op:
+            st.markdown("**Add an operation**")
+            st.text_input("Result name", key="build:op_name", placeholder="like a or z")
+            op = st.selectbox("Operator", builder.OPERATORS, key="build:op", format_func=builder.OPERATOR_NAMES.get)
+            operand_picker("Operand" if op in builder.UNARY else "First operand", "build:op_a", names)
+            if op == "**":
+                operand_picker("Exponent", "build:op_b", [], number=2.0)
+            elif op in builder.BINARY:
+                operand_picker("Second operand", "build:op_b", names)
+            st.button("Add operation", key="build:add_op", on_click=add_operation, icon=":material/add:")
+            st.caption("It becomes the last step, so it is the new output.")
+        with edit:
+            st.markdown("**Change or remove a step**")
+            labels = step_labels(state.program())
+            choice = st.selectbox("Step", labels, key="build:step")
+            if choice in labels:
+                index = labels.index(choice)
+                step = program_steps[index]
+                show("build:step_text", step.text, (state.program(), index))
+                st.text_input("Written as", key="build:step_text")
+                change, remove = st.columns(2)
+                change.button("Change", key="build:change", on_click=change_step, width="stretch")
+                remove.button("Remove", key="build:remove", on_click=remove_step, width="stretch")
+                if step.kind == builder.VARIABLE:
+                    st.caption(f"A variable: change its value with the number input for {step.name} in the sidebar.")
+                elif step.kind == builder.OTHER:
+                    st.caption("Python that is not a step of the graph.")
+                elif step.uses:
+                    st.caption(f"Uses {', '.join(step.uses)}.")
+        ui.error_here(state.WIDGETS)  # under the builder's buttons
 
-with presets:
-    for key, preset in PRESETS.items():
-        button, words = st.columns([1, 3], vertical_alignment="center")
-        button.button(preset.title, key=f"build:preset:{key}", on_click=load_preset, args=(key,), width="stretch")
-        words.caption(preset.teaches.replace("*", "\\*"))
+if presets.open:
+    with presets:
+        for key, preset in PRESETS.items():
+            button, words = st.columns([1, 3], vertical_alignment="center")
+            button.button(preset.title, key=f"build:preset:{key}", on_click=load_preset, args=(key,), width="stretch")
+            words.caption(preset.teaches.replace("*", "\\*"))
 
 a = state.analysis()
 ui.table_beside_diagram(a)
@@ -194,12 +201,15 @@ ui.table_beside_diagram(a)
 code, files = st.columns([3, 2], gap="medium")
 with code:
     st.markdown("**The same graph in Python**, built with the engine's `Value`")
-    st.code(python_code(a), language="python", height=min(420, 60 + 22 * (len(a.graph) + 6)))
+    # Plain preformatted text, not st.code: st.code's highlighter is 1.5 MB of JavaScript that kept the browser
+    # busy for about half a second before the diagram was drawn (benchmarks/README.md). st.html, because
+    # st.markdown turns a <pre> into a plain block and the lines run together.
+    st.html(f'<pre style="{CODE_STYLE}">{html.escape(python_code(a), quote=False)}</pre>')
 with files:
     st.markdown("**Download**")
     st.download_button(
         "Diagram (DOT)",
-        data=to_dot(a),
+        data=lambda a=a: to_dot(a),  # made when clicked, not on every run
         file_name="backprop-graph.dot",
         mime="text/vnd.graphviz",
         key="build:dot",
@@ -208,7 +218,7 @@ with files:
     )
     st.download_button(
         "Diagram (Python, graphviz)",
-        data=notebook_code(a),
+        data=lambda a=a: notebook_code(a),
         file_name="backprop-graph.py",
         mime="text/x-python",
         key="build:notebook",
@@ -217,7 +227,7 @@ with files:
     )
     st.download_button(
         "Table (CSV)",
-        data=table_csv(a),
+        data=lambda a=a: table_csv(a),
         file_name="backprop-values.csv",
         mime="text/csv",
         key="build:csv",

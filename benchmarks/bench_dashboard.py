@@ -4,18 +4,25 @@ Run from the repository root (Debian's Chromium at /usr/bin/chromium):
 
     python benchmarks/bench_dashboard.py             # everything (~2-3 min on a quiet 2-core machine)
     python benchmarks/bench_dashboard.py --quick     # fewer repetitions, 5 browser sessions at once
+    python benchmarks/bench_dashboard.py --no-big --no-cpu --sessions 10   # pick parts
     python benchmarks/bench_dashboard.py --no-browser
 
 Printed, against the product's bars (never asserted; timings vary with the machine's load):
 
 1. the server: a rerun of dashboard.py with the lesson's example (median of N AppTest reruns, plain and after
    changing a value), and its pieces without Streamlit (analyse + to_dot + values_table) - bar < 100 ms;
-2. a real browser: page.goto to the diagram's first node visible, median of fresh page loads - bar < 3 s;
+2. opening the lesson's link until the diagram's first node is visible, in fresh browser contexts, against the
+   floor: a bare Streamlit page with one st.graphviz_chart of the same DOT, alternating bare/dashboard in one
+   run (>= 7 each by default) - the medians and their ratio, bar <= 1.5x;
 3. a 300-node program (load, and a value change redrawn) and a 5,000-node program pasted into "Type it"
    (time to the table and the "too big to draw" note, and how long the tab stopped answering meanwhile);
-4. many people at once: N browser sessions on one server, each opening its own /?expr= program, then each
-   changing its own value at the same time; each must see only its own program (isolation);
-5. long edges: the lesson, an unrolled loop of 50 lines using x and w on every line, a 100-node chain that
+4. the server's CPU (psutil if installed, else /proc/<pid>/stat) per fresh browser session and per rerun
+   (nothing changed: Streamlit's R key; a value changed in the sidebar), for the bare page, the lesson,
+   300-node programs and a 5,000-node one, and the server's memory (RSS);
+5. many people at once: N browser sessions on one server, each opening its own /?expr= program, then each
+   changing its own value at the same time; each must see only its own program (isolation); the slowest
+   time to its own diagram, the server's CPU per session and its memory (RSS) before, at most, and after;
+6. long edges: the lesson, an unrolled loop of 50 lines using x and w on every line, a 100-node chain that
    reuses x and w, and a 300-node program: page.goto until the diagram has all its SVG nodes, and one step of
    "Watch gradients flow" until redrawn (bar 0.5 s).
 
@@ -27,8 +34,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,7 +59,10 @@ from tests.browser.conftest import (  # noqa: E402
     CHROMIUM_ARGS,
     DIAGRAM_NODES,
     SETTLED,
+    _healthy,
     chromium_missing_reason,
+    free_port,
+    server_command,
     start_server,
     stop_server,
 )
@@ -230,16 +244,51 @@ async def time_to_diagram(browser, url: str, timeout_s: float = 120.0) -> tuple[
         await context.close()
 
 
-async def bench_load(browser, base: str, loads: int) -> None:
-    print("\n2. A real browser: opening the page until the diagram is visible", flush=True)
-    await time_to_diagram(browser, base + "/")  # warm-up: the server's first run imports everything
-    times = [(await time_to_diagram(browser, base + "/"))[0] for _ in range(loads)]
-    median = statistics.median(times)
+BARE_PAGE = """import streamlit as st
+
+st.graphviz_chart({dot!r})
+"""
+
+
+def start_bare_server(dot: str) -> tuple[subprocess.Popen, str, Path]:
+    """The floor: a minimal Streamlit page with one st.graphviz_chart (the lesson's DOT), default settings."""
+    folder = Path(tempfile.mkdtemp(prefix="backprop-lab-bare-"))
+    (folder / "bare.py").write_text(BARE_PAGE.format(dot=dot))
+    port = free_port()
+    command = [arg if arg != "dashboard.py" else "bare.py" for arg in server_command(port)]
+    log = folder / "server.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=folder, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        if _healthy(url):
+            return process, url, folder
+        time.sleep(0.25)
+    stop_server(process)
+    raise RuntimeError(f"the bare page's server did not start: {log.read_text(errors='replace')}")
+
+
+async def bench_floor(browser, base: str, bare: str, loads: int) -> None:
+    """Opening the lesson's link until the diagram is drawn, against the floor, alternating in one run."""
+    print(f"\n2. Opening the page until the diagram is drawn: dashboard against a bare page ({loads} each)", flush=True)
+    await time_to_diagram(browser, bare + "/")  # warm-up: each server's first run imports everything
+    await time_to_diagram(browser, base + "/")
+    floor, dashboard = [], []
+    for _ in range(loads):  # alternating, so both see the same load on the machine
+        floor.append((await time_to_diagram(browser, bare + "/"))[0])
+        dashboard.append((await time_to_diagram(browser, base + "/"))[0])
+    if None in floor or None in dashboard:
+        report("opening the page", "a diagram was not drawn in time")
+        PROBLEMS.append("a page load did not draw its diagram")
+        return
+    low, mid = statistics.median(floor), statistics.median(dashboard)
+    report(f"floor: bare page with one st.graphviz_chart, median of {loads}", sec(low), "", None)
+    print(f"    floor, each: {' '.join(f'{t:.2f}' for t in floor)}", flush=True)
+    report(f"dashboard, lesson's link (/), median of {loads}", sec(mid))
+    print(f"    dashboard, each: {' '.join(f'{t:.2f}' for t in dashboard)}", flush=True)
     report(
-        f"page.goto -> diagram visible, lesson example, median of {loads} (max {sec(max(times))})",
-        sec(median),
-        f"< {LOAD_BAR_S:g} s",
-        median < LOAD_BAR_S,
+        "dashboard / floor (page.goto -> first diagram node visible)", f"{mid / low:.2f}x", "<= 1.5x", mid / low <= 1.5
     )
 
 
@@ -456,7 +505,7 @@ async def one_session(browser, base: str, i: int, sessions: int, stagger: float)
 
 
 async def bench_sessions(browser, base: str, sessions: int, stagger: float) -> None:
-    print(f"\n4. {sessions} browser sessions at once on one server (opened {stagger:g} s apart)", flush=True)
+    print(f"\n5. {sessions} browser sessions at once on one server (opened {stagger:g} s apart)", flush=True)
     start = time.perf_counter()
     runs = (one_session(browser, base, i, sessions, stagger) for i in range(sessions))
     results = await asyncio.gather(*runs, return_exceptions=True)
@@ -495,19 +544,28 @@ async def bench_browser(args: argparse.Namespace) -> None:
     from playwright.async_api import async_playwright
 
     process, base, log = start_server()
-    print(f"\n(server {base}, log {log})", flush=True)
+    bare, bare_base, bare_folder = start_bare_server(to_dot(analyse(LESSON_PROGRAM)))
+    print(f"\n(server {base}, log {log}; bare page {bare_base})", flush=True)
     try:
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
-                await bench_load(browser, base, args.loads)
+                await bench_floor(browser, base, bare_base, args.loads)
                 await bench_long_edges(browser, base, args.draw_timeout)
                 if args.only_long_edges:
                     return
                 if not args.no_big:
                     await bench_big(browser, base, max(1, args.loads // 2), args.draw_timeout)
+                if not args.no_cpu:
+                    await bench_cpu(browser, (process.pid, base), (bare.pid, bare_base), args.cpu_runs, 120)
+                rss_before = rss_mb(process.pid)
                 cpu_before, wall_before = cpu_seconds(process.pid), time.perf_counter()
-                await bench_sessions(browser, base, args.sessions, args.stagger)
+                peak = PeakRss(process.pid)
+                peak.start()
+                try:
+                    await bench_sessions(browser, base, args.sessions, args.stagger)
+                finally:
+                    peak.stop()
                 cpu_after, wall = cpu_seconds(process.pid), time.perf_counter() - wall_before
                 if cpu_before is not None and cpu_after is not None:
                     used = cpu_after - cpu_before
@@ -515,19 +573,181 @@ async def bench_browser(args: argparse.Namespace) -> None:
                         f"{args.sessions} sessions: the server's CPU time meanwhile (of {sec(wall)} wall)",
                         f"{sec(used)} ({used / wall:.0%})",
                     )
+                    report(
+                        f"{args.sessions} sessions: server CPU per session (open, change, reload)",
+                        ms(used / args.sessions),
+                    )
+                if rss_before is not None and peak.highest:
+                    report(
+                        f"{args.sessions} sessions: server memory (RSS) before, highest while open, after",
+                        f"{rss_before:.0f} / {peak.highest:.0f} / {rss_mb(process.pid):.0f} MB",
+                    )
             finally:
                 await browser.close()
     finally:
         stop_server(process)
+        stop_server(bare)
+        shutil.rmtree(bare_folder, ignore_errors=True)
+
+
+class PeakRss:
+    """Samples a process's resident memory in a thread and keeps the highest."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.highest, self._stop = pid, 0.0, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.2):
+            self.highest = max(self.highest, rss_mb(self.pid) or 0.0)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def cpu_seconds(pid: int) -> float | None:
-    """CPU time (user + system) a process has used so far, from /proc (Linux); None elsewhere."""
+    """CPU time (user + system) a process has used so far: psutil if installed, else /proc (Linux)."""
+    try:
+        import psutil
+
+        times = psutil.Process(pid).cpu_times()
+        return times.user + times.system
+    except ImportError:
+        pass
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, IndexError, ValueError):
         return None
+
+
+def rss_mb(pid: int) -> float | None:
+    """The process's resident memory in MB (psutil, else /proc/<pid>/status)."""
+    try:
+        import psutil
+
+        return psutil.Process(pid).memory_info().rss / 2**20
+    except ImportError:
+        pass
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+async def cpu_of(pid: int, action) -> float:
+    """The server's CPU seconds spent while `action` runs and a moment after (the last messages and cleanup)."""
+    before = cpu_seconds(pid)
+    await action()
+    await asyncio.sleep(0.5)
+    return cpu_seconds(pid) - before
+
+
+async def fresh_session_cpu(browser, pid: int, url: str, runs: int, timeout_s: float) -> float:
+    """Median server CPU of one fresh browser session: open the link, everything drawn, closed."""
+
+    async def one() -> None:
+        context = await browser.new_context(viewport={"width": 1440, "height": 900})
+        page = await context.new_page()
+        await page.goto(url)
+        await settled(page, timeout_s)
+        await page.wait_for_timeout(300)  # the diagram's layout happens in the browser, after the run
+        await settled(page, timeout_s)
+        await context.close()
+
+    return statistics.median([await cpu_of(pid, one) for _ in range(runs)])
+
+
+async def rerun_cpu(page, pid: int, change, runs: int, timeout_s: float) -> float:
+    """Median server CPU of one rerun started by `change(page, i)` in an open session."""
+    used = []
+    for i in range(runs):
+
+        async def one(i=i) -> None:
+            await change(page, i)
+            await rerun_done(page, timeout_s)
+
+        used.append(await cpu_of(pid, one))
+    return statistics.median(used)
+
+
+async def press_r(page, i: int) -> None:
+    """Streamlit's own "rerun" key: the same program, nothing changed."""
+    await page.locator("body").press("r")
+
+
+def change_sidebar_value(name: str):
+    async def change(page, i: int) -> None:
+        box = page.get_by_test_id("stSidebar").get_by_label(name, exact=True)
+        await box.fill(f"{0.25 + 0.125 * (i % 4):g}")
+        await box.press("Enter")
+
+    return change
+
+
+async def bench_cpu(browser, server, bare, runs: int, timeout_s: float) -> None:
+    """The server's CPU per fresh session and per rerun, against the bare page; its memory."""
+    (pid, base), (bare_pid, bare_base) = server, bare
+    print(f"\n4. The server's CPU per fresh session and per rerun (median of {runs}), and its memory", flush=True)
+    cases = [("lesson (/)", base + "/", "x")]
+    wide = wide_program_with_nodes(300)
+    cases.append((f"{len(analyse(wide).graph)}-node wide program (link)", f"{base}/?expr={quote(wide)}", "x1"))
+    deep = deep_program_with_nodes(300)
+    cases.append((f"{len(analyse(deep).graph)}-node deep chain (link)", f"{base}/?expr={quote(deep)}", "x1"))
+    floor = await fresh_session_cpu(browser, bare_pid, bare_base + "/", runs, timeout_s)
+    report("bare page: server CPU per fresh session", ms(floor))
+    context = await browser.new_context(viewport={"width": 1440, "height": 900})
+    page = await context.new_page()
+    try:
+        await page.goto(bare_base + "/")
+        await settled(page, timeout_s)
+        report("bare page: server CPU per rerun (R key)", ms(await rerun_cpu(page, bare_pid, press_r, runs, timeout_s)))
+    finally:
+        await context.close()
+    for what, url, variable in cases:
+        fresh = await fresh_session_cpu(browser, pid, url, runs, timeout_s)
+        report(f"{what}: server CPU per fresh session", f"{ms(fresh)} ({fresh / floor:.1f}x bare)")
+        context = await browser.new_context(viewport={"width": 1440, "height": 900})
+        page = await context.new_page()
+        try:
+            await page.goto(url)
+            await settled(page, timeout_s)
+            same = await rerun_cpu(page, pid, press_r, runs, timeout_s)
+            report(f"{what}: server CPU per rerun, nothing changed (R key)", ms(same))
+            changed = await rerun_cpu(page, pid, change_sidebar_value(variable), runs, timeout_s)
+            report(f"{what}: server CPU per rerun, {variable} changed in the sidebar", ms(changed))
+        finally:
+            await context.close()
+    # 5,000 nodes: too long for a link (its text is longer than a URL may be), so typed into "Type it"
+    big = deep_program_with_nodes(5000)
+    context = await browser.new_context(viewport={"width": 1440, "height": 900})
+    page = await context.new_page()
+    try:
+        await page.goto(base + "/")
+        await settled(page, timeout_s)
+        main = page.get_by_test_id("stMain")
+        await main.get_by_role("textbox", name="Your program, one step a line").fill(big)
+
+        async def build() -> None:
+            await main.get_by_role("button", name="Build").click()
+            await rerun_done(page, 180)
+
+        nodes = len(analyse(big).graph)
+        report(f"{nodes:,}-node chain: server CPU to build it (typed)", ms(await cpu_of(pid, build)))
+        same = await rerun_cpu(page, pid, press_r, runs, 180)
+        report(f"{nodes:,}-node chain: server CPU per rerun, nothing changed (R key)", ms(same))
+        changed = await rerun_cpu(page, pid, change_sidebar_value("x1"), runs, 180)
+        report(f"{nodes:,}-node chain: server CPU per rerun, x1 changed in the sidebar", ms(changed))
+    finally:
+        await context.close()
+    report("server memory (RSS) after these sessions closed", f"{rss_mb(pid):.0f} MB")
 
 
 def print_table() -> None:
@@ -548,10 +768,13 @@ def main() -> int:
     parser.add_argument("--no-browser", action="store_true", help="only the server-side figures")
     parser.add_argument("--draw-timeout", type=float, default=60.0, help="seconds to wait for a big diagram")
     parser.add_argument("--no-big", action="store_true", help="skip the 300- and 5,000-node programs")
-    parser.add_argument("--only-long-edges", action="store_true", help="the page load and section 5 only")
+    parser.add_argument("--only-long-edges", action="store_true", help="the opening floor and section 6 only")
+    parser.add_argument("--no-cpu", action="store_true", help="skip the server's CPU per session and rerun")
+    parser.add_argument("--cpu-runs", type=int, default=None, help="sessions and reruns to time (default 5, quick 3)")
     args = parser.parse_args()
     args.repeats = args.repeats or (10 if args.quick else 30)
-    args.loads = args.loads or (3 if args.quick else 5)
+    args.loads = args.loads or (3 if args.quick else 7)
+    args.cpu_runs = args.cpu_runs or (3 if args.quick else 5)
     args.sessions = args.sessions or (5 if args.quick else 20)
 
     bench_server(args.repeats)

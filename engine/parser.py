@@ -41,6 +41,7 @@ from engine.value import MAX_EXACT_EXPONENT, Value
 MAX_TEXT_LENGTH = 200_000  # characters
 MAX_NODES = 20_000  # nodes in the graph
 MAX_DEPTH = 100  # operations nested inside each other in one statement
+MAX_BRACKETS = 200  # brackets inside each other: Python's own parser stops at this many
 
 FUNCTIONS = ("tanh", "relu", "exp", "log")  # tanh(x), and also x.tanh()
 SKIPPED_FUNCTIONS = ("print", "draw_dot")  # `print(...)` lines are skipped
@@ -215,7 +216,12 @@ def _syntax_error(error: SyntaxError, text: str) -> ExpressionError:
     col = error.offset if isinstance(error.offset, int) and error.offset > 0 and line else None
     message = error.msg or "invalid syntax"
     if "too many nested parentheses" in message:
-        return _too_deep(line, col)
+        return ExpressionError(
+            f"too deeply nested: at most {MAX_BRACKETS} brackets inside each other; "
+            "split it into steps (a = ..., then b = a + ...)",
+            line,
+            col,
+        )
     if "Exceeds the limit" in message:
         return ExpressionError("a number is too long (more than 4300 digits)", line, None)
     if line is not None:
@@ -251,7 +257,7 @@ def _keyword_used_as_name(line: str) -> tuple[str, int] | None:
 
 def _too_deep(line: int | None, col: int | None = None) -> ExpressionError:
     return ExpressionError(
-        f"too deeply nested: at most {MAX_DEPTH} operations or brackets inside each other; "
+        f"too deeply nested: at most {MAX_DEPTH} operations inside each other; "
         "split it into steps (a = ..., then b = a + ...)",
         line,
         col,
@@ -324,7 +330,7 @@ class _Reader:
     def _statement(self, statement: ast.stmt) -> int:
         """Read one statement; returns the step of the node it computes."""
         if isinstance(statement, ast.Expr):
-            return self._expression(statement.value, 1)
+            return self._expression(statement.value, 0)
         if isinstance(statement, ast.Assign):
             return self._assign(statement)
         if isinstance(statement, ast.AugAssign):
@@ -355,7 +361,7 @@ class _Reader:
                 called = f"the variable is called {quote(name)}"
                 self.notes.append(f"line {statement.lineno}: {called}; label {quote(repr(label))} is not used")
             return self._define_variable(name, number, target)
-        step = self._expression(statement.value, 1)
+        step = self._expression(statement.value, 0)
         self._bind(name, step, target)
         return step
 
@@ -369,10 +375,10 @@ class _Reader:
             raise self._operator_error(statement.op, statement)
         current = self._load(target)
         if symbol == "**":
-            exponent, text = self._exponent(statement.value, statement, 1)
+            exponent, text = self._exponent(statement.value, statement, 0)
             step = self._add(_Step("**", (current,), number=exponent, exponent_text=text), statement, (target,))
         else:
-            value = self._expression(statement.value, 1)
+            value = self._expression(statement.value, 0)
             step = self._add(_Step(symbol, (current, value)), statement, (target, statement.value))
         self._bind(target.id, step, target)
         return step
@@ -382,7 +388,7 @@ class _Reader:
         if _is_signed_number(value):
             return self._number(value), None
         if _is_value_call(value):
-            return self._value_call(value, 1)
+            return self._value_call(value, 0)
         return None
 
     # -- names --

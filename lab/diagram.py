@@ -290,8 +290,9 @@ def natural_size(a: Analysis) -> tuple[float, float]:
     depth = depths(a)
     widest: dict[int, float] = {}
     count: dict[int, int] = {}
+    grads = a.grads  # a list made on each call: once here, not once per node
     for i, node in enumerate(graph.nodes):
-        fields = [a.names[i], f"data {format_number(node.data)}", "grad " + format_number(a.grads[i])]
+        fields = [a.names[i], f"data {format_number(node.data)}", "grad " + format_number(grads[i])]
         width = sum(0.5 * 14 * len(text) + 10 for text in fields)
         widest[2 * depth[i]] = max(widest.get(2 * depth[i], 0.0), width)
         count[2 * depth[i]] = count.get(2 * depth[i], 0) + 1

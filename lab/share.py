@@ -140,7 +140,8 @@ def work_from_json(text: str | bytes) -> Work:
     if isinstance(text, bytes):
         if len(text) > MAX_WORK_FILE_BYTES:
             raise ValueError(
-                f"that file is too large to be a Backprop Lab work file (the limit is {MAX_WORK_FILE_BYTES:,} bytes)"
+                f"that file is too large to be a Backprop Lab work file: {len(text):,} bytes "
+                f"(the limit is {MAX_WORK_FILE_BYTES:,} bytes)"
             )
         try:
             text = text.decode("utf-8")

@@ -17,9 +17,11 @@ from lab.diagram import (
     COLOURS,
     LEGEND,
     MAX_DIAGRAM_NODES,
+    MAX_LAYOUT_WORK,
     USED_AGAIN,
     Highlight,
     digraph,
+    layout_work,
     natural_size,
     too_big_to_draw,
 )
@@ -198,12 +200,17 @@ def _share_and_save(page: str) -> None:
         "The address bar always holds your work (program, hand entries, settings, answers): copy it to share, "
         "reload to come back."
     )
-    with st.expander("Link to this work"):
-        st.code(state.share_link(page), language=None, wrap_lines=True)
-        st.caption("The copy button (top right of the box) copies it.")
+    # st.code (with its copy button) only while the box is open: its highlighter is 1.5 MB of JavaScript
+    # that would otherwise delay every page's first drawing
+    link_box = st.expander("Link to this work", key="share_link_box", on_change="rerun")
+    if link_box.open:
+        with link_box:
+            st.code(state.share_link(page), language=None, wrap_lines=True)
+            st.caption("The copy button (top right of the box) copies it.")
+    work = state.work()
     st.download_button(
         "Download my work",
-        data=work_to_json(state.work()),
+        data=lambda: work_to_json(work),  # made when clicked (on another thread): not on every run
         file_name="backprop-lab-work.json",
         mime="application/json",
         icon=":material/download:",
@@ -258,10 +265,14 @@ def diagram(a: Analysis, highlight: Highlight | None = None, key: str = "diagram
     shrinking to nothing, and the page itself never gets wider than the window.
     """
     if too_big_to_draw(a):
-        st.info(
-            f"This graph has {len(a.graph):,} nodes. The diagram is drawn up to {MAX_DIAGRAM_NODES} nodes, "
-            "so the browser stays responsive; the table lists every node."
-        )
+        if len(a.graph) > MAX_DIAGRAM_NODES:
+            reason = f"This graph has {len(a.graph):,} nodes. The diagram is drawn up to {MAX_DIAGRAM_NODES} nodes"
+        else:  # few nodes, but values used far from where they are made: long edges are slow to lay out
+            reason = (
+                f"This graph's layout work is {layout_work(a):,} (its edges reach far: values are used many steps "
+                f"after they are made). The diagram is drawn up to a layout work of {MAX_LAYOUT_WORK:,}"
+            )
+        st.info(f"{reason}, so the browser stays responsive; the table lists every node.")
         return
     big = presenter()
     smallest, largest = SCALE[big]

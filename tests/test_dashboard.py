@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest, app_test
 
@@ -119,15 +120,29 @@ class RecordingStorage(MemoryMediaFileStorage):
         RecordingStorage.latest = self
 
 
+class RecordingManager(MediaFileManager):
+    """AppTest's media file manager, remembered: a download made when clicked (deferred) is run through it."""
+
+    latest: MediaFileManager | None = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        RecordingManager.latest = self
+
+
 def downloaded(at: AppTest, label: str) -> bytes:
-    """The bytes a download button would give the learner, read from the run's file storage."""
+    """The bytes a download button would give the learner: its file, made as a click makes it."""
     (button,) = [b for b in at.get("download_button") if b.proto.label == label]
-    file_id = button.proto.url.rsplit("/", 1)[1].split(".")[0]
+    url = button.proto.url
+    if button.proto.HasField("deferred_file_id"):  # the data is made when clicked: do what a click does
+        url = RecordingManager.latest.execute_deferred(button.proto.deferred_file_id)
+    file_id = url.rsplit("/", 1)[1].split(".")[0]
     return RecordingStorage.latest.get_file(file_id).content
 
 
 def test_downloaded_work_loads_back_into_a_fresh_session(monkeypatch):
     monkeypatch.setattr(app_test, "MemoryMediaFileStorage", RecordingStorage)
+    monkeypatch.setattr(app_test, "MediaFileManager", RecordingManager)
     at = app(
         expr="p = 3\nq = p * p",
         hand='{"grad:p":"6"}',

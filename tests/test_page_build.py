@@ -38,6 +38,13 @@ def errors(at: AppTest) -> str:
     return " ".join(e.value for e in at.error)
 
 
+def open_tab(at: AppTest, name: str) -> None:
+    """Switch the input tabs (only the open tab is drawn), as a click on the tab does."""
+    at.session_state["build:tab"] = name
+    at.run()
+    assert not at.exception
+
+
 def type_and_build(at: AppTest, text: str) -> None:
     at.text_area(key="build:text").input(text)
     at.button(key="build:build").click()
@@ -46,6 +53,7 @@ def type_and_build(at: AppTest, text: str) -> None:
 
 
 def add_variable(at: AppTest, name: str, value: float, start_over: bool = False) -> None:
+    open_tab(at, "Widgets")
     at.text_input(key="build:var_name").input(name)
     at.number_input(key="build:var_value").set_value(value)
     at.checkbox(key="build:var_new").set_value(start_over)
@@ -65,6 +73,7 @@ def pick(at: AppTest, key: str, operand: str) -> None:
 
 
 def add_operation(at: AppTest, result: str, op: str, first: str, second: str | None = None) -> None:
+    open_tab(at, "Widgets")
     at.text_input(key="build:op_name").input(result)
     at.selectbox(key="build:op").set_value(op)
     at.run()  # a unary operator has no second operand
@@ -81,11 +90,12 @@ def test_the_page_opens_on_the_lesson_example_with_table_diagram_and_code(at):
     table = rows(at)
     assert table["z"]["data"] == 9 and table["x"]["grad"] == 3 and table["y"]["grad"] == 3
     assert "{ z | data 9 | grad 1 }" in dot(at)
-    code = at.main.code[0].value
+    code = "\n".join(h.proto.body for h in at.main.get("html"))
     assert "x = Value(2.0, label='x')" in code and "z.backward()" in code
 
 
 def test_building_the_lesson_example_with_widgets_from_another_program(at):
+    open_tab(at, "Presets")
     at.button(key="build:preset:neuron").click()
     at.run()
     assert "x1" in rows(at)
@@ -113,6 +123,7 @@ def test_an_operation_can_take_a_typed_number(at):
 
 
 def test_a_unary_operation_has_one_operand(at):
+    open_tab(at, "Widgets")
     at.selectbox(key="build:op").set_value("tanh")
     at.run()
     assert not [s for s in at.selectbox if s.key == "build:op_b"]
@@ -121,6 +132,7 @@ def test_a_unary_operation_has_one_operand(at):
 
 
 def test_changing_a_step_rebuilds_the_graph(at):
+    open_tab(at, "Widgets")
     at.selectbox(key="build:step").select_index(2)
     at.run()
     assert at.text_input(key="build:step_text").value == "z = x*y + y"
@@ -143,6 +155,7 @@ def test_removing_an_unused_step_removes_it(at):
 
 
 def test_removing_a_step_others_use_is_refused_and_nothing_is_removed(at):
+    open_tab(at, "Widgets")
     at.selectbox(key="build:step").select_index(1)
     at.run()
     at.button(key="build:remove").click()
@@ -153,23 +166,29 @@ def test_removing_a_step_others_use_is_refused_and_nothing_is_removed(at):
 
 
 def test_a_picked_step_survives_the_program_getting_shorter_or_longer(at):
+    open_tab(at, "Presets")
     at.button(key="build:preset:micrograd").click()
     at.run()
+    open_tab(at, "Widgets")
     at.selectbox(key="build:step").select_index(11)
     at.run()
     assert at.text_input(key="build:step_text").value == "g += 10.0 / f"
+    open_tab(at, "Presets")
     at.button(key="build:preset:lesson").click()  # 3 steps: step 12 is gone, so the first step shows
     at.run()
     assert not at.exception
+    open_tab(at, "Widgets")
     assert at.selectbox(key="build:step").options == ["1: x = 2", "2: y = 3", "3: z = x*y + y"]
     assert at.selectbox(key="build:step").value == "1: x = 2"
     assert at.text_input(key="build:step_text").value == "x = 2"
     at.selectbox(key="build:step").select_index(2)
     at.run()
     assert at.text_input(key="build:step_text").value == "z = x*y + y"
+    open_tab(at, "Presets")
     at.button(key="build:preset:mixed").click()  # 8 steps: the picked step and its text agree
     at.run()
     assert not at.exception
+    open_tab(at, "Widgets")
     picked = at.selectbox(key="build:step").value
     assert picked in at.selectbox(key="build:step").options
     assert picked.split(": ", 1)[1] == at.text_input(key="build:step_text").value
@@ -204,6 +223,7 @@ def test_pasting_the_lessons_python_builds_the_same_graph(at):
     [("lesson", "z", "data 9"), ("neuron", "o", "data 0.7071"), ("micrograd", "g", "data 24.7041")],
 )
 def test_a_preset_loads_with_its_numbers(at, key, node, data):
+    open_tab(at, "Presets")
     at.button(key=f"build:preset:{key}").click()
     at.run()
     assert not at.exception and not at.error
@@ -211,6 +231,7 @@ def test_a_preset_loads_with_its_numbers(at, key, node, data):
 
 
 def test_the_dead_relu_preset_shows_zero_gradients(at):
+    open_tab(at, "Presets")
     at.button(key="build:preset:dead_relu").click()
     at.run()
     table = rows(at)
@@ -302,4 +323,14 @@ def test_bad_widget_operations_are_refused_with_a_message(at, result, op, first,
 
 def test_the_diagram_and_table_can_be_downloaded(at):
     downloads = {d.proto.label: d for d in at.get("download_button")}
-    assert {"Diagram (DOT)", "Table (CSV)"} <= set(downloads)
+    assert {"Diagram (DOT)", "Table (CSV)", "Diagram (Python, graphviz)"} <= set(downloads)
+
+
+def test_only_the_open_input_tab_is_drawn(at):
+    assert at.text_area(key="build:text")  # "Type it" is open
+    assert not [b for b in at.button if b.key.startswith("build:preset:")]
+    assert not [t for t in at.text_input if t.key == "build:var_name"]
+    open_tab(at, "Presets")
+    assert [b for b in at.button if b.key.startswith("build:preset:")]
+    open_tab(at, "Widgets")
+    assert [t for t in at.text_input if t.key == "build:var_name"]

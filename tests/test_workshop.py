@@ -31,6 +31,13 @@ def app(**query) -> AppTest:
     return at
 
 
+def open_tab(at: AppTest, name: str) -> None:
+    """Switch Build and see's input tabs (only the open tab is drawn), as a click on the tab does."""
+    at.session_state["build:tab"] = name
+    at.run()
+    assert not at.exception
+
+
 def shown_table(at: AppTest, index: int = 0):
     """What the values table draws: its display values (the numbers as text), not the raw data."""
     styler = at.dataframe[index].proto.arrow_data.styler
@@ -103,6 +110,7 @@ def test_a_refused_typed_program_is_said_on_build_and_see_only():
 
 def test_a_refused_widget_change_is_said_under_the_widget_builder():
     at = app()
+    open_tab(at, "Widgets")
     at.text_input(key="build:var_name").input("x").run()
     at.button(key="build:add_var").click().run()
     assert not at.exception
@@ -130,6 +138,9 @@ def test_without_the_browsers_address_the_host_header_or_a_relative_address_is_u
 
 def test_the_sidebar_link_carries_the_hand_entries_and_settings_of_the_address_bar():
     at = app(hand='{"grad:x":"y"}', first="0", tol="0.01")
+    assert not [c for c in at.sidebar.code if "expr=" in c.value]  # drawn only while its box is open
+    at.session_state["share_link_box"] = True  # as a click on "Link to this work" does
+    at.run()
     code = [c for c in at.sidebar.code if "expr=" in c.value]
     assert len(code) == 1
     query = {k: v[0] for k, v in parse_qs(urlsplit(code[0].value).query).items()}
@@ -141,6 +152,7 @@ def test_the_sidebar_link_carries_the_hand_entries_and_settings_of_the_address_b
 
 def test_the_values_table_shows_micrograds_gradients_to_four_decimals_like_the_diagram():
     at = app()
+    open_tab(at, "Presets")
     at.button(key="build:preset:micrograd").click().run()
     table = shown_table(at).set_index("node")
     assert table.loc["a", "grad"] == "138.8338"
