@@ -14,15 +14,16 @@ st.set_page_config(page_title="Backprop Lab", page_icon="🔁", layout="wide")
 state.init()
 
 pages = [
-    st.Page("app_pages/lesson.py", title="Lesson", icon=":material/route:", default=True),
-    st.Page("app_pages/build.py", title="Build and see", icon=":material/account_tree:", url_path="build"),
-    st.Page("app_pages/compare.py", title="Check by hand", icon=":material/edit_note:"),
-    st.Page("app_pages/flow.py", title="Watch gradients flow", icon=":material/play_circle:"),
-    st.Page("app_pages/rules.py", title="Why each rule is right", icon=":material/function:"),
-    st.Page("app_pages/own_rules.py", title="Write the rules yourself", icon=":material/draw:"),
-    st.Page("app_pages/bugs.py", title="Bug lab", icon=":material/bug_report:"),
-    st.Page("app_pages/next_lesson.py", title="Next lesson", icon=":material/upcoming:", url_path="next"),
+    st.Page("app_pages/lesson.py", title="Lesson", default=True),
+    st.Page("app_pages/build.py", title="Build and see", url_path="build"),
+    st.Page("app_pages/compare.py", title="By hand"),
+    st.Page("app_pages/flow.py", title="Watch it flow"),
+    st.Page("app_pages/rules.py", title="Why each rule"),
+    st.Page("app_pages/own_rules.py", title="Your rules"),
+    st.Page("app_pages/bugs.py", title="Bug lab"),
+    st.Page("app_pages/next_lesson.py", title="Next lesson", url_path="next"),
 ]
+# short titles: all eight fit the top bar at 1280 px beside the sidebar (each page's heading has its full name)
 page = st.navigation(pages, position="top")
 ui.page_style()
 ui.sidebar(page.url_path)

@@ -91,7 +91,7 @@ def test_a_learners_wrong_rule_leaves_another_learner_on_the_same_server_unaffec
         wait_for_marked(wrong, ["y"])
 
         # the other learner, while the first one's wrong rule is in place: the engine's gradients everywhere
-        open_app(other, app_url)
+        open_app(other, app_url, path="build")
         wait_for_record(other, "y", "grad 3")
         wait_for_record(other, "x", "grad 3")
         open_own_rules(other, app_url)

@@ -90,12 +90,12 @@ def test_a_learner_predicts_a_step_right_and_one_wrong_and_a_reload_keeps_the_pr
     page.screenshot(path="test-results/predict-after-check.png")
     assert_no_traceback(page)
 
-    # a reload: the predictions come back from the address bar (the switch itself is not in the link yet)
-    assert "pred=" in page.url
+    # a reload: the predictions and the switch come back from the address bar
+    assert "pred=" in page.url and "predict=1" in page.url
     page.reload()
     page.wait_for_function("() => document.querySelector('[data-testid=\"stApp\"]') !== null")
     wait_idle(page, started_within=1.0)
-    switch_predict_on(page)
+    expect(main(page).get_by_role("switch", name="Predict first")).to_be_checked()
     expect(results(page)).to_contain_text("✔ z.grad = 1")  # step 0, checked before the reload
     expect(score(page)).to_have_text("4 of 5 right so far")
     click_button(page, "Step")

@@ -104,7 +104,7 @@ def small_screen(page: Page) -> Page:
 @pytest.mark.parametrize("preset", PRESET_NAMES)
 def test_no_diagram_is_cut_off_at_1280x720_and_the_lesson_reads_at_13_px(small_screen: Page, app_url: str, preset):
     page = small_screen
-    open_app(page, app_url, "expr=" + quote(PRESETS[preset].program))
+    open_app(page, app_url, "expr=" + quote(PRESETS[preset].program), path="build")
     for title in PAGES:
         go_to_page(page, title)
         if title == "Why each rule is right":  # no diagram on this page: nothing may stick out of it either
@@ -117,7 +117,7 @@ def test_no_diagram_is_cut_off_at_1280x720_and_the_lesson_reads_at_13_px(small_s
 @pytest.mark.parametrize("preset", PRESET_NAMES)
 def test_presenter_view_collapses_the_sidebar_and_draws_text_at_18_px(small_screen: Page, app_url: str, preset):
     page = small_screen
-    open_app(page, app_url, "expr=" + quote(PRESETS[preset].program))
+    open_app(page, app_url, "expr=" + quote(PRESETS[preset].program), path="build")
     assert not sidebar_collapsed(page)
     turn_presenter_on(page)
     page.wait_for_timeout(500)  # the sidebar slides away
@@ -137,7 +137,7 @@ def test_presenter_view_collapses_the_sidebar_and_draws_text_at_18_px(small_scre
 
 def test_presenter_view_shows_the_step_sentence_and_the_diagram_on_one_screen(small_screen: Page, app_url: str):
     page = small_screen
-    open_app(page, app_url)
+    open_app(page, app_url, path="build")
     turn_presenter_on(page)
     go_to_page(page, "Watch gradients flow")
     page.get_by_role("button", name="Step").click()
@@ -152,7 +152,7 @@ def test_presenter_view_shows_the_step_sentence_and_the_diagram_on_one_screen(sm
 
 def test_presenter_view_turned_off_again_brings_back_the_normal_layout(small_screen: Page, app_url: str):
     page = small_screen
-    open_app(page, app_url)
+    open_app(page, app_url, path="build")
     turn_presenter_on(page)
     page.get_by_test_id("stExpandSidebarButton").click()  # the sidebar's arrow opens it again
     page.wait_for_timeout(500)
@@ -178,7 +178,7 @@ def test_an_unrolled_loop_is_drawn_as_a_straight_chain_with_x_and_w_again_beside
     page = small_screen
     program = unrolled_loop(30)
     expected = drawn_node_count(analyse(program))
-    open_app(page, app_url, "expr=" + quote(program))
+    open_app(page, app_url, "expr=" + quote(program), path="build")
     page.wait_for_function(f"() => document.querySelectorAll('{DIAGRAM_NODES}').length === {expected}", timeout=90_000)
     copies = page.locator(f"{DIAGRAM_NODES}.copy")
     assert copies.count() >= 50  # x and w beside (nearly) every one of the 30 lines

@@ -131,7 +131,7 @@ def test_a_bad_program_shows_a_message_and_keeps_the_last_good_diagram(page: Pag
 
 def test_the_downloaded_work_file_loads_back_into_a_fresh_page(page: Page, app_url: str, tmp_path):
     # p = 3, q = p * p: q = 9, dq/dp = 2p = 6 (by hand)
-    open_app(page, app_url, "expr=" + quote("p = 3\nq = p * p"))
+    open_app(page, app_url, "expr=" + quote("p = 3\nq = p * p"), path="build")
     wait_for_record(page, "q", "data 9", "grad 1")
     go_to_page(page, "Check by hand")
     type_in_editor_cell(page, ANSWER_COLUMN, 1, "6")  # d q / d p
@@ -144,7 +144,7 @@ def test_the_downloaded_work_file_loads_back_into_a_fresh_page(page: Page, app_u
     content = saved.read_text()
     assert "p = 3\\nq = p * p" in content and '"grad:p": "6"' in content, content
 
-    open_app(page, app_url)  # a fresh page: the lesson's example
+    open_app(page, app_url, path="build")  # a fresh page: the lesson's example
     wait_for_record(page, "z", "data 9")
     page.get_by_test_id("stSidebar").locator('input[type="file"]').set_input_files(str(saved))
     wait_idle(page, started_within=2.0)

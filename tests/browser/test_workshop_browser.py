@@ -198,7 +198,7 @@ def test_build_and_see_keeps_the_work_after_a_refused_program(page: Page, browse
     go_to_page(page, "Build and see")
     type_program(page, PROGRAM + " +")
     expect(page.get_by_test_id("stMain").get_by_text("Not changed")).to_be_visible()
-    reload_and_open_elsewhere(page, browser, "/")
+    reload_and_open_elsewhere(page, browser, "/build")
     wait_for_record(page, "L", "data 1.5")
 
 
