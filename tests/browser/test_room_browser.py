@@ -106,7 +106,7 @@ def test_six_learners_editing_at_once_each_see_only_their_own_numbers(browser: B
         pages = [context.new_page() for context in contexts]
         # everyone opens their link at about the same time ...
         for page, me in zip(pages, ROOM, strict=True):
-            page.goto(f"{app_url}/?expr={quote(me.program)}", wait_until="commit")
+            page.goto(f"{app_url}/build?expr={quote(me.program)}", wait_until="commit")
         for page, me in zip(pages, ROOM, strict=True):
             page.wait_for_function(SETTLED, timeout=TIMEOUT * 1000)
             check_own_numbers(page, me, me.r, me.p)
