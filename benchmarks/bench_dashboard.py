@@ -146,6 +146,8 @@ def bench_server(repeats: int) -> None:
 
     at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=60)
     at.run()
+    at.switch_page("app_pages/build.py")  # Build and see: the table beside the diagram (/ opens the Lesson)
+    at.run()
     if at.exception:
         PROBLEMS.append(f"dashboard.py raised in AppTest: {at.exception}")
         report("AppTest rerun", "failed: the script raised")
@@ -156,7 +158,12 @@ def bench_server(repeats: int) -> None:
         at.run()
         plain.append(time.perf_counter() - start)
     median = statistics.median(plain)
-    report("AppTest rerun of dashboard.py, median", ms(median), f"< {SERVER_BAR_MS} ms", median * 1000 < SERVER_BAR_MS)
+    report(
+        "AppTest rerun of dashboard.py on Build and see, median",
+        ms(median),
+        f"< {SERVER_BAR_MS} ms",
+        median * 1000 < SERVER_BAR_MS,
+    )
 
     # a change of the program (re-analysed on the rerun); typed into "Type it", because AppTest loses the
     # sidebar's widgets on reruns of an app with st.navigation (the browser keeps them)
