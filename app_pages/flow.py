@@ -7,8 +7,7 @@ import streamlit as st
 
 from lab import own_rules, predict, state, ui
 from lab.analysis import format_number
-from lab.diagram import layout_work, too_big_to_draw
-from lab.flow import BACKWARD, FORWARD, SLOW_LAYOUT, flow_view, last_step, order_html, step_table, styled_table
+from lab.flow import BACKWARD, FORWARD, flow_view, last_step, order_html, step_table, styled_table
 from lab.handcheck import tolerance_from
 from lab.stepper import Stepper
 
@@ -267,14 +266,7 @@ def stepping(ticking: bool) -> None:
         f'font-size:1.35rem;line-height:1.45">{html.escape(sentence)}</div></div>',
         unsafe_allow_html=True,
     )
-    if slow_diagram and not st.toggle(
-        "Draw the diagram at every step",
-        key="flow_draw_slow",
-        help="Values here are used far from where they are made: the browser needs seconds to lay this graph out.",
-    ):
-        st.caption("The diagram is off for this graph so that each step is quick: the table below has every gradient.")
-    else:
-        ui.diagram(a, view.highlight)
+    ui.diagram(a, view.highlight)
     st.markdown(order_html(view.order), unsafe_allow_html=True)
     st.caption(f"Topological order, inputs first. {view.where}")
     how_it_works(revealed)
@@ -282,7 +274,6 @@ def stepping(ticking: bool) -> None:
     st.dataframe(styled_table(df, view), hide_index=True, height=min(600, 38 + 35 * len(df)))
 
 
-slow_diagram = layout_work(a) > SLOW_LAYOUT and not too_big_to_draw(a)
 if predicting:
     stepping(False)  # every click reruns the whole page: the address bar keeps each prediction
 else:

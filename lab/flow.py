@@ -27,10 +27,6 @@ MODES = (BACKWARD, FORWARD)
 DONE, CURRENT, WAITING, LEAF = "done", "current", "waiting", "leaf"
 
 
-# Above this, graphviz in the browser takes seconds (or much longer) to lay the diagram out, at every step.
-SLOW_LAYOUT = 2000
-
-
 @dataclass(frozen=True)
 class OrderItem:
     """One node in the topological order, and where it stands at this step."""

@@ -5,14 +5,13 @@ import math
 import pytest
 
 from lab.analysis import analyse
-from lab.diagram import layout_work
+from lab.diagram import FAST_LAYOUT_FROM, layout_work
 from lab.flow import (
     BACKWARD,
     CURRENT,
     DONE,
     FORWARD,
     LEAF,
-    SLOW_LAYOUT,
     WAITING,
     flow_view,
     last_step,
@@ -181,15 +180,15 @@ def test_a_single_number_has_one_step_in_each_pass():
 def test_layout_work_counts_the_ranks_long_edges_jump_over(lesson):
     # ranks: x, y | a's circle | a | z's circle | z. Only y -> z's circle is long: it jumps over 2 ranks.
     assert layout_work(lesson) == 2
-    assert layout_work(lesson) < SLOW_LAYOUT
+    assert layout_work(lesson) < FAST_LAYOUT_FROM
 
 
 def test_a_chain_that_reuses_its_inputs_everywhere_is_quick_to_lay_out():
     # x and w are drawn again beside each far use (lab.diagram.sources), so no edge is long
     lines = ["x = 0.5", "w = -0.9", "s0 = x * w + 1"] + [f"s{k} = s{k - 1} * w + x" for k in range(1, 48)]
-    assert layout_work(analyse("\n".join(lines))) < SLOW_LAYOUT
+    assert layout_work(analyse("\n".join(lines))) < FAST_LAYOUT_FROM
     for preset in PRESETS.values():
-        assert layout_work(analyse(preset.program)) < SLOW_LAYOUT
+        assert layout_work(analyse(preset.program)) < FAST_LAYOUT_FROM
 
 
 def test_an_unrevealed_step_shows_the_gradients_before_it_and_no_numbers_on_its_edges(lesson):
