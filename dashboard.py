@@ -28,8 +28,8 @@ page = st.navigation(pages, position="top")
 ui.page_style()
 ui.sidebar(page.url_path)
 ui.show_error()
-state.sync_url(page.url_path)  # before the page: a page that ends with st.stop() still leaves its work in the link
+state.sync_url()  # before the page: a page that ends with st.stop() still leaves its work in the link
 try:
     page.run()
 finally:
-    state.sync_url(page.url_path)  # after it too: what the page itself changed (st.rerun and errors pass here)
+    state.sync_url()  # after it too: what the page itself changed (st.rerun and errors pass here)

@@ -35,7 +35,7 @@ ANSWERS = "answers"  # dict[str, str]: checkpoint question id -> the learner's a
 RULES = "rules"  # dict[str, str]: operator -> the backward rule the learner wrote
 PREDICTIONS = "predictions"  # dict[str, str]: prediction key -> what the learner typed
 _ANALYSIS = "_analysis"  # (program, Analysis): computed once per program
-_URL = "_url"  # (page, params) the address bar was last given
+_SYNCED = "_synced"  # True once dashboard.py has put the work in the address bar in this session
 
 # Where a refused change was made: its message is shown there, where the learner is looking.
 PAGE = "page"  # no box of its own (a link): at the top of the page
@@ -218,11 +218,6 @@ def set_prediction(key: str, text: str) -> None:
     _set_text(PREDICTIONS, key, text)
 
 
-def clear_predictions() -> None:
-    st.session_state[PREDICTIONS] = {}
-    _sync_now()
-
-
 def _set_text(field: str, key: str, text: str) -> None:
     entries = dict(st.session_state[field])
     if text and text.strip():
@@ -269,31 +264,28 @@ def link_params() -> dict[str, str]:
     return _work_to_params(work())
 
 
-def sync_url(page: str = "") -> None:
+def sync_url() -> None:
     """Make the address bar carry the learner's work (a reload, or the address in a new browser, keeps it).
 
     dashboard.py calls this before the page runs and again after it (also when the page stops
     early, reruns or fails), and every change of the work below calls it at once: so the address
     bar follows a change whatever path the run then takes, a fragment's rerun included (the entry
-    point does not run then). `page` names the page being shown. Streamlit's own copy of the
-    address bar's query (`st.query_params`, which a page switch empties) is compared too, so a
-    page switch or anything else that changed the query is put right; nothing is sent when the
-    address bar already has these parameters.
+    point does not run then). It compares with Streamlit's own copy of the address bar's query
+    (`st.query_params`, which a page switch empties), so nothing is sent when the address bar
+    already has these parameters.
     """
     wanted = link_params()
     params = st.query_params
-    if st.session_state.get(_URL) == (page, wanted) and params.to_dict() == wanted:
-        return
     if params.to_dict() != wanted:
         params.from_dict(wanted)  # one message to the browser
-    st.session_state[_URL] = (page, wanted)
+    st.session_state[_SYNCED] = True
 
 
 def _sync_now() -> None:
-    """After a change of the work: put it in the address bar now, on the page last shown."""
-    shown = st.session_state.get(_URL)
-    if shown is not None:
-        sync_url(shown[0])
+    """After a change of the work: put it in the address bar now (once the entry point has done so: not
+    while `init()` reads the link)."""
+    if st.session_state.get(_SYNCED):
+        sync_url()
 
 
 def link_address(base_url: str | None, host: str | None, page: str, params: Mapping[str, str]) -> str:
