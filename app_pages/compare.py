@@ -95,7 +95,7 @@ row_keys = tuple(row.key for row in handcheck.rows(a))
 key = editor_key(row_keys)
 copy_edits(key, row_keys)
 result = handcheck.check(a, state.hand(), tolerance)
-hidden = bool(settings["hand_first"]) and not handcheck.entries_complete(a, state.hand())
+hidden = handcheck.engine_hidden(a, state.hand(), settings)
 table = handcheck.comparison_table(result, hide_engine=hidden)
 st.data_editor(
     table,

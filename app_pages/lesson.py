@@ -171,7 +171,7 @@ a = lesson.example_analysis(current)
 is_example = lesson.is_example(current)
 steps = lesson.progress(work, current)
 done = sum(p.done for p in steps)
-reveal = not bool(state.settings().get("hand_first", True)) or handcheck.entries_complete(a, state.hand())
+reveal = not handcheck.engine_hidden(a, state.hand(), state.settings())
 
 title_column, progress_column = st.columns([3, 2], vertical_alignment="bottom")
 title_column.title("The lesson")
@@ -296,7 +296,7 @@ with st.container(border=True):
         html_col, md_col, _ = st.columns([1, 1, 2])
         html_col.download_button(
             "Report (HTML)",
-            data=report.report_html(state.work(), current, today),
+            data=lambda w=work, a=current, d=today: report.report_html(w, a, d),  # made when clicked
             file_name="backprop-lab-report.html",
             mime="text/html",
             key="lesson:report_html",
@@ -305,7 +305,7 @@ with st.container(border=True):
         )
         md_col.download_button(
             "Report (Markdown)",
-            data=report.report_markdown(state.work(), current, today),
+            data=lambda w=work, a=current, d=today: report.report_markdown(w, a, d),
             file_name="backprop-lab-report.md",
             mime="text/markdown",
             key="lesson:report_md",

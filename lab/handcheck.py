@@ -130,6 +130,11 @@ def entries_complete(a: Analysis, hand: Mapping[str, str]) -> bool:
     return all(_entry(hand, grad_key(name)) for name in a.variables)
 
 
+def engine_hidden(a: Analysis, hand: Mapping[str, str], settings: Mapping[str, object]) -> bool:
+    """ "By hand first" (the default): the engine's numbers wait until every variable's gradient is entered."""
+    return bool(settings.get("hand_first", True)) and not entries_complete(a, hand)
+
+
 MIN_TOLERANCE, MAX_TOLERANCE, DEFAULT_TOLERANCE = 1e-12, 1.0, 1e-3
 
 

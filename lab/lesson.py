@@ -166,7 +166,7 @@ def _question(qid: str, a: Analysis, work: Work, what: str) -> tuple[bool, str]:
 
 
 def hand_check(work: Work, a: Analysis) -> handcheck.HandCheck:
-    """The learner's hand entries against the example (`a`: its analysis, from example_analysis)."""
+    """The learner's hand entries against `a` (on the Lesson: the example's analysis, from example_analysis)."""
     return handcheck.check(a, work.hand, handcheck.tolerance_from(work.settings.get("tolerance")))
 
 

@@ -166,7 +166,7 @@ def report_html(
         parts.append(f'<pre id="diagram-dot">{e(dot)}</pre>')
 
     parts.append("<h2>The hand check</h2>")
-    check = handcheck.check(current, work.hand, handcheck.tolerance_from(work.settings.get("tolerance")))
+    check = lesson.hand_check(work, current)
     rows, attrs = [], []
     for c in check.checks:
         rows.append([e(c.row.label), e(c.entry), e(n(c.engine)), e(n(c.finite)), e(c.result if c.entry else "")])
@@ -303,7 +303,7 @@ def report_markdown(work: Work, current: Analysis, today: dt.date | None = None)
     out += ["", "## The diagram (DOT: paste into any Graphviz viewer)", "", md_block(dot_text(current), "dot")]
 
     out += ["", "## The hand check", ""]
-    check = handcheck.check(current, work.hand, handcheck.tolerance_from(work.settings.get("tolerance")))
+    check = lesson.hand_check(work, current)
     out.append(
         _md_table(
             ["row", "your answer", "engine", "finite difference", "result"],
