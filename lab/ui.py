@@ -191,7 +191,7 @@ def _on_value_change(name: str) -> None:
             st.session_state[_DRAFT_KEPT_AT] = name
     else:
         st.session_state[key] = old
-        state.set_error(f"{state.error()}; {name} stays {format_number(old)}", state.value_place(name))
+        state.set_error(f"{state.error()}; {quote(name)} stays {format_number(old)}", state.value_place(name))
 
 
 def _share_and_save(page: str) -> None:
