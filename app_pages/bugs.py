@@ -18,16 +18,17 @@ def load_preset(program: str) -> None:
 
 
 def table_and_diagram(a: Analysis, table, highlight: Highlight, caption: str) -> None:
-    """Beside each other for a small graph; a bigger one needs the full width: diagram first, then the table."""
+    """Beside each other for a small graph (the diagram on the left, as on every page); a bigger one needs the
+    full width: diagram first, then the table."""
     if len(a.graph) <= SIDE_BY_SIDE:
-        left, right = st.columns([1, 1], gap="medium")
+        diagram_side, table_side = st.columns([1, 1], gap="medium")
     else:
-        left = right = st.container()
-    with right:
+        diagram_side = table_side = st.container()
+    with diagram_side:
         ui.diagram(a, highlight)
         if caption:
             st.caption(caption)
-    with left:
+    with table_side:
         st.dataframe(table, hide_index=True, height=min(600, 38 + 35 * len(a.graph)), key="bugs_table")
 
 

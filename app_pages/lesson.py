@@ -321,6 +321,9 @@ with st.container(border=True):
 
     next_button(index)
 
-with st.expander("All stations"):
-    for p in steps:
-        st.markdown(f"{'✔' if p.done else '○'} **{p.station.number}. {md(p.station.title)}**: {md(p.status)}")
+# drawn only when opened: eight lines of Markdown the browser would otherwise draw, hidden, with the diagram
+all_stations = st.expander("All stations", key="lesson:all_stations", on_change="rerun")
+if all_stations.open:
+    with all_stations:
+        for p in steps:
+            st.markdown(f"{'✔' if p.done else '○'} **{p.station.number}. {md(p.station.title)}**: {md(p.status)}")

@@ -194,56 +194,70 @@ def _on_value_change(name: str) -> None:
         state.set_error(f"{state.error()}; {quote(name)} stays {format_number(old)}", state.value_place(name))
 
 
+SHARE_BOX = "share_link_box"  # the sidebar's "Link, save, load" box: open or closed, kept per session
+
+
 def _share_and_save(page: str) -> None:
     st.markdown("#### Keep and share")
     st.caption(
         "The address bar always holds your work (program, hand entries, settings, answers): copy it to share, "
         "reload to come back."
     )
-    # st.code (with its copy button) only while the box is open: its highlighter is 1.5 MB of JavaScript
-    # that would otherwise delay every page's first drawing
-    link_box = st.expander("Link to this work", key="share_link_box", on_change="rerun")
-    if link_box.open:
-        with link_box:
+    # What is inside is drawn only while the box is open: the link's st.code (its highlighter is 1.5 MB of
+    # JavaScript), the download button and the file uploader each make the browser load their code before
+    # every page's first drawing (benchmarks/README.md).
+    box = st.expander("Link, save, load", key=SHARE_BOX, on_change="rerun")
+    if box.open:
+        with box:
             st.code(state.share_link(page), language=None, wrap_lines=True)
-            st.caption("The copy button (top right of the box) copies it.")
-    work = state.work()
-    st.download_button(
-        "Download my work",
-        data=lambda: work_to_json(work),  # made when clicked (on another thread): not on every run
-        file_name="backprop-lab-work.json",
-        mime="application/json",
-        icon=":material/download:",
-        on_click="ignore",
-        width="stretch",
-    )
-    uploaded = st.file_uploader("Load work from a file", type=["json"], key="work_upload")
-    if uploaded is not None:
-        marker = (uploaded.name, uploaded.size, getattr(uploaded, "file_id", None))
-        if st.session_state.get("_loaded_work") != marker:
-            st.session_state["_loaded_work"] = marker
-            try:
-                work = work_from_json(uploaded.getvalue())
-            except ValueError as e:
-                state.set_error(str(e), state.FILE)
-            else:
-                if state.load_work(work):
-                    st.session_state["_inputs_for"] = None
-                    st.rerun()
+            st.caption("The copy button (top right of the box) copies this link to your work.")
+            work = state.work()
+            st.download_button(
+                "Download my work",
+                data=lambda: work_to_json(work),  # made when clicked (on another thread): not on every run
+                file_name="backprop-lab-work.json",
+                mime="application/json",
+                icon=":material/download:",
+                on_click="ignore",
+                width="stretch",
+            )
+            _load_work(st.file_uploader("Load work from a file", type=["json"], key="work_upload"))
     error_here(state.FILE)
+
+
+def _load_work(uploaded) -> None:
+    """A work file given to the uploader replaces the work, once; a refused one changes nothing and says why."""
+    if uploaded is None:
+        return
+    marker = (uploaded.name, uploaded.size, getattr(uploaded, "file_id", None))
+    if st.session_state.get("_loaded_work") == marker:
+        return
+    st.session_state["_loaded_work"] = marker
+    try:
+        work = work_from_json(uploaded.getvalue())
+    except ValueError as e:
+        state.set_error(str(e), state.FILE)
+        return
+    if state.load_work(work):
+        st.session_state["_inputs_for"] = None
+        st.rerun()
+
+
+CHIP = "display:inline-block;white-space:nowrap;margin:2px 4px 2px 0;font-size:0.85em"  # wraps whole
 
 
 def legend() -> None:
     chips = " ".join(
         f'<span style="background:{COLOURS[key][0]};border:2px solid {COLOURS[key][1]};'
-        f'border-radius:4px;padding:1px 6px;margin-right:4px;font-size:0.85em">{text}</span>'
+        f'border-radius:4px;padding:1px 6px;{CHIP}">{text}</span>'
         for text, key in LEGEND
     )
     chips += (
-        ' <span style="border:2px dashed #4b5563;border-radius:4px;padding:1px 6px;font-size:0.85em">'
+        f' <span style="border:2px dashed #4b5563;border-radius:4px;padding:1px 6px;{CHIP}">'
         f"a value {USED_AGAIN}, drawn beside its use</span>"
     )
-    st.markdown(chips, unsafe_allow_html=True)
+    # st.html, not st.markdown(unsafe_allow_html): that one makes the browser load a 190 kB HTML parser first
+    st.html(f"<div>{chips}</div>")
 
 
 PX_PER_PT = 4 / 3  # graphviz measures in points; the browser draws 4/3 px per point at natural size
@@ -356,8 +370,11 @@ def table_beside_diagram(a: Analysis, highlight: Highlight | None = None, grads=
         diagram(a, highlight)
         table(a, grads=grads, hide_grads=hide_grads)
         return
-    left, right = st.columns([4, 7], gap="medium")
+    # The diagram on the left, first in the page's order: the browser loads each kind of element's code in
+    # that order, and the table's data grid (1.5 MB of JavaScript) ahead of the diagram's delayed its
+    # first drawing by about 0.15 s (benchmarks/README.md).
+    left, right = st.columns([7, 4], gap="medium")
     with left:
-        table(a, grads=grads, hide_grads=hide_grads)
-    with right:
         diagram(a, highlight)
+    with right:
+        table(a, grads=grads, hide_grads=hide_grads)

@@ -7,6 +7,8 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest, app_test
 
+from lab.ui import SHARE_BOX
+
 DASHBOARD = Path(__file__).resolve().parent.parent / "dashboard.py"
 PAGES = [
     "app_pages/lesson.py",
@@ -26,6 +28,13 @@ def app(**query) -> AppTest:
     at.run()
     assert not at.exception
     return at
+
+
+def open_share_box(at: AppTest) -> None:
+    """As a click on the sidebar's "Link, save, load" does: what is in it is drawn only while it is open."""
+    assert not at.get("file_uploader") and not [b for b in at.get("download_button") if "work" in b.proto.label]
+    at.session_state[SHARE_BOX] = True
+    at.run()
 
 
 def test_opens_on_the_lesson_example_with_a_number_input_per_variable():
@@ -155,10 +164,12 @@ def test_downloaded_work_loads_back_into_a_fresh_session(monkeypatch):
         rules='{"*":"self.grad += other.data * out.grad"}',
         pred='{"backward:1:p":"3"}',
     )
+    open_share_box(at)
     saved = downloaded(at, "Download my work")
     assert b'"grad:p": "6"' in saved  # the file holds the hand entry ...
 
     fresh = app()  # the lesson example
+    open_share_box(fresh)
     uploader = fresh.get("file_uploader")[0]
     uploader.upload("backprop-lab-work.json", saved, "application/json").run()  # ... and that file loads back
     assert not fresh.exception
@@ -180,6 +191,7 @@ def test_downloaded_work_loads_back_into_a_fresh_session(monkeypatch):
 
 def test_a_foreign_file_is_refused_with_a_message_and_nothing_lost():
     at = app()
+    open_share_box(at)
     at.get("file_uploader")[0].upload("notes.json", b'{"hello": 1}', "application/json").run()
     assert not at.exception
     assert at.session_state["program"] == "x = 2\ny = 3\nz = x*y + y"

@@ -20,6 +20,7 @@ from lab.analysis import analyse
 from lab.diagram import MAX_DIAGRAM_NODES, MAX_LAYOUT_WORK, layout_work, too_big_to_draw
 from lab.share import MAX_WORK_FILE_BYTES, Work, work_from_json, work_to_json
 from lab.state import LESSON_PROGRAM
+from lab.ui import SHARE_BOX
 
 REPO = Path(__file__).parent.parent
 KEPT = "The last program that worked is still shown"
@@ -238,6 +239,8 @@ def test_the_page_draws_a_diagram_just_under_both_diagram_limits(at):
 
 
 def test_the_page_names_the_work_file_limit_and_keeps_the_program(at):
+    at.session_state[SHARE_BOX] = True  # as a click on "Link, save, load" does: the uploader is in that box
+    at.run()
     before = dot(at)
     over = work_file_of_size(MAX_WORK_FILE_BYTES + 1)
     at.get("file_uploader")[0].upload("backprop-lab-work.json", over, "application/json").run()

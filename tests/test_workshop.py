@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from lab.analysis import analyse
 from lab.handcheck import check, comparison_table
 from lab.state import link_address
+from lab.ui import SHARE_BOX
 
 DASHBOARD = Path(__file__).resolve().parent.parent / "dashboard.py"
 LESSON = "x = 2\ny = 3\nz = x*y + y"
@@ -139,7 +140,7 @@ def test_without_the_browsers_address_the_host_header_or_a_relative_address_is_u
 def test_the_sidebar_link_carries_the_hand_entries_and_settings_of_the_address_bar():
     at = app(hand='{"grad:x":"y"}', first="0", tol="0.01")
     assert not [c for c in at.sidebar.code if "expr=" in c.value]  # drawn only while its box is open
-    at.session_state["share_link_box"] = True  # as a click on "Link to this work" does
+    at.session_state[SHARE_BOX] = True  # as a click on "Link, save, load" does
     at.run()
     code = [c for c in at.sidebar.code if "expr=" in c.value]
     assert len(code) == 1

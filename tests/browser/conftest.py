@@ -353,6 +353,15 @@ def set_sidebar_number(page: Page, label: str, value: float | str) -> None:
     wait_idle(page)
 
 
+def open_share_box(page: Page) -> None:
+    """Open the sidebar's "Link, save, load" box (its link, download and uploader are drawn only while open)."""
+    sidebar = page.get_by_test_id("stSidebar")
+    if not sidebar.get_by_role("button", name="Download my work").count():
+        sidebar.get_by_text("Link, save, load").click()
+        wait_idle(page, started_within=1.0)
+    expect(sidebar.get_by_role("button", name="Download my work")).to_be_visible()
+
+
 # The top bar's short titles (all eight fit at 1280 px) of the pages whose heading is longer.
 NAV_TITLES = {
     "Check by hand": "By hand",

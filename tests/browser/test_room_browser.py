@@ -23,6 +23,7 @@ from .conftest import (
     SETTLED,
     assert_no_traceback,
     diagram_nodes,
+    open_share_box,
     url_expr,
     wait_for_cell,
     wait_for_record,
@@ -125,6 +126,7 @@ def test_six_learners_editing_at_once_each_see_only_their_own_numbers(browser: B
 
         # the work file each downloads is its own (it is made when clicked, on another thread)
         for i, (page, me) in enumerate(zip(pages, ROOM, strict=True)):
+            open_share_box(page)
             with page.expect_download(timeout=TIMEOUT * 1000) as download:
                 page.get_by_test_id("stSidebar").get_by_role("button", name="Download my work").click()
             saved = tmp_path / f"work-{i}.json"

@@ -16,6 +16,7 @@ from .conftest import (
     diagram_nodes,
     go_to_page,
     open_app,
+    open_share_box,
     set_sidebar_number,
     sidebar_number_input,
     type_in_editor_cell,
@@ -137,6 +138,7 @@ def test_the_downloaded_work_file_loads_back_into_a_fresh_page(page: Page, app_u
     type_in_editor_cell(page, ANSWER_COLUMN, 1, "6")  # d q / d p
     wait_for_cell(page, RESULT_COLUMN, 1, "matches")
     sidebar = page.get_by_test_id("stSidebar")
+    open_share_box(page)
     with page.expect_download() as download_info:
         sidebar.get_by_role("button", name="Download my work").click()
     saved = tmp_path / download_info.value.suggested_filename
@@ -146,6 +148,7 @@ def test_the_downloaded_work_file_loads_back_into_a_fresh_page(page: Page, app_u
 
     open_app(page, app_url, path="build")  # a fresh page: the lesson's example
     wait_for_record(page, "z", "data 9")
+    open_share_box(page)
     page.get_by_test_id("stSidebar").locator('input[type="file"]').set_input_files(str(saved))
     wait_idle(page, started_within=2.0)
     wait_for_record(page, "q", "data 9", "grad 1")

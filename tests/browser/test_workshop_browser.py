@@ -22,6 +22,7 @@ from .conftest import (
     glide_rows,
     go_to_page,
     open_app,
+    open_share_box,
     sidebar_number_input,
     type_in_editor_cell,
     wait_for_cell,
@@ -313,8 +314,7 @@ def test_the_share_link_is_a_whole_address_with_a_copy_button_that_brings_everyt
     main.get_by_text("By hand first").click()  # off
     wait_idle(page)
     sidebar = page.get_by_test_id("stSidebar")
-    sidebar.get_by_text("Link to this work").click()
-    wait_idle(page)
+    open_share_box(page)
     code = sidebar.get_by_test_id("stCode")
     link = code.inner_text().strip()
     assert link.startswith(f"{app_url}/compare?"), f"not a whole address of this page: {link}"
