@@ -210,7 +210,9 @@ with st.container(border=True):
         shown = fields if answered else fields.drop(columns=["_prev"])
         if not reveal:
             shown = shown.assign(grad="?")
-        st.dataframe(shown, hide_index=True, width="stretch")
+        # plain text, not the data grid: the landing page draws its diagram 0.07 s sooner without the grid's
+        # 1.5 MB of JavaScript (benchmarks/README.md), and the text grows in presenter view
+        ui.plain_table(shown, "node")
         if not answered:
             st.caption("`_prev` appears here once you have read it from the diagram: the arrows go into each node.")
         ask(questions.STATION_QUESTIONS["station:graph"], a)

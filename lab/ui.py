@@ -327,9 +327,7 @@ def table(a: Analysis, grads=None, hide_grads: bool = False, key: str | None = N
         shown = df[order].copy()
         for column in ("data", "grad"):
             shown[column] = [_shown_number(x) for x in shown[column]]
-        for column in ("node", "op", "formula"):  # st.table reads cells as Markdown: `*` alone would be a bullet
-            shown[column] = [_plain(str(text)) for text in shown[column]]
-        st.table(shown.set_index("node"))
+        plain_table(shown, "node")
         return
     columns = {"uses": st.column_config.NumberColumn(help="how many times this node is used: each use sends gradient")}
     if len(df) <= MAX_FORMATTED_ROWS:
@@ -345,6 +343,15 @@ def table(a: Analysis, grads=None, hide_grads: bool = False, key: str | None = N
         column_config=columns,
         height=min(600, 38 + 35 * len(df)),
     )
+
+
+def plain_table(df: pd.DataFrame, index: str) -> None:
+    """A small table as plain text (st.table, no data grid): every cell shown as typed, `index` first.
+
+    st.table reads cells as Markdown (`*` alone would be a bullet, `_prev` italics): each is escaped. In
+    presenter view its text is large (page_style), which the data grid's canvas cannot be.
+    """
+    st.table(df.map(lambda cell: _plain(str(cell))).set_index(index))
 
 
 def _plain(text: str) -> str:

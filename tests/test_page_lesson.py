@@ -81,7 +81,7 @@ def test_by_hand_is_done_from_the_hand_entries_and_check_shows_the_edge_by_edge_
 def test_by_hand_first_keeps_the_engines_gradients_hidden_on_the_first_station():
     at = open_lesson()
     assert "grad ?" in at.get("graphviz_chart")[0].proto.spec
-    assert set(at.dataframe[0].value["grad"]) == {"?"}
+    assert set(at.table[0].value["grad"]) == {"?"}
     done = open_lesson(hand=json.dumps({"grad:x": "3", "grad:y": "3"}))
     assert "grad 3" in done.get("graphviz_chart")[0].proto.spec
 

@@ -13,6 +13,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from lab.analysis import analyse
+from lab.lesson import LESSON_PROGRAM, node_fields
+
 from .conftest import (
     SCREENSHOTS,
     assert_no_traceback,
@@ -84,6 +87,11 @@ def test_a_learner_walks_the_lesson_and_the_report_and_a_reload_keep_everything(
     expect(main(page).get_by_test_id("stAlert").filter(has_text="x is not used by z directly")).to_be_visible()
     choose(page, "(a, y)")
     expect_done(page)
+    # the fields table reads as the engine writes them (a plain table: its cells are Markdown-escaped)
+    # (the grads stay hidden: by hand first)
+    fields = node_fields(analyse(LESSON_PROGRAM)).set_index("node").assign(grad="?")
+    row = main(page).get_by_test_id("stTable").locator("tbody tr").filter(has=page.locator("th", has_text="a"))
+    expect(row.locator("td")).to_have_text([str(v) for v in fields.loc["a"]])
 
     # 2. the rules; 3. backward()
     open_station(page, "2 Rules")

@@ -154,6 +154,9 @@ def test_presenter_view_turned_off_again_brings_back_the_normal_layout(small_scr
     page = small_screen
     open_app(page, app_url, path="build")
     turn_presenter_on(page)
+    # the table in presenter view is plain text, each cell as the data grid shows it (a lone * is no bullet)
+    row = page.get_by_test_id("stTable").locator("tbody tr").filter(has=page.locator("th", has_text="a"))
+    expect(row.locator("td")).to_have_text(["*", "x * y", "6", "1", "1"])  # a = x*y = 2*3, dz/da = 1, used once
     page.get_by_test_id("stExpandSidebarButton").click()  # the sidebar's arrow opens it again
     page.wait_for_timeout(500)
     presenter_switch(page).wait_for(state="visible")
