@@ -210,9 +210,7 @@ with st.container(border=True):
         shown = fields if answered else fields.drop(columns=["_prev"])
         if not reveal:
             shown = shown.assign(grad="?")
-        # plain text, not the data grid: the landing page draws its diagram 0.07 s sooner without the grid's
-        # 1.5 MB of JavaScript (benchmarks/README.md), and the text grows in presenter view
-        ui.plain_table(shown, "node")
+        ui.plain_table(shown, numbers=("data", "grad"), key="lesson_fields")  # plain text, as the lesson reads
         if not answered:
             st.caption("`_prev` appears here once you have read it from the diagram: the arrows go into each node.")
         ask(questions.STATION_QUESTIONS["station:graph"], a)

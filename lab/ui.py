@@ -45,7 +45,7 @@ def page_style() -> None:
         css += (
             "[data-testid='stMainBlockContainer']{padding-top:0.5rem}"
             "[data-testid='stMain'] h1{font-size:1.6rem;padding:0.25rem 0}"
-            "[data-testid='stTable'] table{font-size:1.35rem}"
+            f"[class*='st-key-{PLAIN_TABLE}'] table{{font-size:1.35rem}}"
         )
     st.html(f"<style>{css}</style>")
 
@@ -327,7 +327,7 @@ def table(a: Analysis, grads=None, hide_grads: bool = False, key: str | None = N
         shown = df[order].copy()
         for column in ("data", "grad"):
             shown[column] = [_shown_number(x) for x in shown[column]]
-        plain_table(shown, "node")
+        plain_table(shown, numbers=("data", "grad", "uses"), key=key or "values")
         return
     columns = {"uses": st.column_config.NumberColumn(help="how many times this node is used: each use sends gradient")}
     if len(df) <= MAX_FORMATTED_ROWS:
@@ -345,13 +345,26 @@ def table(a: Analysis, grads=None, hide_grads: bool = False, key: str | None = N
     )
 
 
-def plain_table(df: pd.DataFrame, index: str) -> None:
-    """A small table as plain text (st.table, no data grid): every cell shown as typed, `index` first.
+PLAIN_TABLE = "plain_table_"  # the start of every plain table's container key
 
-    st.table reads cells as Markdown (`*` alone would be a bullet, `_prev` italics): each is escaped. In
-    presenter view its text is large (page_style), which the data grid's canvas cannot be.
+
+def plain_table(df: pd.DataFrame, numbers: tuple[str, ...] = (), key: str = "table") -> None:
+    """A small table as plain text: a Markdown table, every cell escaped so it shows as typed (a lone `*`
+    would be a bullet, `_prev` italics); the columns in `numbers` right-aligned.
+
+    Not st.dataframe or st.table: both make the browser load the Arrow readers (about 1 MB of JavaScript,
+    the data grid 0.5 MB more) before a page is drawn; the Lesson, the landing page, drew its diagram 0.13 s
+    sooner without them (benchmarks/README.md). In presenter view its text is large (page_style), which the
+    data grid's canvas cannot be.
     """
-    st.table(df.map(lambda cell: _plain(str(cell))).set_index(index))
+    header = "| " + " | ".join(_plain(str(c)) for c in df.columns) + " |"
+    rule = "|" + "".join("---:|" if c in numbers else "---|" for c in df.columns)
+    rows = [
+        "| " + " | ".join(_plain(" ".join(str(cell).split())) for cell in row) + " |"  # one line a row
+        for row in df.itertuples(index=False)
+    ]
+    with st.container(key=PLAIN_TABLE + key):
+        st.markdown("\n".join([header, rule, *rows]))
 
 
 def _plain(text: str) -> str:

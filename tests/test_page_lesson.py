@@ -5,9 +5,13 @@ with `=` instead of `+=`, y.grad would be 2 (only the last use, a = x*y, sends x
 """
 
 import json
+import re
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
+
+from lab.analysis import analyse
+from lab.lesson import LESSON_PROGRAM, node_fields
 
 DASHBOARD = str(Path(__file__).resolve().parent.parent / "dashboard.py")
 EXAMPLE = "x = 2\ny = 3\nz = x*y + y"
@@ -36,6 +40,17 @@ def status(at: AppTest) -> str:
 def texts(elements) -> str:
     """What the elements say, without the backslashes that keep `*` and `_` from being Markdown."""
     return " ".join(e.value for e in elements).replace("\\", "")
+
+
+def plain_table(at: AppTest) -> list[dict[str, str]]:
+    """The rows of the station's plain table (a Markdown table, lab.ui.plain_table), each cell unescaped."""
+    (text,) = [m.value for m in at.markdown if m.value.startswith("| node |")]
+    header, _rule, *lines = text.splitlines()
+
+    def cells(line: str) -> list[str]:
+        return [re.sub(r"\\(.)", r"\1", cell.strip()) for cell in re.split(r"(?<!\\)\|", line)[1:-1]]
+
+    return [dict(zip(cells(header), cells(line), strict=True)) for line in lines]
 
 
 def test_the_lesson_is_the_default_page_and_opens_on_the_first_station():
@@ -81,7 +96,11 @@ def test_by_hand_is_done_from_the_hand_entries_and_check_shows_the_edge_by_edge_
 def test_by_hand_first_keeps_the_engines_gradients_hidden_on_the_first_station():
     at = open_lesson()
     assert "grad ?" in at.get("graphviz_chart")[0].proto.spec
-    assert set(at.table[0].value["grad"]) == {"?"}
+    shown = plain_table(at)
+    assert {row["grad"] for row in shown} == {"?"}
+    # every other cell reads as the engine's Value has it (z._prev only once answered)
+    fields = node_fields(analyse(LESSON_PROGRAM)).drop(columns=["_prev"]).assign(grad="?")
+    assert shown == fields.astype(str).to_dict("records")
     done = open_lesson(hand=json.dumps({"grad:x": "3", "grad:y": "3"}))
     assert "grad 3" in done.get("graphviz_chart")[0].proto.spec
 

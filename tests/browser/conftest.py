@@ -353,6 +353,12 @@ def set_sidebar_number(page: Page, label: str, value: float | str) -> None:
     wait_idle(page)
 
 
+def plain_table_row(page: Page, key: str, node: str):
+    """The row of `node` in the plain table `key` (lab.ui.plain_table: a Markdown table, node first)."""
+    table = page.locator(f'[class*="st-key-plain_table_{key}"] table')
+    return table.locator("tbody tr").filter(has=page.locator("td:first-child", has_text=re.compile(rf"^{node}$")))
+
+
 def open_share_box(page: Page) -> None:
     """Open the sidebar's "Link, save, load" box (its link, download and uploader are drawn only while open)."""
     sidebar = page.get_by_test_id("stSidebar")

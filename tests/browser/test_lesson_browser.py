@@ -21,6 +21,7 @@ from .conftest import (
     assert_no_traceback,
     go_to_page,
     open_app,
+    plain_table_row,
     type_in_editor_cell,
     wait_for_cell,
     wait_idle,
@@ -89,8 +90,8 @@ def test_a_learner_walks_the_lesson_and_the_report_and_a_reload_keep_everything(
     expect_done(page)
     # the fields table reads as the engine writes them (a plain table: its cells are Markdown-escaped)
     # (the grads stay hidden: by hand first)
-    fields = node_fields(analyse(LESSON_PROGRAM)).set_index("node").assign(grad="?")
-    row = main(page).get_by_test_id("stTable").locator("tbody tr").filter(has=page.locator("th", has_text="a"))
+    fields = node_fields(analyse(LESSON_PROGRAM)).set_index("node", drop=False).assign(grad="?")
+    row = plain_table_row(page, "lesson_fields", "a")
     expect(row.locator("td")).to_have_text([str(v) for v in fields.loc["a"]])
 
     # 2. the rules; 3. backward()

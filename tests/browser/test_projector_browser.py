@@ -17,7 +17,7 @@ from lab.analysis import analyse
 from lab.diagram import drawn_node_count
 from lab.presets import PRESETS
 
-from .conftest import DIAGRAM_NODES, assert_no_traceback, go_to_page, open_app, wait_idle
+from .conftest import DIAGRAM_NODES, assert_no_traceback, go_to_page, open_app, plain_table_row, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -155,8 +155,8 @@ def test_presenter_view_turned_off_again_brings_back_the_normal_layout(small_scr
     open_app(page, app_url, path="build")
     turn_presenter_on(page)
     # the table in presenter view is plain text, each cell as the data grid shows it (a lone * is no bullet)
-    row = page.get_by_test_id("stTable").locator("tbody tr").filter(has=page.locator("th", has_text="a"))
-    expect(row.locator("td")).to_have_text(["*", "x * y", "6", "1", "1"])  # a = x*y = 2*3, dz/da = 1, used once
+    row = plain_table_row(page, "values", "a")
+    expect(row.locator("td")).to_have_text(["a", "*", "x * y", "6", "1", "1"])  # a = x*y = 2*3, dz/da = 1, used once
     page.get_by_test_id("stExpandSidebarButton").click()  # the sidebar's arrow opens it again
     page.wait_for_timeout(500)
     presenter_switch(page).wait_for(state="visible")
@@ -169,6 +169,15 @@ def test_presenter_view_turned_off_again_brings_back_the_normal_layout(small_scr
     box = page.locator('[class*="st-key-diagram_box"]').first.bounding_box()
     assert table is not None and box is not None and box["x"] + box["width"] <= table["x"]
     assert abs(table["y"] - box["y"]) < 5
+
+
+def test_the_plain_table_shows_names_as_typed_even_those_markdown_would_style(small_screen: Page, app_url: str):
+    # z = _a_ * b__c = 2 * 3 = 6; dz/d_a_ = b__c = 3, dz/db__c = _a_ = 2 (by hand). Unescaped, Markdown would
+    # show _a_ as an italic "a".
+    page = small_screen
+    open_app(page, app_url, "present=1&expr=" + quote("_a_ = 2\nb__c = 3\nz = _a_ * b__c"), path="build")
+    expect(plain_table_row(page, "values", "_a_").locator("td")).to_have_text(["_a_", "", "_a_", "2", "3", "1"])
+    expect(plain_table_row(page, "values", "z").locator("td")).to_have_text(["z", "*", "_a_ * b__c", "6", "1", "0"])
 
 
 def unrolled_loop(lines: int) -> str:
