@@ -9,7 +9,10 @@ from lab.diagram import COLOURS, Highlight
 from lab.table import values_table
 
 NONE = "none"
-SIDE_BY_SIDE = 12  # up to this many nodes, the table sits beside the diagram
+# A diagram at most this wide at its smallest scale fits half of the page's column at 1280x720 (about
+# 415 px inside its box): it sits beside the table. A wider one (the lesson's example is 508 px) takes the
+# full width above the table, so the output's grad is seen without scrolling sideways.
+BESIDE_UP_TO_PX = 400
 MAX_STYLED_ROWS = 1000  # colouring rows of a huge table would slow the page: the wrong? column still says it
 
 
@@ -18,9 +21,9 @@ def load_preset(program: str) -> None:
 
 
 def table_and_diagram(a: Analysis, table, highlight: Highlight, caption: str) -> None:
-    """Beside each other for a small graph (the diagram on the left, as on every page); a bigger one needs the
-    full width: diagram first, then the table."""
-    if len(a.graph) <= SIDE_BY_SIDE:
+    """Beside each other for a narrow diagram (on the left, as on every page); a wider one needs the full
+    width: diagram first, then the table."""
+    if not ui.too_big_to_draw(a) and ui.drawn_width(a) <= BESIDE_UP_TO_PX:
         diagram_side, table_side = st.columns([1, 1], gap="medium")
     else:
         diagram_side = table_side = st.container()

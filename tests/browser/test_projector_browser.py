@@ -43,15 +43,17 @@ MEASURE = """() => {
     const scrollsX = scrolls.includes(style.overflowX), scrollsY = scrolls.includes(style.overflowY);
     const left = b.left - box.scrollLeft + box.clientLeft, top = b.top - box.scrollTop + box.clientTop;
     const right = scrollsX ? left + box.scrollWidth : b.right, bottom = scrollsY ? top + box.scrollHeight : b.bottom;
-    const cut = [];
+    const cut = [], hidden = [];
     for (const node of svg.querySelectorAll('g.node')) {
       const r = node.getBoundingClientRect();
       if (r.left < left - 1 || r.right > right + 1 || r.top < top - 1 || r.bottom > bottom + 1)
         cut.push(node.querySelector('title').textContent);
+      if (r.left < b.left - 1 || r.right > b.right + 1)  // seen only after scrolling sideways in the box
+        hidden.push(node.querySelector('title').textContent);
     }
     const s = svg.getBoundingClientRect();
     return {
-      minPx, cut, nodes: svg.querySelectorAll('g.node').length,
+      minPx, cut, hidden, nodes: svg.querySelectorAll('g.node').length,
       ownBox: /st-key-\\S*_box/.test(box.className),
       boxInColumn: b.left >= main.left - 1 && b.right <= Math.min(main.right, window.innerWidth) + 1,
       slack: b.height - s.height, scrollsInside: box.scrollHeight > box.clientHeight + 1,
@@ -76,7 +78,7 @@ def sidebar_collapsed(page: Page) -> bool:
     )
 
 
-def check_diagrams(page: Page, where: str, min_px: float | None) -> list[dict]:
+def check_diagrams(page: Page, where: str, min_px: float | None, whole: bool = False) -> list[dict]:
     page.locator(DIAGRAM_NODES).first.wait_for(state="visible", timeout=30_000)
     page.wait_for_timeout(300)  # the chart sizes itself right after it is drawn
     found = page.evaluate(MEASURE)
@@ -86,6 +88,7 @@ def check_diagrams(page: Page, where: str, min_px: float | None) -> list[dict]:
         assert d["ownBox"], f"{where}: the diagram scrolls with something else than its own box"
         assert d["boxInColumn"], f"{where}: the diagram's box reaches past the page's column"
         assert not d["cut"], f"{where}: nodes cut off: {d['cut']}"
+        assert not (whole and d["hidden"]), f"{where}: seen only after scrolling sideways: {d['hidden']}"
         slack = d["slack"]
         assert slack <= 48 or d["scrollsInside"], f"{where}: the box is {slack:.0f} px taller than the drawing"
         if min_px is not None:
@@ -110,7 +113,9 @@ def test_no_diagram_is_cut_off_at_1280x720_and_the_lesson_reads_at_13_px(small_s
         if title == "Why each rule is right":  # no diagram on this page: nothing may stick out of it either
             assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
             continue
-        check_diagrams(page, f"{title}, {preset}", NORMAL_MIN_PX if preset == "lesson" else None)
+        # the lesson's example is seen whole, without scrolling, on every page
+        lesson = preset == "lesson"
+        check_diagrams(page, f"{title}, {preset}", NORMAL_MIN_PX if lesson else None, whole=lesson)
     assert_no_traceback(page)
 
 
