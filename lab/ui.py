@@ -349,8 +349,8 @@ PLAIN_TABLE = "plain_table_"  # the start of every plain table's container key
 
 
 def plain_table(df: pd.DataFrame, numbers: tuple[str, ...] = (), key: str = "table") -> None:
-    """A small table as plain text: a Markdown table, every cell escaped so it shows as typed (a lone `*`
-    would be a bullet, `_prev` italics); the columns in `numbers` right-aligned.
+    """A small table as plain text: a Markdown table, every cell escaped so it shows as typed (a name like
+    `_a_` would be an italic a, a `|` would split the cell); the columns in `numbers` right-aligned.
 
     Not st.dataframe or st.table: both make the browser load the Arrow readers (about 1 MB of JavaScript,
     the data grid 0.5 MB more) before a page is drawn; the Lesson, the landing page, drew its diagram 0.13 s
