@@ -9,10 +9,6 @@ from lab.diagram import COLOURS, Highlight
 from lab.table import values_table
 
 NONE = "none"
-# A diagram at most this wide at its smallest scale fits half of the page's column at 1280x720 (about
-# 415 px inside its box): it sits beside the table. A wider one (the lesson's example is 508 px) takes the
-# full width above the table, so the output's grad is seen without scrolling sideways.
-BESIDE_UP_TO_PX = 400
 MAX_STYLED_ROWS = 1000  # colouring rows of a huge table would slow the page: the wrong? column still says it
 
 
@@ -21,18 +17,10 @@ def load_preset(program: str) -> None:
 
 
 def table_and_diagram(a: Analysis, table, highlight: Highlight, caption: str) -> None:
-    """Beside each other for a narrow diagram (on the left, as on every page); a wider one needs the full
-    width: diagram first, then the table."""
-    if not ui.too_big_to_draw(a) and ui.drawn_width(a) <= BESIDE_UP_TO_PX:
-        diagram_side, table_side = st.columns([1, 1], gap="medium")
-    else:
-        diagram_side = table_side = st.container()
-    with diagram_side:
-        ui.diagram(a, highlight)
-        if caption:
-            st.caption(caption)
-    with table_side:
+    def draw_table() -> None:
         st.dataframe(table, hide_index=True, height=min(600, 38 + 35 * len(a.graph)), key="bugs_table")
+
+    ui.diagram_beside(a, highlight, draw_table, parts=(1, 1), caption=caption)
 
 
 a = state.analysis()

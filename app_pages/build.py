@@ -196,7 +196,7 @@ if presets.open:
             words.caption(preset.teaches.replace("*", "\\*"))
 
 a = state.analysis()
-ui.table_beside_diagram(a)
+ui.diagram_beside(a, None, lambda: ui.table(a))
 
 code, files = st.columns([3, 2], gap="medium")
 with code:

@@ -117,9 +117,11 @@ styled = table.style.apply(
 highlight = Highlight(
     grads=comparison.learner, mismatch=set(comparison.wrong) | set(comparison.failed), notes=own_rules.notes(comparison)
 )
-diagram_side, table_side = st.columns([5, 6], gap="medium")  # the diagram on the left, as on every page
-with diagram_side:
-    ui.diagram(a, highlight, key="own_rules_diagram")
-    st.caption("The diagram shows the gradients with your rules: red nodes differ from the engine's.")
-with table_side:
-    st.dataframe(styled, hide_index=True, height=min(600, 38 + 35 * len(table)), key="own_rules_table")
+ui.diagram_beside(
+    a,
+    highlight,
+    lambda: st.dataframe(styled, hide_index=True, height=min(600, 38 + 35 * len(table)), key="own_rules_table"),
+    parts=(5, 6),
+    caption="The diagram shows the gradients with your rules: red nodes differ from the engine's.",
+    key="own_rules_diagram",
+)

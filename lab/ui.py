@@ -6,6 +6,7 @@ Pages stay thin: they lay these out. Anything that computes lives in the plain m
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
@@ -376,7 +377,10 @@ MARKDOWN_SPECIAL = set("\\`*_{}[]()#+-.!|<>~")
 PRESENTER_TABLE_ROWS = 40  # a longer table stays a canvas table (it scrolls) in presenter view
 
 
-BESIDE_UP_TO_PX = 550  # a diagram wider than this at its smallest scale gets the page's full width, above the table
+# The page's main column at 1280x720 with the sidebar open, as a diagram's box has it inside: a diagram beside
+# a table gets its share of this. The lesson's example is 508 px wide at its smallest scale: it fits beside
+# Build and see's table (7 of 11 parts: 547 px), not beside a table that takes half (430 px).
+COLUMN_PX = 860
 
 
 def drawn_width(a: Analysis) -> int:
@@ -384,17 +388,30 @@ def drawn_width(a: Analysis) -> int:
     return int(SCALE[presenter()][0] * natural_size(a)[0] * PX_PER_PT)
 
 
-def table_beside_diagram(a: Analysis, highlight: Highlight | None = None, grads=None, hide_grads: bool = False) -> None:
-    """The table beside the diagram; a wide diagram (and any in presenter view) takes the full width above it."""
-    if presenter() or too_big_to_draw(a) or drawn_width(a) > BESIDE_UP_TO_PX:
-        diagram(a, highlight)
-        table(a, grads=grads, hide_grads=hide_grads)
-        return
-    # The diagram on the left, first in the page's order: the browser loads each kind of element's code in
-    # that order, and the table's data grid (1.5 MB of JavaScript) ahead of the diagram's delayed its
-    # first drawing by about 0.15 s (benchmarks/README.md).
-    left, right = st.columns([7, 4], gap="medium")
-    with left:
-        diagram(a, highlight)
-    with right:
-        table(a, grads=grads, hide_grads=hide_grads)
+def diagram_beside(
+    a: Analysis,
+    highlight: Highlight | None,
+    draw_table: Callable[[], None],
+    parts: tuple[int, int] = (7, 4),
+    caption: str = "",
+    key: str = "diagram",
+) -> None:
+    """The diagram on the left and the table (`draw_table`) on its right, in columns of `parts`, when the
+    diagram fits its column at 1280 px; a wider one (and any in presenter view) takes the full width, the
+    table under it, so no part of the diagram is seen only after scrolling sideways.
+
+    The diagram comes first in the page's order: the browser loads each kind of element's code in that
+    order, and a data grid's (1.5 MB of JavaScript) ahead of the diagram's delayed its first drawing by
+    about 0.15 s (benchmarks/README.md).
+    """
+    share = parts[0] / sum(parts)
+    if presenter() or too_big_to_draw(a) or drawn_width(a) > share * COLUMN_PX:
+        diagram_side = table_side = st.container()
+    else:
+        diagram_side, table_side = st.columns(list(parts), gap="medium")
+    with diagram_side:
+        diagram(a, highlight, key=key)
+        if caption:
+            st.caption(caption)
+    with table_side:
+        draw_table()

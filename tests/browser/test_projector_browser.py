@@ -22,7 +22,14 @@ from .conftest import DIAGRAM_NODES, assert_no_traceback, go_to_page, open_app, 
 pytestmark = pytest.mark.browser
 
 VIEWPORT = {"width": 1280, "height": 720}
-PAGES = ["Build and see", "Check by hand", "Watch gradients flow", "Why each rule is right", "Bug lab"]
+PAGES = [
+    "Build and see",
+    "Check by hand",
+    "Watch gradients flow",
+    "Why each rule is right",
+    "Write the rules yourself",
+    "Bug lab",
+]
 PRESET_NAMES = ["lesson", "dead_relu", "micrograd"]
 NORMAL_MIN_PX, PRESENTER_MIN_PX = 13, 18
 
