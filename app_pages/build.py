@@ -207,33 +207,16 @@ with code:
     st.html(f'<pre style="{CODE_STYLE}">{html.escape(python_code(a), quote=False)}</pre>')
 with files:
     st.markdown("**Download**")
-    st.download_button(
-        "Diagram (DOT)",
-        data=lambda a=a: to_dot(a),  # made when clicked, not on every run
-        file_name="backprop-graph.dot",
-        mime="text/vnd.graphviz",
-        key="build:dot",
-        on_click="ignore",
-        icon=":material/download:",
-    )
-    st.download_button(
+    # each file made when its button is clicked, from this run's graph
+    ui.download("Diagram (DOT)", lambda a=a: to_dot(a), "backprop-graph.dot", "text/vnd.graphviz", key="build:dot")
+    ui.download(
         "Diagram (Python, graphviz)",
-        data=lambda a=a: notebook_code(a),
-        file_name="backprop-graph.py",
-        mime="text/x-python",
+        lambda a=a: notebook_code(a),
+        "backprop-graph.py",
+        "text/x-python",
         key="build:notebook",
-        on_click="ignore",
-        icon=":material/download:",
     )
-    st.download_button(
-        "Table (CSV)",
-        data=lambda a=a: table_csv(a),
-        file_name="backprop-values.csv",
-        mime="text/csv",
-        key="build:csv",
-        on_click="ignore",
-        icon=":material/download:",
-    )
+    ui.download("Table (CSV)", lambda a=a: table_csv(a), "backprop-values.csv", "text/csv", key="build:csv")
     st.caption(
         "Open the DOT file with Graphviz (`dot -Tsvg`), the CSV with any spreadsheet. The Python file builds "
         "the graph with `Value` and draws it with the graphviz package, as micrograd's `draw_dot` does: paste it "

@@ -294,24 +294,22 @@ with st.container(border=True):
         st.markdown("**Your report**: the program, its table and diagram, your hand check, answers and takeaway.")
         today = dt.date.today()
         html_col, md_col, _ = st.columns([1, 1, 2])
-        html_col.download_button(
-            "Report (HTML)",
-            data=lambda w=work, a=current, d=today: report.report_html(w, a, d),  # made when clicked
-            file_name="backprop-lab-report.html",
-            mime="text/html",
-            key="lesson:report_html",
-            on_click="ignore",
-            icon=":material/download:",
-        )
-        md_col.download_button(
-            "Report (Markdown)",
-            data=lambda w=work, a=current, d=today: report.report_markdown(w, a, d),
-            file_name="backprop-lab-report.md",
-            mime="text/markdown",
-            key="lesson:report_md",
-            on_click="ignore",
-            icon=":material/download:",
-        )
+        with html_col:
+            ui.download(
+                "Report (HTML)",
+                lambda w=work, a=current, d=today: report.report_html(w, a, d),
+                "backprop-lab-report.html",
+                "text/html",
+                key="lesson:report_html",
+            )
+        with md_col:
+            ui.download(
+                "Report (Markdown)",
+                lambda w=work, a=current, d=today: report.report_markdown(w, a, d),
+                "backprop-lab-report.md",
+                "text/markdown",
+                key="lesson:report_md",
+            )
 
     elif station.key == "next":
         result = neuron.next_feedback(state.answers().get(neuron.NEXT_QUESTION.id))

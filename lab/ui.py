@@ -195,6 +195,14 @@ def _on_value_change(name: str) -> None:
         state.set_error(f"{state.error()}; {quote(name)} stays {format_number(old)}", state.value_place(name))
 
 
+def download(label: str, make: Callable[[], str], file_name: str, mime: str, key: str | None = None, **more) -> None:
+    """A download button whose file is made when it is clicked (on another thread), not on every run, and
+    whose click does not rerun the page. `more` goes to st.download_button (width, ...)."""
+    st.download_button(
+        label, data=make, file_name=file_name, mime=mime, key=key, on_click="ignore", icon=":material/download:", **more
+    )
+
+
 SHARE_BOX = "share_link_box"  # the sidebar's "Link, save, load" box: open or closed, kept per session
 
 
@@ -213,13 +221,11 @@ def _share_and_save(page: str) -> None:
             st.code(state.share_link(page), language=None, wrap_lines=True)
             st.caption("The copy button (top right of the box) copies this link to your work.")
             work = state.work()
-            st.download_button(
+            download(
                 "Download my work",
-                data=lambda: work_to_json(work),  # made when clicked (on another thread): not on every run
-                file_name="backprop-lab-work.json",
-                mime="application/json",
-                icon=":material/download:",
-                on_click="ignore",
+                lambda: work_to_json(work),
+                "backprop-lab-work.json",
+                "application/json",
                 width="stretch",
             )
             _load_work(st.file_uploader("Load work from a file", type=["json"], key="work_upload"))
