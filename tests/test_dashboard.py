@@ -1,15 +1,11 @@
 """The entry point's shared parts, through Streamlit's AppTest: link, sidebar values, errors, saved work."""
 
-from pathlib import Path
-
 import pytest
+from apptest_helpers import open_dashboard, open_share_box
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest, app_test
 
-from lab.ui import SHARE_BOX
-
-DASHBOARD = Path(__file__).resolve().parent.parent / "dashboard.py"
 PAGES = [
     "app_pages/lesson.py",
     "app_pages/build.py",
@@ -22,19 +18,7 @@ PAGES = [
 
 
 def app(**query) -> AppTest:
-    at = AppTest.from_file(str(DASHBOARD), default_timeout=60)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception
-    return at
-
-
-def open_share_box(at: AppTest) -> None:
-    """As a click on the sidebar's "Link, save, load" does: what is in it is drawn only while it is open."""
-    assert not at.get("file_uploader") and not [b for b in at.get("download_button") if "work" in b.proto.label]
-    at.session_state[SHARE_BOX] = True
-    at.run()
+    return open_dashboard(**query)
 
 
 def test_opens_on_the_lesson_example_with_a_number_input_per_variable():

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from apptest_helpers import open_share_box
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
@@ -21,7 +22,6 @@ from engine.errors import ExpressionError
 from lab import handcheck, own_rules, predict
 from lab.analysis import analyse
 from lab.share import ALL_PARAMS, DEFAULT_SETTINGS, Work, work_from_json, work_from_params, work_to_json
-from lab.ui import SHARE_BOX
 
 pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning", "ignore::DeprecationWarning")
 
@@ -240,8 +240,7 @@ def test_a_damaged_work_file_never_loses_the_work_on_the_page(content):
     at = AppTest.from_file(DASHBOARD, default_timeout=30)
     at.query_params["expr"] = "p = 3\nq = p * p"
     at.query_params["take"] = "Mine."
-    at.session_state[SHARE_BOX] = True  # as a click on "Link, save, load" does: the uploader is in that box
-    at.run()
+    open_share_box(at)  # the uploader is in that box
     at.get("file_uploader")[0].upload("work.json", content, "application/json").run()
     assert not at.exception
     try:

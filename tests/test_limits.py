@@ -11,6 +11,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from apptest_helpers import open_dashboard, open_share_box
 from streamlit.testing.v1 import AppTest
 
 from engine.errors import ExpressionError
@@ -20,7 +21,6 @@ from lab.analysis import analyse
 from lab.diagram import MAX_DIAGRAM_NODES, MAX_LAYOUT_WORK, layout_work, too_big_to_draw
 from lab.share import MAX_WORK_FILE_BYTES, Work, work_from_json, work_to_json
 from lab.state import LESSON_PROGRAM
-from lab.ui import SHARE_BOX
 
 REPO = Path(__file__).parent.parent
 KEPT = "The last program that worked is still shown"
@@ -170,12 +170,7 @@ def test_the_uploader_takes_every_file_the_work_file_limit_allows():
 
 @pytest.fixture
 def at() -> AppTest:
-    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=60)
-    at.run()
-    at.switch_page("app_pages/build.py")
-    at.run()
-    assert not at.exception
-    return at
+    return open_dashboard("app_pages/build.py")
 
 
 def dot(at: AppTest) -> str:
@@ -239,8 +234,7 @@ def test_the_page_draws_a_diagram_just_under_both_diagram_limits(at):
 
 
 def test_the_page_names_the_work_file_limit_and_keeps_the_program(at):
-    at.session_state[SHARE_BOX] = True  # as a click on "Link, save, load" does: the uploader is in that box
-    at.run()
+    open_share_box(at)  # the uploader is in that box
     before = dot(at)
     over = work_file_of_size(MAX_WORK_FILE_BYTES + 1)
     at.get("file_uploader")[0].upload("backprop-lab-work.json", over, "application/json").run()

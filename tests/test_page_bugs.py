@@ -6,14 +6,13 @@ x 9, y 8, a 2 and z 1; breadth-first order from z (z, a, y, x) changes nothing.
 """
 
 import re
-from pathlib import Path
 
 import pytest
+from apptest_helpers import open_dashboard
 from streamlit.testing.v1 import AppTest
 
 from lab.presets import PRESETS
 
-APP = Path(__file__).resolve().parents[1] / "dashboard.py"
 PAGE = "app_pages/bugs.py"
 MICROGRAD = PRESETS["micrograd"].program
 LESSON_WRONG = {
@@ -25,14 +24,7 @@ LESSON_WRONG = {
 
 
 def open_page(program: str | None = None) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=30)
-    if program is not None:
-        at.query_params["expr"] = program
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception
-    return at
+    return open_dashboard(PAGE, **({} if program is None else {"expr": program}))
 
 
 def switch(at: AppTest, mistake: str) -> None:

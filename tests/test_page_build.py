@@ -1,24 +1,17 @@
 """The "Build and see" page: build by widgets, by typing, by preset; see table, diagram, code; bad input."""
 
-from pathlib import Path
-
 import pytest
+from apptest_helpers import open_dashboard
 from streamlit.testing.v1 import AppTest
 
 from lab.state import LESSON_PROGRAM
 
 NUMBER = "a number …"
-DASHBOARD = Path(__file__).parent.parent / "dashboard.py"
 
 
 @pytest.fixture
 def at() -> AppTest:
-    at = AppTest.from_file(str(DASHBOARD), default_timeout=30)
-    at.run()
-    at.switch_page("app_pages/build.py")
-    at.run()
-    assert not at.exception
-    return at
+    return open_dashboard("app_pages/build.py")
 
 
 def dot(at: AppTest) -> str:

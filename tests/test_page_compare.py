@@ -4,6 +4,7 @@ z = 9, dz/dx = 3, dz/dy = 3). Rows of the table: value of z, d z / d x, d z / d 
 import re
 from pathlib import Path
 
+from apptest_helpers import open_dashboard
 from streamlit.testing.v1 import AppTest
 
 DASHBOARD = str(Path(__file__).resolve().parent.parent / "dashboard.py")
@@ -13,14 +14,7 @@ VALUE, DX, DY, DA = 0, 1, 2, 3  # row positions in the table
 
 def open_page(hand_first: bool = False) -> AppTest:
     """The page; most tests look at the engine's numbers, so they open it as a link with `first=0`."""
-    at = AppTest.from_file(DASHBOARD, default_timeout=30)
-    if not hand_first:
-        at.query_params["first"] = "0"
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception
-    return at
+    return open_dashboard(PAGE, **({} if hand_first else {"first": "0"}))
 
 
 def type_answers(at: AppTest, answers: dict[int, str], key: str = "hand_editor") -> None:

@@ -4,18 +4,14 @@ import re
 import time
 
 import pytest
+from apptest_helpers import open_dashboard
 from streamlit.testing.v1 import AppTest
 
 LESSON_NEW_X = "x = 4\ny = 3\nz = x*y + y"
 
 
 def open_flow() -> AppTest:
-    at = AppTest.from_file("../dashboard.py", default_timeout=30)
-    at.run()
-    at.switch_page("app_pages/flow.py")
-    at.run()
-    assert not at.exception
-    return at
+    return open_dashboard("app_pages/flow.py")
 
 
 def dot(at: AppTest) -> str:

@@ -6,25 +6,19 @@ with `=` instead of `+=`, y.grad would be 2 (only the last use, a = x*y, sends x
 
 import json
 import re
-from pathlib import Path
 
+from apptest_helpers import open_dashboard
 from streamlit.testing.v1 import AppTest
 
 from lab.analysis import analyse
 from lab.lesson import LESSON_PROGRAM, node_fields
 
-DASHBOARD = str(Path(__file__).resolve().parent.parent / "dashboard.py")
 EXAMPLE = "x = 2\ny = 3\nz = x*y + y"
 GRAPH, RULES, BACKWARD, BY_HAND, TRACE, EXPLAIN, TAKEAWAY, NEXT = range(8)
 
 
 def open_lesson(**query) -> AppTest:
-    at = AppTest.from_file(DASHBOARD, default_timeout=60)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception
-    return at
+    return open_dashboard(**query)
 
 
 def station(at: AppTest, index: int) -> None:

@@ -5,22 +5,16 @@ w.grad = x = 2. tanh at n = 3.5 has slope 1 - tanh(3.5)**2 = 0.0036, so w.grad =
 """
 
 import json
-from pathlib import Path
 
+from apptest_helpers import open_dashboard
 from streamlit.testing.v1 import AppTest
 
-DASHBOARD = str(Path(__file__).resolve().parent.parent / "dashboard.py")
 PAGE = "app_pages/next_lesson.py"
 EXAMPLE = "x = 2\ny = 3\nz = x*y + y"
 
 
 def open_page() -> AppTest:
-    at = AppTest.from_file(DASHBOARD, default_timeout=60)
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception
-    return at
+    return open_dashboard(PAGE)
 
 
 def dot(at: AppTest) -> str:

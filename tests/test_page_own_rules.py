@@ -5,13 +5,12 @@ x.data * a.grad = 2, so only y is wrong (2 instead of 3).
 """
 
 import re
-from pathlib import Path
 
+from apptest_helpers import open_dashboard
 from streamlit.testing.v1 import AppTest
 
 from lab.presets import PRESETS
 
-APP = Path(__file__).resolve().parents[1] / "dashboard.py"
 PAGE = "app_pages/own_rules.py"
 MUL = "self.grad += other.data * out.grad\nother.grad += self.data * out.grad"
 ADD = "self.grad += out.grad\nother.grad += out.grad"
@@ -19,12 +18,7 @@ MUL_OVERWRITE = "self.grad = other.data * out.grad\nother.grad = self.data * out
 
 
 def open_page() -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=30)
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception
-    return at
+    return open_dashboard(PAGE)
 
 
 def write(at: AppTest, op: str, text: str) -> None:

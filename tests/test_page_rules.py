@@ -1,23 +1,16 @@
 """The "Why each rule is right" page in AppTest, on the lesson's example (z = x*y + y at x = 2, y = 3)."""
 
-from pathlib import Path
-
 import pytest
+from apptest_helpers import open_dashboard
 from streamlit.testing.v1 import AppTest
 
 from engine.value import BACKWARD_RULES
 
-APP = Path(__file__).resolve().parents[1] / "dashboard.py"
 PAGE = "app_pages/rules.py"
 
 
 def open_page() -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=30)
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception
-    return at
+    return open_dashboard(PAGE)
 
 
 def pick(at: AppTest, op: str) -> None:

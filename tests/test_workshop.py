@@ -4,32 +4,23 @@ By hand: x = 2, y = 3, z = x*y + y = 9; with y = 4, z = 2*4 + 4 = 12. micrograd'
 g = 24.7041, dg/da = 138.8338 and dg/db = 645.5773 for its example (the "micrograd" preset).
 """
 
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pyarrow as pa
 import pytest
+from apptest_helpers import open_dashboard, open_share_box
 from streamlit.testing.v1 import AppTest
 
 from lab.analysis import analyse
 from lab.handcheck import check, comparison_table
 from lab.state import link_address
-from lab.ui import SHARE_BOX
 
-DASHBOARD = Path(__file__).resolve().parent.parent / "dashboard.py"
 LESSON = "x = 2\ny = 3\nz = x*y + y"
 
 
 def app(**query) -> AppTest:
     """The dashboard on Build and see (where the program box and the widget builder are)."""
-    at = AppTest.from_file(str(DASHBOARD), default_timeout=60)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page("app_pages/build.py")
-    at.run()
-    assert not at.exception
-    return at
+    return open_dashboard("app_pages/build.py", **query)
 
 
 def open_tab(at: AppTest, name: str) -> None:
@@ -140,8 +131,7 @@ def test_without_the_browsers_address_the_host_header_or_a_relative_address_is_u
 def test_the_sidebar_link_carries_the_hand_entries_and_settings_of_the_address_bar():
     at = app(hand='{"grad:x":"y"}', first="0", tol="0.01")
     assert not [c for c in at.sidebar.code if "expr=" in c.value]  # drawn only while its box is open
-    at.session_state[SHARE_BOX] = True  # as a click on "Link, save, load" does
-    at.run()
+    open_share_box(at)
     code = [c for c in at.sidebar.code if "expr=" in c.value]
     assert len(code) == 1
     query = {k: v[0] for k, v in parse_qs(urlsplit(code[0].value).query).items()}
