@@ -8,7 +8,7 @@ runs a page without this file on a freshly started server.
 
 import streamlit as st
 
-from lab import state, ui
+from app import state, ui
 
 st.set_page_config(page_title="Backprop Lab", page_icon="🔁", layout="wide")
 state.init()
@@ -16,9 +16,9 @@ state.init()
 pages = [
     st.Page("app_pages/lesson.py", title="Lesson", default=True),
     st.Page("app_pages/build.py", title="Build and see", url_path="build"),
-    st.Page("app_pages/compare.py", title="By hand"),
+    st.Page("app_pages/handcheck.py", title="By hand", url_path="compare"),
     st.Page("app_pages/flow.py", title="Watch it flow"),
-    st.Page("app_pages/rules.py", title="Why each rule"),
+    st.Page("app_pages/why_rules.py", title="Why each rule", url_path="rules"),
     st.Page("app_pages/own_rules.py", title="Your rules"),
     st.Page("app_pages/bugs.py", title="Bug lab"),
     st.Page("app_pages/next_lesson.py", title="Next lesson", url_path="next"),

@@ -2,8 +2,9 @@
 
 import streamlit as st
 
+from app import state, ui
 from engine.trace import Mistake
-from lab import bugs, state, ui
+from lab import bugs
 from lab.analysis import Analysis, format_number
 from lab.diagram import COLOURS, Highlight
 from lab.table import values_table

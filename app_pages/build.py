@@ -5,7 +5,8 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from lab import builder, state, ui
+from app import state, ui
+from lab import builder
 from lab.diagram import notebook_code, to_dot
 from lab.presets import PRESETS
 from lab.python_code import python_code

@@ -5,7 +5,8 @@ import re
 
 import streamlit as st
 
-from lab import own_rules, predict, state, ui
+from app import state, ui
+from lab import own_rules, predict
 from lab.analysis import format_number
 from lab.flow import BACKWARD, FORWARD, flow_view, last_step, order_html, step_table, styled_table
 from lab.handcheck import tolerance_from

@@ -6,17 +6,18 @@ from pathlib import Path
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from lab import checklist, handcheck, lesson, neuron, questions, report, state, takeaway, ui
+from app import state, ui
+from lab import checklist, handcheck, lesson, neuron, questions, report, takeaway
 from lab.diagram import Highlight
 from lab.lesson import markdown_safe as md
-from lab.rules import backward_source
+from lab.why_rules import backward_source
 
 STATION = "lesson:station"  # which station is open (a view, not work: a fresh visit opens the first not done)
 TAKEAWAY_BOX = "lesson:takeaway"
 ROOT = Path(__file__).resolve().parent.parent
 
 
-# -- callbacks: everything the learner makes goes to lab/state.py -----------------------------------
+# -- callbacks: everything the learner makes goes to app/state.py -----------------------------------
 
 
 def save_answer(question_id: str) -> None:

@@ -4,7 +4,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from lab import neuron, state, ui
+from app import state, ui
+from lab import neuron
 from lab.diagram import Highlight
 from lab.lesson import markdown_safe as md
 

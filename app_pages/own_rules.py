@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from lab import own_rules, state, ui
+from app import state, ui
+from lab import own_rules
 from lab.analysis import format_number
 from lab.diagram import COLOURS, Highlight
 

@@ -19,7 +19,7 @@ from engine.trace import BackwardStep, Mistake, backward_steps, grads_at
 from engine.value import Value
 from lab.analysis import VARIABLE, Analysis, analyse, format_number
 from lab.presets import PRESETS
-from lab.rules import backward_source, source_of
+from lab.why_rules import backward_source, source_of
 
 n = format_number
 

@@ -25,12 +25,12 @@ from lab.analysis import Analysis, analyse, format_number
 from lab.explain import rule_text
 from lab.share import Work
 
-LESSON_PROGRAM = "x = 2\ny = 3\nz = x*y + y"  # the same text as lab.state.LESSON_PROGRAM (state imports Streamlit)
+LESSON_PROGRAM = "x = 2\ny = 3\nz = x*y + y"  # the same text as app.state.LESSON_PROGRAM (state imports Streamlit)
 NEXT_QUESTION = "station:next"  # answered on the next lesson's page (lab/neuron.py)
 
-COMPARE_PAGE = "app_pages/compare.py"
+COMPARE_PAGE = "app_pages/handcheck.py"
 FLOW_PAGE = "app_pages/flow.py"
-RULES_PAGE = "app_pages/rules.py"
+RULES_PAGE = "app_pages/why_rules.py"
 BUGS_PAGE = "app_pages/bugs.py"
 NEXT_PAGE = "app_pages/next_lesson.py"
 OWN_RULES_PAGE = "app_pages/own_rules.py"

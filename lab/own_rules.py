@@ -24,7 +24,7 @@ from engine.trace import BackwardStep, backward_steps, grads_at
 from lab.analysis import Analysis, analyse, format_number
 from lab.explain import backward_sentence, local_text, op_expression
 from lab.presets import PRESETS
-from lab.rules import RULES
+from lab.why_rules import RULES
 
 n = format_number
 OPERATORS = ("+", "*", "-", "/", "**", "neg", "tanh", "relu", "exp", "log")  # in the order the page offers them

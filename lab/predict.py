@@ -5,7 +5,7 @@ A backward step asks, per edge, what that `_backward` call adds to the input's g
 node's value (`a.data = ?`). An entry is a number or a formula in the variables, read by the
 same safe parser as the hand check's entries, and right within the hand check's tolerance.
 
-A prediction is kept (lab/state.py) under a key made of the program, the pass, the step and
+A prediction is kept (app/state.py) under a key made of the program, the pass, the step and
 the edge or node, so another program starts a new pass and the old one's predictions stay
 with the program they belong to. A step is revealed once each of its predictions is kept.
 """

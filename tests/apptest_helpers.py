@@ -6,7 +6,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from lab.ui import SHARE_BOX
+from app.ui import SHARE_BOX
 
 DASHBOARD = Path(__file__).resolve().parent.parent / "dashboard.py"
 

@@ -9,9 +9,9 @@ from streamlit.testing.v1 import AppTest, app_test
 PAGES = [
     "app_pages/lesson.py",
     "app_pages/build.py",
-    "app_pages/compare.py",
+    "app_pages/handcheck.py",
     "app_pages/flow.py",
-    "app_pages/rules.py",
+    "app_pages/why_rules.py",
     "app_pages/bugs.py",
     "app_pages/next_lesson.py",
 ]

@@ -21,7 +21,7 @@ from engine.trace import gradient_sources, rule_flows
 from engine.value import BACKWARD_RULES, Value
 from lab.analysis import analyse
 from lab.explain import gradient_sum, local_text
-from lab.rules import LATEX_NAMES, RULES, to_latex
+from lab.why_rules import LATEX_NAMES, RULES, to_latex
 
 FORWARD = {
     "+": operator.add,

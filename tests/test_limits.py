@@ -14,13 +14,14 @@ import pytest
 from apptest_helpers import open_dashboard, open_share_box
 from streamlit.testing.v1 import AppTest
 
+from app import ui
+from app.state import LESSON_PROGRAM
 from engine.errors import ExpressionError
 from engine.parser import MAX_BRACKETS, MAX_DEPTH, MAX_NODES, MAX_TEXT_LENGTH
-from lab import diagram, ui
+from lab import diagram
 from lab.analysis import analyse
 from lab.diagram import MAX_DIAGRAM_NODES, MAX_LAYOUT_WORK, layout_work, too_big_to_draw
 from lab.share import MAX_WORK_FILE_BYTES, Work, work_from_json, work_to_json
-from lab.state import LESSON_PROGRAM
 
 REPO = Path(__file__).parent.parent
 KEPT = "The last program that worked is still shown"

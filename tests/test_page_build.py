@@ -4,7 +4,7 @@ import pytest
 from apptest_helpers import open_dashboard
 from streamlit.testing.v1 import AppTest
 
-from lab.state import LESSON_PROGRAM
+from app.state import LESSON_PROGRAM
 
 NUMBER = "a number …"
 

@@ -37,7 +37,7 @@ def texts(elements) -> str:
 
 
 def plain_table(at: AppTest) -> list[dict[str, str]]:
-    """The rows of the station's plain table (a Markdown table, lab.ui.plain_table), each cell unescaped."""
+    """The rows of the station's plain table (a Markdown table, app.ui.plain_table), each cell unescaped."""
     (text,) = [m.value for m in at.markdown if m.value.startswith("| node |")]
     header, _rule, *lines = text.splitlines()
 

@@ -11,9 +11,9 @@ import pytest
 from apptest_helpers import open_dashboard, open_share_box
 from streamlit.testing.v1 import AppTest
 
+from app.state import link_address
 from lab.analysis import analyse
 from lab.handcheck import check, comparison_table
-from lab.state import link_address
 
 LESSON = "x = 2\ny = 3\nz = x*y + y"
 
@@ -167,7 +167,7 @@ def test_an_unreadable_entry_keeps_the_result_cell_short_and_the_message_below()
 @pytest.mark.parametrize("first", ["1", "0"])
 def test_a_hand_entry_reaches_the_address_bar(first):
     at = app(first=first)
-    at.switch_page("app_pages/compare.py").run()
+    at.switch_page("app_pages/handcheck.py").run()
     at.session_state["hand_editor"] = {"edited_rows": {1: {"your answer": "y"}}, "added_rows": [], "deleted_rows": []}
     at.run()
     assert at.query_params["hand"] == '{"grad:x":"y"}'
@@ -177,7 +177,7 @@ def test_a_hand_entry_reaches_the_address_bar(first):
 
 def test_a_cleared_tolerance_keeps_the_tolerance_and_says_so():
     at = app(tol="0.01")
-    at.switch_page("app_pages/compare.py").run()
+    at.switch_page("app_pages/handcheck.py").run()
     at.number_input(key="compare_tolerance").set_value(None).run()
     assert not at.exception
     assert at.session_state["settings"]["tolerance"] == 0.01

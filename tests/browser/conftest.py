@@ -354,7 +354,7 @@ def set_sidebar_number(page: Page, label: str, value: float | str) -> None:
 
 
 def plain_table_row(page: Page, key: str, node: str):
-    """The row of `node` in the plain table `key` (lab.ui.plain_table: a Markdown table, node first)."""
+    """The row of `node` in the plain table `key` (app.ui.plain_table: a Markdown table, node first)."""
     table = page.locator(f'[class*="st-key-plain_table_{key}"] table')
     return table.locator("tbody tr").filter(has=page.locator("td:first-child", has_text=re.compile(rf"^{node}$")))
 

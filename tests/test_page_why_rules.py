@@ -6,7 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from engine.value import BACKWARD_RULES
 
-PAGE = "app_pages/rules.py"
+PAGE = "app_pages/why_rules.py"
 
 
 def open_page() -> AppTest:

@@ -1,4 +1,4 @@
-"""lab/rules.py: each operator's rule, the engine's own source, and the live check against finite differences.
+"""lab/why_rules.py: each operator's rule, the engine's own source, and the live check against finite differences.
 
 Expected numbers are worked out by hand from the derivative (d(a*b)/da = b, ...) or with math, never taken
 from the engine.
@@ -12,41 +12,41 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.value import BACKWARD_RULES
-from lab import rules
+from lab import why_rules
 from lab.analysis import analyse
 
 ENGINE_SOURCE = Path(__file__).resolve().parents[1].joinpath("engine", "value.py").read_text()
 
 
 def test_every_operator_of_the_engine_has_an_entry_and_nothing_else_does():
-    assert set(rules.RULES) == set(BACKWARD_RULES)
+    assert set(why_rules.RULES) == set(BACKWARD_RULES)
 
 
 @pytest.mark.parametrize("op", list(BACKWARD_RULES))
 def test_every_entry_says_its_derivative_in_words_symbols_and_latex(op):
-    rule = rules.RULES[op]
+    rule = why_rules.RULES[op]
     assert rule.words and rule.expression.startswith("out = ")
     assert len(rule.derivatives) == len(rule.latex) == len(rule.inputs)
 
 
 def test_the_source_of_mul_is_the_lessons_rule():
-    source = rules.backward_source("*")
+    source = why_rules.backward_source("*")
     assert "self.grad += other.data * out.grad" in source
     assert "other.grad += self.data * out.grad" in source
-    assert "self.data * other.data" in rules.forward_source("*")
+    assert "self.data * other.data" in why_rules.forward_source("*")
 
 
 @pytest.mark.parametrize("op", list(BACKWARD_RULES))
 def test_the_source_shown_is_the_engines_file_dedented(op):
-    for source in (rules.forward_source(op), rules.backward_source(op)):
+    for source in (why_rules.forward_source(op), why_rules.backward_source(op)):
         assert source.startswith(("def ", "@staticmethod"))
         for line in source.splitlines():
             assert line.strip() in ENGINE_SOURCE
-    assert ".grad +=" in rules.backward_source(op)
+    assert ".grad +=" in why_rules.backward_source(op)
 
 
 def test_the_dispatch_source_shows_the_lookup_in_backward_rules():
-    assert "BACKWARD_RULES[self._op]" in rules.dispatch_source()
+    assert "BACKWARD_RULES[self._op]" in why_rules.dispatch_source()
 
 
 # -- the check at a point: hand-worked derivatives -------------------------------------------
@@ -69,7 +69,7 @@ HAND = [
 
 @pytest.mark.parametrize(("op", "point", "exponent", "expected"), HAND)
 def test_the_rule_gives_the_hand_derivative_and_agrees_with_the_finite_difference(op, point, exponent, expected):
-    check = rules.check_rule(op, *point, exponent=exponent)
+    check = why_rules.check_rule(op, *point, exponent=exponent)
     assert check.message is None and check.ok
     for input_check, want in zip(check.inputs, expected, strict=True):
         assert input_check.rule == pytest.approx(want)
@@ -78,7 +78,7 @@ def test_the_rule_gives_the_hand_derivative_and_agrees_with_the_finite_differenc
 
 
 def test_a_number_after_the_base_is_the_exponent_of_pow():
-    check = rules.check_rule("**", 3.0, 3.0)
+    check = why_rules.check_rule("**", 3.0, 3.0)
     assert check.output == 27.0 and check.inputs[0].rule == pytest.approx(27.0)  # 3 * 3**2
 
 
@@ -100,14 +100,14 @@ SAFE = {
 @given(data=st.data())
 def test_every_rule_agrees_with_finite_differences_where_it_is_defined(op, data):
     point = [data.draw(strategy) for strategy in SAFE[op]]
-    check = rules.check_rule(op, *point)
+    check = why_rules.check_rule(op, *point)
     assert check.message is None and check.ok, check
 
 
 @settings(max_examples=60, deadline=None)
 @given(a=st.floats(0.05, 20), exponent=st.floats(-3, 3))
 def test_the_power_rule_agrees_with_finite_differences(a, exponent):
-    check = rules.check_rule("**", a, exponent=exponent)
+    check = why_rules.check_rule("**", a, exponent=exponent)
     assert check.message is None and check.ok, check
 
 
@@ -129,7 +129,7 @@ INVALID = [
 
 @pytest.mark.parametrize(("op", "point", "exponent", "words"), INVALID)
 def test_an_invalid_point_gives_a_message_not_an_exception(op, point, exponent, words):
-    check = rules.check_rule(op, *point, exponent=exponent)
+    check = why_rules.check_rule(op, *point, exponent=exponent)
     assert check.message is not None and words in check.message
     assert not check.ok and check.inputs == ()
 
@@ -137,12 +137,12 @@ def test_an_invalid_point_gives_a_message_not_an_exception(op, point, exponent, 
 @settings(max_examples=80, deadline=None)
 @given(op=st.sampled_from(list(BACKWARD_RULES)), a=st.floats(), b=st.floats(), n=st.floats(-5, 5))
 def test_any_point_either_checks_or_says_why_not(op, a, b, n):
-    check = rules.check_rule(op, a, b, exponent=n)
+    check = why_rules.check_rule(op, a, b, exponent=n)
     assert (check.message is None) == bool(check.inputs)
 
 
 def test_relu_at_its_corner_is_not_called_a_failure():
-    check = rules.check_rule("relu", 0.0)
+    check = why_rules.check_rule("relu", 0.0)
     assert check.message is None and check.ok
     assert check.inputs[0].agrees is None and "corner" in check.note
 
@@ -152,7 +152,7 @@ def test_relu_at_its_corner_is_not_called_a_failure():
 
 def test_the_lessons_example_uses_one_multiplication_and_one_addition():
     a = analyse("x = 2\ny = 3\nz = x*y + y")
-    assert rules.ops_used(a) == {"*": 1, "+": 1}
-    assert [a.names[i] for i in rules.uses_in(a, "*")] == ["a"]
-    assert rules.point_from(a, "*") == ((2.0, 3.0), None)
-    assert rules.point_from(a, "log") is None
+    assert why_rules.ops_used(a) == {"*": 1, "+": 1}
+    assert [a.names[i] for i in why_rules.uses_in(a, "*")] == ["a"]
+    assert why_rules.point_from(a, "*") == ((2.0, 3.0), None)
+    assert why_rules.point_from(a, "log") is None

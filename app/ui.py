@@ -11,8 +11,8 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
+from app import state
 from engine.errors import quote
-from lab import state
 from lab.analysis import Analysis, format_number
 from lab.diagram import (
     COLOURS,

@@ -8,7 +8,7 @@ from apptest_helpers import open_dashboard
 from streamlit.testing.v1 import AppTest
 
 DASHBOARD = str(Path(__file__).resolve().parent.parent / "dashboard.py")
-PAGE = "app_pages/compare.py"
+PAGE = "app_pages/handcheck.py"
 VALUE, DX, DY, DA = 0, 1, 2, 3  # row positions in the table
 
 

@@ -3,14 +3,15 @@
 import pandas as pd
 import streamlit as st
 
-from lab import rules, state
+from app import state
+from lab import why_rules
 from lab.analysis import format_number
 from lab.explain import forward_sentence
 
 DIGITS = 10  # enough to see that the finite difference is an estimate: 2.9999999998, not 3
 
 a = state.analysis()
-used = rules.ops_used(a)
+used = why_rules.ops_used(a)
 
 st.title("Why each rule is right")
 st.markdown(
@@ -20,15 +21,17 @@ st.markdown(
 
 op = st.segmented_control(
     "Operator",
-    options=list(rules.RULES),
-    format_func=lambda op: rules.RULES[op].label,
+    options=list(why_rules.RULES),
+    format_func=lambda op: why_rules.RULES[op].label,
     default="*",
     key="rules_operator",
 )
 op = op or "*"  # clicking the chosen operator again unselects it: keep showing one
-rule = rules.RULES[op]
+rule = why_rules.RULES[op]
 if used:
-    in_use = ", ".join(f"{rules.RULES[o].label} ({count}×)" for o, count in sorted(used.items()) if o in rules.RULES)
+    in_use = ", ".join(
+        f"{why_rules.RULES[o].label} ({count}×)" for o, count in sorted(used.items()) if o in why_rules.RULES
+    )
     st.caption(f"Your expression uses: {in_use}")
 
 st.subheader(f"{rule.name.capitalize()}: `{rule.expression}`")
@@ -38,7 +41,7 @@ with symbols:
         st.latex(latex)
 with words:
     st.markdown(rule.words.replace("*", r"\*"))  # plain text: a*b is not emphasis
-    nodes = rules.uses_in(a, op)
+    nodes = why_rules.uses_in(a, op)
     if nodes:
         shown = "; ".join(f"`{forward_sentence(a, i)}`" for i in nodes[:3])
         more = f" and {len(nodes) - 3} more" if len(nodes) > 3 else ""
@@ -47,13 +50,13 @@ with words:
         st.caption("Not used in your expression.")
 
 st.markdown("**The engine's own code**, read from `engine/value.py` as this page runs:")
-st.code(rules.forward_source(op) + "\n\n" + rules.backward_source(op), language="python", wrap_lines=True)
+st.code(why_rules.forward_source(op) + "\n\n" + why_rules.backward_source(op), language="python", wrap_lines=True)
 with st.expander("How `backward()` calls this rule"):
     st.markdown("Each node remembers its `_op`; `_backward` looks the rule up in `BACKWARD_RULES` and calls it:")
-    st.code(rules.dispatch_source(), language="python", wrap_lines=True)
+    st.code(why_rules.dispatch_source(), language="python", wrap_lines=True)
 
 st.subheader("Check it at a point you pick")
-point = rules.point_from(a, op)
+point = why_rules.point_from(a, op)
 numbers, exponent = point if point else (rule.default_point, rule.default_exponent)
 if rule.needs_exponent and exponent is None:
     exponent = rule.default_exponent
@@ -69,7 +72,7 @@ if rule.needs_exponent:
 if any(x is None for x in picked) or (rule.needs_exponent and exponent is None):
     st.error("Type a number in every box to run the check.")
 else:
-    check = rules.check_rule(op, *picked, exponent=exponent)
+    check = why_rules.check_rule(op, *picked, exponent=exponent)
     if check.message:
         st.error(check.message, icon="⚠️")
     else:

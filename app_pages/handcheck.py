@@ -2,8 +2,9 @@
 
 import streamlit as st
 
+from app import state, ui
 from engine.errors import quote
-from lab import handcheck, state, ui
+from lab import handcheck
 from lab.diagram import Highlight
 
 EDITOR = "hand_editor"  # the table's widget key (a new one when the entries change elsewhere, e.g. a loaded file)
