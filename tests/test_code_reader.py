@@ -29,7 +29,8 @@ ALLOWED = [
     "f = lambda: None\nprint(f'{1 + 1:>4} {f!r}')\n",
     "x = 1\nwhile x < 10:\n    x *= 2\n    if x == 4:\n        continue\n    elif x > 8:\n        break\n",
     "assert isinstance(1, int), 'one'\nif False:\n    raise ValueError('no')\n",
-    "class Value:\n    def __init__(self, d):\n        self.data = d\n    def __repr__(self):\n        return f'V({self.data})'\n",
+    "class Value:\n    def __init__(self, d):\n        self.data = d\n"
+    "    def __repr__(self):\n        return f'V({self.data})'\n",
     "class Value:\n    @staticmethod\n    def zero():\n        return 0\n",
     "s = '%s and %d' % ('a', 1)\nt = 'a.__class__ is just text'\n",
 ]
