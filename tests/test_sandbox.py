@@ -21,7 +21,7 @@ from sandbox import runner
 from tests.implement_solutions import SOLUTION
 
 VALUE = "class Value:\n    def __init__(self, data):\n        self.data = data\n"
-MARK = Path(tempfile.gettempdir()) / "backprop-sandbox-was-here"
+MARK = Path("/tmp/backprop-sandbox-was-here")
 
 
 def problem_of(code: str) -> implement.Problem:
@@ -32,13 +32,13 @@ def problem_of(code: str) -> implement.Problem:
 
 
 @pytest.fixture(autouse=True)
-def nothing_written_and_the_next_run_works():
+def nothing_written_and_the_next_run_works(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Runs' working folders go to a folder of this test's own (other sessions may run at the same time)."""
     MARK.unlink(missing_ok=True)
-    before = set(os.listdir(tempfile.gettempdir()))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     yield
     assert not MARK.exists()
-    leftovers = {name for name in set(os.listdir(tempfile.gettempdir())) - before if name.startswith("backprop-run-")}
-    assert not leftovers, f"working folders left behind: {leftovers}"
+    assert list(tmp_path.iterdir()) == [], "a working folder was left behind"
     assert runner.busy() == (0, 0)
 
 
