@@ -68,7 +68,7 @@ def editor() -> None:
         height=[22, 40],
         key=f"implement_editor_{st.session_state.get(REVISION, 0)}",
         response_mode=["debounce", "blur"],
-        options={"showLineNumbers": True, "fontFamily": f"'{EDITOR_FONT}', monospace", "tabSize": 4},
+        options={"showLineNumbers": True, "wrap": True, "fontFamily": f"'{EDITOR_FONT}', monospace", "tabSize": 4},
         props={"debounceChangePeriod": 500},
         component_props={"globalCSS": FONT_CSS},
     )
@@ -92,7 +92,7 @@ st.markdown(
     "check per classic mistake, and your program from Build and see. It runs in a sandbox, never on the server."
 )
 
-code_column, side = st.columns([7, 4], gap="medium")
+code_column, side = st.columns([3, 2], gap="medium")
 with code_column:
     if code_editor is not None:
         st.fragment(editor)()
@@ -178,7 +178,7 @@ if report is not None:
             continue
         st.subheader(title)
         a = implement_view.learner_analysis(graph)
-        differs = report.differs if which == ("program" if report.program_graph is not None else "lesson") else ()
+        differs = report.lesson_differs if which == "lesson" else report.program_differs
         highlight = Highlight(mismatch=set(differs), notes=implement_view.differs_notes(differs))
         ui.diagram_beside(
             a,

@@ -112,7 +112,7 @@ def station_status(report, has_code: bool) -> tuple[bool, str]:
 
 def problem_text(problem) -> str:
     """The problem that stopped the learner's code, with their line number (never a traceback)."""
-    if problem.line:
+    if problem.line and f"line {problem.line}" not in problem.message.lower():
         return f"Line {problem.line}: {problem.message}"
     return problem.message
 
