@@ -5,8 +5,10 @@ from pathlib import Path
 import streamlit as st
 
 from app import state, ui
-from lab import implement, implement_view
+from lab import implement, implement_view, lesson
 from lab.diagram import Highlight
+from lab.lesson import markdown_safe as md
+from sandbox.runner import MAX_RUNNING
 
 try:
     from code_editor import code_editor
@@ -44,6 +46,13 @@ def ask_to_run() -> None:
 
 def keep_plain_box() -> None:
     state.set_code(st.session_state.get(PLAIN_BOX) or "")
+
+
+def ask_start_again() -> None:
+    """Ask first, when there is code of the learner's to throw away (the editor's typing reruns only the editor,
+    so this button is never disabled from what it knew before: it looks now)."""
+    if state.code():
+        st.session_state[ASKING] = True
 
 
 def start_again() -> None:
@@ -94,9 +103,28 @@ st.markdown(
 
 code_column, side = st.columns([3, 2], gap="medium")
 with code_column:
+    run_column, keys_column, again_column = st.columns([1, 2.2, 2.3], vertical_alignment="center")
+    run_column.button(
+        "Run", type="primary", icon=":material/play_arrow:", on_click=ask_to_run, key="implement_run", width="stretch"
+    )
+    keys_column.caption("or **Ctrl+Enter** in the editor · Tab indents")
+    if st.session_state.get(ASKING):
+        lines = len(state.code().splitlines())
+        st.warning(f"Throw away your code ({lines} lines) and start again from the skeleton?", icon=":material/help:")
+        yes, no, _ = st.columns([2, 2, 1])
+        yes.button("Yes, start again", on_click=start_again, key="implement_start_again_yes", icon=":material/delete:")
+        no.button("No, keep my code", on_click=lambda: st.session_state.pop(ASKING, None), key="implement_keep_code")
+    else:
+        again_column.button(
+            "Start again from the skeleton",
+            on_click=ask_start_again,
+            key="implement_start_again",
+            icon=":material/restart_alt:",
+            width="stretch",
+        )
     if code_editor is not None:
         st.fragment(editor)()
-        st.caption("Tab indents · **Ctrl+Enter** runs · your code is kept with your work (the link and the work file).")
+        st.caption("Your code is kept with your work: the link, the work file and the report carry it.")
     else:
         st.warning(
             "The code editor could not be loaded, so this is a plain text box (no highlighting or line numbers). "
@@ -106,31 +134,10 @@ with code_column:
         if st.session_state.get(PLAIN_BOX) != shown_code():
             st.session_state[PLAIN_BOX] = shown_code()
         st.text_area("Your code", key=PLAIN_BOX, height=520, on_change=keep_plain_box)
-    run_column, again_column = st.columns([1, 2])
-    run_column.button("Run", type="primary", icon=":material/play_arrow:", on_click=ask_to_run, key="implement_run")
-    if st.session_state.get(ASKING):
-        lines = len(state.code().splitlines())
-        again_column.warning(f"Throw away your code ({lines} lines) and start again from the skeleton?")
-        yes, no = again_column.columns(2)
-        yes.button("Yes, start again", on_click=start_again, key="implement_start_again_yes", icon=":material/delete:")
-        no.button("No, keep my code", on_click=lambda: st.session_state.pop(ASKING, None), key="implement_keep_code")
-    else:
-        again_column.button(
-            "Start again from the skeleton",
-            on_click=lambda: st.session_state.update({ASKING: True}),
-            disabled=not state.code(),
-            key="implement_start_again",
-            icon=":material/restart_alt:",
-        )
 
 with side:
     if st.session_state.pop(RUN_ASKED, False):
-        running, waiting = implement.runner_busy()
-        if waiting:
-            message = f"Every runner is busy: waiting for a free one ({waiting} run{'s' if waiting != 1 else ''} ahead)…"
-        else:
-            message = "Running your code in the sandbox…"
-        with st.spinner(message):
+        with st.spinner(implement_view.waiting_words(*implement.runner_busy(), MAX_RUNNING)):
             state.run_code(shown_code())
     elif state.code() and state.last_run() is None:
         with st.spinner("Running your code (from your work) in the sandbox…"):
@@ -138,25 +145,29 @@ with side:
     last = state.last_run()
     report = last[1] if last else None
     if report is None:
-        st.info("Write your class, then **Run** it: each check says here what your `Value` did.", icon=":material/code:")
+        st.info("Write your class, then **Run** it: each check says here what your `Value` did.", icon="💡")
     else:
         if last[0] != shown_code():
             st.caption("⚠ You changed your code since this run: **Run** again to check it.")
         if report.problem is not None:
-            st.error(f"**Your code stopped.** {implement_view.problem_text(report.problem)}", icon="⚠️")
+            st.error(f"**Your code stopped.** {md(implement_view.problem_text(report.problem))}", icon="⚠️")
             if report.problem.code_line:
                 st.code(report.problem.code_line, language="python")
         if report.checks:
             passed, total = implement_view.passed_count(report)
+            lines = implement_view.check_lines(report)
             if implement_view.every_check_passes(report):
                 st.success(f"**All {total} checks pass.** Your `Value` backpropagates like the engine.", icon="🏅")
             else:
                 st.markdown(f"**{passed} of {total} checks pass.**")
-            for line in implement_view.check_lines(report):
-                if line.passed:
-                    st.success(line.text, icon=":material/check_circle:")
-                else:
-                    st.error(line.text, icon=":material/cancel:")
+            for line in lines:
+                if not line.passed:
+                    st.error(md(line.text), icon=":material/cancel:")
+            passing = [line for line in lines if line.passed]
+            if passing:
+                st.markdown(
+                    "\n".join(f"- :green[✔ {md(line.text)}]" for line in passing),
+                )
         if report.output:
             shown, cut = implement_view.capped_output(report.output)
             st.markdown("**What your code printed**")
@@ -165,14 +176,17 @@ with side:
                 st.caption(f"Only the first {len(shown):,} characters are shown.")
 
 if report is not None:
-    for which, graph, title in (
+    graphs = [
         ("lesson", report.lesson_graph, "Your `Value` on the lesson's example"),
         ("program", report.program_graph, "Your `Value` on your program"),
-    ):
+    ]
+    if report.program_graph is not None and lesson.is_example(state.analysis()):
+        graphs = [("program", report.program_graph, "Your `Value` on the lesson's example (your program)")]
+    for which, graph, title in graphs:
         if which == "program" and graph is None:
             if report.program_note:
                 st.subheader(title)
-                st.info(f"Your program from Build and see: {report.program_note}", icon=":material/info:")
+                st.info(f"Your program from Build and see: {md(report.program_note)}", icon=":material/info:")
             continue
         if graph is None:
             continue
@@ -183,8 +197,8 @@ if report is not None:
         ui.diagram_beside(
             a,
             highlight,
-            lambda a=a: ui.table(a, key=f"implement_table_{which}"),
-            caption="Drawn from your objects: `_prev`, `_op`, `data` and `grad` as your code left them. "
-            + ("Red nodes, marked ✘, differ from the engine's numbers." if differs else ""),
+            lambda a=a, which=which: ui.table(a, key=f"implement_table_{which}"),
+            caption="Drawn from your objects: `_prev`, `_op`, `data` and `grad` as your code left them."
+            + (" Nodes marked ✘ (red) differ from the engine's numbers." if differs else ""),
             key=f"implement_diagram_{which}",
         )

@@ -15,7 +15,7 @@ from engine.trace import BackwardStep, Graph
 from lab.analysis import CONSTANT, OPERATION, OUTPUT, VARIABLE, Analysis, format_number
 
 MAX_OUTPUT_CHARS = 5_000  # what the learner's code printed, shown on the page (the rest is cut, and says so)
-DIFFERS_NOTE = "✘ differs from the engine"  # the diagram's words on a node whose numbers differ (not colour alone)
+DIFFERS_NOTE = "✘ differs"  # the diagram's words on a node whose numbers differ (not colour alone)
 UNARY = {"neg", "tanh", "relu", "exp", "log"}
 
 
@@ -94,7 +94,7 @@ def passed_count(report) -> tuple[int, int]:
 
 def every_check_passes(report) -> bool:
     """The Lesson's station is done: the code ran and every check passed."""
-    return report is not None and report.problem is None and bool(report.checks) and all(c.passed for c in report.checks)
+    return report is not None and report.passed
 
 
 def station_status(report, has_code: bool) -> tuple[bool, str]:
@@ -115,6 +115,14 @@ def problem_text(problem) -> str:
     if problem.line and f"line {problem.line}" not in problem.message.lower():
         return f"Line {problem.line}: {problem.message}"
     return problem.message
+
+
+def waiting_words(running: int, waiting: int, capacity: int) -> str:
+    """What the page says while a run waits for a runner and runs (`lab.implement.runner_busy()`)."""
+    if waiting or running >= capacity:
+        queue = f", after the {waiting} run{'s' if waiting != 1 else ''} waiting before it" if waiting else ""
+        return f"Every runner is busy ({running} runs): yours starts when one is free{queue}…"
+    return "Running your code in the sandbox…"
 
 
 def capped_output(text: str, limit: int = MAX_OUTPUT_CHARS) -> tuple[str, bool]:
