@@ -23,12 +23,11 @@ from lab import implement
 from lab.analysis import Analysis, analyse
 from lab.handcheck import tolerance_from
 from lab.implement_view import kept_code
+from lab.presets import LESSON_PROGRAM
 from lab.program_edit import set_variable_value
 from lab.share import DEFAULT_SETTINGS, PROGRAM_PARAM, Work, clean_settings, work_from_params
 from lab.share import work_to_params as _work_to_params
 from lab.stepper import Watch
-
-LESSON_PROGRAM = "x = 2\ny = 3\nz = x*y + y"
 
 PROGRAM = "program"  # str: the last program that worked
 DRAFT = "draft"  # str: what the learner last typed into the program box
@@ -400,6 +399,18 @@ def share_link(page: str = "") -> str:
 
 
 # -- what a page keeps between runs that is not the learner's work -----------------------------------
+
+_VIEW = "_view"  # dict[str, object]: what each page shows (a view, not work: not in the link)
+
+
+def view(name: str, default: object = None) -> object:
+    """What a page showed last under `name` (the Lesson's open station), or `default`."""
+    return st.session_state.get(_VIEW, {}).get(name, default)
+
+
+def set_view(name: str, value: object) -> None:
+    st.session_state.setdefault(_VIEW, {})[name] = value
+
 
 _WATCH = "_watch"  # lab.stepper.Watch: where "Watch gradients flow" stands, kept across page switches
 

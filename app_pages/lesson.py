@@ -40,7 +40,14 @@ def load_example() -> None:
 
 
 def open_station(index: int) -> None:
-    st.session_state[STATION] = index
+    state.set_view(STATION, index)
+
+
+def on_station() -> None:
+    """A click on the row of stations. None (the open one clicked again, or the row redrawn) keeps it open."""
+    index = st.session_state.get(STATION)
+    if index is not None:
+        state.set_view(STATION, index)
 
 
 def show_in_bug_lab(mistake: str, program: str) -> None:
@@ -296,17 +303,18 @@ st.caption(
     "(the link and the work file)."
 )
 
-if STATION not in st.session_state:
-    st.session_state[STATION] = lesson.first_not_done(steps)
-index = st.segmented_control(
+if STATION not in st.session_state:  # a fresh visit, or back from another page: the first station not done
+    open_station(lesson.first_not_done(steps))
+index = int(state.view(STATION, 0))  # the open station stays open while its work gets done (not the next not done)
+ui.kept(STATION, index)
+st.segmented_control(
     "Station",
     list(range(len(steps))),
     format_func=lambda i: f"{'✔' if steps[i].done else i + 1} {steps[i].station.short}",
     key=STATION,
+    on_change=on_station,
     label_visibility="collapsed",
 )
-if index is None:  # clicking the open station again unselects it: keep it open
-    index = lesson.first_not_done(steps)
 station, status = steps[index].station, steps[index]
 
 with st.container(border=True):

@@ -8,7 +8,7 @@ node's formula and kind, and finite-difference estimates for the variables.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -116,3 +116,21 @@ def analyse(text: str, values: Mapping[str, float] | None = None) -> Analysis:
             kinds.append(OPERATION)
     formulas = [built.formulas.get(id(node), graph.names[i]) for i, node in enumerate(graph.nodes)]
     return Analysis(program, built, graph, steps, formulas, kinds, variables)
+
+
+def gradient_scale(grads: Sequence[float]) -> float:
+    """The size of a pass's gradients: the largest finite one (0 when all are 0)."""
+    return max((abs(g) for g in grads if math.isfinite(g)), default=0.0)
+
+
+def differs(right: float, got: float, scale: float) -> bool:
+    """Is `got` another gradient than `right`? One answer for the Bug lab and Your rules.
+
+    Relative to their size (1e-9), and absolutely only below 1e-12 of `scale` (gradient_scale of the
+    right pass): a deep chain's gradients of 1e-54 are still told apart from 1e-51, and a learner's
+    formula that leaves 1e-17 where the engine has 0 in a pass of gradients near 1 is not a mistake.
+    A gradient that cannot be computed (NaN) differs from every number.
+    """
+    if math.isnan(right) or math.isnan(got):
+        return not (math.isnan(right) and math.isnan(got))
+    return not math.isclose(right, got, rel_tol=1e-9, abs_tol=1e-12 * scale)

@@ -7,7 +7,6 @@ actual numbers, and shows the buggy line of code beside the right one.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -17,7 +16,7 @@ import pandas as pd
 from engine.errors import ExpressionError
 from engine.trace import BackwardStep, Mistake, backward_steps, grads_at
 from engine.value import Value
-from lab.analysis import VARIABLE, Analysis, analyse, format_number
+from lab.analysis import VARIABLE, Analysis, analyse, differs, format_number, gradient_scale
 from lab.presets import PRESETS
 from lab.why_rules import backward_source, source_of
 
@@ -56,13 +55,6 @@ class BugReport:
         return not self.wrong
 
 
-def _differ(right: float, got: float) -> bool:
-    if math.isnan(right) or math.isnan(got):
-        return not (math.isnan(right) and math.isnan(got))
-    # relative only: a gradient of 1e-54 that becomes 1e-51 is wrong too (deep chains have such gradients)
-    return not math.isclose(right, got, rel_tol=1e-9, abs_tol=1e-300)
-
-
 def compare_mistake(a: Analysis, mistake: Mistake) -> BugReport:
     """Backpropagate `a`'s graph with `mistake`, beside the correct gradients.
 
@@ -77,7 +69,8 @@ def compare_mistake(a: Analysis, mistake: Mistake) -> BugReport:
     finally:
         for node, grad in zip(nodes, correct, strict=True):
             node.grad = grad
-    wrong = tuple(i for i in range(len(nodes)) if _differ(correct[i], buggy[i]))
+    scale = gradient_scale(correct)
+    wrong = tuple(i for i in range(len(nodes)) if differs(correct[i], buggy[i], scale))
     return BugReport(a, mistake, correct, buggy, wrong, steps)
 
 

@@ -85,7 +85,6 @@ ITEMS: tuple[Item, ...] = (
         "This engine sorts with an explicit stack, so a million-node chain works.",
     ),
 )
-BY_ID = {item.id: item for item in ITEMS}
 
 
 def tick_key(item_id: str) -> str:

@@ -59,7 +59,7 @@ def rule_text(a: Analysis, flow: EdgeFlow) -> str:
     return grad if local == "1" else f"{local} * {grad}"
 
 
-def _numbers(a: Analysis, flow: EdgeFlow) -> str:
+def rule_numbers(a: Analysis, flow: EdgeFlow) -> str:
     """The numbers of rule_text: `3 * 1`, or just `1` when the local derivative is the constant 1."""
     if local_text(a, flow) == "1":
         return n(flow.incoming)
@@ -99,7 +99,7 @@ def backward_sentence(a: Analysis, step: BackwardStep, grads_after: Sequence[flo
     parts = []
     for flow in step.flows:
         parent = a.names[flow.parent]
-        numbers = _numbers(a, flow)
+        numbers = rule_numbers(a, flow)
         result = "" if numbers == n(flow.contribution) else f" = {n(flow.contribution)}"
         parts.append(f"{parent}.grad {assign} {rule_text(a, flow)} = {numbers}{result}")
     sentence = f"{out} = {op_expression(a, step.node)}: " + "; ".join(parts)

@@ -19,8 +19,8 @@ import pandas as pd
 
 from engine.errors import ExpressionError, quote
 from engine.parser import Program, parse_program
-from engine.trace import evaluate, finite_difference, gradient_sources, graph_of
-from lab.analysis import OPERATION, Analysis, format_number
+from engine.trace import evaluate, finite_difference, gradient_sources
+from lab.analysis import OPERATION, Analysis, analyse, format_number
 from lab.explain import forward_sentence, gradient_sum
 
 VALUE_KEY = "value"  # hand-entry key of the output's value
@@ -144,7 +144,9 @@ MIN_TOLERANCE, MAX_TOLERANCE, DEFAULT_TOLERANCE = 1e-12, 1.0, 1e-3
 
 
 def tolerance_from(setting: object) -> float:
-    """The tolerance setting as a usable number (a link or a loaded file may carry anything)."""
+    """The tolerance setting as a usable number (a link or a loaded file may carry anything: `true` is not 1)."""
+    if isinstance(setting, bool):
+        return DEFAULT_TOLERANCE
     try:
         tolerance = float(setting)  # type: ignore[arg-type]
     except (TypeError, ValueError):
@@ -162,7 +164,7 @@ def close_enough(hand: float, engine: float, tolerance: float) -> bool:
 def check(a: Analysis, hand: Mapping[str, str], tolerance: float = 1e-3, seed: int = 0) -> HandCheck:
     """Compare every row's entry with the engine (and, for formulas, at other random points)."""
     checks = []
-    points: list[_Point] | None = None  # computed on the first formula entry
+    points: list[Analysis] | None = None  # computed on the first formula entry
     sources = None
     for row in rows(a):
         entry = _entry(hand, row.key)
@@ -185,7 +187,7 @@ def check(a: Analysis, hand: Mapping[str, str], tolerance: float = 1e-3, seed: i
             message = f"you wrote {yours}; the engine has {format_number(engine)}"
         elif is_formula:
             if points is None:
-                points = _other_points(a, seed)
+                points = other_points(a, seed=seed)
             status, message = _check_elsewhere(formula, row, a, points, tolerance)
         explanation = ""
         if status != PASS:
@@ -258,34 +260,28 @@ def _finite(a: Analysis, row: Row, has_entry: bool) -> float:
 # -- a formula at other points ------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Point:
-    values: dict[str, float]  # the variables' values
-    data: dict[str, float]  # node name -> data there
-    grads: dict[str, float]  # node name -> grad there
+def other_points(a: Analysis, count: int = OTHER_POINTS, seed: int = 0) -> list[Analysis]:
+    """The same program at up to `count` random points near its values, where it can be computed.
 
-
-def _other_points(a: Analysis, seed: int, count: int = OTHER_POINTS) -> list[_Point]:
-    """Up to `count` random points near the current values where the program can be computed."""
+    Each value moves by up to its own size (at least 1) and is rounded as a learner would check it by
+    hand (_round); a point where the graph comes out another shape, or anything is not finite, is skipped.
+    The Check by hand page and the checkpoint questions check a formula at the same points.
+    """
     rng = random.Random(seed)
     here = a.values
-    points: list[_Point] = []
+    points: list[Analysis] = []
     for _ in range(count * 4):
         if len(points) == count or not here:
             break
         values = {name: _round(x + rng.uniform(-1.0, 1.0) * max(1.0, abs(x))) for name, x in here.items()}
         try:
-            built = a.program.build(values)
-            built.output.backward()
-            graph = graph_of(built.output)
+            other = analyse(a.program.text, values)
         except (ExpressionError, ArithmeticError, ValueError, OverflowError):
             continue
-        if graph.names != a.names:
+        if other.names != a.names:
             continue
-        data = {name: node.data for name, node in zip(graph.names, graph.nodes, strict=True)}
-        grads = {name: node.grad for name, node in zip(graph.names, graph.nodes, strict=True)}
-        if all(math.isfinite(v) for v in (*data.values(), *grads.values())):
-            points.append(_Point(values, data, grads))
+        if all(math.isfinite(node.data) and math.isfinite(node.grad) for node in other.graph.nodes):
+            points.append(other)
     return points
 
 
@@ -295,16 +291,16 @@ def _round(x: float) -> float:
 
 
 def _check_elsewhere(
-    formula: Program, row: Row, a: Analysis, points: list[_Point], tolerance: float
+    formula: Program, row: Row, a: Analysis, points: list[Analysis], tolerance: float
 ) -> tuple[str, str]:
-    name = a.names[row.node]
     checked = 0
     for point in points:
         try:
             theirs = number_at(formula, point.values)
         except (ExpressionError, ArithmeticError, ValueError):
             continue
-        engine = point.data[name] if row.is_value else point.grads[name]
+        node = point.graph.nodes[row.node]
+        engine = node.data if row.is_value else node.grad
         checked += 1
         if not close_enough(theirs, engine, tolerance):
             where = ", ".join(f"{k} = {format_number(v)}" for k, v in point.values.items())

@@ -23,9 +23,9 @@ from engine.trace import EdgeFlow
 from lab import handcheck, neuron, questions, takeaway
 from lab.analysis import Analysis, analyse, format_number
 from lab.explain import rule_text
+from lab.presets import LESSON_PROGRAM
 from lab.share import Work
 
-LESSON_PROGRAM = "x = 2\ny = 3\nz = x*y + y"  # the same text as app.state.LESSON_PROGRAM (state imports Streamlit)
 NEXT_QUESTION = "station:next"  # answered on the next lesson's page (lab/neuron.py)
 
 COMPARE_PAGE = "app_pages/handcheck.py"

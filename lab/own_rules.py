@@ -21,7 +21,7 @@ from engine import rule_reader as rr
 from engine.derivatives import DERIVATIVES
 from engine.errors import ExpressionError
 from engine.trace import BackwardStep, backward_steps, grads_at
-from lab.analysis import Analysis, analyse, format_number
+from lab.analysis import Analysis, analyse, differs, format_number, gradient_scale
 from lab.explain import backward_sentence, local_text, op_expression
 from lab.presets import PRESETS
 from lab.why_rules import RULES
@@ -109,12 +109,6 @@ def learner_steps(a: Analysis, texts: Mapping[str, str]) -> list[BackwardStep]:
     return _run(a, read_rules(texts).rules)[0]
 
 
-def _differ(right: float, got: float) -> bool:
-    if math.isnan(right) or math.isnan(got):
-        return not (math.isnan(right) and math.isnan(got))
-    return not math.isclose(right, got, rel_tol=1e-9, abs_tol=1e-12)
-
-
 @dataclass(frozen=True)
 class Comparison:
     """The expression backpropagated with the learner's rules beside the engine, node by node."""
@@ -138,7 +132,8 @@ def compare(a: Analysis, texts: Mapping[str, str] | ReadRules) -> Comparison:
     read = texts if isinstance(texts, ReadRules) else read_rules(texts)
     steps, learner = _run(a, read.rules)
     engine = tuple(grads_at(a.graph, a.steps, len(a.steps) - 1))
-    wrong = tuple(i for i in range(len(a.graph)) if _differ(engine[i], learner[i]))
+    scale = gradient_scale(engine)
+    wrong = tuple(i for i in range(len(a.graph)) if differs(engine[i], learner[i], scale))
     failed = {s.node: s.failed for s in steps if s.failed}
     ops = {node._op for node in a.graph.nodes if node._prev}
     used = tuple(op for op in OPERATORS if op in ops)
@@ -226,7 +221,7 @@ def _exposing_node(c: Comparison, op: str, slot: int) -> tuple[int, float, float
         engine_step = _step_of(a.steps, s.node)
         engine_local = engine_step.flows[slot].local
         engine_sends = engine_local * flow.incoming
-        if _differ(engine_sends, flow.contribution):
+        if differs(engine_sends, flow.contribution, gradient_scale(a.grads)):
             return s.node, flow.incoming, flow.contribution, engine_sends
     return None
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from engine.errors import ExpressionError
 from engine.trace import BackwardStep, EdgeFlow
 from lab.analysis import Analysis, format_number
-from lab.explain import _numbers, forward_sentence, gradient_sum, local_text, rule_text
+from lab.explain import forward_sentence, gradient_sum, local_text, rule_numbers, rule_text
 from lab.flow import BACKWARD, FORWARD, last_step, with_code
 from lab.handcheck import close_enough, number_at, read_entry
 
@@ -186,7 +186,7 @@ def how_it_is_made(a: Analysis, blank: Blank, steps: Sequence[BackwardStep] | No
     if f is None:
         return forward_sentence(a, blank.node)
     parent, child = a.names[f.parent], a.names[f.child]
-    numbers = _numbers(a, f)
+    numbers = rule_numbers(a, f)
     result = "" if numbers == format_number(f.contribution) else f" = {format_number(f.contribution)}"
     text = (
         f"{parent}.grad += {rule_text(a, f)} = {numbers}{result}: the upstream gradient {child}.grad = "

@@ -12,10 +12,12 @@ class Preset:
     teaches: str
 
 
+LESSON_PROGRAM = "x = 2\ny = 3\nz = x*y + y"  # the lesson's example: written here once, read everywhere
+
 PRESETS: dict[str, Preset] = {
     "lesson": Preset(
         "The lesson's example",
-        "x = 2\ny = 3\nz = x*y + y",
+        LESSON_PROGRAM,
         "z = x*y + y at x = 2, y = 3: y is used twice, so its gradient adds up from both uses (dz/dy = 1 + 2 = 3).",
     ),
     "neuron": Preset(

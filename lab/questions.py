@@ -12,7 +12,6 @@ analysis (lab/analysis.py, lab/explain.py, engine/trace.py), never written into 
 from __future__ import annotations
 
 import hashlib
-import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -21,12 +20,11 @@ from engine.trace import EdgeFlow, Mistake, gradient_sources, grads_at
 from lab.analysis import Analysis, analyse, format_number
 from lab.bugs import compare_mistake, suggest_preset
 from lab.explain import backward_sentence, gradient_sum, local_text, op_expression, rule_text
-from lab.handcheck import close_enough, entry_number
+from lab.handcheck import close_enough, entry_number, other_points
 
 n = format_number
 CHOICE, NUMBER, FORMULA = "choice", "number", "formula"
 TOLERANCE = 1e-3
-OTHER_POINTS = 5
 
 
 @dataclass(frozen=True)
@@ -437,23 +435,6 @@ def option_text(q: Question, a: Analysis, key: str) -> str:
     return q.options[key](a) if key in q.options else key
 
 
-def _other_points(a: Analysis, count: int = OTHER_POINTS, seed: int = 0) -> list[Analysis]:
-    """The same program at a few other values of its variables (one decimal, near the current ones)."""
-    rng = random.Random(seed)
-    found: list[Analysis] = []
-    for _ in range(count * 4):
-        if len(found) == count:
-            break
-        values = {k: round(x + rng.uniform(-1.0, 1.0) * max(1.0, abs(x)), 1) for k, x in a.values.items()}
-        try:
-            other = analyse(a.program.text, values)
-        except ExpressionError:
-            continue
-        if other.names == a.names:
-            found.append(other)
-    return found
-
-
 def _check_typed(q: Question, a: Analysis, answer: str) -> Feedback:
     assert q.right_number is not None
     try:
@@ -466,7 +447,7 @@ def _check_typed(q: Question, a: Analysis, answer: str) -> Feedback:
         verdict = f"Not quite: your answer is {n(here)} here." + (f" {slip}" if slip else "")
         return Feedback(True, False, verdict, q.explain(a), answer)
     if is_formula:
-        for other in _other_points(a):
+        for other in other_points(a):
             try:
                 theirs, _ = entry_number(answer, other)
             except (ExpressionError, ArithmeticError, ValueError):

@@ -6,8 +6,13 @@ the learner's own rules and the takeaway: all read from the same `Work` as the w
 Everything the learner typed is escaped in HTML (html.escape) and kept as text in Markdown
 (in code fences, or with Markdown's characters escaped), never rendered.
 
+The report is a list of sections (SECTIONS), each built once from the work as plain parts
+(text, a block kept exactly, a table, a picture) and then written twice: as HTML and as Markdown.
+A new section is one function added to SECTIONS.
+
 The diagram is a picture where Graphviz's `dot` program is installed (the `graphviz` package
-only calls it); without it the report carries the DOT text, which any Graphviz renders.
+only calls it); without it the report has the graph as a table (each node, what it is computed
+from, where it is used) and the DOT text folded under it.
 """
 
 from __future__ import annotations
@@ -17,12 +22,13 @@ import html
 import re
 import shutil
 import subprocess
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
-from lab import checklist, handcheck, lesson, neuron, questions
+from lab import checklist, handcheck, lesson, neuron, predict, questions
 from lab.analysis import Analysis, format_number
 from lab.diagram import to_dot, too_big_to_draw
+from lab.flow import MODES, last_step
 from lab.share import Work
 from lab.table import values_table
 from lab.takeaway import PROMPTS, count_sentences
@@ -37,11 +43,6 @@ class AnswerLine:
     prompt: str
     answer: str  # as the learner sees it (a choice's text)
     verdict: str  # "right", "not right yet", "can't read it"
-
-
-def dot_text(a: Analysis) -> str:
-    dot = to_dot(a)
-    return dot.source if hasattr(dot, "source") else str(dot)
 
 
 def render_svg(dot: str) -> str | None:
@@ -95,6 +96,289 @@ def _other_hand(work: Work, check: handcheck.HandCheck) -> dict[str, str]:
     return {k: v for k, v in work.hand.items() if k not in shown}
 
 
+# -- the parts a section is made of ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Text:
+    """A sentence of ours. Parts between backticks are code; everything else is plain text."""
+
+    text: str
+    style: str = ""  # "", "muted", "right" or "wrong"
+    id: str = ""
+
+
+@dataclass(frozen=True)
+class Block:
+    """Text kept exactly as it is, every line (the program, a rule, the takeaway, an explanation)."""
+
+    text: str
+    id: str = ""
+    info: str = "text"  # the Markdown fence's language
+    mark: tuple[str, str, str] | None = None  # (class, data attribute, value): where the text came from
+    style: str = ""
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    mark: tuple[str, str, str] | None = None  # (class, data attribute, value): where the text came from
+    style: str = ""  # "", "right" or "wrong"
+    code: bool = False  # our formula: code in HTML, a code span in Markdown
+    ours: bool = False  # a sentence of ours: parts between backticks are code (as in Text)
+
+
+@dataclass(frozen=True)
+class Table:
+    header: Sequence[str]
+    rows: Sequence[Sequence[Cell | str]]
+
+
+@dataclass(frozen=True)
+class Items:
+    items: Sequence[str]  # sentences of ours (backticks: code)
+    intro: str = ""
+
+
+@dataclass(frozen=True)
+class Picture:
+    svg: str  # drawn by Graphviz: in the HTML report only
+    id: str = "diagram"
+
+
+@dataclass(frozen=True)
+class Folded:
+    """Shown on request in HTML (a <details>), as it is in Markdown."""
+
+    summary: str
+    block: Block
+
+
+Part = Text | Block | Table | Items | Picture | Folded
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    parts: list[Part] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Source:
+    """What every section is built from."""
+
+    work: Work
+    current: Analysis
+    render: Callable[[str], str | None] = render_svg
+
+
+# -- the sections, in the report's order ---------------------------------------------------------
+
+
+def program_section(s: Source) -> Section:
+    return Section("The program", [Block(s.work.program, id="program")])
+
+
+def values_section(s: Source) -> Section:
+    rows = [
+        [r["node"], r["op"], r["formula"], n(r["data"]), n(r["grad"]), str(r["uses"])]
+        for r in values_table(s.current).to_dict("records")
+    ]
+    return Section("Values and gradients", [Table(["node", "op", "formula", "data", "grad", "uses"], rows)])
+
+
+def graph_table(a: Analysis) -> Table:
+    """The diagram as a table: each node, what it is computed from (its arrows in), where it is used (out)."""
+    used_by: dict[int, list[str]] = {}
+    for i, inputs in enumerate(a.graph.inputs):
+        for parent in inputs:
+            used_by.setdefault(parent, []).append(a.names[i])
+    rows = []
+    for i in range(len(a.graph)):
+        made = f"{a.names[i]} = {a.formulas[i]}" if a.graph.inputs[i] else f"{a.names[i]} (a {a.kinds[i]})"
+        rows.append(
+            [
+                a.names[i],
+                Cell(made, code=bool(a.graph.inputs[i])),
+                ", ".join(a.names[p] for p in a.graph.inputs[i]) or "–",
+                ", ".join(used_by.get(i, [])) or ("– (the output)" if i == a.output else "–"),
+                n(a.graph.nodes[i].data),
+                n(a.graph.nodes[i].grad),
+            ]
+        )
+    return Table(["node", "computed as", "arrows in from", "arrows out to", "data", "grad"], rows)
+
+
+def diagram_section(s: Source) -> Section:
+    dot = to_dot(s.current)
+    svg = None if too_big_to_draw(s.current) else s.render(dot)
+    if svg:
+        return Section("The diagram", [Picture(svg)])
+    return Section(
+        "The diagram",
+        [
+            Text(
+                "Drawn as a table here (Graphviz's `dot` program is not installed where this report was made): "
+                "each node, what it is computed from, and where it is used.",
+                style="muted",
+            ),
+            graph_table(s.current),
+            Folded(
+                "The diagram as DOT text (paste it into any Graphviz viewer, or run `dot -Tsvg`)",
+                Block(dot, id="diagram-dot", info="dot"),
+            ),
+        ],
+    )
+
+
+def hand_section(s: Source) -> Section:
+    check = lesson.hand_check(s.work, s.current)
+    rows = [
+        [
+            c.row.label,
+            Cell(c.entry, mark=("hand", "data-key", c.row.key)),
+            n(c.engine),
+            n(c.finite),
+            c.result if c.entry else "",
+        ]
+        for c in check.checks
+    ]
+    kind = "right" if check.verdict_kind == "success" else "wrong" if check.verdict_kind == "error" else "muted"
+    parts: list[Part] = [
+        Table(["row", "your answer", "engine", "finite difference", "result"], rows),
+        Text(f"**Verdict:** {check.verdict}", style=kind, id="verdict"),
+    ]
+    for c in check.failing:
+        parts += [Text(f"{c.row.label}: {c.message}"), Block(c.explanation)]
+    other_hand = _other_hand(s.work, check)
+    if other_hand:
+        parts.append(Text("Other hand entries kept in your work (for nodes this program doesn't have):"))
+        parts.append(
+            Table(["entry", "your answer"], [[k, Cell(v, mark=("hand", "data-key", k))] for k, v in other_hand.items()])
+        )
+    return Section("The hand check", parts)
+
+
+REPORT_STATION = "takeaway"  # the station that offers this report: the ones after it come after it
+
+
+def lesson_section(s: Source) -> Section:
+    steps = lesson.progress(s.work, s.current)
+    offered_at = next(p.station.number for p in steps if p.station.key == REPORT_STATION)
+    rows = []
+    for p in steps:
+        if p.done:
+            mark = "✔ done"
+        elif p.station.number > offered_at:
+            mark = "○ after this report"
+        else:
+            mark = "○ not yet"
+        rows.append([str(p.station.number), Cell(p.station.title, ours=True), mark, Cell(p.status, ours=True)])
+    return Section("The lesson", [Table(["", "station", "", "how far"], rows)])
+
+
+def answers_section(s: Source) -> Section:
+    lines = answer_lines(s.work, s.current)
+    parts: list[Part] = []
+    if lines:
+        rows = []
+        for line in lines:
+            right = line.verdict == "right"
+            rows.append(
+                [
+                    Cell(line.prompt, ours=True),
+                    Cell(line.answer, mark=("answer", "data-id", line.id)),
+                    Cell("✔ right" if right else f"✘ {line.verdict}", style="right" if right else "wrong"),
+                ]
+            )
+        parts.append(Table(["question", "your answer", ""], rows))
+    else:
+        parts.append(Text("No questions answered yet.", style="muted"))
+    others = other_answers(s.work)
+    if others:
+        parts.append(
+            Table(["other answer", "text"], [[k, Cell(v, mark=("answer", "data-id", k))] for k, v in others.items()])
+        )
+    ticks = [item for item in checklist.ITEMS if item.id in checklist.ticked(s.work.answers)]
+    if ticks:
+        parts.append(Items([item.title for item in ticks], intro="From the common bug checklist, you ticked:"))
+    return Section("Checkpoint answers", parts)
+
+
+def predictions_section(s: Source) -> Section | None:
+    """What the learner predicted on Watch it flow for this program, each judged as the page judges it."""
+    if not s.work.predictions:
+        return None
+    a, tolerance = s.current, handcheck.tolerance_from(s.work.settings.get("tolerance"))
+    rows, here, right = [], 0, 0
+    for mode in MODES:
+        for step in range(last_step(a, mode) + 1):
+            for blank in predict.blanks(a, s.work.program, mode, step):
+                entry = s.work.predictions.get(blank.key)
+                if entry is None:
+                    continue
+                here += 1
+                judged = predict.judge(a, blank, entry, tolerance)
+                right += judged.right
+                rows.append(
+                    [
+                        f"{mode} pass, step {step}",
+                        Cell(blank.label, code=True),
+                        Cell(entry, mark=("prediction", "data-key", blank.key)),
+                        n(blank.answer),
+                        Cell("✔" if judged.right else "✘", style="right" if judged.right else "wrong"),
+                    ]
+                )
+    parts: list[Part] = []
+    if rows:
+        parts.append(Text(f"{right} of {here} predictions right for this program."))
+        parts.append(Table(["where", "the question", "you predicted", "it is", ""], rows))
+    elsewhere = len(s.work.predictions) - here
+    if elsewhere:
+        parts.append(Text(f"{elsewhere} more kept in your work, made for other programs or values.", style="muted"))
+    return Section("My predictions on Watch it flow", parts)
+
+
+def rules_section(s: Source) -> Section | None:
+    if not s.work.rules:
+        return None
+    parts: list[Part] = []
+    for op, rule in s.work.rules.items():
+        parts.append(Text(f"`{op}`"))
+        parts.append(Block(rule, info="python", mark=("rule", "data-op", op)))
+    return Section("My own rules", parts)
+
+
+def takeaway_section(s: Source) -> Section:
+    parts: list[Part] = [
+        Text(f"{' · '.join(PROMPTS)} ({count_sentences(s.work.takeaway)} sentences)", style="muted"),
+    ]
+    if s.work.takeaway.strip():
+        parts.append(Block(s.work.takeaway, id="takeaway", style="takeaway"))
+    else:
+        parts += [Block("", id="takeaway", style="takeaway muted"), Text("Not written yet.", style="muted")]
+    return Section("My takeaway", parts)
+
+
+SECTIONS: list[Callable[[Source], Section | None]] = [
+    program_section,
+    values_section,
+    diagram_section,
+    hand_section,
+    lesson_section,
+    answers_section,
+    predictions_section,
+    rules_section,
+    takeaway_section,
+]
+
+
+def sections(work: Work, current: Analysis, render: Callable[[str], str | None] = render_svg) -> list[Section]:
+    """The report's sections, built once: report_html and report_markdown write the same ones."""
+    source = Source(work, current, render)
+    return [section for make in SECTIONS if (section := make(source)) is not None]
+
+
 # -- HTML --------------------------------------------------------------------------------------
 
 _STYLE = """
@@ -104,8 +388,10 @@ h1{margin-bottom:0}h2{border-bottom:1px solid #ddd;padding-bottom:.2rem;margin-t
 table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ccc;padding:.25rem .6rem;text-align:left;
 vertical-align:top}th{background:#f3f4f6}pre{background:#f8f8f8;border:1px solid #e5e5e5;padding:.6rem;
 white-space:pre-wrap;overflow-wrap:anywhere}.right{color:#15803d}.wrong{color:#b91c1c}.muted{color:#555}
+code{background:#f3f4f6;padding:0 .2rem;border-radius:3px}
 .takeaway{white-space:pre-wrap;overflow-wrap:anywhere;border-left:4px solid #2563eb;padding:.4rem .8rem;
-background:#f8fafc}svg{max-width:100%;height:auto}@media print{h2{break-after:avoid}}
+background:#f8fafc;border-top:0;border-right:0;border-bottom:0;font-family:inherit}
+svg{max-width:100%;height:auto}@media print{h2{break-after:avoid}}
 """
 
 
@@ -113,17 +399,52 @@ def e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _table(header: list[str], rows: list[list[str]], attrs: list[list[str]] | None = None) -> str:
-    """An HTML table; cells are already-escaped HTML, `attrs` adds attributes per cell."""
-    head = "".join(f"<th>{h}</th>" for h in header)
-    body = []
-    for r, row in enumerate(rows):
-        cells = []
-        for c, cell in enumerate(row):
-            extra = attrs[r][c] if attrs and attrs[r][c] else ""
-            cells.append(f"<td{extra}>{cell}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+def inline_html(text: str) -> str:
+    """Our sentence as HTML: escaped, `code` as code, **bold** as bold."""
+    out = []
+    for i, part in enumerate(str(text).split("`")):
+        if i % 2:
+            out.append(f"<code>{e(part)}</code>")
+        else:
+            out.append(re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", e(part)))
+    return "".join(out)
+
+
+def _attrs(id_: str = "", style: str = "", mark: tuple[str, str, str] | None = None) -> str:
+    attrs = f' id="{e(id_)}"' if id_ else ""
+    classes = " ".join(c for c in (mark[0] if mark else "", style) if c)
+    attrs += f' class="{e(classes)}"' if classes else ""
+    if mark:
+        attrs += f' {mark[1]}="{e(mark[2])}"'
+    return attrs
+
+
+def _cell_html(cell: Cell | str) -> str:
+    if isinstance(cell, str):
+        return f"<td>{e(cell)}</td>"
+    text = f"<code>{e(cell.text)}</code>" if cell.code else inline_html(cell.text) if cell.ours else e(cell.text)
+    if cell.style and cell.mark:
+        text = f'<span class="{e(cell.style)}">{text}</span>'
+        return f"<td{_attrs(mark=cell.mark)}>{text}</td>"
+    return f"<td{_attrs(style=cell.style, mark=cell.mark)}>{text}</td>"
+
+
+def part_html(part: Part) -> str:
+    if isinstance(part, Text):
+        return f"<p{_attrs(part.id, part.style)}>{inline_html(part.text)}</p>"
+    if isinstance(part, Block):
+        tag = "div" if "takeaway" in part.style else "pre"
+        return f"<{tag}{_attrs(part.id, part.style, part.mark)}>{e(part.text)}</{tag}>"
+    if isinstance(part, Table):
+        head = "".join(f"<th>{e(h)}</th>" for h in part.header)
+        body = "".join("<tr>" + "".join(_cell_html(c) for c in row) + "</tr>" for row in part.rows)
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    if isinstance(part, Items):
+        items = "".join(f"<li>{inline_html(item)}</li>" for item in part.items)
+        return (f"<p>{inline_html(part.intro)}</p>" if part.intro else "") + f"<ul>{items}</ul>"
+    if isinstance(part, Picture):
+        return f'<figure id="{e(part.id)}">{part.svg}</figure>'
+    return f"<details><summary>{inline_html(part.summary)}</summary>{part_html(part.block)}</details>"
 
 
 def report_html(
@@ -134,116 +455,19 @@ def report_html(
 ) -> str:
     """The report as one self-contained HTML page (no scripts, no outside files)."""
     today = today or dt.date.today()
-    parts = [
+    out = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         f"<title>{e(TITLE)}</title><style>{_STYLE}</style></head><body>",
         f"<h1>{e(TITLE)}</h1>",
         f'<p class="muted">Backprop Lab report, <time id="date" datetime="{today.isoformat()}">'
         f"{e(today.strftime('%d %B %Y'))}</time></p>",
-        "<h2>The program</h2>",
-        f'<pre id="program">{e(work.program)}</pre>',
     ]
-
-    parts.append("<h2>Values and gradients</h2>")
-    table = values_table(current)
-    rows = [
-        [e(r["node"]), e(r["op"]), e(r["formula"]), e(n(r["data"])), e(n(r["grad"])), e(r["uses"])]
-        for r in table.to_dict("records")
-    ]
-    parts.append(_table(["node", "op", "formula", "data", "grad", "uses"], rows))
-
-    parts.append("<h2>The diagram</h2>")
-    dot = dot_text(current)
-    svg = None if too_big_to_draw(current) else render(dot)
-    if svg:
-        parts.append(f'<figure id="diagram">{svg}</figure>')
-    else:
-        parts.append(
-            '<p class="muted">Graphviz\'s <code>dot</code> program is not installed where this report was made, so '
-            "here is the diagram as DOT text: paste it into any Graphviz viewer, or run <code>dot -Tsvg</code>.</p>"
-        )
-        parts.append(f'<pre id="diagram-dot">{e(dot)}</pre>')
-
-    parts.append("<h2>The hand check</h2>")
-    check = lesson.hand_check(work, current)
-    rows, attrs = [], []
-    for c in check.checks:
-        rows.append([e(c.row.label), e(c.entry), e(n(c.engine)), e(n(c.finite)), e(c.result if c.entry else "")])
-        attrs.append(["", f' class="hand" data-key="{e(c.row.key)}"', "", "", ""])
-    parts.append(_table(["row", "your answer", "engine", "finite difference", "result"], rows, attrs))
-    kind = "right" if check.verdict_kind == "success" else "wrong" if check.verdict_kind == "error" else "muted"
-    parts.append(f'<p id="verdict" class="{kind}"><strong>Verdict:</strong> {e(check.verdict)}</p>')
-    for c in check.failing:
-        parts.append(f"<p>{e(c.row.label)}: {e(c.message)}</p><pre>{e(c.explanation)}</pre>")
-    other_hand = _other_hand(work, check)
-    if other_hand:
-        parts.append("<p>Other hand entries kept in your work (for nodes this program doesn't have):</p>")
-        parts.append(
-            _table(
-                ["entry", "your answer"],
-                [[e(k), e(v)] for k, v in other_hand.items()],
-                [["", f' class="hand" data-key="{e(k)}"'] for k in other_hand],
-            )
-        )
-
-    parts.append("<h2>The lesson</h2>")
-    steps = lesson.progress(work, current)
-    rows = [
-        [e(p.station.number), e(p.station.title.replace("`", "")), "✔ done" if p.done else "not yet", e(p.status)]
-        for p in steps
-    ]
-    parts.append(_table(["", "station", "", "how far"], rows))
-
-    parts.append("<h2>Checkpoint answers</h2>")
-    lines = answer_lines(work, current)
-    if lines:
-        rows, attrs = [], []
-        for line in lines:
-            mark = "✔ right" if line.verdict == "right" else f"✘ {line.verdict}"
-            rows.append(
-                [
-                    e(line.prompt.replace("`", "")),
-                    e(line.answer),
-                    f'<span class="{"right" if line.verdict == "right" else "wrong"}">{e(mark)}</span>',
-                ]
-            )
-            attrs.append(["", f' class="answer" data-id="{e(line.id)}"', ""])
-        parts.append(_table(["question", "your answer", ""], rows, attrs))
-    else:
-        parts.append('<p class="muted">No questions answered yet.</p>')
-    others = other_answers(work)
-    if others:
-        parts.append(
-            _table(
-                ["other answer", "text"],
-                [[e(k), e(v)] for k, v in others.items()],
-                [["", f' class="answer" data-id="{e(k)}"'] for k in others],
-            )
-        )
-    ticks = [item for item in checklist.ITEMS if item.id in checklist.ticked(work.answers)]
-    if ticks:
-        items = "".join(f"<li>{e(item.title.replace('`', ''))}</li>" for item in ticks)
-        parts.append(f"<p>From the common bug checklist, you ticked:</p><ul>{items}</ul>")
-
-    if work.rules:
-        parts.append("<h2>My own rules</h2>")
-        parts.append(
-            _table(
-                ["operator", "backward rule"],
-                [[e(op), f"<code>{e(rule)}</code>"] for op, rule in work.rules.items()],
-                [["", f' class="rule" data-op="{e(op)}"'] for op in work.rules],
-            )
-        )
-
-    parts.append("<h2>My takeaway</h2>")
-    parts.append(f'<p class="muted">{e(" · ".join(PROMPTS))} ({count_sentences(work.takeaway)} sentences)</p>')
-    if work.takeaway.strip():
-        parts.append(f'<div class="takeaway" id="takeaway">{e(work.takeaway)}</div>')
-    else:
-        parts.append('<div class="takeaway muted" id="takeaway"></div><p class="muted">Not written yet.</p>')
-    parts.append("</body></html>")
-    return "\n".join(parts)
+    for section in sections(work, current, render):
+        out.append(f"<h2>{e(section.title)}</h2>")
+        out += [part_html(part) for part in section.parts]
+    out.append("</body></html>")
+    return "\n".join(out)
 
 
 # -- Markdown ----------------------------------------------------------------------------------
@@ -256,6 +480,27 @@ def md_text(text: object) -> str:
     return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).splitlines()))
 
 
+def md_code(text: str) -> str:
+    """A code span that shows `text` exactly (one line)."""
+    text = " ".join(text.splitlines())
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}".replace("|", "\\|")
+
+
+def md_inline(text: str) -> str:
+    """Our sentence as Markdown: `code` stays code, **bold** stays bold, the rest shows as typed."""
+    out = []
+    for i, part in enumerate(str(text).split("`")):
+        if i % 2:
+            out.append(md_code(part))
+        else:
+            bits = re.split(r"\*\*(.+?)\*\*", part)
+            out.append("".join(f"**{md_text(b)}**" if j % 2 else md_text(b) for j, b in enumerate(bits)))
+    return "".join(out)
+
+
 def md_block(text: str, info: str = "text") -> str:
     """A fenced block longer than any run of backticks inside it: the text comes out exactly."""
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
@@ -263,93 +508,37 @@ def md_block(text: str, info: str = "text") -> str:
     return f"{fence}{info}\n{text}\n{fence}"
 
 
-def _md_table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines)
+def _cell_md(cell: Cell | str) -> str:
+    if isinstance(cell, str):
+        return md_text(cell)
+    if cell.ours:
+        return md_inline(cell.text)
+    return md_code(cell.text) if cell.code else md_text(cell.text)
+
+
+def part_markdown(part: Part) -> str:
+    if isinstance(part, Text):
+        return md_inline(part.text)
+    if isinstance(part, Block):
+        return md_block(part.text, part.info)
+    if isinstance(part, Table):
+        lines = ["| " + " | ".join(md_text(h) for h in part.header) + " |", "|" + "---|" * len(part.header)]
+        lines += ["| " + " | ".join(_cell_md(c) for c in row) + " |" for row in part.rows]
+        return "\n".join(lines)
+    if isinstance(part, Items):
+        items = "\n".join(f"- {md_inline(item)}" for item in part.items)
+        return (md_inline(part.intro) + "\n\n" if part.intro else "") + items
+    if isinstance(part, Picture):
+        return "(The diagram is drawn in the HTML report.)"
+    return md_inline(part.summary) + ":\n\n" + part_markdown(part.block)
 
 
 def report_markdown(work: Work, current: Analysis, today: dt.date | None = None) -> str:
+    """The report as Markdown: the same sections as the HTML report."""
     today = today or dt.date.today()
-    out = [
-        f"# {TITLE}",
-        "",
-        f"Backprop Lab report, {today.isoformat()}",
-        "",
-        "## The program",
-        "",
-        md_block(work.program),
-    ]
-
-    out += ["", "## Values and gradients", ""]
-    table = values_table(current)
-    out.append(
-        _md_table(
-            ["node", "op", "formula", "data", "grad", "uses"],
-            [
-                [
-                    md_text(r["node"]),
-                    md_text(r["op"]),
-                    md_text(r["formula"]),
-                    n(r["data"]),
-                    n(r["grad"]),
-                    str(r["uses"]),
-                ]
-                for r in table.to_dict("records")
-            ],
-        )
-    )
-
-    out += ["", "## The diagram (DOT: paste into any Graphviz viewer)", "", md_block(dot_text(current), "dot")]
-
-    out += ["", "## The hand check", ""]
-    check = lesson.hand_check(work, current)
-    out.append(
-        _md_table(
-            ["row", "your answer", "engine", "finite difference", "result"],
-            [
-                [md_text(c.row.label), md_text(c.entry), n(c.engine), n(c.finite), md_text(c.result if c.entry else "")]
-                for c in check.checks
-            ],
-        )
-    )
-    out += ["", f"**Verdict:** {md_text(check.verdict)}"]
-    other_hand = _other_hand(work, check)
-    if other_hand:
-        out += ["", "Other hand entries kept in your work:", ""]
-        out += [f"- {md_text(k)}: {md_text(v)}" for k, v in other_hand.items()]
-
-    out += ["", "## The lesson", ""]
-    out += [
-        f"{p.station.number}. {'✔' if p.done else '○'} {md_text(p.station.title.replace('`', ''))}: {md_text(p.status)}"
-        for p in lesson.progress(work, current)
-    ]
-
-    out += ["", "## Checkpoint answers", ""]
-    lines = answer_lines(work, current)
-    out += [
-        f"- {md_text(line.prompt.replace('`', ''))} **Your answer:** {md_text(line.answer)} "
-        f"({'✔ right' if line.verdict == 'right' else '✘ ' + line.verdict})"
-        for line in lines
-    ] or ["No questions answered yet."]
-    out += [f"- {md_text(k)}: {md_text(v)}" for k, v in other_answers(work).items()]
-    ticks = [item for item in checklist.ITEMS if item.id in checklist.ticked(work.answers)]
-    if ticks:
-        out += [
-            "",
-            "From the common bug checklist, you ticked: " + "; ".join(md_text(i.title.replace("`", "")) for i in ticks),
-        ]
-
-    if work.rules:
-        out += ["", "## My own rules", ""]
-        out += [f"- {md_text(op)}: {md_text(rule)}" for op, rule in work.rules.items()]
-
-    out += [
-        "",
-        "## My takeaway",
-        "",
-        f"{md_text(' · '.join(PROMPTS))} ({count_sentences(work.takeaway)} sentences)",
-        "",
-    ]
-    out.append(md_block(work.takeaway) if work.takeaway.strip() else "Not written yet.")
+    out = [f"# {TITLE}", "", f"Backprop Lab report, {today.isoformat()}"]
+    for section in sections(work, current, lambda dot: None):
+        out += ["", f"## {section.title}"]
+        for part in section.parts:
+            out += ["", part_markdown(part)]
     return "\n".join(out) + "\n"

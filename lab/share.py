@@ -12,7 +12,6 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from urllib.parse import urlencode
 
 WORK_FORMAT = "backprop-lab-work"
 WORK_VERSION = 3  # 3: the learner's code (Implement it)
@@ -121,13 +120,6 @@ def text_dict(value: object) -> dict[str, str]:
     if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
         raise ValueError("not an object of text")
     return dict(value)
-
-
-def share_query(work: Work | str) -> str:
-    """The query string of a link that opens the dashboard with this work (or just this program)."""
-    if isinstance(work, str):
-        work = Work(work)
-    return urlencode(work_to_params(work))
 
 
 # -- the work file ------------------------------------------------------------------------------

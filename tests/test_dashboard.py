@@ -1,20 +1,17 @@
 """The entry point's shared parts, through Streamlit's AppTest: link, sidebar values, errors, saved work."""
 
+import re
+from pathlib import Path
+
 import pytest
 from apptest_helpers import open_dashboard, open_share_box
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest, app_test
 
-PAGES = [
-    "app_pages/lesson.py",
-    "app_pages/build.py",
-    "app_pages/handcheck.py",
-    "app_pages/flow.py",
-    "app_pages/why_rules.py",
-    "app_pages/bugs.py",
-    "app_pages/next_lesson.py",
-]
+ROOT = Path(__file__).resolve().parent.parent
+# every page the entry point registers, read from dashboard.py: a new page is checked without a list to keep
+PAGES = re.findall(r'st\.Page\("([^"]+)"', (ROOT / "dashboard.py").read_text(encoding="utf-8"))
 
 
 def app(**query) -> AppTest:
@@ -26,6 +23,10 @@ def test_opens_on_the_lesson_example_with_a_number_input_per_variable():
     assert at.session_state["program"] == "x = 2\ny = 3\nz = x*y + y"
     inputs = {n.label: n.value for n in at.sidebar.number_input}
     assert inputs == {"x": 2.0, "y": 3.0}
+
+
+def test_every_page_file_is_registered():
+    assert sorted(PAGES) == sorted(f"app_pages/{p.name}" for p in (ROOT / "app_pages").glob("*.py"))
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -13,6 +13,7 @@ from lab.flow import (
     FORWARD,
     LEAF,
     WAITING,
+    OrderItem,
     flow_view,
     last_step,
     order_html,
@@ -134,6 +135,9 @@ def test_order_html_escapes_names_and_marks_the_current_node(lesson):
     text = order_html(flow_view(lesson, BACKWARD, 2).order)
     assert text.count("<span") == 4
     assert 'title="current"' in text
+    # a name with HTML's characters (the order takes any text) is shown as text, never as markup
+    text = order_html([OrderItem("<b>x</b>&y", CURRENT), OrderItem('"z"', DONE)])
+    assert "&lt;b&gt;x&lt;/b&gt;&amp;y" in text and "<b>" not in text and "&quot;z&quot;" in text
 
 
 def test_signed_shows_what_an_edge_adds():

@@ -115,3 +115,19 @@ def test_sentences_for_the_page_keep_stars_and_underscores_as_characters_outside
     from lab.lesson import markdown_safe
 
     assert markdown_safe("z = x*y + y and `x*y` and _prev") == "z = x\\*y + y and `x*y` and \\_prev"
+
+
+# -- slips a learner would see (issue 17): each of these turned red with the slip planted --------
+
+
+def test_the_stations_hand_check_uses_the_learners_tolerance():
+    hand = {"value": "9", "grad:x": "3.02", "grad:y": "3"}  # 3.02 is within 0.01 * 3 of dz/dx = 3
+    assert done(Work(EXAMPLE, hand=hand, settings={"tolerance": 0.01}))[3]
+    assert not done(Work(EXAMPLE, hand=hand, settings={"tolerance": 1e-3}))[3]
+
+
+def test_with_every_station_done_the_lesson_stays_on_the_last_station():
+    work = Work(EXAMPLE, HAND_RIGHT, {}, TAKEAWAY, ALL_RIGHT)
+    steps = progress(work, analyse(EXAMPLE))
+    assert all(p.done for p in steps)
+    assert first_not_done(steps) == len(STATIONS) - 1

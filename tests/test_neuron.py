@@ -50,3 +50,10 @@ def test_the_next_lessons_question_is_right_at_zero():
     assert next_feedback("0").right
     wrong = next_feedback("2")
     assert not wrong.right and "w.grad = x.data * n.grad = 2 * 0 = 0" in wrong.explanation
+
+
+def test_at_exactly_zero_a_relu_is_dead_not_above_zero():
+    a = neuron("relu", 0.0)
+    assert reaching(a)["w"] == 0.0  # relu's rule: (o.data > 0) * o.grad, and o.data = 0
+    kind, sentence = verdict("relu", a)
+    assert kind == "error" and "above 0" not in sentence and "passes the gradient on" not in sentence

@@ -9,9 +9,11 @@ By hand, on the lesson's example x = 2, y = 3, a = x*y, z = a + y: the engine's 
 
 import math
 import re
+from dataclasses import replace
 
 import pytest
 
+from engine import rule_reader as rr
 from engine.trace import BackwardStep, Mistake, grads_at
 from lab import bugs, own_rules
 from lab.analysis import analyse
@@ -265,3 +267,42 @@ def test_the_plus_rule_with_overwrite_on_the_lesson_says_it_fires_first_on_y_wit
     assert "`y.grad = 1`" in hidden.why and "`a = x * y`, fires later and sends 2" in hidden.why
     assert "ends at 3 either way" in hidden.why
     assert hidden.program is not None and own_rules.compare(analyse(hidden.program), texts).wrong
+
+
+# -- slips a learner would see (issue 17): each of these turned red with the slip planted --------
+
+
+def test_a_rule_that_cannot_be_computed_is_not_marked_right():
+    a = analyse(LESSON)
+    table = own_rules.comparison_table(
+        own_rules.compare(a, {"*": "self.grad += out.grad / (other.data - 3)\nother.grad += out.grad"})
+    )
+    marks = dict(zip(table["node"], table["right?"], strict=True))
+    assert marks["a"] == own_rules.FAILED_MARK  # the node whose rule failed
+    assert marks["x"] == marks["y"] == own_rules.WRONG_MARK  # its inputs get no gradient (shown as –): not right
+    assert marks["z"] == own_rules.RIGHT_MARK
+
+
+def test_a_plus_or_times_rule_that_cannot_be_read_is_not_written():
+    for unread in ("self.grad += ", "import os", "self.grad += out.grad +"):
+        assert not own_rules.lesson_done({"+": unread, "*": MUL}).done
+        assert own_rules.lesson_done({"+": unread, "*": MUL}).missing == ("+",)
+        assert not own_rules.lesson_done({"+": ADD, "*": unread}).done
+
+
+def test_the_your_grad_and_engines_grad_columns_hold_the_right_numbers():
+    a = analyse(LESSON)
+    table = own_rules.comparison_table(own_rules.compare(a, {"*": MUL_OVERWRITE}))
+    y = table[table["node"] == "y"].iloc[0]
+    assert (y["your grad"], y["engine's grad"]) == (2.0, 3.0)  # overwritten: 2; the engine: 1 + 2 = 3
+
+
+def test_wrong_gradients_without_a_named_mistake_are_still_explained():
+    a = analyse(LESSON)
+    c = own_rules.compare(a, {"*": "self.grad += 7 * out.grad\nother.grad += self.data * out.grad"})
+    assert c.wrong
+    # a mistake no reader names: the same pass, its lines all taken for right
+    unnamed = {op: tuple(replace(v, kind=rr.RIGHT, overwrite=False) for v in vs) for op, vs in c.read.verdicts.items()}
+    found = own_rules.findings(replace(c, read=replace(c.read, verdicts=unnamed)))
+    assert [f.level for f in found] == ["error"]
+    assert "x.grad is 7 with your rules, 3 with the engine's" in found[0].text

@@ -314,7 +314,7 @@ def test_bad_widget_operations_are_refused_with_a_message(at, result, op, first,
     assert program(at) == LESSON_PROGRAM
 
 
-def test_the_diagram_and_table_can_be_downloaded(at):
+def test_the_diagram_and_table_download_buttons_are_offered(at):
     downloads = {d.proto.label: d for d in at.get("download_button")}
     assert {"Diagram (DOT)", "Table (CSV)", "Diagram (Python, graphviz)"} <= set(downloads)
 

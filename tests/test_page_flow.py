@@ -433,3 +433,23 @@ def test_the_pass_runs_with_the_learners_rules_when_asked():
 
 def test_the_my_rules_switch_is_only_there_when_the_learner_wrote_a_rule(at):
     assert not [t for t in at.toggle if t.key == "flow:my_rules"]
+
+
+def test_the_learners_tolerance_judges_predictions():
+    at = open_dashboard("app_pages/flow.py", tol="0.01")
+    predicting(at)
+    check(at, z="1.005")  # |0.005| <= 0.01 * 1: right with the learner's tolerance, wrong with the default 0.001
+    assert "✔ z.grad = 1" in predictions_html(at)
+    assert "1 of 1 right so far" in score(at)
+
+
+def test_the_last_step_stays_hidden_until_it_is_predicted(at):
+    predicting(at)
+    check(at, z="1")
+    click(at, "flow:next")
+    check(at, a="1", y="1")
+    slider(at).set_value(2).run()  # the last step, not predicted yet
+    assert "Step 2 of 2: your prediction first" in position(at)
+    assert list(boxes(at)) == ["x.grad += ?", "y.grad += ?"]
+    assert list(at.dataframe[0].value["grad"]) == [0, 1, 1, 1]  # x.grad not sent yet, y.grad only from z
+    assert at.button(key="flow:next").disabled

@@ -182,3 +182,32 @@ def test_every_station_shows_without_an_exception():
     for index in range(8):
         station(at, index)
         assert at.subheader[0].value.startswith(f"{index + 1}. ")
+
+
+def test_with_every_station_done_the_page_opens_on_the_last_station_not_the_first():
+    from test_lesson import ALL_RIGHT, HAND_RIGHT, TAKEAWAY
+
+    from lab.share import Work, work_to_params
+
+    at = open_lesson(**work_to_params(Work(EXAMPLE, HAND_RIGHT, {}, TAKEAWAY, ALL_RIGHT)))
+    assert "8 of 8 stations done" in at.get("progress")[0].proto.text
+    assert at.segmented_control(key="lesson:station").value == NEXT
+    assert any(h.value.startswith("8. ") for h in at.subheader)
+
+
+def test_finishing_the_takeaway_keeps_its_station_open_with_the_report_buttons():
+    """Issue 16 item 8: the third sentence made station 7 done, and the row of stations, redrawn with its new
+    mark, came back empty: the page jumped to the first station not done (8), away from the report."""
+    from test_lesson import ALL_RIGHT
+
+    from lab.share import Work, work_to_params
+
+    answers = {k: v for k, v in ALL_RIGHT.items() if k != "station:next"}
+    at = open_lesson(**work_to_params(Work(EXAMPLE, {"value": "9", "grad:x": "y", "grad:y": "x + 1"}, {}, "", answers)))
+    assert at.segmented_control(key="lesson:station").value == TAKEAWAY  # the first station not done
+    at.text_area(key="lesson:takeaway").input("One. Two. Three.").run()
+    assert "7 of 8 stations done" in at.get("progress")[0].proto.text
+    at.segmented_control(key="lesson:station").set_value(None).run()  # the row redrawn (or clicked again)
+    assert any(h.value.startswith("7. ") for h in at.subheader)
+    assert at.segmented_control(key="lesson:station").value == TAKEAWAY
+    assert [b.label for b in at.get("download_button")] == ["Report (HTML)", "Report (Markdown)"]

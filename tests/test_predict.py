@@ -168,3 +168,40 @@ def test_the_score_counts_right_predictions_of_this_pass_only(lesson):
     assert str(score(lesson, LESSON, BACKWARD, {}, TOLERANCE)).startswith("No predictions")
     assert sorted(pass_keys(LESSON, FORWARD, predictions)) == [ask(lesson, 2, FORWARD)[0].key]
     assert len(pass_keys(LESSON, BACKWARD, predictions)) == 5
+
+
+# -- slips a learner would see (issue 17): each of these turned red with the slip planted --------
+
+
+def test_a_prediction_with_the_right_size_but_the_wrong_sign_is_wrong(lesson):
+    to_x, _ = ask(lesson, 2)  # this edge adds +3
+    assert judge(lesson, to_x, "-3", TOLERANCE).status == WRONG
+
+
+def test_a_prediction_is_judged_against_what_the_edge_adds_not_the_local_derivative():
+    # a = x*y, z = a*4: z sends 4 to a.grad; a sends y.data * a.grad = 3 * 4 = 12 to x (local derivative 3)
+    program = "x = 2\ny = 3\nz = (x*y)*4"
+    a = analyse(program)
+    (to_x,) = [b for b in blanks(a, program, BACKWARD, 2) if b.label.startswith("x.grad")]
+    assert to_x.answer == 12
+    assert judge(a, to_x, "12", TOLERANCE).status == RIGHT
+    assert judge(a, to_x, "3", TOLERANCE).status == WRONG  # forgot `* out.grad`
+
+
+def test_the_last_step_is_not_revealed_until_it_is_predicted(lesson):
+    predictions = {ask(lesson, 0)[0].key: "1", **{b.key: "1" for b in ask(lesson, 1)}}
+    assert first_unrevealed(lesson, LESSON, BACKWARD, predictions) == 2  # the last step, still to predict
+    assert not revealed(ask(lesson, 2), predictions)
+
+
+def test_the_score_judges_each_edge_on_its_own_even_with_the_same_text(lesson):
+    to_x, to_y = ask(lesson, 2)  # they add 3 and 2
+    result = score(lesson, LESSON, BACKWARD, {to_x.key: "3", to_y.key: "3"}, TOLERANCE)
+    assert (result.right, result.predicted) == (1, 2)
+
+
+def test_a_looser_tolerance_makes_a_near_prediction_right(lesson):
+    to_x, _ = ask(lesson, 2)
+    assert judge(lesson, to_x, "3.02", TOLERANCE).status == WRONG
+    assert judge(lesson, to_x, "3.02", 0.01).status == RIGHT  # |0.02| <= 0.01 * 3
+    assert score(lesson, LESSON, BACKWARD, {to_x.key: "3.02"}, 0.01).right == 1

@@ -137,3 +137,45 @@ def test_without_graphviz_dot_installed_no_picture_is_attempted(monkeypatch):
 
     monkeypatch.setattr(lab.report.shutil, "which", lambda name: None)
     assert lab.report.render_svg("digraph { a -> b }") is None
+
+
+# -- slips a learner would see (issue 17): each of these turned red with the slip planted --------
+
+
+def test_a_readable_but_wrong_answer_is_reported_not_right():
+    work = Work(EXAMPLE, answers={"dz_dy": "7"})  # readable, and wrong (dz/dy = x + 1 = 3)
+    html_report = report_html(work, analyse(EXAMPLE), DAY, render=lambda dot: None)
+    answer = parts_of(html_report).found[("answer", "dz_dy")]
+    assert answer == "7"
+    row = html_report[html_report.index('data-id="dz_dy"') :].split("</tr>")[0]
+    assert "✘ not right yet" in row and "✔" not in row
+    markdown = report_markdown(work, analyse(EXAMPLE), DAY)
+    answers = markdown.split("## Checkpoint answers")[1].split("\n## ")[0]
+    (row,) = [line for line in answers.splitlines() if "| 7 |" in line]
+    assert "✘ not right yet" in row and "✔" not in row
+
+
+def test_a_fresh_work_reports_no_station_done():
+    work = Work(EXAMPLE)
+    html_report = report_html(work, analyse(EXAMPLE), DAY, render=lambda dot: None)
+    lesson_html = html_report.split("<h2>The lesson</h2>")[1].split("<h2>")[0]
+    assert "✔" not in lesson_html and lesson_html.count("○") == 8
+    markdown = report_markdown(work, analyse(EXAMPLE), DAY)
+    lesson = markdown.split("## The lesson")[1].split("##")[0]
+    assert "✔" not in lesson and lesson.count("○") == 8
+
+
+def test_the_markdown_report_keeps_the_learners_rules():
+    rule = "self.grad += other.data * out.grad"
+    markdown = report_markdown(Work(EXAMPLE, rules={"*": rule}), analyse(EXAMPLE), DAY)
+    assert "## My own rules" in markdown
+    assert "other.data \\* out.grad" in markdown or "other.data * out.grad" in markdown
+
+
+def test_the_html_hand_check_uses_the_learners_tolerance():
+    hand = {"value": "9", "grad:x": "3.02", "grad:y": "3"}  # 3.02 is within 0.01 * 3 of dz/dx = 3
+    loose = Work(EXAMPLE, hand=hand, settings={"tolerance": 0.01})
+    strict = Work(EXAMPLE, hand=hand, settings={"tolerance": 1e-3})
+    a = analyse(EXAMPLE)
+    assert 'id="verdict" class="right"' in report_html(loose, a, DAY, render=lambda dot: None)
+    assert 'id="verdict" class="wrong"' in report_html(strict, a, DAY, render=lambda dot: None)

@@ -1,15 +1,17 @@
 """The learner's work as a file (download, then load back) and as a link."""
 
 import json
-from urllib.parse import parse_qs
+from dataclasses import asdict
+from urllib.parse import parse_qs, urlencode
 
 import pytest
 
 from lab.share import (
     DEFAULT_SETTINGS,
+    PROGRAM_PARAM,
+    WORK_VERSION,
     Work,
     clean_settings,
-    share_query,
     work_from_json,
     work_from_params,
     work_to_json,
@@ -35,11 +37,9 @@ def test_work_survives_a_round_trip_through_its_file():
 
 def test_every_field_of_the_work_is_in_its_file():
     saved = json.loads(work_to_json(FULL))
+    assert {name: saved[name] for name in FULL.__dataclass_fields__} == asdict(FULL)  # every field, as it is
     assert saved["settings"] == {"tolerance": 0.01, "hand_first": False, "presenter": True, "predict": True}
-    assert saved["takeaway"] == FULL.takeaway
-    assert saved["answers"] == FULL.answers and saved["rules"] == FULL.rules
-    assert saved["predictions"] == FULL.predictions
-    assert saved["code"] == FULL.code
+    assert saved["format"] and saved["version"] == WORK_VERSION  # and what the file is
 
 
 def test_work_survives_a_round_trip_through_the_link():
@@ -74,7 +74,7 @@ def test_an_older_file_without_the_newer_fields_still_loads():
 def test_the_learners_code_travels_in_the_link_as_typed_and_only_when_there_is_some():
     params = work_to_params(Work("x = 1", code=FULL.code))
     assert params["code"] == FULL.code
-    assert parse_qs(share_query(Work("x = 1", code=FULL.code)))["code"] == [FULL.code]
+    assert parse_qs(urlencode(work_to_params(Work("x = 1", code=FULL.code))))["code"] == [FULL.code]
     assert work_from_params({"code": FULL.code})[0].code == FULL.code
     assert "code" not in work_to_params(Work("x = 1"))
 
@@ -112,7 +112,28 @@ def test_a_damaged_or_foreign_file_gives_a_clear_message(content, message):
 
 
 def test_share_link_carries_the_program_url_encoded():
+    from app.state import link_address
+
     program = "x = 2\ny = 3\nz = x*y + y"
-    query = share_query(program)
+    query = link_address(None, None, "", work_to_params(Work(program))).split("?", 1)[1]
     assert "%0A" in query and " " not in query
     assert parse_qs(query)["expr"] == [program]
+
+
+# -- slips a learner would see (issue 17): each of these turned red with the slip planted --------
+
+
+@pytest.mark.parametrize("value", [True, False, "true", "1e-3x", None, float("nan")])
+def test_a_tolerance_that_is_not_a_number_takes_the_default(value):
+    from lab.handcheck import DEFAULT_TOLERANCE, tolerance_from
+
+    assert clean_settings({"tolerance": value})["tolerance"] == DEFAULT_SETTINGS["tolerance"]
+    assert tolerance_from(value) == DEFAULT_TOLERANCE  # `true` is not 1.0: every hand entry would pass
+    linked, problems = work_from_params({PROGRAM_PARAM: "x = 1", "tol": "true"})
+    assert linked is not None and tolerance_from(linked.settings.get("tolerance")) == DEFAULT_TOLERANCE
+    assert problems  # and the link says it could not be read
+
+
+def test_the_work_file_carries_its_version():
+    saved = json.loads(work_to_json(FULL))
+    assert isinstance(saved["version"], int) and saved["version"] >= 1

@@ -155,8 +155,9 @@ def test_play_moves_the_highlight_by_itself_and_stops_at_the_last_step(page: Pag
     assert_no_traceback(page)
 
 
-def test_one_step_redraws_the_highlight_quickly(page: Page, app_url: str):
-    """Prints (does not assert) the median time from a click on Step to the SVG's highlight moving (bar: 0.5 s)."""
+def test_one_step_moves_the_highlight_and_prints_how_long_it_took(page: Page, app_url: str):
+    """Each click on Step moves the SVG's highlight (z -> a); the median time is printed (the bar, 0.5 s on a
+    quiet machine, is not asserted: 2 cores shared by several test runs make it up to ten times slower)."""
     open_flow(page, app_url)
     times = []
     for _ in range(5):

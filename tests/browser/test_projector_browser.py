@@ -79,16 +79,40 @@ def turn_presenter_on(page: Page) -> None:
     expect(presenter_switch(page)).to_be_checked()
 
 
+COLLAPSED_JS = "s => s.getAttribute('aria-expanded') === 'false' || s.getBoundingClientRect().right <= 1"
+
+
 def sidebar_collapsed(page: Page) -> bool:
-    return page.get_by_test_id("stSidebar").evaluate(
-        "s => s.getAttribute('aria-expanded') === 'false' || s.getBoundingClientRect().right <= 1"
+    return page.get_by_test_id("stSidebar").evaluate(COLLAPSED_JS)
+
+
+def wait_for_sidebar(page: Page, collapsed: bool, timeout: float = 10_000) -> None:
+    """Until the sidebar has slid away (or back) and stopped moving."""
+    wanted = "" if collapsed else "!"
+    sidebar = "document.querySelector('[data-testid=stSidebar]')"
+    page.wait_for_function(
+        f"() => {{ const s = {sidebar}; return s && {wanted}({COLLAPSED_JS})(s); }}", timeout=timeout
     )
+    settled(page, f"() => JSON.stringify({sidebar}.getBoundingClientRect())")
+
+
+def settled(page: Page, measure: str, frames: int = 3, tries: int = 200):
+    """`measure` (a JavaScript function) once it gives the same answer `frames` animation frames running:
+    a drawing or a slide that has finished, not a fixed wait."""
+    last, same = None, 0
+    for _ in range(tries):
+        now = page.evaluate(measure)
+        same = same + 1 if now == last else 0
+        if same >= frames:
+            return now
+        last = now
+        page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    raise AssertionError(f"still changing after {tries} frames: {last}")
 
 
 def check_diagrams(page: Page, where: str, min_px: float | None, whole: bool = False) -> list[dict]:
     page.locator(DIAGRAM_NODES).first.wait_for(state="visible", timeout=30_000)
-    page.wait_for_timeout(300)  # the chart sizes itself right after it is drawn
-    found = page.evaluate(MEASURE)
+    found = settled(page, MEASURE)  # the chart sizes itself right after it is drawn: measure it once it is still
     assert found, f"{where}: no diagram"
     for d in found:
         assert d["nodes"] > 0, f"{where}: the diagram is empty"
@@ -132,8 +156,7 @@ def test_presenter_view_collapses_the_sidebar_and_draws_text_at_18_px(small_scre
     open_app(page, app_url, "expr=" + quote(PRESETS[preset].program), path="build")
     assert not sidebar_collapsed(page)
     turn_presenter_on(page)
-    page.wait_for_timeout(500)  # the sidebar slides away
-    assert sidebar_collapsed(page), "presenter view should collapse the sidebar"
+    wait_for_sidebar(page, collapsed=True)  # presenter view collapses the sidebar (else this times out)
     for title in PAGES:
         go_to_page(page, title)
         if title == "Why each rule is right":
@@ -155,7 +178,7 @@ def test_presenter_view_shows_the_step_sentence_and_the_diagram_on_one_screen(sm
     page.get_by_role("button", name="Step").click()
     wait_idle(page)
     page.evaluate("window.scrollTo(0, 0); document.querySelector('[data-testid=stMain]').scrollTo(0, 0)")
-    page.wait_for_timeout(200)
+    settled(page, "() => document.querySelector('[data-testid=stMain]').scrollTop")
     sentence = page.get_by_test_id("flow-sentence").bounding_box()
     box = page.locator('[class*="st-key-diagram_box"]').first.bounding_box()
     assert sentence is not None and box is not None
@@ -170,7 +193,7 @@ def test_presenter_view_turned_off_again_brings_back_the_normal_layout(small_scr
     row = plain_table_row(page, "values", "a")
     expect(row.locator("td")).to_have_text(["a", "*", "x * y", "6", "1", "1"])  # a = x*y = 2*3, dz/da = 1, used once
     page.get_by_test_id("stExpandSidebarButton").click()  # the sidebar's arrow opens it again
-    page.wait_for_timeout(500)
+    wait_for_sidebar(page, collapsed=False)
     presenter_switch(page).wait_for(state="visible")
     page.get_by_test_id("stSidebar").get_by_text("Presenter view").click()
     wait_idle(page)
