@@ -344,7 +344,7 @@ def rules_section(s: Source) -> Section | None:
         return None
     parts: list[Part] = []
     for op, rule in s.work.rules.items():
-        parts.append(Text(f"`{op}`"))
+        parts.append(Text(f"Your `{op}` rule:"))
         parts.append(Block(rule, info="python", mark=("rule", "data-op", op)))
     return Section("My own rules", parts)
 
