@@ -24,6 +24,7 @@ from typing import Any
 from engine.errors import ExpressionError, quote
 from engine.parser import MAX_NODES as _PARSER_MAX_NODES
 from engine.parser import Program, parse_program
+from engine.reader import lines_of
 from engine.trace import BackwardStep, EdgeFlow, Graph, graph_of
 from engine.value import Value
 from sandbox import code_reader, runner
@@ -835,7 +836,7 @@ def _float(x: Any) -> float:
 
 
 def _line(code: str, line: int | None) -> str:
-    lines = code.splitlines()
+    lines = lines_of(code)  # as Python's parser counts them
     if line is None or not 1 <= line <= len(lines):
         return ""
     return lines[line - 1].strip()
