@@ -16,6 +16,7 @@ picture of their objects; do not call backward() on it (their `_op` may be anyth
 from __future__ import annotations
 
 import ast
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -138,7 +139,7 @@ def run(code: str, program: str | None = "") -> Report:
     except ExpressionError as e:
         return _refused(code, e)
     places = _Places(tree)
-    programs = {key: parse_program(text) for key, text in GRAPHS.items()}
+    programs = dict(_check_programs())
     program_note = None
     if program and program.strip():
         try:
@@ -172,7 +173,8 @@ def run(code: str, program: str | None = "") -> Report:
     except runner.RunFailed as e:
         return Report(_failed_run(e), (), "", None, None, frozenset(), program_note, 0.0, code=code)
     result = outcome.result
-    output = str(result.get("output", ""))
+    # text that cannot be UTF-8 (a lone surrogate printed by the learner) becomes "?": the page can show it
+    output = str(result.get("output", "")).encode("utf-8", "replace").decode("utf-8")
     if result.get("output_cut"):
         output += f"\n… output cut at {runner_output_limit() // 1000} kB"
     problem = result.get("problem")
@@ -341,9 +343,7 @@ class _Graph:
     engine: dict[str, Value] = field(default_factory=dict)  # label -> engine node, after backward()
 
     def __post_init__(self) -> None:
-        built = self.program.build()
-        built.output.backward()
-        self.engine = {node.label: node for node in built.output.topological_order()}
+        self.engine = _engine_nodes(self.program) if self.key == "program" else _check_engine_nodes(self.key)
 
     @property
     def nodes(self) -> list[dict[str, Any]]:
@@ -382,6 +382,24 @@ class _Graph:
 
     def wrong(self, fields: Sequence[str] = ("data", "grad")) -> list[tuple[str, str, float | None, float, str]]:
         return [row for row in self.numbers() if row[1] in fields and not _same(row[2], row[3])]
+
+
+@functools.cache
+def _check_programs() -> dict[str, Program]:
+    """The checks' small graphs, read once per server process."""
+    return {key: parse_program(text) for key, text in GRAPHS.items()}
+
+
+def _engine_nodes(program: Program) -> dict[str, Value]:
+    """Label -> the engine's node, after the engine's backward(): the numbers the learner's are checked against."""
+    built = program.build()
+    built.output.backward()
+    return {node.label: node for node in built.output.topological_order()}
+
+
+@functools.cache
+def _check_engine_nodes(key: str) -> dict[str, Value]:
+    return _engine_nodes(_check_programs()[key])
 
 
 def _same(mine: float | None, engine: float) -> bool:
