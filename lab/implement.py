@@ -143,7 +143,7 @@ def run(code: str, program: str | None = "") -> Report:
     program_note = None
     if program and program.strip():
         try:
-            learner_program = parse_program(program)
+            learner_program = code_reader.retrying(parse_program, program)
         except ExpressionError as e:
             program_note = f"the program from Build and see could not be read ({e}), so it was not run"
         else:

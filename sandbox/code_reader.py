@@ -24,11 +24,15 @@ try/with/global/del/yield/async; class keywords (`metaclass=`).
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from engine import reader
 from engine.errors import ExpressionError, quote
 from engine.reader import Source, Whitelist
 
+T = TypeVar("T")
+ATTEMPTS = 3  # of ast.parse, when another thread's parse upset it (see `retrying`)
 MAX_CODE_BYTES = 200_000  # the code, in UTF-8 bytes
 MAX_DEPTH = 100  # operations and blocks nested inside each other (the front end counts them)
 
@@ -114,7 +118,20 @@ def read(code: object) -> Source:
         size = len(code.encode("utf-8", "surrogatepass"))
         if size > MAX_CODE_BYTES:
             raise ExpressionError(f"the code is too long: {size:,} bytes (the limit is {MAX_CODE_BYTES:,})")
-    return reader.read(code, what="the code", max_length=MAX_CODE_BYTES, max_depth=MAX_DEPTH)
+    return retrying(reader.read, code, what="the code", max_length=MAX_CODE_BYTES, max_depth=MAX_DEPTH)
+
+
+def retrying(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """`function(...)` (one that calls ast.parse), tried again when CPython 3.11's ast raises its spurious
+    "AST constructor recursion depth mismatch": its depth counter is shared by every thread, and
+    Streamlit runs each session in a thread of its own (python/cpython#106905)."""
+    for _ in range(ATTEMPTS - 1):
+        try:
+            return function(*args, **kwargs)
+        except SystemError as e:
+            if "recursion depth mismatch" not in str(e):
+                raise
+    return function(*args, **kwargs)
 
 
 # Nodes that are allowed as they are: their parts are looked at one by one.
