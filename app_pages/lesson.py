@@ -243,7 +243,10 @@ def takeaway_station(station: lesson.Station, a: Analysis, work: Work, reveal: b
         placeholder="What surprised me was … It felt simpler than I expected that … What still feels fuzzy is …",
     )
     ui.say(*takeaway.message(work.takeaway))
-    st.markdown("**Your report**: the program, its table and diagram, your hand check, answers and takeaway.")
+    st.markdown(
+        "**Your report**: the program, its table and diagram, your hand check, the stations, your answers, "
+        "predictions and own rules, and this takeaway."
+    )
     current, today = state.analysis(), dt.date.today()
     html_col, md_col, _ = st.columns([1, 1, 2])
     with html_col:
