@@ -45,6 +45,7 @@ MAX_BRACKETS = reader.MAX_BRACKETS  # brackets inside each other: Python's own p
 
 # tanh(x), and also x.tanh(): every operator whose record (engine/operators.py) is typed as a function
 FUNCTIONS: list[str] = operators.names(lambda record: record.function)
+FIELDS = ("data", "grad")  # `y.data`, `a.grad`: the lesson's notation, allowed where `notation` says
 SKIPPED_FUNCTIONS = ("print", "draw_dot")  # `print(...)` lines are skipped
 SKIPPED_METHODS = ("backward", "zero_grad")  # `o.backward()` lines are skipped
 SKIPPED_ATTRIBUTES = ("label", "grad")  # `o.label = 'o'` lines are skipped
@@ -104,10 +105,16 @@ def parse(text: str, values: Mapping[str, float] | None = None) -> Value:
     return parse_program(text).build(values).output
 
 
-def parse_program(text: str) -> Program:
-    """Check `text` (syntax, names, structure) without computing anything."""
+def parse_program(text: str, notation: Mapping[str, float | None] | None = None) -> Program:
+    """Check `text` (syntax, names, structure) without computing anything.
+
+    `notation` lets a formula use the lesson's `name.data` and `name.grad` (a prediction such as
+    `y.data * a.grad`): each allowed one by its text, "y.data" -> None to read it as the variable y
+    itself, or -> a number to read it as that number (a leaf labelled "a.grad"). Any other `.data`
+    or `.grad` says what to type instead.
+    """
     source = reader.read(text, max_length=MAX_TEXT_LENGTH, max_depth=MAX_DEPTH)
-    program_reader = _Reader(source)
+    program_reader = _Reader(source, notation)
     program_reader.read()
     return program_reader.program()
 
@@ -137,10 +144,12 @@ class _Step:
 class _Reader(Whitelist):
     """Walks the syntax tree statement by statement, accepting only the whitelist."""
 
-    def __init__(self, source: Source):
+    def __init__(self, source: Source, notation: Mapping[str, float | None] | None = None):
         super().__init__(source)
         self.text = source.text
         self.tree = source.tree
+        self.notation = notation or {}  # "y.data" -> None (the variable y) or a number
+        self.fields: dict[str, int] = {}  # "a.grad" -> its leaf
         self.steps: list[_Step] = []
         self.statement_start = 0  # the first step of the statement being read
         self.output: int | None = None
@@ -324,6 +333,8 @@ class _Reader(Whitelist):
             return self._binary(node)
         if isinstance(node, ast.Call):
             return self._call(node)
+        if isinstance(node, ast.Attribute) and node.attr in FIELDS:
+            return self._field(node)
         if isinstance(node, ast.Attribute):
             self.refuse(
                 node,
@@ -333,6 +344,25 @@ class _Reader(Whitelist):
             )
         hint = reader.decimal_comma(self.source, node)
         self.refuse(node, hint or f"{reader.describe(node)} cannot be used in an expression")
+
+    def _field(self, node: ast.Attribute) -> int:
+        """`y.data`, `a.grad`: allowed by `notation` (a variable, or a number here), else what to type instead."""
+        owner = node.value.id if isinstance(node.value, ast.Name) else None
+        key = f"{owner}.{node.attr}"
+        if owner is not None and key in self.notation:
+            number = self.notation[key]
+            if number is None:  # a variable's data is the variable itself
+                return self._load(node.value)
+            if key not in self.fields:
+                self.names.add(key)
+                self.fields[key] = self._add(_Step("constant", number=float(number), label=key), node)
+            return self.fields[key]
+        typed = self.shown(node)
+        if owner is None:
+            self.refuse(node, f"{typed} cannot be used here: write a name or a number")
+        if node.attr == "data":
+            self.refuse(node, f"{typed}: write {quote(owner)} for its value (a formula here uses the names themselves)")
+        self.refuse(node, f"{typed} cannot be used here: type the number {quote(key)} has, or a formula that gives it")
 
     def _unary(self, node: ast.UnaryOp) -> int:
         if _is_signed_number(node):  # -2 is the constant -2, not neg(2)
