@@ -6,6 +6,7 @@ import streamlit as st
 
 from app import state, ui
 from lab import implement, implement_view, lesson
+from lab.analysis import format_number
 from lab.diagram import Highlight
 from lab.lesson import markdown_safe as md
 from sandbox.runner import MAX_RUNNING
@@ -61,6 +62,15 @@ def start_again() -> None:
     st.session_state.pop(ASKING, None)
 
 
+def learner_table(a, differs, which: str) -> None:
+    df = implement_view.learner_table(a, differs)
+    shown = df.style.format(format_number, subset=["data", "grad"]).apply(
+        lambda row: ["font-weight: bold" if row["as the engine?"] == implement_view.DIFFERS else "" for _ in row],
+        axis=1,
+    )
+    st.dataframe(shown, hide_index=True, key=f"implement_table_{which}", height=min(600, 38 + 35 * len(df)))
+
+
 def editor() -> None:
     """The code editor, drawn on its own: what it sends while the learner types reruns only this part."""
     text = shown_code()
@@ -74,7 +84,7 @@ def editor() -> None:
     response = code_editor(
         text,
         lang="python",
-        height=[22, 40],
+        height=[22, 48],
         key=f"implement_editor_{st.session_state.get(REVISION, 0)}",
         response_mode=["debounce", "blur"],
         options={"showLineNumbers": True, "wrap": True, "fontFamily": f"'{EDITOR_FONT}', monospace", "tabSize": 4},
@@ -197,7 +207,7 @@ if report is not None:
         ui.diagram_beside(
             a,
             highlight,
-            lambda a=a, which=which: ui.table(a, key=f"implement_table_{which}"),
+            lambda a=a, which=which, differs=differs: learner_table(a, differs, which),
             caption="Drawn from your objects: `_prev`, `_op`, `data` and `grad` as your code left them."
             + (" Nodes marked ✘ (red) differ from the engine's numbers." if differs else ""),
             key=f"implement_diagram_{which}",
