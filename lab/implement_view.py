@@ -14,7 +14,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from engine.trace import BackwardStep, Graph
+from lab import implement
 from lab.analysis import CONSTANT, OPERATION, OUTPUT, VARIABLE, Analysis, format_number
+from lab.flow import CURRENT, DONE, WAITING, OrderItem
 from lab.table import values_table
 
 MAX_OUTPUT_CHARS = 5_000  # what the learner's code printed, shown on the page (the rest is cut, and says so)
@@ -161,16 +163,59 @@ def my_step_sentence(a: Analysis, step: BackwardStep, grads_after: Sequence[floa
     numbers: not the engine's rule, which their code may not follow)."""
     out = a.names[step.node]
     if not step.flows:
-        seed = format_number(grads_after[step.node])
+        seed = format_number(float(grads_after[step.node]))
         then = "." if seed == "1" else " (the engine seeds it with 1)."
         return f"Your backward() starts: {out}.grad is {seed}{then}"
     parts = []
     for parent in dict.fromkeys(f.parent for f in step.flows):
-        after = grads_after[parent]
+        after = float(grads_after[parent])
         added = sum(f.contribution for f in step.flows if f.parent == parent)
         before = after - added
         parts.append(f"{a.names[parent]}.grad {format_number(before)} → {format_number(after)}")
     return f"your {out}._backward() ({out} = {a.formulas[step.node]}): " + ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class MyValue:
+    """What "My Value" on Watch gradients flow steps through: the learner's own `backward()` on one graph."""
+
+    a: Analysis  # the learner's graph (their objects), its `steps` their `_backward` calls in their order
+    which: str  # "program" (the current program) or "lesson" (the lesson's example)
+    note: str  # which graph it is, in words
+
+
+def my_value(report) -> MyValue | None:
+    """The learner's own backward pass on the current program, or on the lesson's example when their class cannot
+    build the program; None when their code never got as far as a `_backward` call."""
+    if report is None:
+        return None
+    for which, graph in (("program", report.program_graph), ("lesson", report.lesson_graph)):
+        if graph is None:
+            continue
+        steps = implement.learner_backward_steps(report, which)
+        if len(steps) < 2:  # the seed alone: their backward() called no _backward
+            continue
+        if which == "program":
+            note = "Your own `backward()` on your program: each step is one `_backward` call of your objects."
+        else:
+            why = report.program_note or "it was not run with your class"
+            note = f"Your own `backward()` on the lesson's example, z = x*y + y, not on your program: {why}."
+        return MyValue(learner_analysis(graph, steps), which, note)
+    return None
+
+
+def call_order_items(a: Analysis, step: int) -> tuple[OrderItem, ...]:
+    """The learner's `_backward` calls in their order (step 1 onwards), the one of this step marked."""
+    return tuple(
+        OrderItem(a.names[s.node], CURRENT if k == step else DONE if k < step else WAITING)
+        for k, s in enumerate(a.steps[1:], start=1)
+    )
+
+
+def engine_order(a: Analysis) -> list[str]:
+    """The nodes whose `_backward` the engine's backward() calls on this graph: reverse topological order, leaves
+    left out (the graph is drawn in topological order)."""
+    return [a.names[i] for i in reversed(range(len(a.graph))) if a.graph.inputs[i]]
 
 
 def report_markdown(code: str, report) -> str:
