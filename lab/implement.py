@@ -876,7 +876,7 @@ def _refused(code: Any, e: ExpressionError) -> Report:
 
 
 ERROR_WORDS = {
-    "TimeUp": "your code ran too long (more than 1.5 s) and was stopped here: an endless loop?",
+    "TimeUp": "your code ran too long (1.5 s of CPU time, or 4 s in all) and was stopped here: an endless loop?",
     "MemoryError": "your code needed more than 256 MB of memory here and was stopped",
     "RecursionError": "too many calls inside each other here (more than about 1,000): "
     "a function that calls itself without end?",
