@@ -8,13 +8,14 @@ import json
 import re
 
 from apptest_helpers import open_dashboard
+from implement_solutions import BUGS, SOLUTION
 from streamlit.testing.v1 import AppTest
 
 from lab.analysis import analyse
 from lab.lesson import LESSON_PROGRAM, node_fields
 
 EXAMPLE = "x = 2\ny = 3\nz = x*y + y"
-GRAPH, RULES, BACKWARD, BY_HAND, TRACE, EXPLAIN, TAKEAWAY, NEXT = range(8)
+GRAPH, RULES, IMPLEMENT, BACKWARD, BY_HAND, TRACE, EXPLAIN, TAKEAWAY, NEXT = range(9)
 
 
 def open_lesson(**query) -> AppTest:
@@ -52,7 +53,7 @@ def test_the_lesson_is_the_default_page_and_opens_on_the_first_station():
     assert at.title[0].value == "The lesson"
     assert at.subheader[0].value == "1. Every number is a node"
     assert status(at).startswith("not done yet")
-    assert "0 of 8 stations done" in at.get("progress")[0].proto.text
+    assert "0 of 9 stations done" in at.get("progress")[0].proto.text
 
 
 def test_a_wrong_answer_is_explained_and_the_right_one_marks_the_station_done_in_the_link():
@@ -66,14 +67,30 @@ def test_a_wrong_answer_is_explained_and_the_right_one_marks_the_station_done_in
     assert status(at).startswith("✔ done")
     assert at.session_state["answers"] == {"station:graph": "my"}
     assert json.loads(at.query_params["ans"]) == {"station:graph": "my"}
-    assert "1 of 8 stations done" in at.get("progress")[0].proto.text
+    assert "1 of 9 stations done" in at.get("progress")[0].proto.text
 
 
 def test_a_link_with_the_work_opens_on_the_first_station_not_done():
     answers = {"station:graph": "my", "station:rules": "other"}
     at = open_lesson(ans=json.dumps(answers))
-    assert at.subheader[0].value == "3. `backward()`: topological order, seed, reverse"
-    assert "2 of 8 stations done" in at.get("progress")[0].proto.text
+    assert at.subheader[0].value == "3. Implement it: your own `Value` and `backward()`"
+    assert "2 of 9 stations done" in at.get("progress")[0].proto.text
+
+
+def test_implement_it_is_done_from_the_learners_code_run_once_from_the_link():
+    at = open_lesson(code=SOLUTION)  # a fresh session from a link: the code is run (once), not trusted
+    station(at, IMPLEMENT)
+    assert status(at).startswith("✔ done")
+    assert any("checks pass with your own `Value`" in s.value for s in at.success)
+    assert "1 of 9 stations done" in at.get("progress")[0].proto.text
+    at = open_lesson(code=BUGS["no_seed"][0])
+    station(at, IMPLEMENT)
+    assert status(at).startswith("not done yet")
+    # without the seed every grad stays 0: the lesson's test is the first to fix
+    assert any("First to fix: The lesson's test" in e.value and "the engine's is 3" in e.value for e in at.error)
+    at = open_lesson()
+    station(at, IMPLEMENT)
+    assert status(at).startswith("not done yet") and "skeleton" in status(at)
 
 
 def test_by_hand_is_done_from_the_hand_entries_and_check_shows_the_edge_by_edge_trace():
@@ -174,7 +191,7 @@ def test_the_work_in_the_link_brings_the_progress_back_in_a_fresh_session():
     again = open_lesson(**params)
     assert again.session_state["answers"] == {"station:graph": "my"}
     assert again.session_state["takeaway"] == "One. Two. Three."
-    assert "2 of 8 stations done" in again.get("progress")[0].proto.text
+    assert "2 of 9 stations done" in again.get("progress")[0].proto.text
 
 
 def test_every_station_shows_without_an_exception():
@@ -185,29 +202,35 @@ def test_every_station_shows_without_an_exception():
 
 
 def test_with_every_station_done_the_page_opens_on_the_last_station_not_the_first():
-    from test_lesson import ALL_RIGHT, HAND_RIGHT, TAKEAWAY
+    from test_lesson import ALL_RIGHT, HAND_RIGHT
+    from test_lesson import TAKEAWAY as THREE_SENTENCES
 
+    from lab.lesson import STATIONS
     from lab.share import Work, work_to_params
 
-    at = open_lesson(**work_to_params(Work(EXAMPLE, HAND_RIGHT, {}, TAKEAWAY, ALL_RIGHT)))
-    assert "8 of 8 stations done" in at.get("progress")[0].proto.text
-    assert at.segmented_control(key="lesson:station").value == NEXT
-    assert any(h.value.startswith("8. ") for h in at.subheader)
+    at = open_lesson(**work_to_params(Work(EXAMPLE, HAND_RIGHT, {}, THREE_SENTENCES, ALL_RIGHT, code=SOLUTION)))
+    total = len(STATIONS)
+    assert f"{total} of {total} stations done" in at.get("progress")[0].proto.text
+    assert at.segmented_control(key="lesson:station").value == NEXT == total - 1
+    assert any(h.value.startswith(f"{total}. ") for h in at.subheader)
 
 
 def test_finishing_the_takeaway_keeps_its_station_open_with_the_report_buttons():
-    """Issue 16 item 8: the third sentence made station 7 done, and the row of stations, redrawn with its new
-    mark, came back empty: the page jumped to the first station not done (8), away from the report."""
+    """Issue 16 item 8: the third sentence made the takeaway done, and the row of stations, redrawn with its new
+    mark, came back empty: the page jumped to the first station not done (the next lesson), away from the report."""
     from test_lesson import ALL_RIGHT
 
+    from lab.lesson import STATIONS
     from lab.share import Work, work_to_params
 
     answers = {k: v for k, v in ALL_RIGHT.items() if k != "station:next"}
-    at = open_lesson(**work_to_params(Work(EXAMPLE, {"value": "9", "grad:x": "y", "grad:y": "x + 1"}, {}, "", answers)))
+    hand = {"value": "9", "grad:x": "y", "grad:y": "x + 1"}
+    at = open_lesson(**work_to_params(Work(EXAMPLE, hand, {}, "", answers, code=SOLUTION)))
     assert at.segmented_control(key="lesson:station").value == TAKEAWAY  # the first station not done
     at.text_area(key="lesson:takeaway").input("One. Two. Three.").run()
-    assert "7 of 8 stations done" in at.get("progress")[0].proto.text
+    total = len(STATIONS)
+    assert f"{total - 1} of {total} stations done" in at.get("progress")[0].proto.text
     at.segmented_control(key="lesson:station").set_value(None).run()  # the row redrawn (or clicked again)
-    assert any(h.value.startswith("7. ") for h in at.subheader)
+    assert any(h.value.startswith(f"{STATIONS[TAKEAWAY].number}. ") for h in at.subheader)
     assert at.segmented_control(key="lesson:station").value == TAKEAWAY
     assert [b.label for b in at.get("download_button")] == ["Report (HTML)", "Report (Markdown)"]
