@@ -134,6 +134,7 @@ class WrongAnswer:
     answer: str
     learners: int  # how many learners gave it
     note: str
+    context: str = ""
 
 
 @dataclass(frozen=True)
@@ -353,12 +354,13 @@ class RoomStore:
                 )
         return code
 
-    def is_member(self, code: str, token: str) -> bool:
+    def nickname_of(self, code: str, token: str) -> str | None:
+        """The learner's own nickname in the room (None when they are not in it, or it is closed)."""
         with self.reader.connect() as conn:
             if self._room_row(conn, code) is None:
-                return False
-            found = conn.execute(select(learners.c.token).where(learners.c.room == code, learners.c.token == token))
-            return found.first() is not None
+                return None
+            found = conn.execute(select(learners.c.nickname).where(learners.c.room == code, learners.c.token == token))
+            return found.scalar_one_or_none()
 
     def leave(self, code: str, token: str) -> None:
         """The learner leaves: their row and everything they sent are deleted."""
@@ -442,7 +444,7 @@ class RoomStore:
             learners_in = select(learners.c.token).where(learners.c.room == code)
             count = func.count(events.c.token.distinct()).label("n")
             wrong = conn.execute(
-                select(events.c.kind, events.c.about, events.c.answer, count, func.max(events.c.note))
+                select(events.c.kind, events.c.about, events.c.answer, count, func.max(events.c.note), events.c.context)
                 .where(
                     events.c.room == code,
                     events.c.correct.is_(False),
@@ -466,7 +468,7 @@ class RoomStore:
             progress = max(joined_at, last.get(token) or joined_at)
             stalled = first < len(stations) and now - progress >= STALLED_AFTER
             rows.append(LearnerRow(nickname, first, len(mine & set(stations)), progress, stalled))
-        found = [WrongAnswer(kind, about, answer, n, note or "") for kind, about, answer, n, note in wrong]
+        found = [WrongAnswer(k, about, answer, n, note or "", context) for k, about, answer, n, note, context in wrong]
         return RoomView(code, room.created_at, rows, at, past, found)
 
 
