@@ -39,12 +39,14 @@ def _ago(seconds: float) -> str:
 
 STYLE = """<style>
 .room-live { font-size: 1rem; }
-.room-live.projector { font-size: 1.7rem; }
+.room-live.projector { font-size: 1.45rem; }
+.room-live p, .room-live li, .room-live td, .room-live th { font-size: inherit; line-height: 1.35; }
+.room-live .cols { display: grid; grid-template-columns: minmax(0, 1.1fr) minmax(0, 1fr); gap: 0 2rem; }
 .room-live table { border-collapse: collapse; width: 100%; }
-.room-live th, .room-live td { text-align: left; padding: 0.15em 0.5em; border-bottom: 1px solid #ddd; }
-.room-live td.n { text-align: right; font-variant-numeric: tabular-nums; width: 4em; }
-.room-live .bar { background: #4c78a8; height: 0.8em; border-radius: 2px; }
-.room-live h4 { margin: 0.8em 0 0.3em; font-size: 1.15em; }
+.room-live th, .room-live td { text-align: left; padding: 0.15em 0.4em; border-bottom: 1px solid #ddd; }
+.room-live td.n { text-align: right; font-variant-numeric: tabular-nums; width: 2.5em; }
+.room-live .bar { background: #4c78a8; height: 0.7em; border-radius: 2px; }
+.room-live h4 { margin: 0.2em 0 0.3em; font-size: 1.1em; }
 .room-live ol { margin: 0; padding-left: 1.4em; }
 </style>"""
 
@@ -57,6 +59,7 @@ def live_html(view: RoomView, now: float, projector: bool = False, stations: Seq
         f'<p data-testid="room-count"><b>{total}</b> learner{"s" if total != 1 else ""} in room '
         f"<b>{e(view.code)}</b></p>"
     )
+    parts.append('<div class="cols"><div>')  # stations on the left, what went wrong on the right
     parts.append('<table data-testid="room-stations"><tr><th>station</th><th>at</th><th>past</th><th></th></tr>')
     for i, station in enumerate(stations):
         width = 0 if not total else round(100 * view.past[i] / total)
@@ -64,9 +67,9 @@ def live_html(view: RoomView, now: float, projector: bool = False, stations: Seq
         parts.append(
             f'<tr data-station="{station.key}"><td>{station.number}. {title}</td>'
             f'<td class="n">{view.at[i]}</td><td class="n">{view.past[i]}</td>'
-            f'<td style="width:30%"><div class="bar" style="width:{width}%"></div></td></tr>'
+            f'<td style="width:20%"><div class="bar" style="width:{width}%"></div></td></tr>'
         )
-    parts.append("</table>")
+    parts.append("</table></div><div>")
     parts.append("<h4>Most common wrong answers</h4>")
     if view.wrong:
         parts.append('<ol data-testid="room-wrong">')
@@ -84,6 +87,7 @@ def live_html(view: RoomView, now: float, projector: bool = False, stations: Seq
     else:
         names = ", ".join(e(row.nickname) for row in stalled)
         parts.append(f'<p data-testid="room-stalled">{names}</p>')
+    parts.append("</div></div>")
     if not projector and view.learners:
         parts.append("<h4>Learners</h4>")
         parts.append('<table data-testid="room-learners">')
