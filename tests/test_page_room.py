@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from apptest_helpers import open_dashboard
+from apptest_helpers import open_dashboard, open_share_box
 
 from app.room import ROOM_BOX, URL_VARIABLE
 
@@ -166,3 +166,11 @@ def test_closing_the_room_deletes_it_and_the_learner_is_told():
     assert "room" not in learner.query_params
     again = open_dashboard(ROOM_PAGE, room=code, key=key)
     assert live_html(again) == "" and "does not open a room" in warnings(again)
+
+
+def test_the_share_link_carries_the_work_but_not_the_learners_token():
+    _, code, _ = open_room()
+    learner = join(code, "Ann")
+    open_share_box(learner)
+    link = next(c.value for c in learner.code)
+    assert "expr=" in link and "me=" not in link and "room=" not in link

@@ -326,3 +326,13 @@ def test_kill_9_in_the_middle_of_a_burst_loses_no_acknowledged_event(room_url): 
     assert len(acknowledged) >= 400
     assert set(acknowledged) <= kept
     assert len(kept) % 20 == 0  # a burst is all or nothing: the one being written at the kill is not half there
+
+
+def test_a_send_the_room_refused_is_not_counted_as_sent(store):
+    opened = store.open_room()
+    sender = Sender(store, opened.code, "a")  # never joined
+    with pytest.raises(RoomError):
+        sender.send([station("graph")])
+    assert sender.sent == set()  # so it is sent again once the learner is in
+    store.join(opened.code, "Ann", "a")
+    assert sender.send([station("graph")]) == 1
