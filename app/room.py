@@ -143,15 +143,12 @@ def nickname() -> str | None:
 
 
 def _implementation_checks() -> list | None:
-    """The checks of the learner's own code (the Implement it page), when the dashboard has them."""
-    report_of = getattr(state, "implementation_report", None)
-    if report_of is None:
+    """The checks of the learner's own code (Implement it), from its last run when that run was of the code as
+    it is now: the room never starts a run of its own (a run is a sandboxed process)."""
+    found = state.last_run()
+    if found is None or found[0] != state.code():
         return None
-    try:
-        report = report_of()
-    except Exception:  # the implementation's own page shows its problems; the room just sends nothing of it
-        return None
-    return list(getattr(report, "checks", None) or []) if report is not None else None
+    return list(found[1].checks)
 
 
 def send_progress(slot=None) -> None:
