@@ -24,7 +24,8 @@ pages = [
     st.Page("app_pages/implement.py", title="Implement it", url_path="implement"),
     st.Page("app_pages/bugs.py", title="Bug lab"),
     st.Page("app_pages/next_lesson.py", title="Next lesson", url_path="next"),
-    st.Page("app_pages/room.py", title="Room", url_path="room"),
+    # the instructor's page: not in the top bar (learners join in the sidebar's Room box, which links to it)
+    st.Page("app_pages/room.py", title="Room", url_path="room", visibility="hidden"),
 ]
 # short titles: all nine fit the top bar at 1280 px beside the sidebar (each page's heading has its full name)
 page = st.navigation(pages, position="top")

@@ -29,6 +29,7 @@ URL_VARIABLE = "ROOM_DATABASE_URL"
 DATA_FOLDER = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_FILE = DATA_FOLDER / "room.sqlite"
 ROOM_BOX = "room_box"  # the sidebar's Room box: open or closed
+ROOM_PAGE = "app_pages/room.py"  # the instructor's page, at /room: linked from the box, not in the top bar
 
 # what the memo (state.room_session()) holds
 _SENDER, _SENT_FOR, _MESSAGE, _NICKNAME = "sender", "sent_for", "message", "nickname"
@@ -210,7 +211,7 @@ def sidebar_box():
             return slot
         with box:
             if link is not None and link.teaching:
-                st.caption(f"You teach room {link.code}: its page is **Room**.")
+                st.page_link(ROOM_PAGE, label=f"Room {link.code}: the live view", icon=":material/groups:")
             elif link is not None:
                 name = nickname()
                 st.text(f"You are in room {link.code}" + (f" as {name}" if name else "") + ".")
@@ -223,5 +224,6 @@ def sidebar_box():
                 st.text_input("Room code", key="room:code", placeholder="like K7P2QX")
                 st.text_input("Nickname", key="room:nickname", help=f"Plain text, at most {MAX_NICKNAME} characters.")
                 st.button("Join the room", key="room:join", on_click=_on_join, icon=":material/login:")
+                st.page_link(ROOM_PAGE, label="Instructors: open a room", icon=":material/groups:")
         _show(slot)
         return slot

@@ -60,13 +60,14 @@ def teach(code: str, key: str) -> None:
     instructor_link = state.link_address(
         st.context.url, st.context.headers.get("host"), "room", state.room_link_params(state.RoomLink(code, key=key))
     )
+    projector = st.toggle("Projector view: no nicknames, large", key=PROJECTOR)
     st.html(
         f'<p style="font-size:1.2rem;margin:0">Learners join in the sidebar\'s <b>Room</b> box with the code</p>'
         f'<p data-testid="room-code" style="font-size:3.2rem;font-weight:700;letter-spacing:0.2em;margin:0">{code}</p>'
     )
-    with st.expander("Your instructor link (keep it to yourself: it opens this view)"):
-        st.code(instructor_link, language=None, wrap_lines=True)
-    projector = st.toggle("Projector view: no nicknames, large", key=PROJECTOR)
+    if not projector:  # the key stays off the projector
+        with st.expander("Your instructor link (keep it to yourself: it opens this view)"):
+            st.code(instructor_link, language=None, wrap_lines=True)
     live(code, key, projector)
     st.divider()
     sure = st.checkbox("Yes, delete everything of this room", key="room:sure")

@@ -40,7 +40,7 @@ def _ago(seconds: float) -> str:
 STYLE = """<style>
 .room-live { font-size: 1rem; }
 .room-live.projector { font-size: 1.45rem; }
-.room-live p, .room-live li, .room-live td, .room-live th { font-size: inherit; line-height: 1.35; }
+.room-live p, .room-live li, .room-live td, .room-live th { font-size: inherit !important; line-height: 1.35; }
 .room-live .cols { display: grid; grid-template-columns: minmax(0, 1.1fr) minmax(0, 1fr); gap: 0 2rem; }
 .room-live table { border-collapse: collapse; width: 100%; }
 .room-live th, .room-live td { text-align: left; padding: 0.15em 0.4em; border-bottom: 1px solid #ddd; }
@@ -63,7 +63,8 @@ def live_html(view: RoomView, now: float, projector: bool = False, stations: Seq
     parts.append('<table data-testid="room-stations"><tr><th>station</th><th>at</th><th>past</th><th></th></tr>')
     for i, station in enumerate(stations):
         width = 0 if not total else round(100 * view.past[i] / total)
-        title = e(station.title.replace("`", ""))
+        # the projector: the station's short name (a word or two), so each row stays one line at 1280 px
+        title = e((station.short or station.title if projector else station.title).replace("`", ""))
         parts.append(
             f'<tr data-station="{station.key}"><td>{station.number}. {title}</td>'
             f'<td class="n">{view.at[i]}</td><td class="n">{view.past[i]}</td>'

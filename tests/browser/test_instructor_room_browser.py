@@ -77,9 +77,12 @@ def predict(page: Page, step: int, **entries: str) -> None:
     expect(page.get_by_test_id("flow-predictions")).to_contain_text(f"{list(entries)[-1]}.grad")
 
 
-def step(page: Page) -> None:
-    main(page).get_by_role("button", name="Step", exact=True).click()
+def step(page: Page, to: int) -> None:
+    button = main(page).get_by_role("button", name="Step", exact=True)
+    expect(button).to_be_enabled()  # once the step's predictions are checked
+    button.click()
     wait_idle(page)
+    expect(page.get_by_test_id("flow-position")).to_contain_text(f"Step {to} of 2")
 
 
 def predict_backward(page: Page, y_at_step_2: str) -> None:
@@ -87,9 +90,9 @@ def predict_backward(page: Page, y_at_step_2: str) -> None:
     main(page).get_by_text("Predict first", exact=True).click()
     wait_idle(page)
     predict(page, 0, z="1")
-    step(page)
+    step(page, 1)
     predict(page, 1, a="1", y="1")
-    step(page)
+    step(page, 2)
     predict(page, 2, x="3", y=y_at_step_2)
 
 
