@@ -16,6 +16,7 @@ picture of their objects; do not call backward() on it (their `_op` may be anyth
 from __future__ import annotations
 
 import ast
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,11 +25,13 @@ from typing import Any
 from engine.errors import ExpressionError, quote
 from engine.parser import MAX_NODES as _PARSER_MAX_NODES
 from engine.parser import Program, parse_program
+from engine.reader import lines_of
 from engine.trace import BackwardStep, EdgeFlow, Graph, graph_of
 from engine.value import Value
 from sandbox import code_reader, runner
 
 MAX_PROGRAM_NODES = 2_000  # the program from Build and see is tried with the learner's class up to this size
+CODE_LINE_SHOWN = 80  # characters of a line of the learner's code quoted in a message
 TOLERANCE = 1e-9  # relative (and absolute, near 0) difference that still counts as the engine's number
 assert MAX_PROGRAM_NODES <= _PARSER_MAX_NODES
 
@@ -137,11 +140,11 @@ def run(code: str, program: str | None = "") -> Report:
     except ExpressionError as e:
         return _refused(code, e)
     places = _Places(tree)
-    programs = {key: parse_program(text) for key, text in GRAPHS.items()}
+    programs = dict(_check_programs())
     program_note = None
     if program and program.strip():
         try:
-            learner_program = parse_program(program)
+            learner_program = code_reader.retrying(parse_program, program)
         except ExpressionError as e:
             program_note = f"the program from Build and see could not be read ({e}), so it was not run"
         else:
@@ -171,7 +174,8 @@ def run(code: str, program: str | None = "") -> Report:
     except runner.RunFailed as e:
         return Report(_failed_run(e), (), "", None, None, frozenset(), program_note, 0.0, code=code)
     result = outcome.result
-    output = str(result.get("output", ""))
+    # text that cannot be UTF-8 (a lone surrogate printed by the learner) becomes "?": the page can show it
+    output = str(result.get("output", "")).encode("utf-8", "replace").decode("utf-8")
     if result.get("output_cut"):
         output += f"\n… output cut at {runner_output_limit() // 1000} kB"
     problem = result.get("problem")
@@ -340,9 +344,7 @@ class _Graph:
     engine: dict[str, Value] = field(default_factory=dict)  # label -> engine node, after backward()
 
     def __post_init__(self) -> None:
-        built = self.program.build()
-        built.output.backward()
-        self.engine = {node.label: node for node in built.output.topological_order()}
+        self.engine = _engine_nodes(self.program) if self.key == "program" else _check_engine_nodes(self.key)
 
     @property
     def nodes(self) -> list[dict[str, Any]]:
@@ -381,6 +383,24 @@ class _Graph:
 
     def wrong(self, fields: Sequence[str] = ("data", "grad")) -> list[tuple[str, str, float | None, float, str]]:
         return [row for row in self.numbers() if row[1] in fields and not _same(row[2], row[3])]
+
+
+@functools.cache
+def _check_programs() -> dict[str, Program]:
+    """The checks' small graphs, read once per server process."""
+    return {key: parse_program(text) for key, text in GRAPHS.items()}
+
+
+def _engine_nodes(program: Program) -> dict[str, Value]:
+    """Label -> the engine's node, after the engine's backward(): the numbers the learner's are checked against."""
+    built = program.build()
+    built.output.backward()
+    return {node.label: node for node in built.output.topological_order()}
+
+
+@functools.cache
+def _check_engine_nodes(key: str) -> dict[str, Value]:
+    return _engine_nodes(_check_programs()[key])
 
 
 def _same(mine: float | None, engine: float) -> bool:
@@ -524,7 +544,8 @@ def _check_overwrite(graphs: Mapping[str, _Graph], places: _Places, code: str) -
             line = places.overwrite_line(method)
             if line:
                 why = (
-                    f"x is used three times (z = {graph_text}), and line {line}, {quote(_line(code, line))}, "
+                    f"x is used three times (z = {graph_text}), and line {line}, "
+                    f"{quote(_line(code, line), CODE_LINE_SHOWN)}, "
                     "keeps only the last use"
                 )
             else:
@@ -535,7 +556,8 @@ def _check_overwrite(graphs: Mapping[str, _Graph], places: _Places, code: str) -
         wrong = [row for row in lesson.wrong(("grad",)) if row[0] == "y"]
         if wrong:
             line = places.overwrite_line("__mul__") or places.overwrite_line("__add__")
-            where = f", and line {line}, {quote(_line(code, line))}, keeps only the last use" if line else ""
+            shown = quote(_line(code, line), CODE_LINE_SHOWN)
+            where = f", and line {line}, {shown}, keeps only the last use" if line else ""
             return _result("overwrite", False, f"{_yours(wrong)}: y is used twice{where}", line)
     return _result(
         "overwrite", True, "(x + x) * x and (x * x) + x give x every use's gradient (8 and 7), as the engine's"
@@ -835,7 +857,7 @@ def _float(x: Any) -> float:
 
 
 def _line(code: str, line: int | None) -> str:
-    lines = code.splitlines()
+    lines = lines_of(code)  # as Python's parser counts them
     if line is None or not 1 <= line <= len(lines):
         return ""
     return lines[line - 1].strip()
@@ -845,7 +867,7 @@ def _at(code: str, line: int | None) -> str:
     if line is None:
         return ""
     text = _line(code, line)
-    return f"line {line}, {quote(text)}: " if text else f"line {line}: "
+    return f"line {line}, {quote(text, CODE_LINE_SHOWN)}: " if text else f"line {line}: "
 
 
 def _refused(code: Any, e: ExpressionError) -> Report:
@@ -857,7 +879,7 @@ def _refused(code: Any, e: ExpressionError) -> Report:
 
 
 ERROR_WORDS = {
-    "TimeUp": "your code ran too long (more than 1.5 s) and was stopped here: an endless loop?",
+    "TimeUp": "your code ran too long (1.5 s of CPU time, or 4 s in all) and was stopped here: an endless loop?",
     "MemoryError": "your code needed more than 256 MB of memory here and was stopped",
     "RecursionError": "too many calls inside each other here (more than about 1,000): "
     "a function that calls itself without end?",

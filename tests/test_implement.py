@@ -60,6 +60,21 @@ def test_my_value_steps_are_the_learners_calls_in_their_order(solution_report: i
     assert contributions == {"x": 3.0, "y": 2.0}
 
 
+# What each mistake's message must say (the diagnosis, not only the wrong numbers).
+DIAGNOSIS = {
+    "overwrite_mul": "keeps only the last use",
+    "overwrite_add": "keeps only the last use",
+    "no_topological_order": "which uses it",
+    "no_seed": "`self.grad = 1`",
+    "wrong_direction": "`for node in reversed(topo)`",
+    "no_visited_set": "keep a visited set",
+    "no_op": "c._op ''",
+    "no_prev": "c._prev with neither a nor b",
+    "backward_never_assigned": "`out._backward = _backward` is missing in `__add__`",
+    "closure_wrong_out": "`self._backward = ...`",
+}
+
+
 @pytest.mark.parametrize("name", sorted(BUGS))
 def test_each_classic_mistake_is_named_with_its_line(name: str) -> None:
     code, key, line = BUGS[name]
@@ -68,6 +83,7 @@ def test_each_classic_mistake_is_named_with_its_line(name: str) -> None:
     check = next(c for c in report.checks if c.key == key)
     assert not check.passed, check.message
     assert check.line == line, (check.message, check.line, line)
+    assert DIAGNOSIS[name] in check.message, check.message
     assert not report.passed
 
 
@@ -145,3 +161,26 @@ def test_nan_grads_are_kept_as_nan_through_json() -> None:
     call = implement.Call(0, math.nan, (1,), (0.0,), (math.inf,))
     restored = implement._call_from_dict(json.loads(json.dumps(implement._call_to_dict(call), allow_nan=False)))
     assert math.isnan(restored.grad) and restored.after == (math.inf,)
+
+
+def test_an_attribute_error_in_their_method_is_given_with_their_line_and_code() -> None:
+    code = SOLUTION.replace("out = Value(self.data * other.data,", "out = Value(self.data * other.dta,")
+    lesson = implement.run(code, "").checks[0]
+    assert not lesson.passed
+    assert lesson.line == 19
+    assert "line 19, `out = Value(self.data * other.dta, (self, other), '*')`: AttributeError" in lesson.message
+    assert "Traceback" not in lesson.message and "child.py" not in lesson.message
+
+
+def test_a_missing_method_is_named() -> None:
+    start = SOLUTION.index("    def __mul__")
+    end = SOLUTION.index("    def backward")
+    report = implement.run(SOLUTION[:start] + SOLUTION[end:], "")
+    lesson = report.checks[0]
+    assert not lesson.passed and "your Value has no `__mul__`" in lesson.message
+
+
+def test_a_program_too_big_for_the_check_is_not_run_and_says_why() -> None:
+    program = "x = 1.0\n" + "".join("x = x * 1.0001\n" for _ in range(implement.MAX_PROGRAM_NODES))
+    report = implement.run(SOLUTION, program)
+    assert report.program_graph is None and "2,000" in (report.program_note or "")
