@@ -8,11 +8,18 @@ says in words what each check found. Plain Python, no Streamlit.
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import pandas as pd
+
 from engine.trace import BackwardStep, Graph
+from lab import implement
 from lab.analysis import CONSTANT, OPERATION, OUTPUT, VARIABLE, Analysis, format_number
+from lab.flow import CURRENT, DONE, WAITING, OrderItem
+from lab.table import values_table
 
 MAX_OUTPUT_CHARS = 5_000  # what the learner's code printed, shown on the page (the rest is cut, and says so)
 DIFFERS_NOTE = "✘ differs"  # the diagram's words on a node whose numbers differ (not colour alone)
@@ -132,6 +139,17 @@ def capped_output(text: str, limit: int = MAX_OUTPUT_CHARS) -> tuple[str, bool]:
     return text[:limit], True
 
 
+SAME, DIFFERS = "✓ same", "✘ differs"
+
+
+def learner_table(a: Analysis, differs) -> pd.DataFrame:
+    """The values table of the learner's graph, with a last column that says in words which nodes' numbers
+    are the engine's."""
+    df = values_table(a)[["node", "op", "formula", "data", "grad", "uses"]]
+    df["as the engine?"] = [DIFFERS if i in differs else SAME for i in range(len(df))]
+    return df
+
+
 def differs_notes(differs) -> dict[int, str]:
     """The note under each node whose numbers differ from the engine's (so it is not told by colour alone)."""
     return dict.fromkeys(sorted(differs), DIFFERS_NOTE)
@@ -142,26 +160,121 @@ def call_order(a: Analysis, steps: Sequence[BackwardStep]) -> list[str]:
     return [a.names[s.node] for s in steps[1:]]
 
 
+def my_step_sentence(a: Analysis, step: BackwardStep, grads_after: Sequence[float]) -> str:
+    """One `_backward` call of the learner's own objects, with the grads before and after it (their code's
+    numbers: not the engine's rule, which their code may not follow)."""
+    out = a.names[step.node]
+    if not step.flows:
+        seed = format_number(float(grads_after[step.node]))
+        then = "." if seed == "1" else " (the engine seeds it with 1)."
+        return f"Your backward() starts: {out}.grad is {seed}{then}"
+    parts = []
+    for parent in dict.fromkeys(f.parent for f in step.flows):
+        after = float(grads_after[parent])
+        added = sum(f.contribution for f in step.flows if f.parent == parent)
+        before = after - added
+        parts.append(f"{a.names[parent]}.grad {format_number(before)} → {format_number(after)}")
+    return f"your {out}._backward() ({out} = {a.formulas[step.node]}): " + ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class MyValue:
+    """What "My Value" on Watch gradients flow steps through: the learner's own `backward()` on one graph."""
+
+    a: Analysis  # the learner's graph (their objects), its `steps` their `_backward` calls in their order
+    which: str  # "program" (the current program) or "lesson" (the lesson's example)
+    note: str  # which graph it is, in words
+
+
+def my_value(report) -> MyValue | None:
+    """The learner's own backward pass on the current program, or on the lesson's example when their class cannot
+    build the program; None when their code never got as far as a `_backward` call."""
+    if report is None:
+        return None
+    for which, graph in (("program", report.program_graph), ("lesson", report.lesson_graph)):
+        if graph is None:
+            continue
+        steps = implement.learner_backward_steps(report, which)
+        if len(steps) < 2:  # the seed alone: their backward() called no _backward
+            continue
+        if which == "program":
+            note = "Your own `backward()` on your program: each step is one `_backward` call of your objects."
+        else:
+            why = report.program_note or "it was not run with your class"
+            note = f"Your own `backward()` on the lesson's example, z = x*y + y, not on your program: {why}."
+        return MyValue(learner_analysis(graph, steps), which, note)
+    return None
+
+
+def call_order_items(a: Analysis, step: int) -> tuple[OrderItem, ...]:
+    """The learner's `_backward` calls in their order (step 1 onwards), the one of this step marked."""
+    return tuple(
+        OrderItem(a.names[s.node], CURRENT if k == step else DONE if k < step else WAITING)
+        for k, s in enumerate(a.steps[1:], start=1)
+    )
+
+
+def engine_order(a: Analysis) -> list[str]:
+    """The nodes whose `_backward` the engine's backward() calls on this graph: reverse topological order, leaves
+    left out (the graph is drawn in topological order)."""
+    return [a.names[i] for i in reversed(range(len(a.graph))) if a.graph.inputs[i]]
+
+
+REPORT_TITLE = "My own Value (Implement it)"
+
+
 def report_markdown(code: str, report) -> str:
     """The code and the checks' results, as the report's Markdown section."""
-    lines = ["## Your own Value (Implement it)", ""]
+    from lab.lesson import markdown_safe  # lab/lesson.py counts this page's station: it imports this module
+
+    lines = [f"## {REPORT_TITLE}", ""]
     if not code:
         lines.append("Not started: the editor still holds the lesson's skeleton.")
         return "\n".join(lines) + "\n"
-    fence = "````" if "```" in code else "```"
+    longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
+    fence = "`" * max(3, longest + 1)
     lines += [f"{fence}python", code.rstrip("\n"), fence, ""]
     if report is None:
         lines.append("Not run yet.")
         return "\n".join(lines) + "\n"
     if report.problem is not None:
-        lines += [f"**Stopped:** {problem_text(report.problem)}", ""]
-        if report.problem.code_line:
-            lines += ["    " + report.problem.code_line, ""]
+        lines += [f"**Stopped:** {markdown_safe(problem_text(report.problem))}", ""]
     passed, total = passed_count(report)
     if total:
-        lines.append(f"**Checks:** {passed} of {total} pass.")
-        lines.append("")
-        lines += [f"- {'✔' if c.passed else '✘'} {c.text}" for c in check_lines(report)]
+        lines += [f"**Checks:** {passed} of {total} pass.", ""]
+        lines += [f"- {'✔' if c.passed else '✘'} {markdown_safe(c.text)}" for c in check_lines(report)]
     if report.program_note:
-        lines += ["", f"Your program: {report.program_note}"]
+        lines += ["", f"Your program: {markdown_safe(report.program_note)}"]
     return "\n".join(lines) + "\n"
+
+
+def _html_words(text: str) -> str:
+    """Our sentence as HTML: escaped, its `code` parts as <code>."""
+    return re.sub(r"`([^`]*)`", r"<code>\1</code>", html.escape(text))
+
+
+def report_html(code: str, report) -> str:
+    """The code and the checks' results, as the report's HTML section (escaped: the code is shown, never run)."""
+    out = [f"<h2>{html.escape(REPORT_TITLE)}</h2>"]
+    if not code:
+        out.append('<p class="muted">Not started: the editor still holds the lesson\'s skeleton.</p>')
+        return "\n".join(out)
+    out.append(f'<pre id="code">{html.escape(code)}</pre>')
+    if report is None:
+        out.append('<p class="muted">Not run yet.</p>')
+        return "\n".join(out)
+    if report.problem is not None:
+        stopped = _html_words(problem_text(report.problem))
+        out.append(f'<p class="wrong" id="code-problem"><strong>Stopped:</strong> {stopped}</p>')
+    passed, total = passed_count(report)
+    if total:
+        out.append(f'<p id="code-checks"><strong>Checks:</strong> {passed} of {total} pass.</p><ul>')
+        out += [
+            f'<li class="{"right" if c.passed else "wrong"}" data-check="{html.escape(c.key)}">'
+            f"{'✔' if c.passed else '✘'} {_html_words(c.text)}</li>"
+            for c in check_lines(report)
+        ]
+        out.append("</ul>")
+    if report.program_note:
+        out.append(f'<p class="muted">Your program: {_html_words(report.program_note)}</p>')
+    return "\n".join(out)
