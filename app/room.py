@@ -143,13 +143,13 @@ def nickname() -> str | None:
     return memo.get(_NICKNAME)
 
 
-def _implementation_checks() -> list | None:
-    """The checks of the learner's own code (Implement it), from its last run when that run was of the code as
-    it is now: the room never starts a run of its own (a run is a sandboxed process)."""
+def _implementation_report():
+    """The report of the last run of the learner's own code (Implement it) when that run was of the code as it is
+    now, else None: the room never starts a run of its own (a run is a sandboxed process)."""
     found = state.last_run()
     if found is None or found[0] != state.code():
         return None
-    return list(found[1].checks)
+    return found[1]
 
 
 def send_progress(slot=None) -> None:
@@ -171,7 +171,7 @@ def send_progress(slot=None) -> None:
         sender = memo.get(_SENDER)
         if sender is None or (sender.code, sender.token) != (link.code, link.token):
             sender = memo[_SENDER] = room_events.Sender(store(), link.code, link.token)
-        found = room_events.facts(work, state.analysis(), _implementation_checks())
+        found = room_events.facts(work, state.analysis(), _implementation_report())
         sender.send(found)
     except RoomError as e:  # closed, expired, or this learner was removed
         state.set_room_link(None)

@@ -41,9 +41,9 @@ class ImplementationCheck(Protocol):
     line: int | None
 
 
-def station_facts(work: Work, current: Analysis) -> list[Fact]:
-    """A fact per station done (lab/lesson.py decides, from the work)."""
-    return [Fact(STATION, p.station.key) for p in lesson.progress(work, current) if p.done]
+def station_facts(work: Work, current: Analysis, implemented: Any = None) -> list[Fact]:
+    """A fact per station done (lab/lesson.py decides, from the work and the report of a run of its code)."""
+    return [Fact(STATION, p.station.key) for p in lesson.progress(work, current, implemented) if p.done]
 
 
 def _prediction_note(blank: predict.Blank) -> str:
@@ -157,15 +157,20 @@ def implementation_facts(checks: Iterable[ImplementationCheck] | None) -> list[F
     return facts
 
 
-def facts(work: Work, current: Analysis, implementation: Sequence[Any] | None = None) -> list[Fact]:
-    """Everything the learner's work says, as facts for the room (`implementation`: the checks of their code)."""
+def facts(work: Work, current: Analysis, implemented: Any = None) -> list[Fact]:
+    """Everything the learner's work says, as facts for the room.
+
+    `implemented`: the report (lab.implement.Report) of a run of the work's code, when there is one: its
+    checks are sent, and it marks the Implement it station; the room never runs the code itself.
+    """
+    checks: Sequence[Any] | None = getattr(implemented, "checks", None) if implemented is not None else None
     return [
-        *station_facts(work, current),
+        *station_facts(work, current, implemented),
         *prediction_facts(work, current),
         *hand_facts(work, current),
         *answer_facts(work, current),
         *rule_facts(work),
-        *implementation_facts(implementation),
+        *implementation_facts(checks),
     ]
 
 

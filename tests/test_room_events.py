@@ -94,7 +94,8 @@ def test_only_new_facts_are_sent_and_the_same_work_gives_the_same_facts():
 def view(nickname: str, answer: str) -> RoomView:
     learner = LearnerRow(nickname, 3, 3, 0.0, True)
     wrong = [WrongAnswer(PREDICTION, "y.grad += ?", answer, 2, "it adds 2", "p|backward|2")]
-    return RoomView("ABCDEF", 0.0, [learner], [0, 0, 0, 1, 0, 0, 0, 0], [1, 1, 1, 0, 0, 0, 0, 0], wrong)
+    rest = [0] * (len(STATION_KEYS) - 4)
+    return RoomView("ABCDEF", 0.0, [learner], [0, 0, 0, 1, *rest], [1, 1, 1, 0, *rest], wrong)
 
 
 def test_the_live_view_shows_what_learners_typed_as_text():

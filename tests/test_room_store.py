@@ -146,7 +146,7 @@ def test_stations_at_and_past_and_the_most_common_wrong_answer(store):
     opened = store.open_room()
     for token in ("a", "b", "c", "d"):
         store.join(opened.code, token.upper(), token)
-    # by hand: a has done graph and rules (at backward), b graph (at rules), c nothing (at graph), d all eight
+    # by hand: a has done graph and rules (at the third station), b graph (at rules), c nothing (at graph), d all
     store.record(opened.code, "a", [station("graph"), station("rules")])
     store.record(opened.code, "b", [station("graph")])
     store.record(opened.code, "d", [station(k) for k in STATION_KEYS])
@@ -156,8 +156,9 @@ def test_stations_at_and_past_and_the_most_common_wrong_answer(store):
     store.record(opened.code, "b", [wrong, other])
     store.record(opened.code, "c", [wrong, Fact(ANSWER, "Why seed 1?", "value", False, "Not quite.", "seed")])
     view = store.view(opened.code, opened.key, STATION_KEYS)
-    assert view.at == [1, 1, 1, 0, 0, 0, 0, 0]
-    assert view.past == [3, 2, 1, 1, 1, 1, 1, 1]
+    rest = len(STATION_KEYS) - 3
+    assert view.at == [1, 1, 1] + [0] * rest
+    assert view.past == [3, 2, 1] + [1] * rest
     top = view.wrong[0]
     assert (top.about, top.answer, top.learners, top.note) == ("y.grad += ?", "3", 3, "it adds 2")
     assert {(w.answer, w.learners) for w in view.wrong[1:]} == {("6", 1), ("value", 1)}
@@ -241,10 +242,13 @@ def test_a_rejoin_with_the_same_token_is_the_same_learner(store):
 LEARNERS = 200
 
 
+STATIONS = 8  # the plan walks the first eight stations (the lesson has at least that many)
+
+
 def plan(i: int) -> list[Fact]:
     """Learner i's facts, by a rule the expected counts below follow: i % 8 stations done, a wrong prediction
     `y.grad += 3` for every third learner, `y.grad += 4` for every seventh that is not a third, else right."""
-    facts = [station(k) for k in STATION_KEYS[: i % 8]]
+    facts = [station(k) for k in STATION_KEYS[: i % STATIONS]]
     answer = "3" if i % 3 == 0 else "4" if i % 7 == 0 else "2"
     facts.append(Fact(PREDICTION, "y.grad += ?", answer, answer == "2", "it adds 2", "p|backward|2"))
     facts += [Fact(ANSWER, f"question {q}", f"answer {i}", True, "Right.", f"q{q}") for q in range(3)]
@@ -280,8 +284,9 @@ def test_200_learners_in_bursts_lose_nothing_and_double_nothing(store):
     assert store.count_events(opened.code) == expected
     view = store.view(opened.code, opened.key, STATION_KEYS)
     # by the plan: learner i is at station i % 8 (25 learners each), and has done stations 0 .. i%8 - 1
-    assert view.at == [25] * 8
-    assert view.past == [25 * (7 - s) for s in range(8)]
+    rest = len(STATION_KEYS) - STATIONS
+    assert view.at == [25] * STATIONS + [0] * rest
+    assert view.past == [25 * (7 - s) for s in range(STATIONS)] + [0] * rest
     wrong = {(w.answer, w.learners) for w in view.wrong}
     assert wrong == {("3", 67), ("4", 19)}  # multiples of 3 below 200: 67; of 7 but not 3: 28 - 9 = 19
 
