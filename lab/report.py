@@ -25,10 +25,11 @@ import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from lab import checklist, handcheck, lesson, neuron, predict, questions
+from lab import checklist, handcheck, implement_view, lesson, neuron, predict, questions
 from lab.analysis import Analysis, format_number
 from lab.diagram import to_dot, too_big_to_draw
 from lab.flow import MODES, last_step
+from lab.implement import Report
 from lab.share import Work
 from lab.table import values_table
 from lab.takeaway import PROMPTS, count_sentences
@@ -170,6 +171,7 @@ class Source:
     work: Work
     current: Analysis
     render: Callable[[str], str | None] = render_svg
+    implemented: Report | None = None  # a run of the work's code (Implement it): its section and its station
 
 
 # -- the sections, in the report's order ---------------------------------------------------------
@@ -263,7 +265,7 @@ REPORT_STATION = "takeaway"  # the station that offers this report: the ones aft
 
 
 def lesson_section(s: Source) -> Section:
-    steps = lesson.progress(s.work, s.current)
+    steps = lesson.progress(s.work, s.current, s.implemented)
     offered_at = next(p.station.number for p in steps if p.station.key == REPORT_STATION)
     rows = []
     for p in steps:
@@ -349,6 +351,27 @@ def rules_section(s: Source) -> Section | None:
     return Section("My own rules", parts)
 
 
+def code_section(s: Source) -> Section:
+    """The learner's own `Value` (Implement it): the code as typed, and what its run's checks said."""
+    code, ran = s.work.code, s.implemented
+    title = implement_view.REPORT_TITLE
+    if not code:
+        return Section(title, [Text("Not started: the editor still holds the lesson's skeleton.", style="muted")])
+    parts: list[Part] = [Block(code, id="code", info="python")]
+    if ran is None:
+        return Section(title, [*parts, Text("Not run yet.", style="muted")])
+    if ran.problem is not None:
+        stopped = implement_view.problem_text(ran.problem)
+        parts.append(Text(f"**Stopped:** {stopped}", style="wrong", id="code-problem"))
+    passed, total = implement_view.passed_count(ran)
+    if total:
+        parts.append(Text(f"**Checks:** {passed} of {total} pass.", id="code-checks"))
+        parts.append(Items([f"{'✔' if c.passed else '✘'} {c.text}" for c in implement_view.check_lines(ran)]))
+    if ran.program_note:
+        parts.append(Text(f"Your program: {ran.program_note}", style="muted"))
+    return Section(title, parts)
+
+
 def takeaway_section(s: Source) -> Section:
     parts: list[Part] = [
         Text(f"{' · '.join(PROMPTS)} ({count_sentences(s.work.takeaway)} sentences)", style="muted"),
@@ -369,13 +392,19 @@ SECTIONS: list[Callable[[Source], Section | None]] = [
     answers_section,
     predictions_section,
     rules_section,
+    code_section,
     takeaway_section,
 ]
 
 
-def sections(work: Work, current: Analysis, render: Callable[[str], str | None] = render_svg) -> list[Section]:
+def sections(
+    work: Work,
+    current: Analysis,
+    render: Callable[[str], str | None] = render_svg,
+    implemented: Report | None = None,
+) -> list[Section]:
     """The report's sections, built once: report_html and report_markdown write the same ones."""
-    source = Source(work, current, render)
+    source = Source(work, current, render, implemented)
     return [section for make in SECTIONS if (section := make(source)) is not None]
 
 
@@ -452,8 +481,12 @@ def report_html(
     current: Analysis,
     today: dt.date | None = None,
     render: Callable[[str], str | None] = render_svg,
+    implemented: Report | None = None,
 ) -> str:
-    """The report as one self-contained HTML page (no scripts, no outside files)."""
+    """The report as one self-contained HTML page (no scripts, no outside files).
+
+    `implemented`: the report of a run of the work's code (Implement it), for its section and its station.
+    """
     today = today or dt.date.today()
     out = [
         "<!DOCTYPE html>",
@@ -463,7 +496,7 @@ def report_html(
         f'<p class="muted">Backprop Lab report, <time id="date" datetime="{today.isoformat()}">'
         f"{e(today.strftime('%d %B %Y'))}</time></p>",
     ]
-    for section in sections(work, current, render):
+    for section in sections(work, current, render, implemented):
         out.append(f"<h2>{e(section.title)}</h2>")
         out += [part_html(part) for part in section.parts]
     out.append("</body></html>")
@@ -533,11 +566,13 @@ def part_markdown(part: Part) -> str:
     return md_inline(part.summary) + ":\n\n" + part_markdown(part.block)
 
 
-def report_markdown(work: Work, current: Analysis, today: dt.date | None = None) -> str:
+def report_markdown(
+    work: Work, current: Analysis, today: dt.date | None = None, implemented: Report | None = None
+) -> str:
     """The report as Markdown: the same sections as the HTML report."""
     today = today or dt.date.today()
     out = [f"# {TITLE}", "", f"Backprop Lab report, {today.isoformat()}"]
-    for section in sections(work, current, lambda dot: None):
+    for section in sections(work, current, lambda dot: None, implemented):
         out += ["", f"## {section.title}"]
         for part in section.parts:
             out += ["", part_markdown(part)]
