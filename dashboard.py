@@ -26,6 +26,7 @@ pages = [
 # short titles: all eight fit the top bar at 1280 px beside the sidebar (each page's heading has its full name)
 page = st.navigation(pages, position="top")
 ui.page_style()
+ui.keep_typed_text()
 ui.sidebar(page.url_path)
 ui.show_error()
 state.sync_url()  # before the page: a page that ends with st.stop() still leaves its work in the link

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -421,3 +422,14 @@ def diagram_beside(
             st.caption(caption)
     with table_side:
         draw_table()
+
+
+KEEP_TYPED_SCRIPT = (Path(__file__).parent / "keep_typed.js").read_text(encoding="utf-8")
+
+
+def keep_typed_text() -> None:
+    """Text typed into a box reaches the server before the click that left the box acts (app/keep_typed.js says
+    why): the one script of the product, in a container that takes no room."""
+    with st.container(key="keep_typed"):
+        st.html("<style>.st-key-keep_typed{display:none}</style>")
+        st.html(f"<script>{KEEP_TYPED_SCRIPT}</script>", unsafe_allow_javascript=True)
