@@ -38,6 +38,7 @@ RESULT_TEXT = {
 
 MAX_FORWARD_LINES = 12  # a failing value row shows the forward pass, shortened for big graphs
 OTHER_POINTS = 5  # how many other points a formula is checked at
+FLOAT_NOISE = 1e-12  # relative (absolute near 0): a difference this small is the floats' rounding, shown as 0
 FD_ALL_ROWS_UP_TO = 100  # bigger graphs: finite differences of computed nodes only for rows with an entry
 
 
@@ -68,7 +69,12 @@ class RowCheck:
 
     @property
     def difference(self) -> float | None:
-        return None if self.hand is None else self.hand - self.engine
+        """yours − engine; 0 when they differ only by float rounding (0.5 against 0.5 - 2.2e-16)."""
+        if self.hand is None:
+            return None
+        if math.isclose(self.hand, self.engine, rel_tol=FLOAT_NOISE, abs_tol=FLOAT_NOISE):
+            return 0.0
+        return self.hand - self.engine
 
     @property
     def fails(self) -> bool:
