@@ -14,6 +14,7 @@
   const TEXT = "textarea, input:not([type]), input[type='text'], input[type='number'], input[type='search']";
   const START_WAIT_MS = 1500; // the box's rerun starts within this, or there is none
   const RUN_WAIT_MS = 8000; // at most this long for that rerun to end
+  const QUIET_MS = 300; // idle this long after it: no more reruns of the old page are on their way
   const dirty = new WeakSet(); // boxes with text the server has not been sent yet
   let waiting = null; // clicks held until the rerun of a box that lost the focus has run (null: none)
 
@@ -21,23 +22,26 @@
   const inForm = (box) => box.closest("[data-testid='stForm']") !== null; // a form sends only on submit
 
   function waitForTheRerun() {
-    // from now until the app has started and finished a rerun (or none starts in time), clicks wait
+    // from now until the app has run the box's rerun and stayed idle a moment (a table sends its edits once
+    // more after that rerun), or no rerun started in time, clicks wait
     if (waiting !== null) return;
     waiting = [];
     const root = app();
     let started = false;
+    let quiet = null;
     const finish = () => {
       observer.disconnect();
       clearTimeout(noStart);
       clearTimeout(tooLong);
+      clearTimeout(quiet);
       const held = waiting || [];
       waiting = null;
       held.forEach((again) => again());
     };
     const observer = new MutationObserver(() => {
-      const runState = root.getAttribute("data-test-script-state");
-      if (runState === "running") started = true;
-      else if (started) finish();
+      clearTimeout(quiet);
+      if (root.getAttribute("data-test-script-state") === "running") started = true;
+      else if (started) quiet = setTimeout(finish, QUIET_MS);
     });
     if (root !== null) observer.observe(root, { attributes: true, attributeFilter: ["data-test-script-state"] });
     const noStart = setTimeout(() => started || finish(), START_WAIT_MS);

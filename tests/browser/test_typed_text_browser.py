@@ -115,15 +115,6 @@ BOXES = [
         other="Bug lab",
         other_heading="Bug lab",
     ),
-    Box(
-        "prediction",
-        "Watch gradients flow",
-        "Watch gradients flow",
-        _predict_on,
-        lambda page: main(page).get_by_label("z.grad = ?", exact=True),
-        "1",
-        lambda page: "",  # a prediction is kept in the work once checked; before that, in the session
-    ),
 ]
 
 
@@ -155,19 +146,19 @@ def test_text_typed_then_a_top_bar_click_opens_that_page_and_keeps_the_text(page
 
 
 def test_a_hand_entry_typed_then_a_top_bar_click_opens_that_page_and_keeps_the_entry(page: Page, app_url: str):
-    """The hand check's table: a cell's editor open with a number typed, then a top-bar click."""
+    """The hand check's table: a cell's editor open with a number typed, then a top-bar click (a fresh page each
+    try: the table's canvas takes clicks reliably when it is drawn for the first time)."""
     page.set_viewport_size({"width": 1280, "height": 720})
-    open_app(page, app_url, path="compare")
     for attempt, text in enumerate(["9", "10", "11"][:TRIES]):
-        if attempt:
-            go_to_page(page, "Check by hand")
+        open_app(page, app_url, path="compare")
         grid = main(page).locator('[data-testid="stDataFrame"]').first
         grid.scroll_into_view_if_needed()
         bounds = grid.bounding_box()
         assert bounds is not None
         page.mouse.click(bounds["x"] + 12, bounds["y"] + HEADER_HEIGHT + ROW_HEIGHT / 2)
-        expect(grid.locator("#glide-cell-0-0")).to_have_attribute("aria-selected", "true")
+        expect(grid.locator("#glide-cell-0-0"), f"try {attempt + 1}").to_have_attribute("aria-selected", "true")
         page.keyboard.press("ArrowRight")
+        expect(grid.locator("#glide-cell-1-0"), f"try {attempt + 1}").to_have_attribute("aria-selected", "true")
         page.keyboard.press("Enter")
         editor = page.locator(".gdg-input").first
         expect(editor).to_be_focused(timeout=5_000)
