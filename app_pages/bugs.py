@@ -10,7 +10,7 @@ from lab.diagram import COLOURS, Highlight
 from lab.table import values_table
 
 NONE = "none"
-MAX_STYLED_ROWS = 1000  # colouring rows of a huge table would slow the page: the wrong? column still says it
+MAX_STYLED_ROWS = 1000  # colouring rows of a huge table would slow the page: the match column still says it
 
 
 def load_preset(program: str) -> None:
@@ -70,7 +70,8 @@ table = bugs.bug_table(report)
 if len(table) <= MAX_STYLED_ROWS:
     wrong_fill = COLOURS["mismatch"][0]
     table = table.style.format(format_number, subset=["correct grad", "with the mistake"]).apply(
-        lambda row: [f"background-color: {wrong_fill}" if row["wrong?"] != bugs.RIGHT else "" for _ in row], axis=1
+        lambda row: [f"background-color: {wrong_fill}" if row[bugs.MATCH_COLUMN] != bugs.RIGHT else ""] * len(row),
+        axis=1,
     )
 highlight = Highlight(grads=report.buggy, mismatch=report.wrong, notes=bugs.notes(report))
 table_and_diagram(a, table, highlight, "The diagram shows the gradients with the mistake: red nodes are wrong.")

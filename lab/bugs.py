@@ -262,11 +262,14 @@ def notes(r: BugReport) -> dict[int, str]:
     return result
 
 
-WRONG, RIGHT = "✗ wrong", "✓"
+# The column says what a mark means and every mark says it in a word too: a bare ✓ under "wrong?" read
+# "yes, wrong", and a colour or symbol alone is lost on a washed-out projector.
+MATCH_COLUMN = "matches the correct grad?"
+WRONG, RIGHT = "✘ differs", "✓ matches"
 
 
 def bug_table(r: BugReport) -> pd.DataFrame:
-    """node, formula, correct grad, grad with the mistake, and whether it is wrong."""
+    """node, formula, correct grad, grad with the mistake, and whether that matches the correct grad."""
     a = r.analysis
     rows = []
     wrong = set(r.wrong)
@@ -277,10 +280,10 @@ def bug_table(r: BugReport) -> pd.DataFrame:
                 "formula": a.formulas[i],
                 "correct grad": r.correct[i],
                 "with the mistake": r.buggy[i],
-                "wrong?": WRONG if i in wrong else RIGHT,
+                MATCH_COLUMN: WRONG if i in wrong else RIGHT,
             }
         )
-    return pd.DataFrame(rows, columns=["node", "formula", "correct grad", "with the mistake", "wrong?"])
+    return pd.DataFrame(rows, columns=["node", "formula", "correct grad", "with the mistake", MATCH_COLUMN])
 
 
 # -- the buggy line of code beside the right one --------------------------------------------

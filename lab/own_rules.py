@@ -206,7 +206,6 @@ _MISTAKE_WORDS = {
     rr.WRONG: "it is not the local derivative times `out.grad`",
 }
 _HIDDEN_WHY = {
-    rr.OVERWRITE: "no node here collects gradient from two uses, so `=` and `+=` give the same numbers",
     rr.NO_OUT_GRAD: "every node it fires at has out.grad = 1 here, and multiplying by 1 changes nothing",
     rr.SWAPPED: "its two inputs have the same value at every node here",
 }
@@ -230,6 +229,71 @@ def _exposing_node(c: Comparison, op: str, slot: int) -> tuple[int, float, float
         if _differ(engine_sends, flow.contribution):
             return s.node, flow.incoming, flow.contribution, engine_sends
     return None
+
+
+def _overwrite_why(c: Comparison, op: str) -> str:
+    """Why `=` in the learner's `op` rule gives the engine's numbers here, said truly with the numbers.
+
+    `=` and `+=` differ only where the gradient written to already holds something. So either no input
+    of an `op` node here is used more than once, or each such input's `op` use fires while its gradient
+    is still 0: backward goes from the output, and this use comes first (or the uses before it sent 0).
+    """
+    a = c.analysis
+    rule = c.read.rules[op]
+    overwriting = {line.slot for line in rule.lines if line.assign == "="}
+    word = rr.op_label(op)
+    shared = []  # (step index, flow): an `=` write to a node used more than once
+    for k, s in enumerate(c.steps):
+        if not s.flows or s.failed or a.graph.nodes[s.node]._op != op:
+            continue
+        shared += [(k, f) for f in s.flows if f.slot in overwriting and a.graph.uses[f.parent] > 1]
+    if not shared:
+        inputs = DERIVATIVES[op].inputs
+        if len(overwriting) == len(inputs):
+            which = f"no input of a {word} node here is used more than once"
+        else:
+            written = " and ".join(f"`{inputs[slot]}`" for slot in sorted(overwriting))
+            which = f"the input your `=` writes ({written}) is used only once at every {word} node here"
+        return (
+            f"{which}, so each `=` writes to a gradient that holds nothing yet, and `=` and `+=` give the same numbers"
+        )
+    k, flow = shared[0]
+    before = grads_at(a.graph, c.steps, k - 1)[flow.parent] if k > 0 else 0.0
+    if before != 0:
+        return "the numbers here happen to agree"
+    y, out = a.names[flow.parent], a.names[flow.child]
+    earlier = [f for s in c.steps[:k] for f in s.flows if f.parent == flow.parent]
+    later = [(s, f) for s in c.steps[k + 1 :] for f in s.flows if f.parent == flow.parent]
+    if earlier:
+        first = (
+            f"the uses of {y} that fire before it sent 0 in all, so {y}.grad is still 0 when your rule fires at "
+            f"`{out} = {op_expression(a, flow.child)}`"
+        )
+    else:
+        first = (
+            f"your {word} rule at `{out} = {op_expression(a, flow.child)}` is the first of its uses to fire "
+            f"(backward goes from the output), while {y}.grad is still 0"
+        )
+    sent = n(flow.contribution)
+    added = f"({sent})" if flow.contribution < 0 else sent
+    text = (
+        f"`{y}` is used {a.graph.uses[flow.parent]} times, but {first}: `{y}.grad = {sent}` "
+        f"writes what `{y}.grad += {sent}` would, 0 + {added} = {sent}"
+    )
+    if later:
+        step, other = later[0]
+        other_op = a.graph.nodes[step.node]._op
+        whose = f"your {rr.op_label(other_op)} rule" if other_op in c.read.rules else "the engine's rule"
+        fired = f"`{a.names[step.node]} = {op_expression(a, step.node)}`"
+        if len(later) == 1:
+            then = f"Its other use, {fired}, fires later and sends {n(other.contribution)} ({whose})"
+        else:
+            then = f"Its other uses fire later (the next, {fired}, sends {n(other.contribution)} with {whose})"
+        text += (
+            f". {then}, so {y}.grad ends at {n(c.learner[flow.parent])} either way. "
+            f"Where a {word} node fires after another use of its input, `=` throws that gradient away"
+        )
+    return text
 
 
 def _line_finding(c: Comparison, op: str, verdict: rr.LineVerdict) -> Finding | None:
@@ -365,6 +429,8 @@ def hidden_mistakes(c: Comparison, texts: Mapping[str, str], program: str) -> li
         why = (
             f"your expression does not use {rr.op_label(op)}"
             if op not in c.used
+            else _overwrite_why(c, op)
+            if kind == rr.OVERWRITE
             else _HIDDEN_WHY.get(kind, "the numbers here happen to agree")
         )
         suggestion = next(

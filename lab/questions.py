@@ -11,6 +11,7 @@ analysis (lab/analysis.py, lab/explain.py, engine/trace.py), never written into 
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -55,6 +56,12 @@ class Question:
     wrong_why: Mapping[str, Callable[[Analysis], str]] = field(default_factory=dict)  # option -> why it's wrong
     right_number: Callable[[Analysis], float] | None = None
     slips: Callable[[Analysis, float], str] | None = None  # a known wrong number -> what it is
+
+    def __post_init__(self) -> None:
+        # Written with the right option first, shown in an order where its position says nothing: a fixed
+        # order per question (a hash of its id and each option's key), so a reload never reshuffles it.
+        order = sorted(self.options, key=lambda key: hashlib.sha256(f"{self.id}/{key}".encode()).hexdigest())
+        object.__setattr__(self, "options", {key: self.options[key] for key in order})
 
 
 @dataclass(frozen=True)

@@ -120,9 +120,9 @@ def test_overwrite_changes_nothing_when_no_node_is_used_twice():
 def test_the_table_and_the_notes_mark_the_wrong_nodes_with_what_they_should_be():
     r = bugs.compare_mistake(analyse(LESSON), Mistake.OVERWRITE)
     table = bugs.bug_table(r)
-    assert list(table.columns) == ["node", "formula", "correct grad", "with the mistake", "wrong?"]
-    marks = dict(zip(table["node"], table["wrong?"], strict=True))
-    assert marks == {"x": "✓", "y": "✗ wrong", "a": "✓", "z": "✓"}
+    assert list(table.columns) == ["node", "formula", "correct grad", "with the mistake", bugs.MATCH_COLUMN]
+    marks = dict(zip(table["node"], table[bugs.MATCH_COLUMN], strict=True))
+    assert marks == {"x": bugs.RIGHT, "y": bugs.WRONG, "a": bugs.RIGHT, "z": bugs.RIGHT}
     assert bugs.notes(r) == {1: "should be 3"}
 
 
@@ -136,3 +136,15 @@ def test_the_buggy_code_sits_beside_the_engines_right_code():
     assert "topological_order" in right and "topological_order" not in buggy
     buggy, right = bugs.code_pair(bugs.compare_mistake(a, Mistake.TWICE))
     assert buggy.count("z.backward()") == 2 and "z.zero_grad()" in right
+
+
+def test_the_tables_marks_say_what_they_mean_in_words_not_a_bare_tick_under_wrong():
+    """A ✓ under a column called "wrong?" reads "yes, wrong": the column names what a mark means, and every
+    mark carries a word, so it reads the same without its colour or symbol."""
+    r = bugs.compare_mistake(analyse(LESSON), Mistake.OVERWRITE)
+    table = bugs.bug_table(r)
+    column = table.columns[-1]
+    assert "wrong" not in column and "match" in column
+    marks = dict(zip(table["node"], table[column], strict=True))
+    assert "matches" in marks["x"] and marks["x"].startswith("✓")
+    assert "differs" in marks["y"] and marks["y"].startswith("✘")

@@ -8,9 +8,12 @@ By hand, on the lesson's example x = 2, y = 3, a = x*y, z = a + y: the engine's 
 """
 
 import math
+import re
 
-from engine.trace import BackwardStep, grads_at
-from lab import own_rules
+import pytest
+
+from engine.trace import BackwardStep, Mistake, grads_at
+from lab import bugs, own_rules
 from lab.analysis import analyse
 from lab.presets import PRESETS
 
@@ -175,3 +178,90 @@ def test_a_step_whose_rule_cannot_be_computed_says_why():
     steps = own_rules.learner_steps(a, texts)
     sentence = own_rules.step_sentence(a, steps[2], grads_at(a.graph, steps, 2), texts)
     assert "cannot be computed here: 1 / 0 divides by zero" in sentence
+
+
+# -- `=` instead of `+=` is never explained falsely ---------------------------------------------------
+
+OVERWRITE_RULES = {
+    "+": ["self.grad = out.grad\nother.grad = out.grad", "self.grad += out.grad\nother.grad = out.grad"],
+    "*": [MUL_OVERWRITE, "self.grad += other.data * out.grad\nother.grad = self.data * out.grad"],
+    "-": ["self.grad = out.grad\nother.grad = -out.grad"],
+}
+GRAPHS = [
+    LESSON,
+    PRESETS["neuron"].program,
+    PRESETS["micrograd"].program,
+    "x = 2\ny = 3\nz = x*y",
+    "x = 2\nz = x + x",
+    "x = 2\ny = 3\nz = (x + y) * y",
+    "x = 2\ny = 3\nz = y + x*y",
+    "x = 0\ny = 3\nz = x*y + y",
+    "x = 2\ny = 3\nz = x*y + 0*(y + 1)",
+    "x = 2\ny = 3\nz = (x - y) * (y - x)",
+    "x = 2\ny = 3\nw = x*y\nz = w + w*y - y",
+]
+
+
+def _check_overwrite_why(a, c, op, text, why):
+    """Each claim of the sentence, checked on the graph and the engine's own pass (not on the sentence's code)."""
+    uses = a.graph.uses
+    if "no node here collects gradient" in why:  # the old sentence's claim
+        assert max(uses) <= 1, f"{why!r}, but {[a.names[i] for i, u in enumerate(uses) if u > 1]} are used twice"
+    elif why.startswith("no input of a") or "is used only once at every" in why:
+        # the inputs the rule writes with `=`: self (slot 0) and other (slot 1)
+        slots = [slot for slot, line in enumerate(text.splitlines()) if "+=" not in line]
+        assert why.startswith("no input of a") == (len(slots) == len(text.splitlines()))
+        for i, node in enumerate(a.graph.nodes):
+            if node._prev and node._op == op:
+                assert all(uses[a.graph.inputs[i][slot]] == 1 for slot in slots), (why, a.names[i])
+    elif "times, but" in why:
+        y, count = re.search(r"`(\w+)` is used (\d+) times", why).groups()
+        out = re.search(r"at `(\w+) = ", why).group(1)
+        yi, outi = a.names.index(y), a.names.index(out)
+        assert uses[yi] == int(count) > 1 and a.graph.nodes[outi]._op == op and yi in a.graph.inputs[outi]
+        order = [s.node for s in a.steps if s.flows]
+        before = [f.contribution for s in a.steps[: a.steps.index(_step(a, outi))] for f in s.flows if f.parent == yi]
+        assert sum(before) == 0, (why, before)  # y.grad holds nothing yet when `out` fires
+        if "is the first of its uses to fire" in why:
+            assert not before and order.index(outi) == min(order.index(j) for j in order if yi in a.graph.inputs[j])
+        ends = re.search(r"ends at (\S+) either way", why)
+        if ends:
+            assert float(ends.group(1)) == pytest.approx(c.engine[yi])
+    else:
+        assert why == "the numbers here happen to agree" and not c.wrong
+
+
+def _step(a, node):
+    return next(s for s in a.steps if s.node == node and s.flows)
+
+
+@pytest.mark.parametrize("program", GRAPHS)
+def test_an_overwrite_is_never_explained_falsely(program):
+    a = analyse(program)
+    for op, texts in OVERWRITE_RULES.items():
+        for text in texts:
+            c = own_rules.compare(a, {op: text})
+            for hidden in own_rules.hidden_mistakes(c, {op: text}, program):
+                assert hidden.op == op and hidden.mistake == "overwrite"
+                if op in c.used:
+                    assert not c.wrong  # it is hidden only when the numbers agree
+                    _check_overwrite_why(a, c, op, text, hidden.why)
+            for finding in own_rules.findings(c):
+                if finding.mistake == "overwrite":  # "`y` is used 2 times ... yours 2"
+                    y = re.search(r"`(\w+)` is used (\d+) times", finding.text).group(1)
+                    yi = a.names.index(y)
+                    assert a.graph.uses[yi] > 1 and yi in c.wrong
+    r = bugs.compare_mistake(a, Mistake.OVERWRITE)
+    if "more than one use" in bugs.explain_mistake(r) and r.changes_nothing:
+        assert max(a.graph.uses) <= 1 or "happens to be 0" in bugs.explain_mistake(r)
+
+
+def test_the_plus_rule_with_overwrite_on_the_lesson_says_it_fires_first_on_y_with_the_numbers():
+    a = analyse(LESSON)
+    texts = {"+": "self.grad = out.grad\nother.grad = out.grad"}
+    (hidden,) = own_rules.hidden_mistakes(own_rules.compare(a, texts), texts, LESSON)
+    # by hand: z = a + y fires first (y.grad 0 -> 1), then a = x*y adds x.data * a.grad = 2: 3 either way
+    assert "`y` is used 2 times" in hidden.why and "`z = a + y` is the first of its uses to fire" in hidden.why
+    assert "`y.grad = 1`" in hidden.why and "`a = x * y`, fires later and sends 2" in hidden.why
+    assert "ends at 3 either way" in hidden.why
+    assert hidden.program is not None and own_rules.compare(analyse(hidden.program), texts).wrong

@@ -11,6 +11,7 @@ import pytest
 from apptest_helpers import open_dashboard
 from streamlit.testing.v1 import AppTest
 
+from lab import bugs
 from lab.presets import PRESETS
 
 PAGE = "app_pages/bugs.py"
@@ -34,7 +35,7 @@ def switch(at: AppTest, mistake: str) -> None:
 
 def marked_in_table(at: AppTest) -> set[str]:
     table = at.dataframe[0].value
-    return {node for node, mark in zip(table["node"], table["wrong?"], strict=True) if mark != "✓"}
+    return {node for node, mark in zip(table["node"], table[bugs.MATCH_COLUMN], strict=True) if mark != bugs.RIGHT}
 
 
 def marked_in_diagram(at: AppTest) -> set[str]:

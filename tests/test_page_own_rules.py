@@ -111,3 +111,13 @@ def test_a_rule_that_is_not_read_is_flagged_while_another_operator_is_shown():
     write(at, "+", "self.grad += (")
     at.segmented_control(key="own_rules_operator").set_value("*").run()
     assert any("`+` rule is not read" in c.value for c in at.caption)
+
+
+def test_plus_with_overwrite_on_the_lesson_is_explained_by_the_order_it_fires_in_not_by_no_reuse():
+    """y is used twice: `=` in `+` is harmless here only because z = a + y fires first (y.grad 0 -> 1)."""
+    at = open_page()
+    write(at, "+", "self.grad = out.grad\nother.grad = out.grad")
+    (warning,) = [w.value for w in at.warning if "rule is not right yet" in w.value]
+    assert "no node here collects gradient" not in warning
+    assert "`y` is used 2 times" in warning and "first of its uses to fire" in warning
+    assert "ends at 3 either way" in warning

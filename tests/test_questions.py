@@ -7,6 +7,11 @@ If y were used three times (x*y + y + y), dz/dy = x + 2 = 4.
 At x = 4, y = 3: dz/dy = 5, and `=` leaves y.grad = 4.
 """
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from lab.analysis import analyse
@@ -14,6 +19,7 @@ from lab.questions import ALL, CHECKPOINTS, checkpoint_score, feedback
 
 EXAMPLE = analyse("x = 2\ny = 3\nz = x*y + y")
 X4 = analyse("x = 4\ny = 3\nz = x*y + y")
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def answer(qid, text, a=EXAMPLE):
@@ -109,3 +115,31 @@ def test_a_choice_that_is_not_an_option_is_not_counted():
 def test_the_score_counts_right_and_answered_checkpoint_questions():
     answers = {"seed": "self", "plus_equals": "3", "dz_dy": "x + 1", "station:graph": "my"}
     assert checkpoint_score(EXAMPLE, answers) == (2, 3)
+
+
+CHOICE_QUESTIONS = [q for q in ALL.values() if q.options]
+
+
+def test_the_right_option_is_not_always_first_so_its_position_gives_nothing_away():
+    assert len(CHOICE_QUESTIONS) == 5  # stations 1 to 3, questions 1 and 3
+    positions = [list(q.options).index(q.right_option) for q in CHOICE_QUESTIONS]
+    assert len(set(positions)) > 1, positions  # not one place (first or any other) for every right answer
+    assert positions.count(0) < len(positions) / 2, positions
+
+
+def test_the_options_order_is_the_same_on_every_run_so_a_reload_does_not_reshuffle():
+    """Another Python process, with another string-hash seed, lists every question's options the same way."""
+    code = "from lab.questions import ALL\nprint(repr({q.id: list(q.options) for q in ALL.values() if q.options}))"
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            timeout=120,
+        ).stdout
+        for seed in ("1", "2")
+    }
+    assert runs == {repr({q.id: list(q.options) for q in CHOICE_QUESTIONS}) + "\n"}
