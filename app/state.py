@@ -19,8 +19,9 @@ import streamlit as st
 
 from engine.errors import ExpressionError
 from lab.analysis import Analysis, analyse
+from lab.handcheck import entries_of, with_entries
 from lab.program_edit import set_variable_value
-from lab.share import DEFAULT_SETTINGS, PROGRAM_PARAM, Work, clean_settings, work_from_params
+from lab.share import DEFAULT_SETTINGS, PROGRAM_PARAM, Work, clean_settings, owned_hand, work_from_params
 from lab.share import work_to_params as _work_to_params
 
 LESSON_PROGRAM = "x = 2\ny = 3\nz = x*y + y"
@@ -28,7 +29,7 @@ LESSON_PROGRAM = "x = 2\ny = 3\nz = x*y + y"
 PROGRAM = "program"  # str: the last program that worked
 DRAFT = "draft"  # str: what the learner last typed into the program box
 ERROR = "error"  # (message, place) | None: why the last change was refused, and where it was made
-HAND = "hand"  # dict[str, str]: hand entries
+HAND = "hand"  # dict[str, str]: hand entries of every program, "<program key>|<row key>" -> text
 SETTINGS = "settings"  # dict[str, object]
 TAKEAWAY = "takeaway"  # str
 ANSWERS = "answers"  # dict[str, str]: checkpoint question id -> the learner's answer
@@ -165,11 +166,18 @@ def analysis() -> Analysis:
 
 
 def hand() -> dict[str, str]:
+    """The hand entries of every program the learner has worked on (what the work carries)."""
     return st.session_state[HAND]
 
 
-def set_hand(entries: Mapping[str, str]) -> None:
-    st.session_state[HAND] = {k: v for k, v in entries.items() if v and v.strip()}
+def hand_entries() -> dict[str, str]:
+    """The current program's hand entries, keyed by row: another program's are not among them."""
+    return entries_of(hand(), analysis())
+
+
+def set_hand_entries(entries: Mapping[str, str]) -> None:
+    """Replace the current program's hand entries (blank ones left out); other programs' stay as they are."""
+    st.session_state[HAND] = with_entries(hand(), analysis(), entries)
     _sync_now()
 
 
@@ -242,7 +250,7 @@ def work() -> Work:
 
 def _put_back(saved: Work) -> None:
     """Everything of `saved` except its program (which must build first)."""
-    st.session_state[HAND] = dict(saved.hand)
+    st.session_state[HAND] = owned_hand(program(), saved.hand)  # an old link's entries: the current program's
     st.session_state[SETTINGS] = clean_settings(saved.settings)
     st.session_state[TAKEAWAY] = saved.takeaway
     st.session_state[ANSWERS] = dict(saved.answers)

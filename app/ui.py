@@ -14,6 +14,7 @@ import streamlit as st
 
 from app import state
 from engine.errors import quote
+from lab import handcheck
 from lab.analysis import Analysis, format_number
 from lab.diagram import (
     COLOURS,
@@ -140,6 +141,10 @@ def sidebar(page: str = "") -> None:
                 args=(name,),
             )
             error_here(state.value_place(name), still_shown=False)  # the message says what the value stays
+            note = st.session_state.get(_VALUE_NOTE)
+            if note and note[0] == name:
+                st.info(note[1], icon=":material/info:")
+                st.session_state.pop(_VALUE_NOTE, None)  # said once, right after the change
             if st.session_state.get(_DRAFT_KEPT_AT) == name:
                 _draft_kept()
         st.caption(f"Output **{a.names[a.output]}** = {format_number(a.graph.output.data)}")
@@ -148,6 +153,7 @@ def sidebar(page: str = "") -> None:
 
 
 _DRAFT_KEPT_AT = "_draft_kept_at"  # the variable whose change left a typed, unbuilt program alone
+_VALUE_NOTE = "_value_note"  # (variable, what its change did to the hand check's verdicts), said under its box
 
 
 def _draft_kept() -> None:
@@ -187,8 +193,12 @@ def _on_value_change(name: str) -> None:
         )
         return
     kept_draft = state.has_draft()
+    before, entries = state.analysis(), state.hand_entries()
     if state.set_value(name, float(value)):
         st.session_state["_inputs_for"] = state.program()
+        tolerance = handcheck.tolerance_from(state.settings().get("tolerance"))
+        note = handcheck.turned_by_values(before, state.analysis(), entries, tolerance) if entries else ""
+        st.session_state[_VALUE_NOTE] = (name, note) if note else None
         if kept_draft:
             st.session_state[_DRAFT_KEPT_AT] = name
     else:
