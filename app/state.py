@@ -21,11 +21,12 @@ import streamlit as st
 from engine.errors import ExpressionError
 from lab import implement
 from lab.analysis import Analysis, analyse
-from lab.handcheck import entries_of, with_entries
+from lab.handcheck import entries_of, tolerance_from, with_entries
 from lab.implement_view import kept_code
 from lab.program_edit import set_variable_value
 from lab.share import DEFAULT_SETTINGS, PROGRAM_PARAM, Work, clean_settings, owned_hand, work_from_params
 from lab.share import work_to_params as _work_to_params
+from lab.stepper import Watch
 
 LESSON_PROGRAM = "x = 2\ny = 3\nz = x*y + y"
 
@@ -191,6 +192,11 @@ def set_hand_entries(entries: Mapping[str, str]) -> None:
 
 def settings() -> dict[str, object]:
     return st.session_state[SETTINGS]
+
+
+def tolerance() -> float:
+    """The learner's tolerance for hand entries and predictions, as a usable number (a link may carry anything)."""
+    return tolerance_from(settings().get("tolerance"))
 
 
 def set_setting(name: str, value: object) -> None:
@@ -398,6 +404,16 @@ def share_link(page: str = "") -> str:
     """The whole address of the current page carrying everything the address bar carries."""
     # both are None without a browser (AppTest): then the address is relative
     return link_address(st.context.url, st.context.headers.get("host"), page, link_params())
+
+
+# -- what a page keeps between runs that is not the learner's work -----------------------------------
+
+_WATCH = "_watch"  # lab.stepper.Watch: where "Watch gradients flow" stands, kept across page switches
+
+
+def watch() -> Watch:
+    """Where "Watch gradients flow" stands for this session: its step, pass, drafts and rules switch."""
+    return st.session_state.setdefault(_WATCH, Watch())
 
 
 # -- the lesson's hooks (issue 8) ----------------------------------------------------------------

@@ -76,10 +76,10 @@ def answers(at: AppTest) -> list[str]:
 def type_first_answer(at: AppTest, text: str) -> None:
     """As the learner types into the table's first row (the output's value)."""
     try:
-        generation = at.session_state["_hand_editor_generation"]
+        generation = at.session_state["_handcheck:table_generation"]
     except KeyError:
         generation = 0
-    key = "hand_editor" if not generation else f"hand_editor_{generation}"  # app_pages/handcheck.editor_key
+    key = "handcheck:table" if not generation else f"handcheck:table_{generation}"  # app_pages/handcheck.editor_key
     at.session_state[key] = {"edited_rows": {0: {"your answer": text}}, "added_rows": [], "deleted_rows": []}
     at.run()
     assert not at.exception
