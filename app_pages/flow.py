@@ -141,13 +141,19 @@ def controls(watch: Watch, my_rules: bool, use_my_rules: bool, predicting: bool,
     )
 
 
-def how_it_works(a: Analysis, mode: str, revealed: bool) -> None:
+def how_it_works(a: Analysis, mode: str, revealed: bool, seed_known: bool = True) -> None:
+    """How the pass works. `seed_known`: False while the seed is the prediction asked for (not said before)."""
     output = a.names[a.output]
     if mode == BACKWARD:
         when = "after this step" if revealed else "before this step: it is not revealed yet"
+        seed = (
+            f"**{output}.grad = 1** because d{output}/d{output} = 1"
+            if seed_known
+            else f"**{output}.grad** (to what? that is your prediction)"
+        )
         st.markdown(
             f"`{output}.backward()` sorts the nodes in **topological order** (depth-first search), sets "
-            f"**{output}.grad = 1** because d{output}/d{output} = 1, then calls `_backward()` on each node from the "
+            f"{seed}, then calls `_backward()` on each node from the "
             "**last to the first**. Each call adds to its inputs' `grad` with `+=`; leaves have no `_backward`. "
             f"The table shows every gradient as it is {when}."
         )
@@ -275,7 +281,7 @@ def the_step(
     ui.diagram(a, view.highlight)
     st.markdown(order_html(view.order), unsafe_allow_html=True)
     st.caption(f"Topological order, inputs first. {view.where}")
-    how_it_works(a, mode, revealed)
+    how_it_works(a, mode, revealed, seed_known=revealed or step > 0)
     df = step_table(a, view)
     st.dataframe(styled_table(df, view), hide_index=True, height=ui.grid_height(len(df)))
 
