@@ -319,7 +319,9 @@ def depth_of(tree: ast.AST, nesting: tuple[type[ast.AST], ...] = NESTING) -> int
 # -- syntax errors in a learner's words -------------------------------------------------------------
 
 # a number with a name right after it: `2x`, `3.5y`
-_NUMBER_THEN_NAME = re.compile(r"(?<![\w.])(?P<number>\d[\d_]*(?:\.\d*)?|\.\d+)(?P<name>[A-Za-z_][A-Za-z0-9_]*)")
+_NUMBER_THEN_NAME = re.compile(
+    r"(?<![\w.])(?P<number>\d[\d_]*(?:\.\d*)?|\.\d+)(?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)"
+)
 
 
 def syntax_error(error: SyntaxError, text: str, invalid: str = "syntax error: something is missing") -> ExpressionError:
@@ -389,19 +391,16 @@ def keyword_used_as_name(line: str) -> tuple[str, int] | None:
 
 
 def decimal_comma(source: Source, node: ast.AST) -> str | None:
-    """`2,0` (a tuple of two whole numbers, typed with a comma): the message "use a dot", else None."""
+    """`2,0` or `2,5 * x` (a whole number, a comma, digits): the message "use a dot", else None."""
     if not isinstance(node, ast.Tuple) or len(node.elts) != 2:
         return None
-    whole, part = node.elts
-    numbers = all(
-        isinstance(n, ast.Constant) and isinstance(n.value, int) and not isinstance(n.value, bool) for n in node.elts
-    )
-    if not numbers or part.col_offset is None:
+    whole, rest = node.elts
+    if not (isinstance(whole, ast.Constant) and isinstance(whole.value, int) and not isinstance(whole.value, bool)):
         return None
-    digits = source.typed(part)
-    if not digits.isdigit():
+    digits = re.match(r"\d+(?![\w.])", source.typed(rest))
+    if digits is None:
         return None
-    decimal = f"{source.typed(whole)}.{digits}"
+    decimal = f"{source.typed(whole)}.{digits.group()}"
     return f"{quote(source.typed(node))}: use a dot for decimals: {quote(decimal)} (a comma makes two numbers)"
 
 
