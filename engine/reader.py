@@ -6,7 +6,8 @@ here. `read()` does the part they all need, the same way each time:
 
 - the text must be `str`, at most `max_length` characters, with no NUL character and no lone
   surrogate (text that cannot be UTF-8): each refused with a message and, where it has one, a place;
-- `ast.parse` only reads the text into a tree (nothing is run); a SyntaxError becomes an
+- `ast.parse` only reads the text into a tree (nothing is run; tried again when another thread's
+  parse upset CPython 3.11's shared depth counter, python/cpython#106905); a SyntaxError becomes an
   `ExpressionError` with line and column in a learner's words (`2x` says "write 2*x", a keyword
   used as a name says so, too many brackets names the limit);
 - the tree's nesting is measured without recursion: more than `max_depth` operations inside each
@@ -247,7 +248,7 @@ def read(
         raise ExpressionError(f"{what} is too long: {len(text):,} characters (the limit is {max_length:,})")
     _check_characters(text, what)
     try:
-        tree = ast.parse(text, mode=mode)
+        tree = _parse(text, mode)
     except SyntaxError as error:
         raise syntax_error(error, text, invalid) from None
     except (RecursionError, MemoryError):
@@ -261,6 +262,23 @@ def read(
     if not text.isascii():
         check_ascii_names(source)
     return source
+
+
+PARSE_ATTEMPTS = 3  # of ast.parse, when another thread's parse upset it (see `_parse`)
+_ast_parse = ast.parse  # by this name, so a test can upset this module's parse alone
+
+
+def _parse(text: str, mode: str) -> ast.AST:
+    """`ast.parse`, tried again when CPython 3.11 raises its spurious "AST constructor recursion depth
+    mismatch": the counter behind it is shared by every thread, and Streamlit runs each session in a
+    thread of its own (python/cpython#106905). If it keeps failing, the learner reads why, not a traceback."""
+    for _ in range(PARSE_ATTEMPTS):
+        try:
+            return _ast_parse(text, mode=mode)
+        except SystemError as error:
+            if "recursion depth mismatch" not in str(error):
+                raise
+    raise ExpressionError("the text could not be read just now (the server was busy): try again")
 
 
 def _check_characters(text: str, what: str) -> None:
