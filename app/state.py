@@ -73,6 +73,16 @@ def init() -> None:
     st.session_state[PREDICTIONS] = {}
     st.session_state[CODE] = ""
     params = st.query_params.to_dict()
+    _link_work(params)
+    if STEP_PARAM in params:  # where Watch gradients flow stood: a reload comes back to it
+        a = analysis()
+        watch().stepper.stand_at(str(params[STEP_PARAM]), program(), (a.names, a.graph.edges))
+
+
+STEP_PARAM = "step"  # where Watch gradients flow stands (lab.stepper.Stepper.where), when not at its start
+
+
+def _link_work(params: dict[str, str]) -> None:
     linked, problems = work_from_params(params)
     if linked is None:
         return
@@ -354,8 +364,13 @@ def load_work(saved: Work) -> bool:
 
 
 def link_params() -> dict[str, str]:
-    """The query parameters that carry the learner's work (what the address bar and a shared link hold)."""
-    return _work_to_params(work())
+    """The query parameters that carry the learner's work (what the address bar and a shared link hold), and
+    where Watch gradients flow stands (a reload, or the link, comes back to that step)."""
+    params = _work_to_params(work())
+    where = watch().stepper.where()
+    if where:
+        params[STEP_PARAM] = where
+    return params
 
 
 def sync_url() -> None:

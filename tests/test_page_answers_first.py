@@ -9,7 +9,7 @@ import json
 from apptest_helpers import open_dashboard
 from streamlit.testing.v1 import AppTest
 
-GRAPH, BACKWARD_STATION = 0, 2
+GRAPH, BACKWARD_STATION = 0, 3  # the stations: graph, rules, implement, backward(), ...
 
 
 def station(at: AppTest, index: int) -> None:
@@ -45,7 +45,7 @@ def test_predict_first_does_not_say_the_seed_before_it_is_checked():
     text = shown_text(at)
     assert "z.grad = 1" not in text and "dz/dz = 1" not in text
     at.text_input(key=next(w.key for w in at.main.text_input if "z.grad" in w.label)).input("1")
-    at.main.button(key="FormSubmitter:flow:predict_form-Check").click().run()
+    at.main.button(key="flow:check").click().run()
     assert "dz/dz = 1" in shown_text(at)  # checked: now it is said
 
 

@@ -18,7 +18,7 @@ EXAMPLE = "x = 2\ny = 3\nz = x*y + y"
 NEURON = "x1 = 2\nx2 = 0\nw1 = -3\nw2 = 1\nb = 6.8813735870195432\no = tanh(x1*w1 + x2*w2 + b)"
 BY_HAND = {"value": "9", "grad:x": "y", "grad:y": "x + 1"}
 LESSON, BUILD, COMPARE = None, "app_pages/build.py", "app_pages/handcheck.py"
-BY_HAND_STATION = 3
+BY_HAND_STATION = 4  # graph, rules, implement, backward, by hand
 
 
 # -- the keys -----------------------------------------------------------------------------------

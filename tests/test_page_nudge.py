@@ -19,7 +19,7 @@ RIGHT_ANSWERS = {
     "mul_sends": "3",
     "three_uses": "4",
 }
-EXPLAIN = 5  # the Lesson's station
+EXPLAIN = 6  # the Lesson's station (graph, rules, implement, backward, by hand, trace, explain)
 
 
 def explain_status(at: AppTest) -> str:

@@ -115,6 +115,15 @@ BOXES = [
         other="Bug lab",
         other_heading="Bug lab",
     ),
+    Box(
+        "prediction",
+        "Watch gradients flow",
+        "Watch gradients flow",
+        _predict_on,
+        lambda page: main(page).get_by_label("z.grad = ?", exact=True),
+        "2",
+        lambda page: "",  # a prediction is kept in the work once checked; before that, in the session
+    ),
 ]
 
 
