@@ -92,9 +92,10 @@ def other_answers(work: Work) -> dict[str, str]:
     return {k: v for k, v in work.answers.items() if k not in known and not k.startswith(checklist.TICK_PREFIX)}
 
 
-def _other_hand(work: Work, check: handcheck.HandCheck) -> dict[str, str]:
+def _other_hand(work: Work, check: handcheck.HandCheck, a: Analysis) -> dict[str, str]:
+    """This program's hand entries for rows it doesn't have (other programs' entries are theirs)."""
     shown = {c.row.key for c in check.checks}
-    return {k: v for k, v in work.hand.items() if k not in shown}
+    return {k: v for k, v in handcheck.entries_of(work.hand, a).items() if k not in shown}
 
 
 # -- the parts a section is made of ------------------------------------------------------------
@@ -252,7 +253,7 @@ def hand_section(s: Source) -> Section:
     ]
     for c in check.failing:
         parts += [Text(f"{c.row.label}: {c.message}"), Block(c.explanation)]
-    other_hand = _other_hand(s.work, check)
+    other_hand = _other_hand(s.work, check, s.current)
     if other_hand:
         parts.append(Text("Other hand entries kept in your work (for nodes this program doesn't have):"))
         parts.append(

@@ -12,6 +12,7 @@ from lab.share import (
     WORK_VERSION,
     Work,
     clean_settings,
+    owned_hand,
     work_from_json,
     work_from_params,
     work_to_json,
@@ -20,7 +21,7 @@ from lab.share import (
 
 FULL = Work(
     "x = 2\ny = 3\nz = x*y + y",
-    {"grad:x": "3", "grad:y": "x + 1"},
+    owned_hand("x = 2\ny = 3\nz = x*y + y", {"grad:x": "3", "grad:y": "x + 1"}),  # entries keyed by their program
     {"tolerance": 0.01, "hand_first": False, "presenter": True, "predict": True},
     "Gradients add up. <b>not bold</b> 🙂",
     {"seed": "1", "plus_equals": "b"},
