@@ -304,16 +304,18 @@ def _scroll_notes(frame: str, out: str, width_pt: float, height_pt: float, big: 
     ratio = width_pt / height_pt  # the drawing keeps its shape: drawn height = drawn width / ratio
     vh, pad = MAX_BOX_VH[big], BOX_PADDING_PX
     note = f".st-key-{frame} .diagram-scroll-note"
-    show = "{display:block}"
+    # the notes' own element: not drawn at all while no note shows, so it leaves no gap above the box
+    element = f".st-key-{frame} .stElementContainer:has(.diagram-scroll-note)"
+    wide, tall = f"{element},{note}.wide{{display:block}}", f"{element},{note}.tall{{display:block}}"
     css = (
         f".st-key-{frame}{{container-type:inline-size;container-name:{frame}}}"
-        f"{note}{{display:none;font-weight:600;margin:0 0 0.25rem 0}}"
+        f"{element},{note}{{display:none}}{note}{{font-weight:600}}"
         # too wide: the column is narrower than the drawing at its smallest scale
-        f"@container {frame} (max-width:{min_w + pad:.0f}px){{{note}.wide{show}}}"
+        f"@container {frame} (max-width:{min_w + pad:.0f}px){{{wide}}}"
         # too tall at its smallest scale, or at the larger scale a wide column draws it at
-        f"@media (max-height:{(min_h + pad) * 100 / vh:.0f}px){{{note}.tall{show}}}"
+        f"@media (max-height:{(min_h + pad) * 100 / vh:.0f}px){{{tall}}}"
         f"@media (max-height:{(max_h + pad) * 100 / vh:.0f}px){{"
-        f"@container {frame} (min-width:calc(({vh}vh - {pad}px) * {ratio:.4f} + {pad}px)){{{note}.tall{show}}}}}"
+        f"@container {frame} (min-width:calc(({vh}vh - {pad}px) * {ratio:.4f} + {pad}px)){{{tall}}}}}"
     )
     return (
         f"<style>{css}</style>"
