@@ -18,12 +18,13 @@ pages = [
     st.Page("app_pages/build.py", title="Build and see", url_path="build"),
     st.Page("app_pages/handcheck.py", title="By hand", url_path="compare"),
     st.Page("app_pages/flow.py", title="Watch it flow"),
-    st.Page("app_pages/why_rules.py", title="Why each rule", url_path="rules"),
+    st.Page("app_pages/why_rules.py", title="Rules", url_path="rules"),
     st.Page("app_pages/own_rules.py", title="Your rules"),
+    st.Page("app_pages/implement.py", title="Implement it", url_path="implement"),
     st.Page("app_pages/bugs.py", title="Bug lab"),
     st.Page("app_pages/next_lesson.py", title="Next lesson", url_path="next"),
 ]
-# short titles: all eight fit the top bar at 1280 px beside the sidebar (each page's heading has its full name)
+# short titles: all nine fit the top bar at 1280 px beside the sidebar (each page's heading has its full name)
 page = st.navigation(pages, position="top")
 ui.page_style()
 ui.sidebar(page.url_path)

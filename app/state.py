@@ -4,7 +4,8 @@ Pages call these functions instead of inventing keys. What is kept per browser s
 
 - the program (the last one that worked: it is what every page shows),
 - the draft the learner is typing (which may not work yet) and the error that goes with it,
-- the learner's work: hand entries, settings, takeaway, checkpoint answers, own rules, predictions.
+- the learner's work: hand entries, settings, takeaway, checkpoint answers, own rules, predictions, and the
+  code of their own `Value` class (with the report of its last run in the sandbox, kept per code text).
 
 The address bar mirrors all of the learner's work (lab/share.py says how), so a reload or a
 shared link comes back to the same work; the work file and the report read `work()` too.
@@ -18,10 +19,14 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import streamlit as st
 
 from engine.errors import ExpressionError
+from lab import implement
 from lab.analysis import Analysis, analyse
+from lab.handcheck import tolerance_from
+from lab.implement_view import kept_code
 from lab.program_edit import set_variable_value
 from lab.share import DEFAULT_SETTINGS, PROGRAM_PARAM, Work, clean_settings, work_from_params
 from lab.share import work_to_params as _work_to_params
+from lab.stepper import Watch
 
 LESSON_PROGRAM = "x = 2\ny = 3\nz = x*y + y"
 
@@ -34,6 +39,10 @@ TAKEAWAY = "takeaway"  # str
 ANSWERS = "answers"  # dict[str, str]: checkpoint question id -> the learner's answer
 RULES = "rules"  # dict[str, str]: operator -> the backward rule the learner wrote
 PREDICTIONS = "predictions"  # dict[str, str]: prediction key -> what the learner typed
+CODE = "code"  # str: the learner's Value class and backward() ("": nothing typed yet, the skeleton is shown)
+_REPORTS = "_implementation_reports"  # {(code, program): lab.implement.Report}: each run once per session
+_LAST_RUN = "_implementation_last_run"  # (code, program): the run the Implement it page shows
+MAX_REPORTS = 4  # reports kept per session (a report holds two small graphs)
 _ANALYSIS = "_analysis"  # (program, Analysis): computed once per program
 _SYNCED = "_synced"  # True once dashboard.py has put the work in the address bar in this session
 
@@ -62,6 +71,7 @@ def init() -> None:
     st.session_state[ANSWERS] = {}
     st.session_state[RULES] = {}
     st.session_state[PREDICTIONS] = {}
+    st.session_state[CODE] = ""
     params = st.query_params.to_dict()
     linked, problems = work_from_params(params)
     if linked is None:
@@ -177,6 +187,11 @@ def settings() -> dict[str, object]:
     return st.session_state[SETTINGS]
 
 
+def tolerance() -> float:
+    """The learner's tolerance for hand entries and predictions, as a usable number (a link may carry anything)."""
+    return tolerance_from(settings().get("tolerance"))
+
+
 def set_setting(name: str, value: object) -> None:
     st.session_state[SETTINGS][name] = value
     _sync_now()
@@ -228,6 +243,76 @@ def _set_text(field: str, key: str, text: str) -> None:
     _sync_now()
 
 
+def code() -> str:
+    """The learner's own `Value` class and `backward()` as typed ("" until they change the skeleton)."""
+    return st.session_state[CODE]
+
+
+def set_code(text: str) -> None:
+    """Keep what the learner typed in the code editor (the skeleton itself, or nothing, keeps "")."""
+    st.session_state[CODE] = kept_code(text, implement.SKELETON)
+    _sync_now()
+
+
+def run_code(text: str) -> implement.Report:
+    """Keep `text` as the learner's code and run it in the sandbox now (on the current program): the Run button.
+
+    Blocks until a runner is free and the run is over (a few seconds at most).
+    """
+    set_code(text)
+    return _run(code() or implement.SKELETON)
+
+
+def _run(text: str) -> implement.Report:
+    try:
+        report = implement.run(text, program())
+    except Exception as e:  # the sandbox itself failed (not the learner's code): say so, never a traceback
+        report = implement.Report(
+            problem=implement.Problem(f"your code could not be run: the runner failed ({e})", None, None),
+            checks=[],
+            output="",
+            lesson_graph=None,
+            program_graph=None,
+            differs=frozenset(),
+            program_note=None,
+            seconds=0.0,
+        )
+    reports = st.session_state.setdefault(_REPORTS, {})
+    reports.pop((text, program()), None)
+    reports[(text, program())] = report
+    while len(reports) > MAX_REPORTS:
+        reports.pop(next(iter(reports)))
+    st.session_state[_LAST_RUN] = (text, program())
+    return report
+
+
+def implementation_report() -> implement.Report | None:
+    """The report of the learner's current code on the current program, or None when there is no code of theirs
+    (nothing typed, or the skeleton as it was).
+
+    Each code text is run once per session, lazily: a session opened from a link (or a loaded work file)
+    runs it the first time a page asks, a changed program runs it again (their graph is drawn on it).
+    """
+    text = code()
+    if not text:
+        return None
+    found = st.session_state.get(_REPORTS, {}).get((text, program()))
+    return found if found is not None else _run(text)
+
+
+def last_run() -> tuple[str, implement.Report] | None:
+    """The code and report of the last run (the Run button's, or a lazy one), even if the code changed since."""
+    key = st.session_state.get(_LAST_RUN)
+    report = st.session_state.get(_REPORTS, {}).get(key) if key else None
+    return (key[0], report) if report is not None else None
+
+
+def forget_runs() -> None:
+    """The learner threw their code away: no report of it is shown any more."""
+    st.session_state.pop(_REPORTS, None)
+    st.session_state.pop(_LAST_RUN, None)
+
+
 def work() -> Work:
     return Work(
         program(),
@@ -237,6 +322,7 @@ def work() -> Work:
         dict(answers()),
         dict(rules()),
         dict(predictions()),
+        code(),
     )
 
 
@@ -248,6 +334,7 @@ def _put_back(saved: Work) -> None:
     st.session_state[ANSWERS] = dict(saved.answers)
     st.session_state[RULES] = dict(saved.rules)
     st.session_state[PREDICTIONS] = dict(saved.predictions)
+    st.session_state[CODE] = saved.code
 
 
 def load_work(saved: Work) -> bool:
@@ -310,6 +397,16 @@ def share_link(page: str = "") -> str:
     """The whole address of the current page carrying everything the address bar carries."""
     # both are None without a browser (AppTest): then the address is relative
     return link_address(st.context.url, st.context.headers.get("host"), page, link_params())
+
+
+# -- what a page keeps between runs that is not the learner's work -----------------------------------
+
+_WATCH = "_watch"  # lab.stepper.Watch: where "Watch gradients flow" stands, kept across page switches
+
+
+def watch() -> Watch:
+    """Where "Watch gradients flow" stands for this session: its step, pass, drafts and rules switch."""
+    return st.session_state.setdefault(_WATCH, Watch())
 
 
 # -- the lesson's hooks (issue 8) ----------------------------------------------------------------

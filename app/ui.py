@@ -29,6 +29,40 @@ from lab.diagram import (
 from lab.share import work_from_json, work_to_json
 from lab.table import values_table
 
+# -- page habits: one way each ------------------------------------------------------------------
+
+_NO_MARKER = object()
+
+
+def kept(key: str, value: object, marker: object = _NO_MARKER) -> None:
+    """Show `value` (from the learner's work) in widget `key`; call it before the widget is drawn.
+
+    A widget's own state is dropped when a page without it runs, and the work can change elsewhere
+    (a link, a loaded file, another page): so the work is put back into the widget on every run.
+    With `marker` (what `value` was made from), the widget is filled only when the marker changed
+    or the widget is new: text typed there and not yet kept anywhere stays until then.
+    """
+    if marker is _NO_MARKER:
+        if key not in st.session_state or st.session_state[key] != value:
+            st.session_state[key] = value
+        return
+    if st.session_state.get(f"_{key}:for") != marker or key not in st.session_state:
+        st.session_state[key] = value
+        st.session_state[f"_{key}:for"] = marker
+
+
+_SAY = {"success": st.success, "error": st.error, "warning": st.warning, "info": st.info}
+
+
+def say(level: str, text: str, icon: str | None = None) -> None:
+    """A message at its level ("success", "error", "warning" or "info"), as the page's coloured box."""
+    _SAY[level](text, icon=icon)
+
+
+def grid_height(rows: int) -> int:
+    """The height of a data grid of `rows` rows: every row shown, up to 600 px (then it scrolls)."""
+    return min(600, 38 + 35 * rows)
+
 
 def presenter() -> bool:
     """Presenter view: the diagram full width with large text, bigger tables, the sidebar collapsed."""
@@ -66,7 +100,7 @@ CODE_COLOURS = "".join(
 )
 
 
-PRESENTER_WIDGET = "ui_presenter"
+PRESENTER_WIDGET = "sidebar:presenter"
 
 
 def _on_presenter() -> None:
@@ -81,8 +115,7 @@ def presenter_switch() -> None:
     the sidebar by hand, which it remembers), and the sidebar's arrow opens it again.
     """
     on = presenter()
-    if st.session_state.get(PRESENTER_WIDGET) != on:
-        st.session_state[PRESENTER_WIDGET] = on
+    kept(PRESENTER_WIDGET, on)
     st.toggle(
         "Presenter view",
         key=PRESENTER_WIDGET,
@@ -131,16 +164,10 @@ def sidebar(page: str = "") -> None:
         names = list(a.program.variables)
         if not names:
             st.caption("This program has no variables.")
-        program_text = state.program()
-        if st.session_state.get("_inputs_for") != program_text:
-            # the program changed elsewhere (a preset, a typed program): show its values
-            for name in names:
-                st.session_state[f"value:{name}"] = _current_value(a, name)
-            st.session_state["_inputs_for"] = program_text
         for name in names:
             key = f"value:{name}"
-            if key not in st.session_state:
-                st.session_state[key] = _current_value(a, name)
+            # the program's value, put back whenever the program changed (here, a preset, a typed program)
+            kept(key, _current_value(a, name), marker=state.program())
             # value=None: a cleared box (or text that is not a number) reaches the callback as None, which
             # is refused with a message; otherwise Streamlit would silently put the box's default (0) in
             st.number_input(
@@ -202,7 +229,6 @@ def _on_value_change(name: str) -> None:
         return
     kept_draft = state.has_draft()
     if state.set_value(name, float(value)):
-        st.session_state["_inputs_for"] = state.program()
         if kept_draft:
             st.session_state[_DRAFT_KEPT_AT] = name
     else:
@@ -218,7 +244,7 @@ def download(label: str, make: Callable[[], str], file_name: str, mime: str, key
     )
 
 
-SHARE_BOX = "share_link_box"  # the sidebar's "Link, save, load" box: open or closed, kept per session
+SHARE_BOX = "sidebar:link_box"  # the sidebar's "Link, save, load" box: open or closed, kept per session
 
 
 def _share_and_save(page: str) -> None:
@@ -243,7 +269,7 @@ def _share_and_save(page: str) -> None:
                 "application/json",
                 width="stretch",
             )
-            _load_work(st.file_uploader("Load work from a file", type=["json"], key="work_upload"))
+            _load_work(st.file_uploader("Load work from a file", type=["json"], key="sidebar:work_file"))
     error_here(state.FILE)
 
 
@@ -261,7 +287,6 @@ def _load_work(uploaded) -> None:
         state.set_error(str(e), state.FILE)
         return
     if state.load_work(work):
-        st.session_state["_inputs_for"] = None
         st.rerun()
 
 
@@ -400,7 +425,7 @@ def table(a: Analysis, grads=None, hide_grads: bool = False, key: str | None = N
         key=key,
         column_order=["node", "op", "formula", "data", "grad", "uses"],
         column_config=columns,
-        height=min(600, 38 + 35 * len(df)),
+        height=grid_height(len(df)),
     )
 
 

@@ -10,6 +10,7 @@ from lab.diagram import COLOURS, Highlight
 from lab.table import values_table
 
 NONE = "none"
+MISTAKE = "bugs:mistake"  # the mistake switched on (a view: the Lesson's checklist can ask for one)
 MAX_STYLED_ROWS = 1000  # colouring rows of a huge table would slow the page: the match column still says it
 
 
@@ -19,7 +20,7 @@ def load_preset(program: str) -> None:
 
 def table_and_diagram(a: Analysis, table, highlight: Highlight, caption: str) -> None:
     def draw_table() -> None:
-        st.dataframe(table, hide_index=True, height=min(600, 38 + 35 * len(a.graph)), key="bugs_table")
+        st.dataframe(table, hide_index=True, height=ui.grid_height(len(a.graph)), key="bugs:table")
 
     ui.diagram_beside(a, highlight, draw_table, parts=(1, 1), caption=caption)
 
@@ -33,12 +34,12 @@ st.markdown(
     "that goes wrong is marked."
 )
 
-st.session_state["bugs_mistake"] = state.take_bug_to_show() or st.session_state.get("bugs_mistake", NONE)
+ui.kept(MISTAKE, state.take_bug_to_show() or st.session_state.get(MISTAKE, NONE))
 choice = st.segmented_control(
     "Mistake",
     options=[NONE, *(m.value for m in Mistake)],
     format_func=lambda v: "no mistake" if v == NONE else bugs.MISTAKES[Mistake(v)].label,
-    key="bugs_mistake",
+    key=MISTAKE,
 )
 
 if choice in (None, NONE):
@@ -60,7 +61,7 @@ if report.changes_nothing:
             f"Load “{title}”, where this mistake does go wrong",
             on_click=load_preset,
             args=(program,),
-            key="bugs_load_preset",
+            key="bugs:load_preset",
             icon=":material/swap_horiz:",
         )
 else:

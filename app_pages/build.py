@@ -103,16 +103,6 @@ def load_preset(key: str) -> None:
     state.set_program(PRESETS[key].program)
 
 
-def show(key: str, value: object, marker: object) -> None:
-    """Put `value` into widget `key` when `marker` (what it shows) changed since last time, or the widget is new.
-
-    A widget's own state is dropped when a page without it runs: coming back, it is filled again.
-    """
-    if st.session_state.get(f"_{key}:for") != marker or key not in st.session_state:
-        st.session_state[key] = value
-        st.session_state[f"_{key}:for"] = marker
-
-
 st.title("Build and see")
 st.caption("Build an expression three ways, then see every node's value and gradient, as a table and as a graph.")
 
@@ -120,7 +110,7 @@ st.caption("Build an expression three ways, then see every node's value and grad
 typing, widgets, presets = st.tabs(["Type it", "Widgets", "Presets"], key="build:tab", on_change="rerun")
 
 with typing:
-    show("build:text", state.draft(), state.draft())
+    ui.kept("build:text", state.draft())
     lines = state.draft().count("\n") + 1
     st.text_area(
         "Your program, one step a line",
@@ -176,7 +166,7 @@ if widgets.open:  # only the open tab is drawn: less for the browser to load bef
             if choice in labels:
                 index = labels.index(choice)
                 step = program_steps[index]
-                show("build:step_text", step.text, (state.program(), index))
+                ui.kept("build:step_text", step.text, marker=(state.program(), index))
                 st.text_input("Written as", key="build:step_text")
                 change, remove = st.columns(2)
                 change.button("Change", key="build:change", on_click=change_step, width="stretch")

@@ -7,9 +7,10 @@ from engine.errors import quote
 from lab import handcheck
 from lab.diagram import Highlight
 
-EDITOR = "hand_editor"  # the table's widget key (a new one when the entries change elsewhere, e.g. a loaded file)
-_EDITOR_GENERATION = "_hand_editor_generation"
-_EDITOR_IN_STEP = "_hand_editor_in_step"  # (row keys, entries) the table's own edits were last copied at
+EDITOR = "handcheck:table"  # the table's widget key (a new one when the entries change elsewhere, e.g. a loaded file)
+TOLERANCE, HAND_FIRST = "handcheck:tolerance", "handcheck:hand_first"
+_EDITOR_GENERATION = "_handcheck:table_generation"
+_EDITOR_IN_STEP = "_handcheck:table_in_step"  # (row keys, entries) the table's own edits were last copied at
 
 
 def editor_key(row_keys: tuple[str, ...]) -> str:
@@ -37,7 +38,7 @@ def copy_edits(key: str, row_keys: tuple[str, ...]) -> None:
 
 
 def on_tolerance() -> None:
-    tolerance = st.session_state.get("compare_tolerance")
+    tolerance = st.session_state.get(TOLERANCE)
     if tolerance is not None and tolerance > 0:
         state.set_setting("tolerance", float(tolerance))
         st.session_state.pop(_TOLERANCE_BLANK, None)
@@ -45,16 +46,16 @@ def on_tolerance() -> None:
         st.session_state[_TOLERANCE_BLANK] = True
 
 
-_TOLERANCE_BLANK = "_compare_tolerance_blank"
+_TOLERANCE_BLANK = "_handcheck:tolerance_blank"
 
 
 def on_hand_first() -> None:
-    state.set_setting("hand_first", bool(st.session_state.get("compare_hand_first")))
+    state.set_setting("hand_first", bool(st.session_state.get(HAND_FIRST)))
 
 
 a = state.analysis()
 settings = state.settings()
-tolerance = handcheck.tolerance_from(settings["tolerance"])
+tolerance = state.tolerance()
 out = a.names[a.output]
 
 st.title("Check by hand")
@@ -64,15 +65,13 @@ st.markdown(
 )
 
 # settings: shown from the shared settings every run (a widget's own state is dropped when the page is left)
-if st.session_state.get("compare_tolerance") != tolerance:
-    st.session_state["compare_tolerance"] = tolerance
-if st.session_state.get("compare_hand_first") != bool(settings["hand_first"]):
-    st.session_state["compare_hand_first"] = bool(settings["hand_first"])
+ui.kept(TOLERANCE, tolerance)
+ui.kept(HAND_FIRST, bool(settings["hand_first"]))
 tolerance_column, toggle_column, _ = st.columns([1, 1, 2], vertical_alignment="bottom")
 with tolerance_column:
     st.number_input(
         "Tolerance",
-        key="compare_tolerance",
+        key=TOLERANCE,
         value=None,  # a cleared box reaches on_tolerance as None (with a default, the browser puts the default in)
         min_value=handcheck.MIN_TOLERANCE,
         max_value=handcheck.MAX_TOLERANCE,
@@ -84,7 +83,7 @@ with tolerance_column:
 with toggle_column:
     st.toggle(
         "By hand first",
-        key="compare_hand_first",
+        key=HAND_FIRST,
         on_change=on_hand_first,
         help="Hide the engine's numbers until you have entered the gradient of every variable.",
     )
@@ -114,7 +113,7 @@ st.data_editor(
         ),
         handcheck.DIFFERENCE: st.column_config.TextColumn(help="yours − engine"),
     },
-    height=min(600, 38 + 35 * len(table)),
+    height=ui.grid_height(len(table)),
     width="stretch",
 )
 
@@ -127,8 +126,7 @@ if hidden:
         icon="✍️",
     )
 else:
-    show = {"success": st.success, "error": st.error, "warning": st.warning, "info": st.info}[result.verdict_kind]
-    show(result.verdict)
+    ui.say(result.verdict_kind, result.verdict)
 
     # where the engine's numbers come from, for every row that does not match
     for c in result.unreadable:

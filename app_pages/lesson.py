@@ -1,20 +1,21 @@
 """The lesson: its 90 minutes as eight stations, each done where it happens and marked done from the work."""
 
 import datetime as dt
-from pathlib import Path
+from collections.abc import Callable
 
 import streamlit as st
-from streamlit.errors import StreamlitAPIException
 
 from app import state, ui
 from lab import checklist, handcheck, lesson, neuron, questions, report, takeaway
+from lab.analysis import Analysis
 from lab.diagram import Highlight
 from lab.lesson import markdown_safe as md
+from lab.share import Work
 from lab.why_rules import backward_source
 
+ANSWER_ICONS = {"success": ":material/check_circle:", "error": ":material/lightbulb:", "warning": ":material/help:"}
 STATION = "lesson:station"  # which station is open (a view, not work: a fresh visit opens the first not done)
 TAKEAWAY_BOX = "lesson:takeaway"
-ROOT = Path(__file__).resolve().parent.parent
 
 
 # -- callbacks: everything the learner makes goes to app/state.py -----------------------------------
@@ -48,12 +49,6 @@ def show_in_bug_lab(mistake: str, program: str) -> None:
     state.show_bug(mistake)
 
 
-def keep(key: str, value: object) -> None:
-    """Show the kept work in widget `key` (a widget's own state is dropped when the page is left)."""
-    if st.session_state.get(key) != value:
-        st.session_state[key] = value
-
-
 # -- pieces -------------------------------------------------------------------------------------
 
 
@@ -78,7 +73,7 @@ def ask(q: questions.Question, a, reveal: bool = True) -> questions.Feedback:
     key = f"lesson:q:{q.id}"
     kept = state.answers().get(q.id)
     if q.kind == questions.CHOICE:
-        keep(key, kept if kept in q.options else None)
+        ui.kept(key, kept if kept in q.options else None)
         st.radio(
             md(q.prompt(a)),
             list(q.options),
@@ -89,7 +84,7 @@ def ask(q: questions.Question, a, reveal: bool = True) -> questions.Feedback:
             args=(q.id,),
         )
     else:
-        keep(key, kept or "")
+        ui.kept(key, kept or "")
         st.text_input(
             md(q.prompt(a)),
             key=key,
@@ -107,12 +102,7 @@ def ask(q: questions.Question, a, reveal: bool = True) -> questions.Feedback:
             )
         )
         text = md(result.verdict) + (f"  \n{md(explanation)}" if explanation else "")
-        if result.right:
-            st.success(text, icon=":material/check_circle:")
-        elif result.explanation:
-            st.error(text, icon=":material/lightbulb:")
-        else:
-            st.warning(text, icon=":material/help:")
+        ui.say(result.level, text, icon=ANSWER_ICONS[result.level])
     return result
 
 
@@ -130,10 +120,9 @@ def next_button(index: int) -> None:
 def bug_checklist(current, open_by_default: bool) -> None:
     with st.expander("A common bug checklist: when your gradients don't match", expanded=open_by_default):
         ticks = checklist.ticked(state.answers())
-        own_rules = (ROOT / lesson.OWN_RULES_PAGE).exists()
         for item in checklist.ITEMS:
             key = f"lesson:tick:{item.id}"
-            keep(key, item.id in ticks)
+            ui.kept(key, item.id in ticks)
             box, where = st.columns([3, 2], vertical_alignment="top")
             with box:
                 st.checkbox(md(item.title), key=key, on_change=save_tick, args=(item.id,))
@@ -153,18 +142,142 @@ def bug_checklist(current, open_by_default: bool) -> None:
                             st.switch_page(lesson.BUGS_PAGE)
                         st.caption(md(f"There: {shows_at.wrong}."))
                 elif item.own_rules:
-                    if own_rules:
-                        try:
-                            st.page_link(lesson.OWN_RULES_PAGE, label="Make this slip in “Write the rules yourself”")
-                        except StreamlitAPIException:
-                            st.caption("Make this slip on the page “Write the rules yourself”.")
-                    else:
-                        st.caption("Make this slip on the page “Write the rules yourself”.")
+                    st.page_link(lesson.OWN_RULES_PAGE, label="Make this slip in “Write the rules yourself”")
                 else:
                     st.caption("Try a long chain on “Build and see”: this engine's `backward()` never recurses.")
 
 
+# -- the stations: one function each, looked up by the station's key -----------------------------
+
+
+def graph_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool) -> None:
+    ui.diagram(a, Highlight(hide_grads=not reveal), key="lesson_diagram")
+    fields = lesson.node_fields(a)
+    answered = questions.is_right("station:graph", a, work.answers)
+    shown = fields if answered else fields.drop(columns=["_prev"])
+    if not reveal:
+        shown = shown.assign(grad="?")
+    ui.plain_table(shown, numbers=("data", "grad"), key="lesson_fields")  # plain text, as the lesson reads
+    if not answered:
+        st.caption("`_prev` appears here once you have read it from the diagram: the arrows go into each node.")
+    ask(questions.STATION_QUESTIONS["station:graph"], a)
+
+
+def rules_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool) -> None:
+    plus, times = st.columns(2, gap="medium")
+    with plus:
+        st.markdown("**`+`** (the engine's own code)")
+        st.code(backward_source("+"), language="python")
+    with times:
+        st.markdown("**`*`**")
+        if questions.is_right("station:rules", a, work.answers):
+            st.code(backward_source("*"), language="python")
+        else:
+            st.code("self, other = out._prev\nself.grad += ____ * out.grad\nother.grad += ____ * out.grad")
+    ask(questions.STATION_QUESTIONS["station:rules"], a, reveal)
+    go_to(station)
+
+
+def backward_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool) -> None:
+    st.markdown(
+        md(
+            f"Topological order (each node after its inputs): {', '.join(reversed(lesson.reverse_order(a)))}. "
+            f"`backward()` seeds {a.names[a.output]}.grad = 1, then walks it in reverse."
+        )
+    )
+    ask(questions.STATION_QUESTIONS["station:backward"], a, reveal)
+    go_to(station)
+
+
+def by_hand_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool) -> None:
+    check = lesson.hand_check(work, a)
+    lines = []
+    for c in (c for c in check.checks if c.row.required):
+        entry = f"`{c.entry}`" if c.entry else "not entered yet"
+        verdict = "" if not c.entry else (" ✔" if c.status == handcheck.PASS else " ✘")
+        lines.append(f"- {md(c.row.label)}: {entry}{verdict if reveal else ''}")
+    st.markdown("\n".join(lines))
+    go_to(station)
+
+
+def trace_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool) -> None:
+    check = lesson.hand_check(work, a)
+    if not reveal:
+        st.info("By hand first: enter your gradients at station 4, then come back to compare.", icon="✍️")
+    else:
+        ui.say(check.verdict_kind if check.verdict_kind in ("success", "error") else "info", md(check.verdict))
+        if check.entered:
+            table = handcheck.comparison_table(check, entered_only=True)
+            st.dataframe(table.drop(columns=[handcheck.DIFFERENCE]), hide_index=True, width="stretch")
+        for c in check.failing:
+            st.markdown(f"**{md(c.row.label)}**, one edge at a time:")
+            st.code(c.explanation, language=None, wrap_lines=True)
+    ask(questions.STATION_QUESTIONS["station:trace"], a, reveal)
+    go_to(station)
+    bug_checklist(state.analysis(), open_by_default=bool(check.failing))
+
+
+def explain_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool) -> None:
+    right, _answered = questions.checkpoint_score(a, work.answers)
+    st.caption(f"{right} of {len(questions.CHECKPOINTS)} right so far.")
+    for number, q in enumerate(questions.CHECKPOINTS, start=1):
+        with st.container(border=True):
+            st.markdown(f"**Question {number}**")
+            ask(q, a, reveal)
+
+
+def takeaway_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool) -> None:
+    ui.kept(TAKEAWAY_BOX, work.takeaway)
+    st.text_area(
+        f"Your takeaway: {' · '.join(takeaway.PROMPTS)}",
+        key=TAKEAWAY_BOX,
+        on_change=save_takeaway,
+        height=140,
+        placeholder="What surprised me was … It felt simpler than I expected that … What still feels fuzzy is …",
+    )
+    ui.say(*takeaway.message(work.takeaway))
+    st.markdown("**Your report**: the program, its table and diagram, your hand check, answers and takeaway.")
+    current, today = state.analysis(), dt.date.today()
+    html_col, md_col, _ = st.columns([1, 1, 2])
+    with html_col:
+        ui.download(
+            "Report (HTML)",
+            lambda: report.report_html(work, current, today),
+            "backprop-lab-report.html",
+            "text/html",
+            key="lesson:report_html",
+        )
+    with md_col:
+        ui.download(
+            "Report (Markdown)",
+            lambda: report.report_markdown(work, current, today),
+            "backprop-lab-report.md",
+            "text/markdown",
+            key="lesson:report_md",
+        )
+
+
+def next_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool) -> None:
+    result = neuron.next_feedback(work.answers.get(neuron.NEXT_QUESTION.id))
+    if not result.answered:
+        st.caption("The question waits on the next lesson's page.")
+    go_to(station)
+
+
+STATION_PAGES: dict[str, Callable[[lesson.Station, Analysis, Work, bool], None]] = {
+    "graph": graph_station,
+    "rules": rules_station,
+    "backward": backward_station,
+    "by_hand": by_hand_station,
+    "trace": trace_station,
+    "explain": explain_station,
+    "takeaway": takeaway_station,
+    "next": next_station,
+}
+
+
 # -- the page -----------------------------------------------------------------------------------
+
 
 current = state.analysis()
 work = state.work()
@@ -185,11 +298,10 @@ st.caption(
 
 if STATION not in st.session_state:
     st.session_state[STATION] = lesson.first_not_done(steps)
-SHORT = ["Graph", "Rules", "backward()", "By hand", "Check", "Explain", "Takeaway", "Next"]
 index = st.segmented_control(
     "Station",
     list(range(len(steps))),
-    format_func=lambda i: f"{'✔' if steps[i].done else i + 1} {SHORT[i]}",
+    format_func=lambda i: f"{'✔' if steps[i].done else i + 1} {steps[i].station.short}",
     key=STATION,
     label_visibility="collapsed",
 )
@@ -204,120 +316,7 @@ with st.container(border=True):
     st.markdown(md(station.todo))
     example_note(station, is_example)
 
-    if station.key == "graph":
-        ui.diagram(a, Highlight(hide_grads=not reveal), key="lesson_diagram")
-        fields = lesson.node_fields(a)
-        answered = questions.is_right("station:graph", a, state.answers())
-        shown = fields if answered else fields.drop(columns=["_prev"])
-        if not reveal:
-            shown = shown.assign(grad="?")
-        ui.plain_table(shown, numbers=("data", "grad"), key="lesson_fields")  # plain text, as the lesson reads
-        if not answered:
-            st.caption("`_prev` appears here once you have read it from the diagram: the arrows go into each node.")
-        ask(questions.STATION_QUESTIONS["station:graph"], a)
-
-    elif station.key == "rules":
-        plus, times = st.columns(2, gap="medium")
-        with plus:
-            st.markdown("**`+`** (the engine's own code)")
-            st.code(backward_source("+"), language="python")
-        with times:
-            st.markdown("**`*`**")
-            if questions.is_right("station:rules", a, state.answers()):
-                st.code(backward_source("*"), language="python")
-            else:
-                st.code("self, other = out._prev\nself.grad += ____ * out.grad\nother.grad += ____ * out.grad")
-        ask(questions.STATION_QUESTIONS["station:rules"], a, reveal)
-        go_to(station)
-
-    elif station.key == "backward":
-        st.markdown(
-            md(
-                f"Topological order (each node after its inputs): {', '.join(reversed(lesson.reverse_order(a)))}. "
-                f"`backward()` seeds {a.names[a.output]}.grad = 1, then walks it in reverse."
-            )
-        )
-        ask(questions.STATION_QUESTIONS["station:backward"], a, reveal)
-        go_to(station)
-
-    elif station.key == "by_hand":
-        check = lesson.hand_check(work, a)
-        lines = []
-        for c in (c for c in check.checks if c.row.required):
-            entry = f"`{c.entry}`" if c.entry else "not entered yet"
-            verdict = "" if not c.entry else (" ✔" if c.status == handcheck.PASS else " ✘")
-            lines.append(f"- {md(c.row.label)}: {entry}{verdict if reveal else ''}")
-        st.markdown("\n".join(lines))
-        go_to(station)
-
-    elif station.key == "trace":
-        check = lesson.hand_check(work, a)
-        if not reveal:
-            st.info("By hand first: enter your gradients at station 4, then come back to compare.", icon="✍️")
-        else:
-            kind = {"success": st.success, "error": st.error}.get(check.verdict_kind, st.info)
-            kind(md(check.verdict))
-            rows = [c for c in check.checks if c.entry]
-            if rows:
-                st.dataframe(
-                    handcheck.comparison_table(handcheck.HandCheck(rows, "", "", [])).drop(
-                        columns=[handcheck.DIFFERENCE]
-                    ),
-                    hide_index=True,
-                    width="stretch",
-                )
-            for c in check.failing:
-                st.markdown(f"**{md(c.row.label)}**, one edge at a time:")
-                st.code(c.explanation, language=None, wrap_lines=True)
-        ask(questions.STATION_QUESTIONS["station:trace"], a, reveal)
-        go_to(station)
-        bug_checklist(current, open_by_default=bool(check.failing))
-
-    elif station.key == "explain":
-        right, answered = questions.checkpoint_score(a, state.answers())
-        st.caption(f"{right} of {len(questions.CHECKPOINTS)} right so far.")
-        for number, q in enumerate(questions.CHECKPOINTS, start=1):
-            with st.container(border=True):
-                st.markdown(f"**Question {number}**")
-                ask(q, a, reveal)
-
-    elif station.key == "takeaway":
-        keep(TAKEAWAY_BOX, state.takeaway())
-        st.text_area(
-            f"Your takeaway: {' · '.join(takeaway.PROMPTS)}",
-            key=TAKEAWAY_BOX,
-            on_change=save_takeaway,
-            height=140,
-            placeholder="What surprised me was … It felt simpler than I expected that … What still feels fuzzy is …",
-        )
-        kind, words = takeaway.message(state.takeaway())
-        {"success": st.success, "warning": st.warning, "info": st.info}[kind](words)
-        st.markdown("**Your report**: the program, its table and diagram, your hand check, answers and takeaway.")
-        today = dt.date.today()
-        html_col, md_col, _ = st.columns([1, 1, 2])
-        with html_col:
-            ui.download(
-                "Report (HTML)",
-                lambda w=work, a=current, d=today: report.report_html(w, a, d),
-                "backprop-lab-report.html",
-                "text/html",
-                key="lesson:report_html",
-            )
-        with md_col:
-            ui.download(
-                "Report (Markdown)",
-                lambda w=work, a=current, d=today: report.report_markdown(w, a, d),
-                "backprop-lab-report.md",
-                "text/markdown",
-                key="lesson:report_md",
-            )
-
-    elif station.key == "next":
-        result = neuron.next_feedback(state.answers().get(neuron.NEXT_QUESTION.id))
-        if not result.answered:
-            st.caption("The question waits on the next lesson's page.")
-        go_to(station)
-
+    STATION_PAGES[station.key](station, a, work, reveal)
     next_button(index)
 
 # drawn only when opened: eight lines of Markdown the browser would otherwise draw, hidden, with the diagram

@@ -41,13 +41,13 @@ with slide:
 
 a = neuron.neuron(activation, pre)
 kind, sentence = neuron.verdict(activation, a)
-{"error": st.error, "warning": st.warning, "success": st.success}[kind](md(sentence))
+ui.say(kind, md(sentence))
 
 ui.diagram(a, Highlight(notes=neuron.notes(a)), key="next_diagram")
 
 table, plot = st.columns([1, 1], gap="medium")
 with table:
-    ui.table(a, key="next_table")
+    ui.table(a, key="next:table")
     with st.expander("The neuron's program"):
         st.code(neuron.program(activation, pre), language="python")
 with plot:
@@ -72,10 +72,9 @@ with plot:
 with st.container(border=True):
     q = neuron.NEXT_QUESTION
     kept = state.answers().get(q.id)
-    if st.session_state.get(ANSWER) != (kept or ""):
-        st.session_state[ANSWER] = kept or ""
+    ui.kept(ANSWER, kept or "")
     st.text_input(md(q.prompt(a)), key=ANSWER, on_change=save_answer, placeholder="a number")
     result = neuron.next_feedback(kept)
     if result.answered:
         text = md(result.verdict) + (f"  \n{md(result.explanation)}" if result.explanation else "")
-        (st.success if result.right else st.error if result.explanation else st.warning)(text)
+        ui.say(result.level, text)

@@ -10,8 +10,12 @@ from lab.diagram import COLOURS, Highlight
 ICONS = {"error": "⚠️", "warning": "⚠️", "success": ":material/check_circle:", "info": ":material/info:"}
 
 
+def rule_key(op: str) -> str:
+    return f"own_rules:rule:{op}"
+
+
 def save_rule(op: str) -> None:
-    state.set_rule(op, st.session_state.get(f"own_rule:{op}", ""))
+    state.set_rule(op, st.session_state.get(rule_key(op), ""))
 
 
 def load_program(program: str) -> None:
@@ -34,14 +38,14 @@ op = st.segmented_control(
     options=list(own_rules.OPERATORS),
     format_func=lambda o: own_rules.label(o) + (" ✎" if o in texts else ""),
     default="*",
-    key="own_rules_operator",
+    key="own_rules:operator",
 )
 op = op or "*"  # clicking the chosen operator again unselects it: keep showing one
 
 read = own_rules.read_rules(texts)
 comparison = own_rules.compare(a, read)
-key = f"own_rule:{op}"
-st.session_state[key] = texts.get(op, "")  # from the learner's work: a page switch forgets widget values
+key = rule_key(op)
+ui.kept(key, texts.get(op, ""))
 left, right = st.columns([3, 2], gap="large")
 with left:
     st.text_area(
@@ -83,7 +87,7 @@ if not comparison.own:
         icon=":material/edit:",
     )
 for finding in own_rules.findings(comparison):
-    getattr(st, finding.level)(finding.text, icon=ICONS[finding.level])
+    ui.say(finding.level, finding.text, icon=ICONS[finding.level])
 hidden_mistakes = own_rules.hidden_mistakes(comparison, texts, state.program())
 if comparison.own and comparison.all_right and not any(h.op in comparison.own for h in hidden_mistakes):
     st.success(
@@ -101,7 +105,7 @@ for number, hidden in enumerate(hidden_mistakes):
             f"Load “{hidden.title}”",
             on_click=load_program,
             args=(hidden.program,),
-            key=f"own_rules_load_{number}",
+            key=f"own_rules:load:{number}",
             icon=":material/swap_horiz:",
         )
     else:
@@ -121,7 +125,7 @@ highlight = Highlight(
 ui.diagram_beside(
     a,
     highlight,
-    lambda: st.dataframe(styled, hide_index=True, height=min(600, 38 + 35 * len(table)), key="own_rules_table"),
+    lambda: st.dataframe(styled, hide_index=True, height=ui.grid_height(len(table)), key="own_rules:table"),
     parts=(5, 6),
     caption="The diagram shows the gradients with your rules: red nodes differ from the engine's.",
     key="own_rules_diagram",

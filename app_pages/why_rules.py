@@ -24,7 +24,7 @@ op = st.segmented_control(
     options=list(why_rules.RULES),
     format_func=lambda op: why_rules.RULES[op].label,
     default="*",
-    key="rules_operator",
+    key="why_rules:operator",
 )
 op = op or "*"  # clicking the chosen operator again unselects it: keep showing one
 rule = why_rules.RULES[op]
@@ -64,10 +64,10 @@ inputs = st.columns(4)
 picked = []
 for column, name, default in zip(inputs, rule.inputs, numbers, strict=False):
     with column:
-        picked.append(st.number_input(name, value=float(default), step=0.5, format="%g", key=f"rules_{op}_{name}"))
+        picked.append(st.number_input(name, value=float(default), step=0.5, format="%g", key=f"why_rules:{op}:{name}"))
 if rule.needs_exponent:
     with inputs[1]:
-        exponent = st.number_input("n (exponent)", value=float(exponent), step=0.5, format="%g", key="rules_pow_n")
+        exponent = st.number_input("n (exponent)", value=float(exponent), step=0.5, format="%g", key="why_rules:pow:n")
 
 if any(x is None for x in picked) or (rule.needs_exponent and exponent is None):
     st.error("Type a number in every box to run the check.")

@@ -30,18 +30,18 @@ import builtins
 import keyword
 import math
 import numbers
-import re
-import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
+from engine import reader
 from engine.errors import ExpressionError, quote
+from engine.reader import Source, Whitelist, lines_of, position, typed
 from engine.value import MAX_EXACT_EXPONENT, Value
 
-MAX_TEXT_LENGTH = 200_000  # characters
+MAX_TEXT_LENGTH = reader.MAX_TEXT_LENGTH  # characters
 MAX_NODES = 20_000  # nodes in the graph
-MAX_DEPTH = 100  # operations nested inside each other in one statement
-MAX_BRACKETS = 200  # brackets inside each other: Python's own parser stops at this many
+MAX_DEPTH = reader.MAX_DEPTH  # operations nested inside each other in one statement
+MAX_BRACKETS = reader.MAX_BRACKETS  # brackets inside each other: Python's own parser stops at this many
 
 FUNCTIONS = ("tanh", "relu", "exp", "log")  # tanh(x), and also x.tanh()
 SKIPPED_FUNCTIONS = ("print", "draw_dot")  # `print(...)` lines are skipped
@@ -51,60 +51,6 @@ LOOKS_LIKE_A_DIGIT = frozenset("lOI")  # automatic labels skip these (l and I re
 BUILTIN_NAMES = frozenset(name for name in dir(builtins) if not name.startswith("_"))
 
 OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
-OPERATOR_NAMES = {
-    ast.FloorDiv: "//",
-    ast.Mod: "%",
-    ast.MatMult: "@",
-    ast.LShift: "<<",
-    ast.RShift: ">>",
-    ast.BitOr: "|",
-    ast.BitAnd: "&",
-    ast.BitXor: "^",
-}
-# What the learner wrote, in words, for the things the language does not have.
-NOT_ALLOWED = {
-    ast.Subscript: "indexing with [...]",
-    ast.Lambda: "lambda",
-    ast.ListComp: "a list comprehension",
-    ast.SetComp: "a set comprehension",
-    ast.DictComp: "a dict comprehension",
-    ast.GeneratorExp: "a generator expression",
-    ast.Compare: "comparisons (<, ==, ...)",
-    ast.BoolOp: "'and' / 'or'",
-    ast.IfExp: "'... if ... else ...'",
-    ast.List: "a list [...]",
-    ast.Tuple: "a tuple (a, b)",
-    ast.Dict: "a dict {...}",
-    ast.Set: "a set {...}",
-    ast.JoinedStr: "an f-string",
-    ast.NamedExpr: "':='",
-    ast.Starred: "'*' unpacking",
-    ast.Await: "'await'",
-    ast.Yield: "'yield'",
-    ast.YieldFrom: "'yield from'",
-    ast.Slice: "a slice",
-}
-STATEMENT_NAMES = {
-    ast.If: "an if statement",
-    ast.For: "a for loop",
-    ast.While: "a while loop",
-    ast.FunctionDef: "a function definition (def)",
-    ast.AsyncFunctionDef: "a function definition (def)",
-    ast.ClassDef: "a class definition",
-    ast.Return: "return",
-    ast.With: "a with statement",
-    ast.Try: "try/except",
-    ast.Delete: "del",
-    ast.Global: "global",
-    ast.Nonlocal: "nonlocal",
-    ast.Assert: "assert",
-    ast.Raise: "raise",
-    ast.AnnAssign: "a type annotation",
-    ast.Pass: "pass",
-    ast.Break: "break",
-    ast.Continue: "continue",
-}
-
 
 # -- the public API ------------------------------------------------------------------------
 
@@ -160,108 +106,13 @@ def parse(text: str, values: Mapping[str, float] | None = None) -> Value:
 
 def parse_program(text: str) -> Program:
     """Check `text` (syntax, names, structure) without computing anything."""
-    tree = _parse_tree(text)
-    reader = _Reader(text, tree)
-    reader.read()
-    return reader.program()
+    source = reader.read(text, max_length=MAX_TEXT_LENGTH, max_depth=MAX_DEPTH)
+    program_reader = _Reader(source)
+    program_reader.read()
+    return program_reader.program()
 
 
-# -- step 1: text -> Python syntax tree ------------------------------------------------------
-
-
-def _parse_tree(text: str) -> ast.Module:
-    """`ast.parse` with every way it can fail turned into an ExpressionError."""
-    if not isinstance(text, str):
-        raise ExpressionError(f"the expression must be text, not {type(text).__name__}")
-    if len(text) > MAX_TEXT_LENGTH:
-        raise ExpressionError(f"the text is too long: {len(text):,} characters (the limit is {MAX_TEXT_LENGTH:,})")
-    if "\0" in text:
-        line, col = _line_col_of_index(text, text.index("\0"))
-        raise ExpressionError("the text contains a NUL character (\\0); delete it", line, col)
-    try:
-        tree = ast.parse(text, mode="exec")
-    except SyntaxError as error:
-        raise _syntax_error(error, text) from None
-    except (RecursionError, MemoryError):
-        raise _too_deep(None) from None
-    except ValueError as error:  # e.g. text that is not valid Unicode (lone surrogates)
-        raise ExpressionError(f"the text cannot be read: {error}") from None
-    if not text.isascii():
-        _check_ascii_names(tree, _lines(text))
-    return tree
-
-
-def _check_ascii_names(tree: ast.Module, lines: list[str]) -> None:
-    """Names are plain ASCII. Python reads `ｘ` (full-width) as `x`, but the text, a label and the
-    sidebar would not: two variables that print alike. Refusing is simpler than folding every name
-    the same way everywhere (labels, the hand check's keys, editing a value in the text)."""
-    encoded = [line.encode("utf-8", "surrogatepass") for line in lines]
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Name) or node.end_col_offset is None or node.lineno != node.end_lineno:
-            continue
-        typed = encoded[node.lineno - 1][node.col_offset : node.end_col_offset]
-        if not typed.isascii():
-            name = typed.decode("utf-8", "replace")
-            raise ExpressionError(_non_ascii_message(name), *_position(node, lines))
-
-
-def _non_ascii_message(name: str) -> str:
-    folded = unicodedata.normalize("NFKC", name)
-    hint = f"type {quote(folded)}" if folded.isascii() and folded.isidentifier() else "for example x1 or w_2"
-    return f"the name {quote(name)} has letters outside a-z, A-Z: use a-z, A-Z, digits and _ ({hint})"
-
-
-def _syntax_error(error: SyntaxError, text: str) -> ExpressionError:
-    line = error.lineno if isinstance(error.lineno, int) and error.lineno > 0 else None
-    col = error.offset if isinstance(error.offset, int) and error.offset > 0 and line else None
-    message = error.msg or "invalid syntax"
-    if "too many nested parentheses" in message:
-        return ExpressionError(
-            f"too deeply nested: at most {MAX_BRACKETS} brackets inside each other; "
-            "split it into steps (a = ..., then b = a + ...)",
-            line,
-            col,
-        )
-    if "Exceeds the limit" in message:
-        return ExpressionError("a number is too long (more than 4300 digits)", line, None)
-    if line is not None:
-        keyword_use = _keyword_used_as_name(_lines(text)[line - 1] if line <= len(_lines(text)) else "")
-        if keyword_use:
-            word, word_col = keyword_use
-            return ExpressionError(
-                f"{quote(word)} is a Python keyword; pick another name for the variable", line, word_col
-            )
-    if message == "invalid syntax" or message.startswith("invalid syntax."):
-        message = "syntax error: something is missing or out of place here"
-    elif message == "unexpected indent":
-        message = "syntax error: unexpected indent (start every line at the left edge)"
-    else:
-        message = f"syntax error: {message}"
-    return ExpressionError(message, line, col)
-
-
-def _keyword_used_as_name(line: str) -> tuple[str, int] | None:
-    """A keyword where a name should be: `if = 2`, `x + in`. Returns (keyword, 1-based column)."""
-    for match in re.finditer(r"[A-Za-z_]\w*", line):
-        word = match.group()
-        if not keyword.iskeyword(word):
-            continue
-        before = line[: match.start()].rstrip()
-        after = line[match.end() :].lstrip()
-        assigned = re.match(r"([-+*/]|\*\*)?=(?!=)", after) is not None
-        operand = before != "" and before[-1] in "=+-*/(,"
-        if assigned or operand:
-            return word, match.start() + 1
-    return None
-
-
-def _too_deep(line: int | None, col: int | None = None) -> ExpressionError:
-    return ExpressionError(
-        f"too deeply nested: at most {MAX_DEPTH} operations inside each other; "
-        "split it into steps (a = ..., then b = a + ...)",
-        line,
-        col,
-    )
+# -- step 1: text -> Python syntax tree: engine/reader.py (length, characters, syntax, depth, names) --
 
 
 # -- step 2: syntax tree -> steps (whitelist) ------------------------------------------------
@@ -283,13 +134,13 @@ class _Step:
     exponent_text: str = ""
 
 
-class _Reader:
+class _Reader(Whitelist):
     """Walks the syntax tree statement by statement, accepting only the whitelist."""
 
-    def __init__(self, text: str, tree: ast.Module):
-        self.text = text
-        self.lines = _lines(text)
-        self.tree = tree
+    def __init__(self, source: Source):
+        super().__init__(source)
+        self.text = source.text
+        self.tree = source.tree
         self.steps: list[_Step] = []
         self.statement_start = 0  # the first step of the statement being read
         self.output: int | None = None
@@ -330,28 +181,29 @@ class _Reader:
     def _statement(self, statement: ast.stmt) -> int:
         """Read one statement; returns the step of the node it computes."""
         if isinstance(statement, ast.Expr):
-            return self._expression(statement.value, 0)
+            return self._expression(statement.value)
         if isinstance(statement, ast.Assign):
             return self._assign(statement)
         if isinstance(statement, ast.AugAssign):
             return self._augmented_assign(statement)
-        what = STATEMENT_NAMES.get(type(statement), "this kind of statement")
-        raise ExpressionError(
+        what = reader.describe(statement)
+        what = "this kind of statement" if what == "this" else what
+        self.refuse(
+            statement,
             f"{what} is not allowed here: write assignments like z = x*y + y, one a line",
-            *self._where(statement),
         )
 
     def _assign(self, statement: ast.Assign) -> int:
         if len(statement.targets) != 1:
-            raise ExpressionError("assign one name at a time (a = ..., then b = ...)", *self._where(statement))
+            self.refuse(statement, "assign one name at a time (a = ..., then b = ...)")
         target = statement.targets[0]
         if isinstance(target, ast.Attribute):
-            raise ExpressionError(
+            self.refuse(
+                target,
                 f"setting {quote('.' + target.attr)} is not allowed: give a variable its number with x = 2.0",
-                *self._where(target),
             )
         if not isinstance(target, ast.Name):
-            raise ExpressionError("only a plain name can be assigned to, like z = x*y + y", *self._where(target))
+            self.refuse(target, "only a plain name can be assigned to, like z = x*y + y")
         name = target.id
         self._check_name(name, target)
         definition = self._variable_definition(statement.value)
@@ -361,7 +213,7 @@ class _Reader:
                 called = f"the variable is called {quote(name)}"
                 self.notes.append(f"line {statement.lineno}: {called}; label {quote(repr(label))} is not used")
             return self._define_variable(name, number, target)
-        step = self._expression(statement.value, 0)
+        step = self._expression(statement.value)
         self._bind(name, step, target)
         return step
 
@@ -369,16 +221,16 @@ class _Reader:
         """`c += e` is `c = c + e`: a new node, and c now means it."""
         target = statement.target
         if not isinstance(target, ast.Name):
-            raise ExpressionError("only a plain name can be updated, like c += 1", *self._where(target))
+            self.refuse(target, "only a plain name can be updated, like c += 1")
         symbol = OPERATORS.get(type(statement.op))
         if symbol is None:
             raise self._operator_error(statement.op, statement)
         current = self._load(target)
         if symbol == "**":
-            exponent, text = self._exponent(statement.value, statement, 0)
+            exponent, text = self._exponent(statement.value, statement)
             step = self._add(_Step("**", (current,), number=exponent, exponent_text=text), statement, (target,))
         else:
-            value = self._expression(statement.value, 0)
+            value = self._expression(statement.value)
             step = self._add(_Step(symbol, (current, value)), statement, (target, statement.value))
         self._bind(target.id, step, target)
         return step
@@ -388,7 +240,7 @@ class _Reader:
         if _is_signed_number(value):
             return self._number(value), None
         if _is_value_call(value):
-            return self._value_call(value, 0)
+            return self._value_call(value)
         return None
 
     # -- names --
@@ -406,10 +258,10 @@ class _Reader:
         """`x = 2`, `x = Value(2.0)`, `Value(2.0, label='x')`: a variable with its number."""
         self._check_not_used_before(name, where)
         if name in self.bound_on_line:
-            raise ExpressionError(
+            self.refuse(
+                where,
                 f"{quote(name)} already has a value from line {self.bound_on_line[name]}; "
                 "a variable gets its number once, so give this one another name",
-                *self._where(where),
             )
         return self._new_variable(name, number, where)
 
@@ -440,7 +292,7 @@ class _Reader:
             message = f"{quote(name)} is used before it is assigned (it is assigned on line {assignment.lineno})"
         else:
             message = f"{quote(name)} is used before it has a value"
-        raise ExpressionError(message, *self._where(use))
+        self.refuse(use, message)
 
     def _check_name(self, name: str, where: ast.AST) -> None:
         """A variable's name must not be a function, `Value`, a built-in, or a dunder."""
@@ -456,123 +308,121 @@ class _Reader:
             problem = f"{quote(name)} starts with `__`"
         else:
             return
-        raise ExpressionError(f"{problem}; pick another name for the variable", *self._where(where))
+        self.refuse(where, f"{problem}; pick another name for the variable")
 
-    # -- expressions (`depth` counts the operations around this one, to stop runaway nesting) --
+    # -- expressions (engine/reader.py has already refused nesting deeper than MAX_DEPTH) --
 
-    def _expression(self, node: ast.expr, depth: int) -> int:
+    def _expression(self, node: ast.expr) -> int:
         """Read one expression; returns the step of its node."""
-        if depth > MAX_DEPTH:
-            raise _too_deep(*self._where(node))
         if isinstance(node, ast.Constant):
             return self._constant(self._number(node), node)
         if isinstance(node, ast.Name):
             return self._load(node)
         if isinstance(node, ast.UnaryOp):
-            return self._unary(node, depth)
+            return self._unary(node)
         if isinstance(node, ast.BinOp):
-            return self._binary(node, depth)
+            return self._binary(node)
         if isinstance(node, ast.Call):
-            return self._call(node, depth)
+            return self._call(node)
         if isinstance(node, ast.Attribute):
-            raise ExpressionError(
+            self.refuse(
+                node,
                 f"{quote('.' + node.attr)} cannot be used here: only .tanh(), .relu(), .exp() and .log() are allowed",
-                *self._where(node),
             )
-        what = NOT_ALLOWED.get(type(node), "this")
-        raise ExpressionError(f"{what} cannot be used in an expression", *self._where(node))
+        hint = reader.decimal_comma(self.source, node)
+        self.refuse(node, hint or f"{reader.describe(node)} cannot be used in an expression")
 
-    def _unary(self, node: ast.UnaryOp, depth: int) -> int:
+    def _unary(self, node: ast.UnaryOp) -> int:
         if _is_signed_number(node):  # -2 is the constant -2, not neg(2)
             return self._constant(self._number(node), node)
         if isinstance(node.op, ast.UAdd):
-            return self._expression(node.operand, depth + 1)
+            return self._expression(node.operand)
         if isinstance(node.op, ast.USub):
-            operand = self._expression(node.operand, depth + 1)
+            operand = self._expression(node.operand)
             return self._add(_Step("neg", (operand,)), node, (node.operand,))
         word = "not" if isinstance(node.op, ast.Not) else "~"
-        raise ExpressionError(f"'{word}' is not allowed: use + - * / **", *self._where(node))
+        self.refuse(node, f"'{word}' is not allowed: use + - * / **")
 
-    def _binary(self, node: ast.BinOp, depth: int) -> int:
+    def _binary(self, node: ast.BinOp) -> int:
         symbol = OPERATORS.get(type(node.op))
         if symbol is None:
             raise self._operator_error(node.op, node)
         if symbol == "**":
-            base = self._expression(node.left, depth + 1)
-            exponent, text = self._exponent(node.right, node, depth + 1)
+            base = self._expression(node.left)
+            exponent, text = self._exponent(node.right, node)
             return self._add(_Step("**", (base,), number=exponent, exponent_text=text), node, (node.left,))
-        left = self._expression(node.left, depth + 1)
-        right = self._expression(node.right, depth + 1)
+        left = self._expression(node.left)
+        right = self._expression(node.right)
         return self._add(_Step(symbol, (left, right)), node, (node.left, node.right))
 
-    def _exponent(self, node: ast.expr, power: ast.AST, depth: int) -> tuple[float, str]:
+    def _exponent(self, node: ast.expr, power: ast.AST) -> tuple[float, str]:
         """The number after **, and how it was written; a variable there is an error."""
-        number = self._constant_number(node, depth)
+        number = self._constant_number(node)
         if number is None:
-            raise ExpressionError(
-                f"the exponent of ** must be a number like 2 or 0.5, not {quote(self._typed(node))} "
+            self.refuse(
+                power,
+                f"the exponent of ** must be a number like 2 or 0.5, not {quote(self.typed(node))} "
                 "(the engine's ** takes a number exponent, not a Value)",
-                *self._where(power),
             )
         if abs(number) >= MAX_EXACT_EXPONENT:
-            raise ExpressionError(
-                f"the exponent {quote(self._typed(node))} is too large for the power rule: "
+            self.refuse(
+                power,
+                f"the exponent {quote(self.typed(node))} is too large for the power rule: "
                 "beyond 2**53 (about 9e15) a float cannot tell n - 1 from n",
-                *self._where(power),
             )
         text = _source(node, self.text)
         return number, f"({text})" if isinstance(node, ast.BinOp) else text
 
-    def _call(self, node: ast.Call, depth: int) -> int:
+    def _call(self, node: ast.Call) -> int:
         function = node.func
         if isinstance(function, ast.Name) and function.id in FUNCTIONS:
             if len(node.args) != 1 or node.keywords or isinstance(node.args[0], ast.Starred):
                 message = f"{function.id}(...) takes exactly one argument, like {function.id}(x)"
-                raise ExpressionError(message, *self._where(node))
-            argument = self._expression(node.args[0], depth + 1)
+                self.refuse(node, message)
+            argument = self._expression(node.args[0])
             return self._add(_Step(function.id, (argument,)), node, (node.args[0],))
         if _is_value_call(node):
-            number, label = self._value_call(node, depth + 1)
+            number, label = self._value_call(node)
             if label is None:
                 return self._constant(number, node)
             self._check_name(label, node)
             return self._define_variable(label, number, node)
         if isinstance(function, ast.Attribute) and function.attr in FUNCTIONS:
             if node.args or node.keywords:
-                message = f"write {function.attr}(x) or x.{function.attr}(), not {quote(self._typed(node))}"
-                raise ExpressionError(message, *self._where(node))
-            receiver = self._expression(function.value, depth + 1)
+                message = f"write {function.attr}(x) or x.{function.attr}(), not {quote(self.typed(node))}"
+                self.refuse(node, message)
+            receiver = self._expression(function.value)
             return self._add(_Step(function.attr, (receiver,), method=True), node, (function.value,))
-        raise ExpressionError(_unknown_call_message(function), *self._where(node))
+        self.refuse(node, _unknown_call_message(function))
 
-    def _value_call(self, node: ast.Call, depth: int) -> tuple[float, str | None]:
+    def _value_call(self, node: ast.Call) -> tuple[float, str | None]:
         """`Value(2.0)`, `Value(data=2.0)`, `Value(2.0, label='x')` -> (2.0, label or None)."""
         usage = "Value(...) takes a number and, if you like, a label: Value(2.0, label='x')"
         keywords = {argument.arg: argument.value for argument in node.keywords}
         if None in keywords or set(keywords) - {"data", "label"} or len(node.keywords) != len(keywords):
-            raise ExpressionError(usage, *self._where(node))
+            self.refuse(node, usage)
         arguments = [*node.args, *([keywords["data"]] if "data" in keywords else [])]
         if len(arguments) != 1 or isinstance(arguments[0], ast.Starred):
-            raise ExpressionError(usage, *self._where(node))
-        number = self._constant_number(arguments[0], depth)
+            self.refuse(node, usage)
+        number = self._constant_number(arguments[0])
         if number is None:
-            message = f"Value(...) needs a number like Value(2.0), not {quote(self._typed(arguments[0]))}"
-            raise ExpressionError(message, *self._where(node))
+            message = f"Value(...) needs a number like Value(2.0), not {quote(self.typed(arguments[0]))}"
+            self.refuse(node, message)
         label = keywords.get("label")
         if label is None:
             return number, None
         if not (isinstance(label, ast.Constant) and isinstance(label.value, str)):
-            raise ExpressionError("the label of Value(...) must be text in quotes, like label='x'", *self._where(label))
+            self.refuse(label, "the label of Value(...) must be text in quotes, like label='x'")
         if not label.value.isidentifier():
             message = f"the label {quote(repr(label.value))} is not a name: use letters, digits and _"
-            raise ExpressionError(message, *self._where(label))
+            self.refuse(label, message)
         if not label.value.isascii():
-            raise ExpressionError(_non_ascii_message(label.value), *self._where(label))
+            self.refuse(label, reader.non_ascii_message(label.value))
         return number, label.value
 
     def _operator_error(self, operator: ast.AST, where: ast.AST) -> ExpressionError:
-        symbol = OPERATOR_NAMES.get(type(operator), type(operator).__name__)
-        return ExpressionError(f"the operator {symbol} is not allowed: use + - * / **", *self._where(where))
+        symbol = reader.operator_symbol(operator)
+        return ExpressionError(f"the operator {symbol} is not allowed: use + - * / **", *self.where(where))
 
     # -- numbers --
 
@@ -584,53 +434,51 @@ class _Reader:
             node = node.operand
         value = node.value if isinstance(node, ast.Constant) else None
         if isinstance(value, (bool, str, bytes)) or value is None or value is Ellipsis:
-            what = "text in quotes" if isinstance(value, (str, bytes)) else quote(self._typed(node))
-            raise ExpressionError(f"{what} is not a number: only numbers like 2 or 0.5 are allowed", *self._where(node))
+            what = "text in quotes" if isinstance(value, (str, bytes)) else quote(self.typed(node))
+            self.refuse(node, f"{what} is not a number: only numbers like 2 or 0.5 are allowed")
         if isinstance(value, complex):
-            raise ExpressionError("complex numbers are not allowed", *self._where(node))
+            self.refuse(node, "complex numbers are not allowed")
         try:
             number = float(value)
         except OverflowError:
             number = math.inf
         if not math.isfinite(number):
-            raise ExpressionError("this number is too large (the limit is about 1.8e308)", *self._where(node))
+            self.refuse(node, "this number is too large (the limit is about 1.8e308)")
         return sign * number
 
-    def _constant_number(self, node: ast.expr, depth: int) -> float | None:
+    def _constant_number(self, node: ast.expr) -> float | None:
         """The value of an expression made of numbers only (`2`, `-1`, `1/2`); None if it has names."""
         allowed = (ast.Constant, ast.UnaryOp, ast.BinOp, ast.operator, ast.unaryop)
         if not all(isinstance(part, allowed) for part in ast.walk(node)):
             return None
-        return self._evaluate_numbers(node, depth)
+        return self._evaluate_numbers(node)
 
-    def _evaluate_numbers(self, node: ast.expr, depth: int) -> float:
+    def _evaluate_numbers(self, node: ast.expr) -> float:
         """Numbers only, computed with floats, so `9**9**9**9` overflows at once."""
-        if depth > MAX_DEPTH:
-            raise _too_deep(*self._where(node))
         if isinstance(node, ast.Constant) or _is_signed_number(node):
             return self._number(node)
         if isinstance(node, ast.UnaryOp):
             if not isinstance(node.op, (ast.UAdd, ast.USub)):
-                raise ExpressionError("only + - * / ** are allowed between numbers", *self._where(node))
-            value = self._evaluate_numbers(node.operand, depth + 1)
+                self.refuse(node, "only + - * / ** are allowed between numbers")
+            value = self._evaluate_numbers(node.operand)
             return -value if isinstance(node.op, ast.USub) else value
         symbol = OPERATORS.get(type(node.op))
         if symbol is None:
             raise self._operator_error(node.op, node)
-        left = self._evaluate_numbers(node.left, depth + 1)
-        right = self._evaluate_numbers(node.right, depth + 1)
-        source = quote(self._typed(node))
+        left = self._evaluate_numbers(node.left)
+        right = self._evaluate_numbers(node.right)
+        source = quote(self.typed(node))
         try:
             result = _FLOAT_OPERATIONS[symbol](left, right)
         except ZeroDivisionError:
-            raise ExpressionError(f"division by zero in {source}", *self._where(node)) from None
+            raise ExpressionError(f"division by zero in {source}", *self.where(node)) from None
         except OverflowError:
             result = math.inf
         if isinstance(result, complex):
             message = f"{source} is not a real number (a negative number to a fractional power)"
-            raise ExpressionError(message, *self._where(node))
+            self.refuse(node, message)
         if not math.isfinite(result):
-            raise ExpressionError(f"overflow in {source}: the number is too large", *self._where(node))
+            self.refuse(node, f"overflow in {source}: the number is too large")
         return result
 
     def _constant(self, number: float, where: ast.AST) -> int:
@@ -643,7 +491,7 @@ class _Reader:
 
     def _add(self, step: _Step, where: ast.AST, operands: tuple[ast.AST, ...] = ()) -> int:
         if len(self.steps) >= MAX_NODES:
-            raise ExpressionError(f"too many nodes: the limit is {MAX_NODES:,}", *self._where(where))
+            self.refuse(where, f"too many nodes: the limit is {MAX_NODES:,}")
         step.where = where
         step.operands = operands
         self.steps.append(step)
@@ -696,12 +544,6 @@ class _Reader:
             return f"{wrapped[0]}.{step.op}()" if step.method else f"{step.op}({labels[0]})"
         return f"{wrapped[0]} {step.op} {wrapped[1]}"
 
-    def _where(self, node: ast.AST) -> tuple[int | None, int | None]:
-        return _position(node, self.lines)
-
-    def _typed(self, node: ast.AST) -> str:
-        return _typed(node, self.lines)
-
 
 # -- step 3: steps -> Values (Program.build) ------------------------------------------------
 
@@ -728,7 +570,7 @@ def _variable_numbers(program: Program, values: Mapping[str, float] | None) -> d
         name = step.label
         number = values[name] if name in values else program.variables[name]
         if number is None:
-            where = _position(step.where, _lines(program.text))
+            where = position(step.where, lines_of(program.text))
             raise ExpressionError(f"{quote(name)} has no value: give it a number", *where)
         result[name] = _checked_number(name, number)
     return result
@@ -753,12 +595,12 @@ def _compute(step: _Step, operands: list[Value], text: str) -> Value:
     """One operation with the engine's own operator, or an ExpressionError that says why not."""
 
     def error(problem: str, operand: int | None = None, hint: str = "") -> ExpressionError:
-        lines = _lines(text)
-        message = f"{problem} in {quote(_typed(step.where, lines))}"
+        lines = lines_of(text)
+        message = f"{problem} in {quote(typed(step.where, lines))}"
         operand_node = step.operands[operand] if operand is not None else None
         if operand_node is not None and not _is_signed_number(operand_node):  # "1 / 0": no need to say 0 is 0
-            message += f": {quote(_typed(operand_node, lines))} is {operands[operand].data:g}"
-        return ExpressionError(message + hint, *_position(step.where, lines))
+            message += f": {quote(typed(operand_node, lines))} is {operands[operand].data:g}"
+        return ExpressionError(message + hint, *position(step.where, lines))
 
     first = operands[0]
     if step.op == "/" and operands[1].data == 0:
@@ -862,26 +704,6 @@ def _number_text(number: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
-def _lines(text: str) -> list[str]:
-    """The lines as Python's parser counts them."""
-    return re.split(r"\r\n|\r|\n", text)
-
-
-def _line_col_of_index(text: str, index: int) -> tuple[int, int]:
-    before = _lines(text[:index])
-    return len(before), len(before[-1]) + 1
-
-
-def _position(node: ast.AST | None, lines: list[str]) -> tuple[int | None, int | None]:
-    """1-based (line, column in characters) of a node; ast counts columns in UTF-8 bytes."""
-    line = getattr(node, "lineno", None)
-    offset = getattr(node, "col_offset", None)
-    if line is None or offset is None or not 1 <= line <= len(lines):
-        return line, None
-    prefix = lines[line - 1].encode("utf-8", "surrogatepass")[:offset]
-    return line, len(prefix.decode("utf-8", "ignore")) + 1
-
-
 def _source(node: ast.AST, text: str, limit: int = 60) -> str:
     """How an expression reads, for messages: normalised when small, else the text, shortened."""
     if sum(1 for _ in zip(range(50), ast.walk(node), strict=False)) < 50:
@@ -889,16 +711,3 @@ def _source(node: ast.AST, text: str, limit: int = 60) -> str:
     segment = ast.get_source_segment(text, node) or "this expression"
     segment = " ".join(segment.split())
     return segment if len(segment) <= limit else segment[: limit - 1] + "…"
-
-
-def _typed(node: ast.AST | None, lines: list[str]) -> str:
-    """The text of a node exactly as the learner typed it (for messages; `quote` shortens it)."""
-    line, end_line = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
-    start, end = getattr(node, "col_offset", None), getattr(node, "end_col_offset", None)
-    if None in (line, end_line, start, end) or not 1 <= line <= end_line <= len(lines):
-        return ast.unparse(node) if node is not None else ""
-    # ast counts columns in UTF-8 bytes
-    chunk = [text.encode("utf-8", "surrogatepass") for text in lines[line - 1 : end_line]]
-    chunk[-1] = chunk[-1][:end]
-    chunk[0] = chunk[0][start:]
-    return "\n".join(part.decode("utf-8", "replace") for part in chunk)

@@ -28,41 +28,21 @@ import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from engine import reader
 from engine.derivatives import DERIVATIVES
-from engine.errors import ExpressionError
+from engine.errors import ExpressionError, quote
+from engine.reader import Source
 from engine.value import Value
 
 MAX_RULE_LENGTH = 1_000  # characters in one rule (all its lines)
 MAX_DEPTH = 40  # operations nested inside each other in one formula
-SHOWN_LENGTH = 40  # learner text quoted in a message is cut to this many characters
 
 FUNCTIONS: dict[str, Callable[[float], float]] = {}  # filled below
-DATA_NAMES = ("self.data", "other.data", "out.data")
 GRAD = "out.grad"
 EXPONENT = "n"
 
-_OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
-_COMPARISONS = {ast.Gt: ">", ast.GtE: ">=", ast.Lt: "<", ast.LtE: "<="}
-_NOT_ALLOWED = {
-    ast.FloorDiv: "`//`",
-    ast.Mod: "`%`",
-    ast.MatMult: "`@`",
-    ast.LShift: "`<<`",
-    ast.RShift: "`>>`",
-    ast.BitOr: "`|`",
-    ast.BitAnd: "`&`",
-    ast.BitXor: "`^` (for a power write `**`)",
-}
-
-
-def code(text: str) -> str:
-    """Learner text as markdown inline code, exactly as typed, shortened if long."""
-    text = " ".join(text.split("\n")) if "\n" in text else text
-    if len(text) > SHOWN_LENGTH:
-        text = text[: SHOWN_LENGTH - 1] + "…"
-    fence = "``" if "`" in text else "`"
-    pad = " " if text.startswith("`") or text.endswith("`") or fence == "``" else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
+_OPERATORS = {kind: reader.OPERATOR_SYMBOLS[kind] for kind in (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)}
+_COMPARISONS = {kind: reader.OPERATOR_SYMBOLS[kind] for kind in (ast.Gt, ast.GtE, ast.Lt, ast.LtE)}
 
 
 # -- the formula tree -----------------------------------------------------------------------------
@@ -295,23 +275,9 @@ def formula_text(
 # -- reading text into a formula (the whitelist) ----------------------------------------------------
 
 
-def _depth(tree: ast.AST) -> int:
-    """How deeply operations nest (without recursion: the tree may be very deep)."""
-    deepest = 0
-    stack = [(tree, 0)]
-    while stack:
-        node, depth = stack.pop()
-        deepest = max(deepest, depth)
-        if deepest > MAX_DEPTH:
-            return deepest
-        step = 1 if isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Call, ast.Compare, ast.IfExp, ast.BoolOp)) else 0
-        stack.extend((child, depth + step) for child in ast.iter_child_nodes(node))
-    return deepest
-
-
 @dataclass(frozen=True)
 class _Context:
-    text: str
+    source: Source
     inputs: tuple[str, ...]  # ("self", "other") or ("self",)
     exponent: bool  # `n` may be used
     grad: bool  # `out.grad` may be used
@@ -319,16 +285,11 @@ class _Context:
 
 
 def _segment(ctx: _Context, node: ast.AST) -> str:
-    return ast.get_source_segment(ctx.text, node) or ast.unparse(node)
-
-
-def _where(node: ast.AST) -> tuple[int | None, int | None]:
-    return getattr(node, "lineno", None), (getattr(node, "col_offset", -1) + 1) or None
+    return ctx.source.typed(node)
 
 
 def _error(ctx: _Context, node: ast.AST, message: str) -> ExpressionError:
-    line, col = _where(node)
-    return ExpressionError(message, line, col)
+    return ctx.source.error(node, message)
 
 
 def _allowed_names(ctx: _Context) -> str:
@@ -341,7 +302,7 @@ def _allowed_names(ctx: _Context) -> str:
 
 
 def _read_attribute(ctx: _Context, node: ast.Attribute) -> Formula:
-    shown = code(_segment(ctx, node))
+    shown = ctx.source.shown(node)
     owner = node.value.id if isinstance(node.value, ast.Name) else None
     if owner == "math" and node.attr in ("e", "pi"):
         return Number(math.e if node.attr == "e" else math.pi)
@@ -363,7 +324,7 @@ def _read_attribute(ctx: _Context, node: ast.Attribute) -> Formula:
 
 
 def _read_call(ctx: _Context, node: ast.Call) -> Formula:
-    shown = code(_segment(ctx, node))
+    shown = ctx.source.shown(node)
     func = node.func
     name = None
     if isinstance(func, ast.Name):
@@ -379,7 +340,7 @@ def _read_call(ctx: _Context, node: ast.Call) -> Formula:
 
 def _read(ctx: _Context, node: ast.AST) -> Formula:
     """One allowed piece of the right side, or an ExpressionError that says what is not allowed."""
-    shown = code(_segment(ctx, node))
+    shown = ctx.source.shown(node)
     if isinstance(node, ast.Constant):
         if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
             raise _error(ctx, node, f"{shown} is not a number")
@@ -399,7 +360,8 @@ def _read(ctx: _Context, node: ast.AST) -> Formula:
         raise _error(ctx, node, f"{shown} is not known in a rule: use {_allowed_names(ctx)}")
     if isinstance(node, ast.BinOp):
         if type(node.op) not in _OPERATORS:
-            raise _error(ctx, node, f"{_NOT_ALLOWED.get(type(node.op), 'that operator')} is not allowed in a rule")
+            hint = " (for a power write `**`)" if isinstance(node.op, ast.BitXor) else ""
+            raise _error(ctx, node, f"{quote(reader.operator_symbol(node.op))}{hint} is not allowed in a rule")
         return Binary(_OPERATORS[type(node.op)], _read(ctx, node.left), _read(ctx, node.right))
     if isinstance(node, ast.UnaryOp):
         if isinstance(node.op, (ast.USub, ast.UAdd)):
@@ -415,50 +377,27 @@ def _read(ctx: _Context, node: ast.AST) -> Formula:
         if not isinstance(node.test, ast.Compare):
             raise _error(ctx, node, f"{shown}: the condition of `... if ... else ...` is a comparison")
         return Choice(_read(ctx, node.test), _read(ctx, node.body), _read(ctx, node.orelse))
-    kind = {
-        ast.Lambda: "lambda",
-        ast.List: "a list",
-        ast.Tuple: "a tuple",
-        ast.Dict: "a dict",
-        ast.Set: "a set",
-        ast.Subscript: "indexing with [...]",
-        ast.JoinedStr: "an f-string",
-        ast.NamedExpr: "`:=`",
-        ast.BoolOp: "`and` / `or`",
-    }.get(type(node), "this")
-    raise _error(ctx, node, f"{shown}: {kind} is not part of a rule")
+    hint = reader.decimal_comma(ctx.source, node)
+    raise _error(ctx, node, hint or f"{shown}: {reader.describe(node)} is not part of a rule")
 
 
-def _parse(text: str, mode: str) -> ast.AST:
-    if not isinstance(text, str):
-        raise ExpressionError(f"a rule must be text, not {type(text).__name__}")
-    if len(text) > MAX_RULE_LENGTH:
-        raise ExpressionError(f"the rule is too long: {len(text):,} characters (the limit is {MAX_RULE_LENGTH:,})")
-    if "\0" in text:
-        raise ExpressionError("the rule contains a NUL character (\\0); delete it")
-    try:
-        tree = ast.parse(text, mode=mode)
-    except SyntaxError as e:
-        line = e.lineno if isinstance(e.lineno, int) and e.lineno > 0 else None
-        lines = text.splitlines()
-        shown = f": {code(lines[line - 1].strip())}" if line and line <= len(lines) and lines[line - 1].strip() else ""
-        if e.msg and "too many nested parentheses" in e.msg:
-            raise ExpressionError(f"too deeply nested{shown}", line) from None
-        raise ExpressionError(f"this line is not a formula Python can read{shown}", line) from None
-    except (RecursionError, MemoryError):
-        raise ExpressionError(f"too deeply nested: at most {MAX_DEPTH} operations inside each other") from None
-    except ValueError as e:
-        raise ExpressionError(f"the rule cannot be read: {e}") from None
-    if _depth(tree) > MAX_DEPTH:
-        raise ExpressionError(f"too deeply nested: at most {MAX_DEPTH} operations inside each other")
-    return tree
+def _parse(text: str, mode: str) -> Source:
+    """The rule read by engine/reader.py (never run), with a rule's own limits and words."""
+    return reader.read(
+        text,
+        mode=mode,
+        what="the rule",
+        max_length=MAX_RULE_LENGTH,
+        max_depth=MAX_DEPTH,
+        invalid="this line is not a formula Python can read",
+    )
 
 
 def read_formula(text: str, inputs: tuple[str, ...] = ("self", "other"), exponent: bool = True) -> Formula:
     """One formula (no `out.grad`): how engine/derivatives.py writes a local derivative."""
-    tree = _parse(text, "eval")
-    ctx = _Context(text, inputs, exponent, grad=False, op_label="this operator")
-    return _read(ctx, tree.body)
+    source = _parse(text, "eval")
+    ctx = _Context(source, inputs, exponent, grad=False, op_label="this operator")
+    return _read(ctx, source.tree.body)
 
 
 # -- reading a whole rule -------------------------------------------------------------------------
@@ -489,7 +428,7 @@ def _skip_prev_unpacking(node: ast.stmt) -> bool:
 
 
 def _read_line(ctx: _Context, node: ast.stmt) -> RuleLine:
-    shown = code(_segment(ctx, node))
+    shown = ctx.source.shown(node)
     if isinstance(node, (ast.Import, ast.ImportFrom)):
         raise _error(ctx, node, f"{shown}: a rule imports nothing; write one line per input, `self.grad += ...`")
     if isinstance(node, ast.AugAssign):
@@ -553,10 +492,10 @@ def read_rule(op: str, text: str) -> LearnerRule:
     if op not in DERIVATIVES:
         raise ExpressionError(f"there is no operator {op!r}")
     inputs = DERIVATIVES[op].inputs
-    tree = _parse(text, "exec")
-    ctx = _Context(text, inputs, exponent=op == "**", grad=True, op_label=op_label(op))
+    source = _parse(text, "exec")
+    ctx = _Context(source, inputs, exponent=op == "**", grad=True, op_label=op_label(op))
     lines: dict[int, RuleLine] = {}
-    for node in tree.body:
+    for node in source.tree.body:
         if _skip_prev_unpacking(node):
             continue
         line = _read_line(ctx, node)
@@ -667,9 +606,9 @@ def recognise(rule: LearnerRule) -> tuple[LineVerdict, ...]:
 
 def read_rule_formula(op: str, text: str) -> Formula:
     """A right-hand side of a rule for `op` (with `out.grad`)."""
-    tree = _parse(text, "eval")
-    ctx = _Context(text, DERIVATIVES[op].inputs, op == "**", grad=True, op_label=op_label(op))
-    return _read(ctx, tree.body)
+    source = _parse(text, "eval")
+    ctx = _Context(source, DERIVATIVES[op].inputs, op == "**", grad=True, op_label=op_label(op))
+    return _read(ctx, source.tree.body)
 
 
 # -- the one source, read -------------------------------------------------------------------------

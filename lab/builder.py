@@ -1,25 +1,29 @@
 """The widget builder: a structured editor over the program's lines.
 
 The program text stays the one source of truth. These plain functions read its lines as
-steps (`x = 2`, `a = x * y`, ...) and return a new text with a step added, changed or
+steps (`x = 2`, `a = x * y`, ...), each line through engine/reader.py's front end (the same
+`ast` reading as the parser's, never run), and return a new text with a step added, changed or
 removed. They refuse, with a message a learner understands (ValueError), what is wrong
 before the parser sees it: a bad or taken name, a number that is not a number, removing a
 step that later steps use. Whatever they return is still built by the parser (through
 `state.set_program`), which has the last word.
 
-Lines the builder cannot take apart (pasted Python with nested expressions) are still
-steps: they are listed, and can be changed as text or removed.
+Lines the builder cannot take apart (pasted Python with nested expressions, or a line Python
+cannot read) are still steps: they are listed, and can be changed as text or removed.
 """
 
 from __future__ import annotations
 
+import ast
 import keyword
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from engine import reader
 from engine.errors import ExpressionError, quote
 from engine.parser import BUILTIN_NAMES, FUNCTIONS, parse_program
+from engine.reader import Source
 from lab.program_edit import NUMBER, number_text
 
 VARIABLE, OPERATION, OTHER = "variable", "operation", "other"
@@ -42,21 +46,11 @@ OPERATOR_NAMES = {
 }
 RESERVED = (*FUNCTIONS, "Value")  # names of functions a program can call: not free for nodes
 
-_NUMBER_RE = re.compile(rf"^\s*{NUMBER}\s*$")
-_ASSIGN_RE = re.compile(r"^\s*(?P<name>[A-Za-z_]\w*)\s*(?P<assign>[-+*/]?=)(?!=)\s*(?P<expression>.*?)\s*$")
-_VALUE_CALL_RE = re.compile(rf"^Value\(\s*(?:data\s*=\s*)?(?P<number>{NUMBER})\s*(?:,[^()]*)?\)$")
-# Tokens of a line: strings (skipped), numbers (so `2e5` is not a name), names, anything else.
-_TOKEN_RE = re.compile(
-    r"""(?P<string>'[^']*'?|"[^"]*"?)|(?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)|(?P<name>[A-Za-z_]\w*)|(?P<other>\S)"""
-)
+_NUMBER_RE = re.compile(rf"^\s*{NUMBER}\s*$")  # a number typed into an operand box
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")  # ASCII, as the parser wants
-# Python that is no step of the graph: imports, backward(), print(...), zero_grad() ...
-_OTHER_RE = re.compile(r"^(?:from\s|import\s|print\s*\(|[A-Za-z_]\w*\.(?:backward|zero_grad)\s*\()")
-_OPERAND = r"(?:[A-Za-z_]\w*|\(\s*-\s*(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*\)|-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
-_BINARY_RE = re.compile(rf"^(?P<a>{_OPERAND})\s*(?P<op>\*\*|[-+*/])\s*(?P<b>{_OPERAND})$")
-_CALL_RE = re.compile(rf"^(?P<op>{'|'.join(FUNCTIONS)})\(\s*(?P<a>{_OPERAND})\s*\)$")
-_METHOD_RE = re.compile(rf"^(?P<a>[A-Za-z_]\w*)\.(?P<op>{'|'.join(FUNCTIONS)})\(\s*\)$")
-_NEG_RE = re.compile(r"^-\s*(?P<a>[A-Za-z_]\w*)$")
+# Python that is no step of the graph: print(...), o.backward(), o.zero_grad() (and imports)
+_OTHER_CALLS = ("print",)
+_OTHER_METHODS = ("backward", "zero_grad")
 
 
 @dataclass(frozen=True)
@@ -82,63 +76,115 @@ class Step:
 
 def names_used(expression: str) -> tuple[str, ...]:
     """The node names an expression reads: not functions, methods, keyword arguments or strings."""
-    tokens = [(m.lastgroup, m.group()) for m in _TOKEN_RE.finditer(expression)]
-    found: list[str] = []
-    for i, (kind, text) in enumerate(tokens):
-        if kind != "name" or keyword.iskeyword(text):
-            continue
-        before = tokens[i - 1][1] if i > 0 else ""
-        after = tokens[i + 1][1] if i + 1 < len(tokens) else ""
-        if before == "." or after in ("(", "="):
-            continue  # a method, a function call or a keyword argument like label=
-        if text not in found:
-            found.append(text)
-    return tuple(found)
+    try:
+        source = reader.read(expression, mode="eval")
+    except ExpressionError:
+        return ()
+    return _names_read(source.tree)
 
 
-def _single_operation(expression: str) -> tuple[str, tuple[str, ...]] | None:
-    """`x * y` -> ("*", ("x", "y")); `tanh(n)`, `n.tanh()` -> ("tanh", ("n",)); else None."""
-    expression = expression.strip()
-    if m := _BINARY_RE.match(expression):
-        return m["op"], (_operand_text(m["a"]), _operand_text(m["b"]))
-    if m := _CALL_RE.match(expression):
-        return m["op"], (_operand_text(m["a"]),)
-    if m := _METHOD_RE.match(expression):
-        return m["op"], (m["a"],)
-    if m := _NEG_RE.match(expression):
-        return "neg", (m["a"],)
+def _names_read(tree: ast.AST) -> tuple[str, ...]:
+    """Names read (not assigned, not called as functions), in the order they are typed, each once."""
+    called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    found = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and id(node) not in called
+    ]
+    found.sort(key=lambda node: (node.lineno, node.col_offset))
+    return tuple(dict.fromkeys(node.id for node in found))
+
+
+def _operand_text(source: Source, node: ast.expr) -> str | None:
+    """A single operation's operand as the widgets show it: a name, or a number as typed (`-1.5`)."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if _is_number(node):
+        return source.typed(node).replace("(", "").replace(")", "").replace(" ", "")
     return None
 
 
-def _operand_text(text: str) -> str:
-    return text.replace("(", "").replace(")", "").replace(" ", "")
+def _is_number(node: ast.AST) -> bool:
+    """`2`, `-1.5`: a number literal with at most one sign."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        node = node.operand
+    return isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool)
 
 
-def _variable_value(expression: str) -> float | None:
+def _single_operation(source: Source, node: ast.expr) -> tuple[str, tuple[str, ...]] | None:
+    """`x * y` -> ("*", ("x", "y")); `tanh(n)`, `n.tanh()` -> ("tanh", ("n",)); `-n` -> ("neg", ("n",)); else None."""
+    operands: list[ast.expr] = []
+    op = None
+    if isinstance(node, ast.BinOp) and reader.operator_symbol(node.op) in BINARY:
+        op, operands = reader.operator_symbol(node.op), [node.left, node.right]
+    elif isinstance(node, ast.Call) and not node.keywords and isinstance(node.func, ast.Name):
+        if node.func.id in FUNCTIONS and len(node.args) == 1:
+            op, operands = node.func.id, list(node.args)
+    elif isinstance(node, ast.Call) and not node.args and not node.keywords and isinstance(node.func, ast.Attribute):
+        if node.func.attr in FUNCTIONS and isinstance(node.func.value, ast.Name):
+            op, operands = node.func.attr, [node.func.value]
+    elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Name):
+        op, operands = "neg", [node.operand]
+    if op is None:
+        return None
+    texts = [_operand_text(source, operand) for operand in operands]
+    if None in texts:
+        return None
+    return op, tuple(texts)
+
+
+def _variable_value(node: ast.expr) -> float | None:
     """The number of `2`, `-1.5`, `Value(2.0)`, `Value(2.0, label='x')`; None for anything else."""
-    expression = expression.strip()
-    if _NUMBER_RE.match(expression):
-        return float(expression)
-    if m := _VALUE_CALL_RE.match(expression):
-        return float(m["number"])
-    return None
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Value":
+        data = [*node.args[:1], *(k.value for k in node.keywords if k.arg == "data")]
+        node = data[0] if len(data) == 1 else node
+    if not _is_number(node):
+        return None
+    sign = -1.0 if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) else 1.0
+    number = node.operand if isinstance(node, ast.UnaryOp) else node
+    return sign * float(number.value)
+
+
+def _is_other(statement: ast.stmt) -> bool:
+    """Python that is no step of the graph: an import, print(...), o.backward(), o.zero_grad()."""
+    if isinstance(statement, (ast.Import, ast.ImportFrom)):
+        return True
+    if not (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call)):
+        return False
+    function = statement.value.func
+    if isinstance(function, ast.Name):
+        return function.id in _OTHER_CALLS
+    return isinstance(function, ast.Attribute) and function.attr in _OTHER_METHODS
 
 
 def parse_step(line: int, text: str) -> Step:
-    """What one (non-blank) line of a program does."""
+    """What one (non-blank) line of a program does, read by engine/reader.py (never run).
+
+    A line Python cannot read is a step with nothing taken apart (the parser says what is wrong).
+    """
     text = text.strip()
-    m = _ASSIGN_RE.match(text)
-    if m is None:
-        kind = OTHER if _OTHER_RE.match(text) else OPERATION  # a bare expression is an (unnamed) operation
-        return Step(line, text, None, "", text, kind, names_used(text))
-    name, assign, expression = m["name"], m["assign"], m["expression"]
-    uses = names_used(expression)
+    try:
+        source = reader.read(text)
+    except ExpressionError:
+        return Step(line, text, None, "", text, OPERATION, ())
+    body = source.tree.body
+    statement = body[0] if len(body) == 1 else None
+    if isinstance(statement, ast.Assign) and len(statement.targets) == 1 and isinstance(statement.targets[0], ast.Name):
+        name, assign, value = statement.targets[0].id, "=", statement.value
+    elif isinstance(statement, ast.AugAssign) and isinstance(statement.target, ast.Name):
+        name, assign, value = statement.target.id, reader.operator_symbol(statement.op) + "=", statement.value
+    else:
+        kind = OTHER if statement is not None and _is_other(statement) else OPERATION  # a bare expression: unnamed
+        return Step(line, text, None, "", text, kind, _names_read(source.tree))
+    expression = source.typed(value)
+    uses = _names_read(value)
     if assign != "=":
         uses = (name, *(u for u in uses if u != name))  # `c += 1` reads c
-    value = _variable_value(expression) if assign == "=" else None
-    if value is not None:
-        return Step(line, text, name, assign, expression, VARIABLE, uses, value=value)
-    single = _single_operation(expression) if assign == "=" else None
+        return Step(line, text, name, assign, expression, OPERATION, uses)
+    number = _variable_value(value)
+    if number is not None:
+        return Step(line, text, name, assign, expression, VARIABLE, uses, value=number)
+    single = _single_operation(source, value)
     if single is not None:
         return Step(line, text, name, assign, expression, OPERATION, uses, operator=single[0], operands=single[1])
     return Step(line, text, name, assign, expression, OPERATION, uses)
@@ -303,6 +349,10 @@ def replace_step(text: str, index: int, new_line: str) -> str:
         raise ValueError("the step is empty: type it like a = x * y, or remove it")
     if "\n" in new_line:
         raise ValueError("a step is one line: add more steps with the widgets, or type them in 'Type it'")
+    try:
+        reader.read(new_line)
+    except ExpressionError as error:
+        raise ValueError(f"the step cannot be read: {error.message}") from None
     new = parse_step(step.line, new_line)
     if new.name != step.name:
         if new.name is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -232,3 +233,21 @@ def order_html(order: Sequence[OrderItem]) -> str:
             f'display:inline-block;font-family:monospace;font-size:1.05rem">{html.escape(item.name)}</span>'
         )
     return '<div style="line-height:2.1">' + "→".join(chips) + "</div>"
+
+
+def with_code(text: str) -> str:
+    """Escaped HTML of a message, its `formula` parts as code."""
+    return re.sub(r"`([^`]*)`", r"<code>\1</code>", html.escape(text))
+
+
+def banner_html(position: str, sentence: str, score: str | None = None) -> str:
+    """The step's banner: where the pass stands (and the prediction score) above the step's sentence, large."""
+    score_html = "" if score is None else f'<div data-testid="flow-score">{html.escape(score)}</div>'
+    return (
+        '<div style="padding:0.5rem 1rem;border-left:6px solid #ea580c;background:#fff7ed;border-radius:4px;'
+        'margin:0.2rem 0 0.4rem 0">'
+        '<div style="display:flex;justify-content:space-between;gap:1rem;font-weight:700;color:#9a3412">'
+        f'<div data-testid="flow-position">{html.escape(position)}</div>{score_html}</div>'
+        '<div data-testid="flow-sentence" style="font-family:ui-monospace,Menlo,Consolas,monospace;'
+        f'font-size:1.35rem;line-height:1.45">{html.escape(sentence)}</div></div>'
+    )

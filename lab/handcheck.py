@@ -106,6 +106,11 @@ class HandCheck:
     def unreadable(self) -> list[RowCheck]:
         return [c for c in self.checks if c.status == UNREADABLE]
 
+    @property
+    def entered(self) -> list[RowCheck]:
+        """The rows the learner has typed something into."""
+        return [c for c in self.checks if c.entry]
+
 
 def grad_key(name: str) -> str:
     return GRAD_PREFIX + name
@@ -357,13 +362,15 @@ ROW, ANSWER, ENGINE, FINITE, DIFFERENCE, RESULT = (
 COLUMNS = [ROW, ANSWER, ENGINE, FINITE, DIFFERENCE, RESULT]
 
 
-def comparison_table(result: HandCheck, hide_engine: bool = False) -> pd.DataFrame:
+def comparison_table(result: HandCheck, hide_engine: bool = False, entered_only: bool = False) -> pd.DataFrame:
     """One row per check, as text (the answer column is what the learner types), indexed by entry key.
 
     `hide_engine` ("by hand first") puts `?` where the engine's numbers would be: they are not even sent.
+    `entered_only`: only the rows the learner has typed into (the Lesson's summary).
     """
     records = []
-    for c in result.checks:
+    shown = result.entered if entered_only else result.checks
+    for c in shown:
         record = {ROW: c.row.label, ANSWER: c.entry, ENGINE: "", FINITE: "", DIFFERENCE: "", RESULT: ""}
         if hide_engine:
             record.update({ENGINE: "?", FINITE: "?"})
@@ -376,7 +383,7 @@ def comparison_table(result: HandCheck, hide_engine: bool = False) -> pd.DataFra
             if c.status == ONLY_HERE:
                 record[RESULT] += " (see below)"
         records.append(record)
-    index = pd.Index([c.row.key for c in result.checks], name="key")
+    index = pd.Index([c.row.key for c in shown], name="key")
     return pd.DataFrame(records, columns=COLUMNS, index=index)
 
 

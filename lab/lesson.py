@@ -45,6 +45,7 @@ class Station:
     page: str | None = None  # where it happens, if not right here
     page_label: str = ""
     needs_example: bool = True  # about the lesson's example
+    short: str = ""  # its name on the row of station buttons (a word or two)
 
 
 STATIONS: tuple[Station, ...] = (
@@ -54,6 +55,7 @@ STATIONS: tuple[Station, ...] = (
         "Every number is a node",
         "Each number of z = x*y + y is a `Value` with `data`, `grad`, `_prev`, `_op` and `_backward`. "
         "Look at the table and the diagram, then answer: which nodes are in z._prev?",
+        short="Graph",
     ),
     Station(
         2,
@@ -63,6 +65,7 @@ STATIONS: tuple[Station, ...] = (
         "see every rule checked against a finite difference on its own page.",
         RULES_PAGE,
         "Why each rule is right",
+        short="Rules",
     ),
     Station(
         3,
@@ -72,6 +75,7 @@ STATIONS: tuple[Station, ...] = (
         "from the output back. Say in which order, then step through it.",
         FLOW_PAGE,
         "Watch gradients flow",
+        short="backward()",
     ),
     Station(
         4,
@@ -81,6 +85,7 @@ STATIONS: tuple[Station, ...] = (
         "in x and y. The engine's numbers stay hidden until you have entered yours.",
         COMPARE_PAGE,
         "Check by hand",
+        short="By hand",
     ),
     Station(
         5,
@@ -90,12 +95,14 @@ STATIONS: tuple[Station, ...] = (
         "edge at a time; the bug checklist below says what to look for.",
         COMPARE_PAGE,
         "Check by hand",
+        short="Check",
     ),
     Station(
         6,
         "explain",
         "Explain",
         "Answer the checkpoint questions: each answer is checked and explained with the example's numbers.",
+        short="Explain",
     ),
     Station(
         7,
@@ -104,6 +111,7 @@ STATIONS: tuple[Station, ...] = (
         "Write 3 to 5 sentences: what surprised you, what felt simpler than expected, what still feels fuzzy. "
         "Then download your report.",
         needs_example=False,
+        short="Takeaway",
     ),
     Station(
         8,
@@ -114,9 +122,9 @@ STATIONS: tuple[Station, ...] = (
         NEXT_PAGE,
         "Next lesson",
         needs_example=False,
+        short="Next",
     ),
 )
-BY_KEY = {s.key: s for s in STATIONS}
 
 
 @dataclass(frozen=True)

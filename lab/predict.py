@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import html
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from engine.errors import ExpressionError
 from engine.trace import BackwardStep, EdgeFlow
 from lab.analysis import Analysis, format_number
 from lab.explain import _numbers, forward_sentence, gradient_sum, local_text, rule_text
-from lab.flow import BACKWARD, FORWARD, last_step
+from lab.flow import BACKWARD, FORWARD, last_step, with_code
 from lab.handcheck import close_enough, number_at, read_entry
 
 RIGHT, WRONG, UNREADABLE, EMPTY = "right", "wrong", "unreadable", "empty"
@@ -197,3 +198,52 @@ def how_it_is_made(a: Analysis, blank: Blank, steps: Sequence[BackwardStep] | No
     if len(so_far) > 1:
         text += f". With +=, {parent}.grad collects every use so far: {gradient_sum(a, f.parent, so_far)}"
     return text
+
+
+@dataclass
+class Drafts:
+    """What the learner typed into a step's boxes (back in them after a page switch), and why the last
+    Check revealed nothing."""
+
+    texts: dict[str, str] = field(default_factory=dict)  # blank key -> what its box held at the last Check
+    problem: tuple[str, str] | None = None  # (the key of the first box of the step, why nothing was revealed)
+
+    def check(self, a: Analysis, shown: Sequence[Blank], entries: Mapping[str, str]) -> bool:
+        """Keep what was typed; True when every entry can be read (then the predictions may be kept)."""
+        self.texts.update(entries)
+        problems = unreadable(a, shown, entries)
+        if problems:
+            self.problem = (shown[0].key, "; ".join(f"{j.blank.label}: {j.message}" for j in problems))
+            return False
+        self.problem = None
+        return True
+
+    def problem_at(self, shown: Sequence[Blank]) -> str | None:
+        """Why the last Check of this step revealed nothing (None: it was not refused)."""
+        if self.problem and shown and self.problem[0] == shown[0].key:
+            return self.problem[1]
+        return None
+
+
+def verdicts_html(
+    a: Analysis,
+    shown: Sequence[Blank],
+    predictions: Mapping[str, str],
+    tolerance: float,
+    steps: Sequence[BackwardStep] | None = None,
+) -> str:
+    """The checked predictions of a step, one line each: right or wrong, and for a wrong one how it is made."""
+    lines = []
+    for blank in shown:
+        judged = judge(a, blank, predictions[blank.key], tolerance)
+        said = blank.label.replace("?", format_number(blank.answer))
+        mark, colour = ("✔", "#15803d") if judged.right else ("✘", "#b91c1c")
+        line = (
+            f'<div class="{judged.status}" style="margin:0.15rem 0"><b style="color:{colour}">{mark} '
+            f"{html.escape(said)}</b> — {with_code(judged.message)}"
+        )
+        if not judged.right:
+            how = how_it_is_made(a, blank, steps)
+            line += f'<div style="margin-left:1.4rem;font-family:ui-monospace,monospace">{html.escape(how)}</div>'
+        lines.append(line + "</div>")
+    return f'<div data-testid="flow-predictions">{"".join(lines)}</div>'

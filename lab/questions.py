@@ -72,6 +72,16 @@ class Feedback:
     explanation: str  # the answer explained with the current numbers ("" when unanswered or unreadable)
     shown: str = ""  # the answer as the learner sees it (a choice's text)
 
+    @property
+    def unreadable(self) -> bool:
+        """Answered, but the answer can't be read (so there is nothing to explain)."""
+        return self.answered and not self.right and not self.explanation
+
+    @property
+    def level(self) -> str:
+        """How the page says it: "success" (right), "error" (wrong, explained), "warning" (can't read it)."""
+        return "success" if self.right else "warning" if self.unreadable else "error"
+
 
 # -- pieces of explanations ------------------------------------------------------------------
 

@@ -81,7 +81,7 @@ def answer_lines(work: Work, current: Analysis) -> list[AnswerLine]:
 def _verdict(result: questions.Feedback) -> str:
     if result.right:
         return "right"
-    return "can't read it" if not result.explanation else "not right yet"
+    return "can't read it" if result.unreadable else "not right yet"
 
 
 def other_answers(work: Work) -> dict[str, str]:

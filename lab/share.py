@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from urllib.parse import urlencode
 
 WORK_FORMAT = "backprop-lab-work"
-WORK_VERSION = 2
+WORK_VERSION = 3  # 3: the learner's code (Implement it)
 MAX_WORK_FILE_BYTES = 1_000_000
 
 DEFAULT_SETTINGS: dict[str, object] = {
@@ -37,6 +37,7 @@ class Work:
     answers: dict[str, str] = field(default_factory=dict)  # checkpoint question id -> the learner's answer
     rules: dict[str, str] = field(default_factory=dict)  # operator -> the backward rule the learner wrote
     predictions: dict[str, str] = field(default_factory=dict)  # a step's prediction key -> what was typed
+    code: str = ""  # the learner's Value class and backward() ("": nothing typed yet, the page shows the skeleton)
 
 
 # -- how the work travels in the link ------------------------------------------------------------
@@ -45,9 +46,10 @@ PROGRAM_PARAM = "expr"
 # the learner's text fields that are dicts of text, and their link parameter (JSON)
 DICT_PARAMS = {"hand": "hand", "answers": "ans", "rules": "rules", "predictions": "pred"}
 TAKEAWAY_PARAM = "take"
+CODE_PARAM = "code"
 # settings and their link parameter; only a setting that differs from its default is written
 SETTING_PARAMS = {"tolerance": "tol", "hand_first": "first", "presenter": "present", "predict": "predict"}
-ALL_PARAMS = (PROGRAM_PARAM, *DICT_PARAMS.values(), TAKEAWAY_PARAM, *SETTING_PARAMS.values())
+ALL_PARAMS = (PROGRAM_PARAM, *DICT_PARAMS.values(), TAKEAWAY_PARAM, CODE_PARAM, *SETTING_PARAMS.values())
 
 
 def _setting_text(value: object) -> str:
@@ -78,6 +80,8 @@ def work_to_params(work: Work) -> dict[str, str]:
             params[param] = json.dumps(entries, separators=(",", ":"), ensure_ascii=False)
     if work.takeaway:
         params[TAKEAWAY_PARAM] = work.takeaway
+    if work.code:
+        params[CODE_PARAM] = work.code
     for name, param in SETTING_PARAMS.items():
         if name in work.settings and work.settings[name] != DEFAULT_SETTINGS[name]:
             params[param] = _setting_text(work.settings[name])
@@ -101,6 +105,8 @@ def work_from_params(params: Mapping[str, str]) -> tuple[Work | None, list[str]]
                 problems.append(f"the link's `{param}` could not be read (it is damaged), so it was left out")
     if TAKEAWAY_PARAM in params:
         work.takeaway = str(params[TAKEAWAY_PARAM])
+    if CODE_PARAM in params:
+        work.code = str(params[CODE_PARAM])
     for name, param in SETTING_PARAMS.items():
         if param in params:
             try:
@@ -166,6 +172,8 @@ def work_from_json(text: str | bytes) -> Work:
     work = Work(program, hand, dict(settings))
     takeaway = data.get("takeaway", "")
     work.takeaway = takeaway if isinstance(takeaway, str) else ""
+    code = data.get("code", "")
+    work.code = code if isinstance(code, str) else ""  # damaged: left out, the rest still loads
     for attribute in ("answers", "rules", "predictions"):
         # an optional part that is damaged is left out: the rest of the work still loads
         with contextlib.suppress(ValueError):

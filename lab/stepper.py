@@ -1,14 +1,16 @@
 """Where "Watch gradients flow" stands: the step shown, the pass, playing or not, and the slider.
 
-A plain class, no Streamlit: the page keeps one `Stepper` in its session and calls these
-methods from its buttons' callbacks, then asks `settle` which step to draw on this run.
+Plain classes, no Streamlit: the page keeps one `Watch` (a `Stepper` and the prediction drafts) in its
+session (app/state.py) and calls these methods from its buttons' callbacks, then asks `settle` which
+step to draw on this run.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lab.flow import BACKWARD
+from lab.predict import Drafts
 
 
 @dataclass
@@ -99,3 +101,13 @@ class Stepper:
         self.clicked = False
         self.step = step
         return ticking != self.playing
+
+
+@dataclass
+class Watch:
+    """Everything "Watch gradients flow" keeps for one learner between runs (app/state.py holds one a session):
+    where it stands, the prediction boxes' drafts, and whether the learner's own rules run."""
+
+    stepper: Stepper = field(default_factory=Stepper)
+    drafts: Drafts = field(default_factory=Drafts)
+    my_rules: bool = False  # run the backward pass with the rules the learner wrote

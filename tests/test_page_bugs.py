@@ -29,7 +29,7 @@ def open_page(program: str | None = None) -> AppTest:
 
 
 def switch(at: AppTest, mistake: str) -> None:
-    at.segmented_control(key="bugs_mistake").set_value(mistake).run()
+    at.segmented_control(key="bugs:mistake").set_value(mistake).run()
     assert not at.exception
 
 
@@ -86,7 +86,7 @@ def test_wrong_order_on_the_lesson_says_it_changes_nothing_and_loads_micrograds_
     at = open_page()
     switch(at, "wrong_order")
     assert "changes nothing" in at.success[0].value
-    at.button(key="bugs_load_preset").click().run()
+    at.button(key="bugs:load_preset").click().run()
     assert not at.exception
     assert {"a", "b"} <= marked_in_table(at)
     assert "fired" in at.error[0].value

@@ -52,15 +52,15 @@ def test_page_opens_at_the_seed_of_the_output(at):
     assert "z.grad = 1" in sentence(at) and "dz/dz = 1" in sentence(at)
     assert "Start (step 0 of 2)" in position(at)
     assert slider(at).value == 0
-    assert not at.button(key="flow_next").disabled
-    assert at.button(key="flow_back").disabled
+    assert not at.button(key="flow:next").disabled
+    assert at.button(key="flow:back").disabled
 
 
 def test_step_moves_the_highlight_to_the_next_node_that_fires(at):
-    click(at, "flow_next")  # step 1: z._backward()
+    click(at, "flow:next")  # step 1: z._backward()
     assert current_nodes(at) == ["v3"]
     assert "Step 1 of 2" in position(at)
-    click(at, "flow_next")  # step 2: a._backward()
+    click(at, "flow:next")  # step 2: a._backward()
     assert current_nodes(at) == ["v2"]
     assert "3 * 1 = 3" in sentence(at) and "2 * 1 = 2" in sentence(at)
     assert "y.grad is now 3" in sentence(at)
@@ -68,14 +68,14 @@ def test_step_moves_the_highlight_to_the_next_node_that_fires(at):
     assert len(flowing) == 2
     assert any(line.strip().startswith("v0 -> op2") and 'label="+3"' in line for line in flowing)
     assert any(line.strip().startswith("v1 -> op2") and 'label="+2"' in line for line in flowing)
-    assert at.button(key="flow_next").disabled
+    assert at.button(key="flow:next").disabled
     assert slider(at).value == 2
 
 
 def test_back_shows_the_gradients_as_they_were_one_step_earlier(at):
-    click(at, "flow_next")
-    click(at, "flow_next")
-    click(at, "flow_back")
+    click(at, "flow:next")
+    click(at, "flow:next")
+    click(at, "flow:back")
     assert "Step 1 of 2" in position(at)
     x_record = next(line for line in dot(at).splitlines() if line.strip().startswith("v0 ["))
     assert "grad 0" in x_record  # x only gets its 3 at step 2
@@ -84,9 +84,9 @@ def test_back_shows_the_gradients_as_they_were_one_step_earlier(at):
 
 
 def test_reset_goes_back_to_the_start(at):
-    click(at, "flow_next")
-    click(at, "flow_next")
-    click(at, "flow_reset")
+    click(at, "flow:next")
+    click(at, "flow:next")
+    click(at, "flow:reset")
     assert "Start (step 0 of 2)" in position(at)
     assert slider(at).value == 0
 
@@ -95,19 +95,19 @@ def test_slider_jumps_to_a_step_and_buttons_continue_from_there(at):
     slider(at).set_value(2).run()
     assert not at.exception
     assert current_nodes(at) == ["v2"]
-    click(at, "flow_back")
+    click(at, "flow:back")
     assert "Step 1 of 2" in position(at)
     assert slider(at).value == 1
 
 
 def test_forward_mode_computes_one_node_at_a_time(at):
-    click(at, "flow_next")
-    at.segmented_control(key="flow_mode").set_value("forward").run()
+    click(at, "flow:next")
+    at.segmented_control(key="flow:mode").set_value("forward").run()
     assert not at.exception
     assert "Node 1 of 4" in position(at)
     assert "x = 2 is a variable" in sentence(at)
-    click(at, "flow_next")
-    click(at, "flow_next")
+    click(at, "flow:next")
+    click(at, "flow:next")
     assert "a = x * y = 2 * 3 = 6" in sentence(at)
     assert current_nodes(at) == ["v2"]
     z_record = next(line for line in dot(at).splitlines() if line.strip().startswith("v3 ["))
@@ -133,35 +133,35 @@ def test_a_new_program_starts_again_at_step_zero(at):
     at.run()
     assert not at.exception
     assert "Start (step 0 of 1)" in position(at)
-    click(at, "flow_next")
+    click(at, "flow:next")
     # q = p * p: two edges from p, each adding p.data * q.grad = 2 * 1 = 2, so p.grad = 4
     assert sentence(at).count("p.grad += p.data * q.grad = 2 * 1 = 2") == 2
     assert list(at.dataframe[0].value["grad"]) == [4, 1]
 
 
 def test_play_steps_on_its_own_and_pause_stops_it(at):
-    at.selectbox(key="flow_speed").set_value(0.25).run()
-    click(at, "flow_play")
-    assert at.button(key="flow_pause").label == "Pause"
+    at.selectbox(key="flow:speed").set_value(0.25).run()
+    click(at, "flow:play")
+    assert at.button(key="flow:pause").label == "Pause"
     assert "Step 1 of 2" in position(at)  # the first step comes right away
     at.run()  # what the timer does: rerun the stepping part
     assert not at.exception
     assert "Step 2 of 2" in position(at)
-    assert at.button(key="flow_play").label == "Play"  # stops at the end
-    click(at, "flow_play")  # at the end, play starts again from the start
+    assert at.button(key="flow:play").label == "Play"  # stops at the end
+    click(at, "flow:play")  # at the end, play starts again from the start
     assert "Start (step 0 of 2)" in position(at)
     at.run()
     assert "Step 1 of 2" in position(at)
-    click(at, "flow_pause")
-    assert at.button(key="flow_play").label == "Play"
+    click(at, "flow:pause")
+    assert at.button(key="flow:play").label == "Play"
     at.run()
     assert "Step 1 of 2" in position(at)
 
 
 def test_step_and_pass_survive_a_visit_to_another_page(at):
-    click(at, "flow_next")
-    at.segmented_control(key="flow_mode").set_value("forward").run()
-    click(at, "flow_next")
+    click(at, "flow:next")
+    at.segmented_control(key="flow:mode").set_value("forward").run()
+    click(at, "flow:next")
     at.switch_page("app_pages/build.py").run()
     at.switch_page("app_pages/flow.py").run()
     assert not at.exception
@@ -191,8 +191,8 @@ def test_a_hundred_node_program_steps_with_its_diagram(at):
     at.run()
     assert not at.exception
     assert len(at.dataframe[0].value) == 98
-    click(at, "flow_next")
-    click(at, "flow_next")
+    click(at, "flow:next")
+    click(at, "flow:next")
     assert "Step 2 of 65" in position(at)  # one step per operation: 33 products, 32 sums
     assert len(current_nodes(at)) == 1
 
@@ -202,7 +202,7 @@ def test_a_long_chain_that_reuses_its_inputs_steps_with_its_diagram(at):
     at.run()
     assert not at.exception
     assert at.get("graphviz_chart")  # its far uses are drawn as copies: quick to lay out
-    click(at, "flow_next")
+    click(at, "flow:next")
     assert "Step 1 of " in position(at)
     assert len(at.dataframe[0].value) == 64
     assert len(current_nodes(at)) == 1
@@ -212,9 +212,9 @@ def measure(at: AppTest, runs: int = 5) -> float:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        at.button(key="flow_next").click().run()
+        at.button(key="flow:next").click().run()
         times.append(time.perf_counter() - start)
-        at.button(key="flow_back").click().run()
+        at.button(key="flow:back").click().run()
     return sorted(times)[len(times) // 2]
 
 
@@ -241,14 +241,14 @@ def test_measure_one_step_rerun(at, capsys):
 
 
 def predicting(at: AppTest) -> AppTest:
-    at.toggle(key="flow_predict").set_value(True).run()
+    at.toggle(key="flow:predict").set_value(True).run()
     assert not at.exception
     return at
 
 
 def boxes(at: AppTest) -> dict[str, object]:
     """The prediction boxes shown, by label."""
-    return {box.label: box for box in at.text_input if box.key and box.key.startswith("flow_predict:")}
+    return {box.label: box for box in at.text_input if box.key and box.key.startswith("flow:predict:")}
 
 
 def check(at: AppTest, **entries: str) -> AppTest:
@@ -276,25 +276,25 @@ def test_predicting_the_seed_hides_it_until_check_then_scores_it(at):
     assert "what is z.grad set to?" in sentence(at)
     assert "your prediction first" in position(at)
     assert list(at.dataframe[0].value["grad"]) == [0, 0, 0, 0]  # before the seed every grad is 0
-    assert at.button(key="flow_next").disabled
-    assert at.button(key="flow_play").disabled
+    assert at.button(key="flow:next").disabled
+    assert at.button(key="flow:play").disabled
     check(at, z="1")
     assert "✔ z.grad = 1" in predictions_html(at)
     assert "1 of 1 right so far" in score(at)
     assert "dz/dz = 1" in sentence(at)
     assert list(at.dataframe[0].value["grad"]) == [0, 0, 0, 1]
-    assert not at.button(key="flow_next").disabled
+    assert not at.button(key="flow:next").disabled
     assert at.session_state["predictions"]  # kept in the learner's work (the link and the work file)
 
 
 def test_a_wrong_prediction_is_explained_and_the_score_runs_over_the_pass(at):
     predicting(at)
     check(at, z="1")
-    click(at, "flow_next")
+    click(at, "flow:next")
     assert list(boxes(at)) == ["a.grad += ?", "y.grad += ?"]
     check(at, a="1", y="1")
     assert "3 of 3 right so far" in score(at)
-    click(at, "flow_next")
+    click(at, "flow:next")
     # before Check: a highlighted, its two edges marked but without numbers, x.grad still 0
     assert current_nodes(at) == ["v2"]
     flowing = [line for line in dot(at).splitlines() if "class=flowing" in line]
@@ -331,8 +331,8 @@ def test_step_cannot_jump_past_a_step_not_checked_yet(at):
     assert not at.exception
     assert "Start (step 0 of 2)" in position(at)
     check(at, z="1")
-    click(at, "flow_next")
-    click(at, "flow_back")  # a checked step stays revealed
+    click(at, "flow:next")
+    click(at, "flow:back")  # a checked step stays revealed
     assert "✔ z.grad = 1" in predictions_html(at)
 
 
@@ -356,12 +356,12 @@ def test_predictions_survive_a_page_switch_and_a_new_value_starts_a_new_pass(at)
 
 def test_forward_mode_asks_for_each_computed_value(at):
     predicting(at)
-    at.segmented_control(key="flow_mode").set_value("forward").run()
+    at.segmented_control(key="flow:mode").set_value("forward").run()
     assert not at.exception
     assert "Node 1 of 4" in position(at)  # x: an input, nothing to ask
     assert not boxes(at)
-    click(at, "flow_next")
-    click(at, "flow_next")
+    click(at, "flow:next")
+    click(at, "flow:next")
     assert list(boxes(at)) == ["a.data = ?"]
     assert "data ?" in next(line for line in dot(at).splitlines() if line.strip().startswith("v2 ["))
     check(at, a="x + y")  # 5, not 2 * 3
@@ -372,8 +372,8 @@ def test_forward_mode_asks_for_each_computed_value(at):
 def test_predict_again_clears_this_pass_and_goes_back_to_its_start(at):
     predicting(at)
     check(at, z="1")
-    click(at, "flow_next")
-    at.button(key="flow_predict_again").click().run()
+    click(at, "flow:next")
+    at.button(key="flow:predict_again").click().run()
     assert not at.exception
     assert "Start (step 0 of 2)" in position(at)
     assert list(boxes(at)) == ["z.grad = ?"]
@@ -382,10 +382,10 @@ def test_predict_again_clears_this_pass_and_goes_back_to_its_start(at):
 
 def test_turning_predict_off_shows_every_step_and_plays_again(at):
     predicting(at)
-    at.toggle(key="flow_predict").set_value(False).run()
+    at.toggle(key="flow:predict").set_value(False).run()
     assert not at.exception
     assert not boxes(at)
-    assert not at.button(key="flow_play").disabled
+    assert not at.button(key="flow:play").disabled
     assert at.session_state["settings"]["predict"] is False
 
 
@@ -422,14 +422,14 @@ def test_the_pass_runs_with_the_learners_rules_when_asked():
     at = open_flow_with_rules({"*": OVERWRITING_MUL})
     at.slider[0].set_value(2).run()
     assert y_grad_in_table(at) == 3  # the engine's rules until the switch is on
-    at.toggle(key="flow_my_rules_switch").set_value(True).run()
+    at.toggle(key="flow:my_rules").set_value(True).run()
     assert not at.exception
     at.slider[0].set_value(2).run()
     assert y_grad_in_table(at) == 2
     assert "With your rules" in sentence(at) and "y.grad = x.data * a.grad" in sentence(at)
-    at.toggle(key="flow_my_rules_switch").set_value(False).run()
+    at.toggle(key="flow:my_rules").set_value(False).run()
     assert y_grad_in_table(at) == 3
 
 
 def test_the_my_rules_switch_is_only_there_when_the_learner_wrote_a_rule(at):
-    assert not [t for t in at.toggle if t.key == "flow_my_rules_switch"]
+    assert not [t for t in at.toggle if t.key == "flow:my_rules"]

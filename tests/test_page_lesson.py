@@ -151,7 +151,7 @@ def test_the_checklist_opens_a_mistake_in_the_bug_lab_where_it_visibly_goes_wron
     assert at.session_state["answers"] == {"checklist:overwrite": "ticked"}
     at.button(key="lesson:bug:overwrite").click().run()
     assert not at.exception
-    assert at.segmented_control(key="bugs_mistake").value == "overwrite"
+    assert at.segmented_control(key="bugs:mistake").value == "overwrite"
     assert at.session_state["program"] == EXAMPLE  # it shows on the example: y.grad 2 instead of 3
 
 
@@ -160,7 +160,7 @@ def test_a_mistake_that_changes_nothing_here_loads_a_preset_where_it_shows():
     station(at, TRACE)
     at.button(key="lesson:bug:no_topo").click().run()
     assert not at.exception
-    assert at.segmented_control(key="bugs_mistake").value == "wrong_order"
+    assert at.segmented_control(key="bugs:mistake").value == "wrong_order"
     assert at.session_state["program"] != EXAMPLE
     assert at.error, "the Bug lab marks wrong gradients on the loaded preset"
 

@@ -22,9 +22,9 @@ def open_page() -> AppTest:
 
 
 def write(at: AppTest, op: str, text: str) -> None:
-    if at.segmented_control(key="own_rules_operator").value != op:
-        at.segmented_control(key="own_rules_operator").set_value(op).run()
-    at.text_area(key=f"own_rule:{op}").input(text).run()
+    if at.segmented_control(key="own_rules:operator").value != op:
+        at.segmented_control(key="own_rules:operator").set_value(op).run()
+    at.text_area(key=f"own_rules:rule:{op}").input(text).run()
     assert not at.exception
 
 
@@ -36,7 +36,7 @@ def marked_in_diagram(at: AppTest) -> set[str]:
 def test_the_page_opens_empty_never_with_the_answer():
     at = open_page()
     assert at.title[0].value == "Write the rules yourself"
-    box = at.text_area(key="own_rule:*")
+    box = at.text_area(key="own_rules:rule:*")
     assert box.value == "" and "other.data" not in (box.placeholder or "")
     assert any("does not run any rule of yours" in i.value for i in at.info)
     assert marked_in_diagram(at) == set()
@@ -68,7 +68,7 @@ def test_the_rule_is_kept_with_the_work_across_pages():
     at.run()
     at.switch_page(PAGE)
     at.run()
-    assert at.text_area(key="own_rule:*").value == MUL
+    assert at.text_area(key="own_rules:rule:*").value == MUL
 
 
 def test_bad_input_gets_a_message_in_place_and_nothing_is_lost():
@@ -82,7 +82,7 @@ def test_bad_input_gets_a_message_in_place_and_nothing_is_lost():
     ]:
         write(at, "*", text)
         assert any(words in e.value for e in at.error), (text[:30], [e.value for e in at.error])
-        assert at.text_area(key="own_rule:*").value == text  # what was typed stays
+        assert at.text_area(key="own_rules:rule:*").value == text  # what was typed stays
         assert marked_in_diagram(at) == set()  # the engine's rule ran instead
 
 
@@ -99,7 +99,7 @@ def test_a_hidden_mistake_offers_an_expression_that_shows_it():
     at = open_page()
     write(at, "*", "self.grad += other.data\nother.grad += self.data")
     assert any("out.grad = 1" in w.value for w in at.warning)
-    at.button(key="own_rules_load_0").click().run()
+    at.button(key="own_rules:load:0").click().run()
     assert not at.exception
     assert at.session_state["program"] == PRESETS["neuron"].program
     assert marked_in_diagram(at)
@@ -109,7 +109,7 @@ def test_a_hidden_mistake_offers_an_expression_that_shows_it():
 def test_a_rule_that_is_not_read_is_flagged_while_another_operator_is_shown():
     at = open_page()
     write(at, "+", "self.grad += (")
-    at.segmented_control(key="own_rules_operator").set_value("*").run()
+    at.segmented_control(key="own_rules:operator").set_value("*").run()
     assert any("`+` rule is not read" in c.value for c in at.caption)
 
 

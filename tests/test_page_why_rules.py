@@ -14,7 +14,7 @@ def open_page() -> AppTest:
 
 
 def pick(at: AppTest, op: str) -> None:
-    at.segmented_control(key="rules_operator").set_value(op).run()
+    at.segmented_control(key="why_rules:operator").set_value(op).run()
     assert not at.exception
 
 
@@ -51,7 +51,7 @@ def test_every_operator_shows_its_derivative_its_code_and_a_passing_check(op):
 def test_an_invalid_point_shows_a_message_instead_of_a_check():
     at = open_page()
     pick(at, "log")
-    at.number_input(key="rules_log_a").set_value(0.0).run()
+    at.number_input(key="why_rules:log:a").set_value(0.0).run()
     assert not at.exception
     assert at.error and "positive" in at.error[0].value
     assert not at.dataframe
@@ -60,7 +60,7 @@ def test_an_invalid_point_shows_a_message_instead_of_a_check():
 def test_division_by_zero_shows_a_message():
     at = open_page()
     pick(at, "/")
-    at.number_input(key="rules_/_b").set_value(0.0).run()
+    at.number_input(key="why_rules:/:b").set_value(0.0).run()
     assert not at.exception
     assert "Division by zero" in at.error[0].value
 
@@ -68,6 +68,6 @@ def test_division_by_zero_shows_a_message():
 def test_relus_corner_is_explained_not_failed():
     at = open_page()
     pick(at, "relu")
-    at.number_input(key="rules_relu_a").set_value(0.0).run()
+    at.number_input(key="why_rules:relu:a").set_value(0.0).run()
     assert not at.exception and not at.error
     assert any("corner" in info.value for info in at.info)

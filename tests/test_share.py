@@ -24,6 +24,7 @@ FULL = Work(
     {"seed": "1", "plus_equals": "b"},
     {"*": "self.grad += other.data * out.grad"},
     {"backward:1:x": "3"},
+    "class Value:\n    def __init__(self, data):\n        self.data = data  # é, <b>, & and % kept\n",
 )
 
 
@@ -38,6 +39,7 @@ def test_every_field_of_the_work_is_in_its_file():
     assert saved["takeaway"] == FULL.takeaway
     assert saved["answers"] == FULL.answers and saved["rules"] == FULL.rules
     assert saved["predictions"] == FULL.predictions
+    assert saved["code"] == FULL.code
 
 
 def test_work_survives_a_round_trip_through_the_link():
@@ -66,14 +68,24 @@ def test_a_link_without_work_gives_none():
 def test_an_older_file_without_the_newer_fields_still_loads():
     old = '{"format": "backprop-lab-work", "version": 1, "program": "x = 1", "settings": {"hand_first": true}}'
     work = work_from_json(old)
-    assert work == Work("x = 1", {}, {"hand_first": True}, "", {}, {}, {})
+    assert work == Work("x = 1", {}, {"hand_first": True}, "", {}, {}, {}, "")
+
+
+def test_the_learners_code_travels_in_the_link_as_typed_and_only_when_there_is_some():
+    params = work_to_params(Work("x = 1", code=FULL.code))
+    assert params["code"] == FULL.code
+    assert parse_qs(share_query(Work("x = 1", code=FULL.code)))["code"] == [FULL.code]
+    assert work_from_params({"code": FULL.code})[0].code == FULL.code
+    assert "code" not in work_to_params(Work("x = 1"))
 
 
 def test_a_damaged_optional_field_is_left_out_and_the_rest_loads():
     damaged = json.loads(work_to_json(FULL))
-    damaged.update({"answers": ["not", "a", "dict"], "rules": {"*": 3}, "takeaway": 7, "future_field": {"a": 1}})
+    damaged.update(
+        {"answers": ["not", "a", "dict"], "rules": {"*": 3}, "takeaway": 7, "code": ["x"], "future_field": {"a": 1}}
+    )
     work = work_from_json(json.dumps(damaged))
-    assert (work.answers, work.rules, work.takeaway) == ({}, {}, "")
+    assert (work.answers, work.rules, work.takeaway, work.code) == ({}, {}, "", "")
     assert work.hand == FULL.hand and work.predictions == FULL.predictions
 
 

@@ -168,7 +168,11 @@ def test_an_unreadable_entry_keeps_the_result_cell_short_and_the_message_below()
 def test_a_hand_entry_reaches_the_address_bar(first):
     at = app(first=first)
     at.switch_page("app_pages/handcheck.py").run()
-    at.session_state["hand_editor"] = {"edited_rows": {1: {"your answer": "y"}}, "added_rows": [], "deleted_rows": []}
+    at.session_state["handcheck:table"] = {
+        "edited_rows": {1: {"your answer": "y"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
     at.run()
     assert at.query_params["hand"] == '{"grad:x":"y"}'
     at.switch_page("app_pages/bugs.py").run()  # a page that ends with st.stop()
@@ -178,9 +182,9 @@ def test_a_hand_entry_reaches_the_address_bar(first):
 def test_a_cleared_tolerance_keeps_the_tolerance_and_says_so():
     at = app(tol="0.01")
     at.switch_page("app_pages/handcheck.py").run()
-    at.number_input(key="compare_tolerance").set_value(None).run()
+    at.number_input(key="handcheck:tolerance").set_value(None).run()
     assert not at.exception
     assert at.session_state["settings"]["tolerance"] == 0.01
-    assert at.number_input(key="compare_tolerance").value == 0.01
+    assert at.number_input(key="handcheck:tolerance").value == 0.01
     assert "stays 0.01" in at.main.error[0].value
-    assert not at.number_input(key="compare_tolerance").proto.HasField("default")
+    assert not at.number_input(key="handcheck:tolerance").proto.HasField("default")

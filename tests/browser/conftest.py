@@ -368,11 +368,11 @@ def open_share_box(page: Page) -> None:
     expect(sidebar.get_by_role("button", name="Download my work")).to_be_visible()
 
 
-# The top bar's short titles (all eight fit at 1280 px) of the pages whose heading is longer.
+# The top bar's short titles (all nine fit at 1280 px) of the pages whose heading is longer.
 NAV_TITLES = {
     "Check by hand": "By hand",
     "Watch gradients flow": "Watch it flow",
-    "Why each rule is right": "Why each rule",
+    "Why each rule is right": "Rules",
     "Write the rules yourself": "Your rules",
 }
 

@@ -1,0 +1,204 @@
+"""Implement it: the learner writes the lesson's `Value` and `backward()`, runs it in the sandbox, sees their graph."""
+
+from pathlib import Path
+
+import streamlit as st
+
+from app import state, ui
+from lab import implement, implement_view, lesson
+from lab.diagram import Highlight
+from lab.lesson import markdown_safe as md
+from sandbox.runner import MAX_RUNNING
+
+try:
+    from code_editor import code_editor
+except ImportError:  # the component is not installed: a plain text box instead, and the page says so
+    code_editor = None
+
+RUN_ASKED = "implement_run_asked"  # the Run button or Ctrl+Enter asked for a run: done in this run's body
+SEEN_EVENT = "implement_seen_event"  # the id of the editor's last event handled (its value stays after a rerun)
+EDITOR_HOLDS = "implement_editor_holds"  # the text the editor holds, as last given to it or sent by it
+REVISION = "implement_editor_revision"  # a new editor (its key) when the code changed outside it
+ASKING = "implement_asking_start_again"  # "Start again" was clicked: ask before throwing code away
+PLAIN_BOX = "implement_plain_box"
+
+# Streamlit's own copy of the editor's font (Source Code Pro), served by this server: the editor's theme asks
+# Google's font server for it, and with no internet the text would fall back to another monospace font. The
+# component's page sits at /component/<name>/index.html, so the path is relative to that.
+_MEDIA = Path(st.__file__).parent / "static" / "static" / "media"
+_FONT_FILE = next(iter(sorted(_MEDIA.glob("SourceCodeVF-Upright*.woff2"))), None)
+EDITOR_FONT = "Backprop Lab Code"
+FONT_CSS = (
+    f"@font-face{{font-family:'{EDITOR_FONT}';src:url('../../static/media/{_FONT_FILE.name}') format('woff2');"
+    "font-weight:200 900;font-display:block}"
+    if _FONT_FILE
+    else ""
+)
+
+
+def shown_code() -> str:
+    return state.code() or implement.SKELETON
+
+
+def ask_to_run() -> None:
+    st.session_state[RUN_ASKED] = True
+
+
+def keep_plain_box() -> None:
+    state.set_code(st.session_state.get(PLAIN_BOX) or "")
+
+
+def ask_start_again() -> None:
+    """Ask first, when there is code of the learner's to throw away (the editor's typing reruns only the editor,
+    so this button is never disabled from what it knew before: it looks now)."""
+    if state.code():
+        st.session_state[ASKING] = True
+
+
+def start_again() -> None:
+    state.set_code("")
+    state.forget_runs()
+    st.session_state.pop(ASKING, None)
+
+
+def editor() -> None:
+    """The code editor, drawn on its own: what it sends while the learner types reruns only this part."""
+    text = shown_code()
+    held = st.session_state.get(EDITOR_HOLDS)
+    if held is not None and implement_view.kept_code(held, implement.SKELETON) != state.code():
+        # the code was changed elsewhere (Start again, a loaded work file): a new editor shows it
+        st.session_state[REVISION] = st.session_state.get(REVISION, 0) + 1
+        held = None
+    if held is None:
+        st.session_state[EDITOR_HOLDS] = text
+    response = code_editor(
+        text,
+        lang="python",
+        height=[22, 40],
+        key=f"implement_editor_{st.session_state.get(REVISION, 0)}",
+        response_mode=["debounce", "blur"],
+        options={"showLineNumbers": True, "wrap": True, "fontFamily": f"'{EDITOR_FONT}', monospace", "tabSize": 4},
+        props={"debounceChangePeriod": 500},
+        component_props={"globalCSS": FONT_CSS},
+    )
+    event = (response or {}).get("id")
+    if not event or event == st.session_state.get(SEEN_EVENT):
+        return
+    st.session_state[SEEN_EVENT] = event
+    typed = response.get("text", "")
+    st.session_state[EDITOR_HOLDS] = typed
+    state.set_code(typed)
+    if response.get("type") == "submit":  # Ctrl+Enter
+        ask_to_run()
+        st.rerun()
+
+
+st.title("Implement it: your own Value")
+st.markdown(
+    "Write the lesson's `Value` class: `__add__` and `__mul__` each build `out` with `_prev` and `_op` and give it "
+    "a `_backward` closure; `backward()` orders the nodes topologically (depth-first, with a visited set), seeds "
+    "the output's grad with 1 and calls `_backward` in reverse. **Run** tests *your* class: the lesson's test, one "
+    "check per classic mistake, and your program from Build and see. It runs in a sandbox, never on the server."
+)
+
+code_column, side = st.columns([3, 2], gap="medium")
+with code_column:
+    run_column, keys_column, again_column = st.columns([1, 2.2, 2.3], vertical_alignment="center")
+    run_column.button(
+        "Run", type="primary", icon=":material/play_arrow:", on_click=ask_to_run, key="implement_run", width="stretch"
+    )
+    keys_column.caption("or **Ctrl+Enter** in the editor · Tab indents")
+    if st.session_state.get(ASKING):
+        lines = len(state.code().splitlines())
+        st.warning(f"Throw away your code ({lines} lines) and start again from the skeleton?", icon=":material/help:")
+        yes, no, _ = st.columns([2, 2, 1])
+        yes.button("Yes, start again", on_click=start_again, key="implement_start_again_yes", icon=":material/delete:")
+        no.button("No, keep my code", on_click=lambda: st.session_state.pop(ASKING, None), key="implement_keep_code")
+    else:
+        again_column.button(
+            "Start again from the skeleton",
+            on_click=ask_start_again,
+            key="implement_start_again",
+            icon=":material/restart_alt:",
+            width="stretch",
+        )
+    if code_editor is not None:
+        st.fragment(editor)()
+        st.caption("Your code is kept with your work: the link, the work file and the report carry it.")
+    else:
+        st.warning(
+            "The code editor could not be loaded, so this is a plain text box (no highlighting or line numbers). "
+            "Ctrl+Enter keeps what you typed; Run runs it.",
+            icon=":material/warning:",
+        )
+        if st.session_state.get(PLAIN_BOX) != shown_code():
+            st.session_state[PLAIN_BOX] = shown_code()
+        st.text_area("Your code", key=PLAIN_BOX, height=520, on_change=keep_plain_box)
+
+with side:
+    if st.session_state.pop(RUN_ASKED, False):
+        with st.spinner(implement_view.waiting_words(*implement.runner_busy(), MAX_RUNNING)):
+            state.run_code(shown_code())
+    elif state.code() and state.last_run() is None:
+        with st.spinner("Running your code (from your work) in the sandbox…"):
+            state.implementation_report()  # a fresh session from a link: run once
+    last = state.last_run()
+    report = last[1] if last else None
+    if report is None:
+        st.info("Write your class, then **Run** it: each check says here what your `Value` did.", icon="💡")
+    else:
+        if last[0] != shown_code():
+            st.caption("⚠ You changed your code since this run: **Run** again to check it.")
+        if report.problem is not None:
+            st.error(f"**Your code stopped.** {md(implement_view.problem_text(report.problem))}", icon="⚠️")
+            if report.problem.code_line:
+                st.code(report.problem.code_line, language="python")
+        if report.checks:
+            passed, total = implement_view.passed_count(report)
+            lines = implement_view.check_lines(report)
+            if implement_view.every_check_passes(report):
+                st.success(f"**All {total} checks pass.** Your `Value` backpropagates like the engine.", icon="🏅")
+            else:
+                st.markdown(f"**{passed} of {total} checks pass.**")
+            for line in lines:
+                if not line.passed:
+                    st.error(md(line.text), icon=":material/cancel:")
+            passing = [line for line in lines if line.passed]
+            if passing:
+                st.markdown(
+                    "\n".join(f"- :green[✔ {md(line.text)}]" for line in passing),
+                )
+        if report.output:
+            shown, cut = implement_view.capped_output(report.output)
+            st.markdown("**What your code printed**")
+            st.code(shown, language=None)
+            if cut:
+                st.caption(f"Only the first {len(shown):,} characters are shown.")
+
+if report is not None:
+    graphs = [
+        ("lesson", report.lesson_graph, "Your `Value` on the lesson's example"),
+        ("program", report.program_graph, "Your `Value` on your program"),
+    ]
+    if report.program_graph is not None and lesson.is_example(state.analysis()):
+        graphs = [("program", report.program_graph, "Your `Value` on the lesson's example (your program)")]
+    for which, graph, title in graphs:
+        if which == "program" and graph is None:
+            if report.program_note:
+                st.subheader(title)
+                st.info(f"Your program from Build and see: {md(report.program_note)}", icon=":material/info:")
+            continue
+        if graph is None:
+            continue
+        st.subheader(title)
+        a = implement_view.learner_analysis(graph)
+        differs = report.lesson_differs if which == "lesson" else report.program_differs
+        highlight = Highlight(mismatch=set(differs), notes=implement_view.differs_notes(differs))
+        ui.diagram_beside(
+            a,
+            highlight,
+            lambda a=a, which=which: ui.table(a, key=f"implement_table_{which}"),
+            caption="Drawn from your objects: `_prev`, `_op`, `data` and `grad` as your code left them."
+            + (" Nodes marked ✘ (red) differ from the engine's numbers." if differs else ""),
+            key=f"implement_diagram_{which}",
+        )

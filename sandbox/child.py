@@ -1,0 +1,418 @@
+"""The program a fresh process runs for one run of a learner's code: `python -I -S child.py`.
+
+It sets its own limits before it reads anything, reads one JSON job from stdin, runs the
+learner's code (already read by sandbox/code_reader.py's whitelist) with a small named set of
+builtins, measures THEIR objects on small graphs, and prints one JSON result. Only data goes
+back: numbers, short strings, lists; never an object.
+
+Self-contained on purpose: `-I` leaves the script's folder off sys.path, and every import here
+costs start-up time. The parent (sandbox/runner.py) gives it an empty environment, an empty
+working directory it cannot write to, a new session (so the whole group can be killed) and a
+wall-clock timeout.
+
+Job:    {"code": str, "graphs": [{"key", "steps": [[op, [args], number, label], ...],
+         "record": bool, "capture": bool}], "probes": ["+", "*"]}
+Result: {"problem": error | null, "output": str, "graphs": {key: graph facts}, "probes": {op: facts}}
+An error is {"kind": "AttributeError", "message": str, "line": int | null}: the line is the
+learner's own (the innermost frame of their code), never a traceback of ours.
+"""
+
+import os
+import resource
+import signal
+import sys
+
+CPU_SECONDS = 2  # RLIMIT_CPU: the kernel stops the process here (the backstop)
+CPU_TIMER = 1.5  # seconds of CPU before the learner's code is interrupted, with its line
+WALL_TIMER = 4.0  # seconds of wall-clock time, the same (a busy machine: before the parent's 5 s kill)
+MEMORY_BYTES = 256 * 1024 * 1024  # RLIMIT_AS
+NOBODY = 65534
+
+
+def _limit(which: int, soft: int, hard: int | None = None) -> None:
+    resource.setrlimit(which, (soft, soft if hard is None else hard))
+
+
+# -- first thing: limits, before anything of the learner's is read ----------------------------
+_limit(resource.RLIMIT_CPU, CPU_SECONDS, CPU_SECONDS + 1)
+_limit(resource.RLIMIT_AS, MEMORY_BYTES)
+_limit(resource.RLIMIT_FSIZE, 0)  # no file can grow: nothing is written to disk
+_limit(resource.RLIMIT_CORE, 0)
+_limit(resource.RLIMIT_NPROC, 0)  # no new process (root ignores this: hence nobody below)
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past RLIMIT_FSIZE fails instead of killing
+try:  # noqa: SIM105  (contextlib would be one more import at start-up)
+    os.nice(10)  # the server's own pages come first
+except OSError:
+    pass
+
+import json  # noqa: E402  (imported under the limits, before giving up the rights to read them)
+import math  # noqa: E402
+import operator  # noqa: E402
+
+if os.getuid() == 0:  # defense in depth: nobody cannot signal the server, read its files, or fork
+    os.setgroups([])
+    os.setgid(NOBODY)
+    os.setuid(NOBODY)
+# Every module is loaded: from here on no new file descriptor at all (no file, no socket).
+_limit(resource.RLIMIT_NOFILE, 3)
+
+LEARNER_FILE = "<your code>"
+MAX_OUTPUT = 100_000  # characters of the learner's print() output kept
+MAX_NODES = 2_000  # nodes of one graph read back
+MAX_CALLS = 4_000  # `_backward` calls recorded for one graph
+MAX_TEXT = 300  # characters of any one message or label sent back
+
+
+class TimeUp(BaseException):
+    """Raised inside the learner's code when the CPU timer fires (BaseException: not caught by them)."""
+
+
+def _time_up(signum, frame):
+    raise TimeUp()
+
+
+# -- the learner's world: a small named set of builtins -------------------------------------------
+
+_output: list[str] = []
+_output_size = [0, False]  # characters kept, cut?
+_capturing = [True]
+
+
+def _print(*args, sep=" ", end="\n", file=None, flush=False):
+    if not _capturing[0]:
+        return
+    text = (" " if sep is None else str(sep)).join(str(a) for a in args) + ("\n" if end is None else str(end))
+    room = MAX_OUTPUT - _output_size[0]
+    if len(text) > room:
+        text = text[: max(room, 0)]
+        _output_size[1] = True
+    _output.append(text)
+    _output_size[0] += len(text)
+
+
+def _import(name, globals=None, locals=None, fromlist=(), level=0):
+    if name == "math" and level == 0:
+        return math
+    raise ImportError(f"only `import math` is allowed, not {name!r}")
+
+
+_SAFE = (  # noqa: SIM905
+    "abs all any bool dict enumerate filter float int isinstance issubclass iter len list map max min next "
+    "range repr reversed round set sorted str sum tuple zip callable divmod pow hash id chr ord "
+    "property staticmethod classmethod frozenset slice "
+    "Exception ValueError TypeError ArithmeticError ZeroDivisionError OverflowError AssertionError "
+    "AttributeError NotImplementedError RuntimeError KeyError IndexError StopIteration NotImplemented"
+).split()
+_builtins_module = __builtins__ if isinstance(__builtins__, dict) else __builtins__.__dict__
+BUILTINS = {name: _builtins_module[name] for name in _SAFE}
+BUILTINS.update(
+    {
+        "print": _print,
+        "__import__": _import,
+        "__build_class__": _builtins_module["__build_class__"],
+        "True": True,
+        "False": False,
+        "None": None,
+    }
+)
+
+
+# -- errors in the learner's words ------------------------------------------------------------------
+
+
+def _learner_line(tb):
+    """The line of the innermost frame of the learner's code in a traceback, or None."""
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == LEARNER_FILE:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def _error(e: BaseException) -> dict:
+    kind = type(e).__name__
+    if isinstance(e, SyntaxError):
+        line = e.lineno
+    else:
+        line = _learner_line(e.__traceback__)
+    try:
+        message = str(e)
+    except BaseException:  # a learner's exception class whose __str__ fails
+        message = ""
+    return {"kind": kind, "message": message[:MAX_TEXT], "line": line}
+
+
+def _number(x):
+    """A learner's data or grad as a float, or None when it is not a number (or too large)."""
+    if type(x) in (int, float, bool):
+        try:
+            return float(x)
+        except OverflowError:
+            return None
+    return None
+
+
+def _kind(x) -> str:
+    t = type(x)
+    return t.__name__ if t.__module__ == "builtins" else "object"
+
+
+# -- reading the learner's graph ---------------------------------------------------------------------
+
+
+class Graph:
+    """The learner's nodes reachable from an output through `_prev`, read without trusting them."""
+
+    def __init__(self, Value, output, step_of: dict):
+        self.Value = Value
+        self.nodes = []  # learner objects, in the order found
+        self.index = {}  # id -> index
+        self.prev = []  # per node: indices of its _prev, in the order of the step's operands first
+        self.cut = False
+        self.problem = None
+        todo = [output]
+        self._add(output)
+        while todo:
+            node = todo.pop()
+            i = self.index[id(node)]
+            children = self._children(node)
+            ordered = []
+            step = step_of.get(id(node))
+            if step is not None:  # the program's operand order first (a set has none of its own)
+                ordered = [c for c in step if any(c is k for k in children)]
+            for c in children:
+                if not any(c is o for o in ordered):
+                    ordered.append(c)
+            indices = []
+            for c in ordered:
+                if id(c) not in self.index:
+                    if len(self.nodes) >= MAX_NODES:
+                        self.cut = True
+                        continue
+                    self._add(c)
+                    todo.append(c)
+                indices.append(self.index[id(c)])
+            self.prev[i] = indices
+
+    def _add(self, node):
+        self.index[id(node)] = len(self.nodes)
+        self.nodes.append(node)
+        self.prev.append([])
+
+    def _children(self, node):
+        prev = getattr(node, "_prev", ())
+        if not isinstance(prev, (set, frozenset, tuple, list)):
+            self.problem = f"_prev is a {_kind(prev)}, not a set"
+            return []
+        children = []
+        for c in list(prev)[:MAX_NODES]:
+            if isinstance(c, self.Value) and not any(c is k for k in children):
+                children.append(c)
+        return children
+
+    def facts(self, label_of: dict) -> list:
+        out = []
+        for i, node in enumerate(self.nodes):
+            data = getattr(node, "data", None)
+            grad = getattr(node, "grad", None)
+            op = getattr(node, "_op", "")
+            out.append(
+                {
+                    "data": _number(data),
+                    "data_kind": _kind(data),
+                    "grad": _number(grad),
+                    "grad_kind": _kind(grad),
+                    "op": op[:20] if isinstance(op, str) else "",
+                    "op_kind": _kind(op),
+                    "label": label_of.get(id(node), ""),
+                    "prev": self.prev[i],
+                }
+            )
+        return out
+
+
+class Recorder:
+    """Wraps each node's `_backward` to count and record the calls, in the learner's order."""
+
+    def __init__(self, graph: Graph):
+        self.graph = graph
+        self.counts = [0] * len(graph.nodes)
+        self.calls = []
+        self.watched = True
+        for i, node in enumerate(graph.nodes):
+            original = getattr(node, "_backward", None)
+            if not callable(original):
+                continue
+            try:
+                node._backward = self._wrap(i, original)
+            except (AttributeError, TypeError):
+                self.watched = False
+
+    def _grads(self, i):
+        return [_number(getattr(self.graph.nodes[p], "grad", None)) for p in self.graph.prev[i]]
+
+    def _wrap(self, i, original):
+        def _backward(*args, **kwargs):
+            self.counts[i] += 1
+            record = len(self.calls) < MAX_CALLS
+            if record:
+                own = _number(getattr(self.graph.nodes[i], "grad", None))
+                before = self._grads(i)
+            result = original(*args, **kwargs)
+            if record:
+                self.calls.append({"node": i, "grad": own, "before": before, "after": self._grads(i)})
+            return result
+
+        return _backward
+
+
+# -- running one graph with the learner's Value ----------------------------------------------------
+
+_OPERATORS = {
+    "+": (operator.add, "__add__"),
+    "-": (operator.sub, "__sub__"),
+    "*": (operator.mul, "__mul__"),
+    "/": (operator.truediv, "__truediv__"),
+    "**": (operator.pow, "__pow__"),
+    "neg": (operator.neg, "__neg__"),
+}
+_METHODS = ("tanh", "relu", "exp", "log")
+
+
+def _needed(op: str) -> str:
+    return _OPERATORS[op][1] if op in _OPERATORS else op
+
+
+def run_graph(Value, job: dict) -> dict:
+    """Build the job's steps with the learner's Value, call their backward(), read what they did."""
+    steps = job["steps"]
+    missing = sorted({_needed(s[0]) for s in steps if s[0] not in ("variable", "constant")} - set(dir(Value)))
+    if missing:
+        return {"missing": missing}
+    _capturing[0] = bool(job.get("capture"))
+    built = []
+    operands = {}  # id(node) -> its operands, in the program's order
+    label_of = {}
+    try:
+        for op, args, number, label in steps:
+            if op in ("variable", "constant"):
+                node = Value(number)
+            elif op == "**":
+                node = operator.pow(built[args[0]], number)
+            elif op in _OPERATORS:
+                node = _OPERATORS[op][0](*(built[a] for a in args))
+            else:
+                node = getattr(built[args[0]], op)()
+            if not isinstance(node, Value):
+                return {"not_value": {"step": label, "op": op, "kind": _kind(node)}}
+            built.append(node)
+            operands.setdefault(id(node), [built[a] for a in args])
+            label_of.setdefault(id(node), label)
+    except Exception as e:
+        return {"error": _error(e), "phase": "forward"}
+    output = built[-1]
+    try:
+        graph = Graph(Value, output, operands)
+        recorder = Recorder(graph)
+    except Exception as e:
+        return {"error": _error(e), "phase": "graph"}
+    result = {"output": 0, "watched": recorder.watched}
+    try:
+        output.backward()
+    except Exception as e:
+        result["error"] = _error(e)
+        result["phase"] = "backward"
+    _capturing[0] = False
+    try:
+        nodes = graph.facts(label_of)
+    except Exception as e:
+        return {"error": _error(e), "phase": "graph"}
+    result.update(
+        nodes=nodes,
+        counts=recorder.counts,
+        calls=recorder.calls,
+        cut=graph.cut,
+        prev_problem=graph.problem,
+    )
+    return result
+
+
+def probe(Value, op: str) -> dict:
+    """One operator on its own: does `a op b` record _prev and _op, and is out's _backward its own?"""
+    function = _OPERATORS[op][0]
+    facts = {}
+    try:
+        a1, b1, a2, b2 = Value(2.0), Value(3.0), Value(5.0), Value(7.0)
+        leaf_rules = [getattr(v, "_backward", None) for v in (a1, b1)]
+        c1 = function(a1, b1)
+        c2 = function(a2, b2)
+        if not isinstance(c1, Value) or not isinstance(c2, Value):
+            return {"not_value": _kind(c1 if not isinstance(c1, Value) else c2)}
+        prev = getattr(c1, "_prev", None)
+        items = list(prev) if isinstance(prev, (set, frozenset, tuple, list)) else []
+        facts["prev_kind"] = _kind(prev)
+        facts["prev_has"] = [any(x is a1 for x in items), any(x is b1 for x in items)]
+        facts["prev_size"] = len(items)
+        op_value = getattr(c1, "_op", None)
+        facts["op"] = op_value[:20] if isinstance(op_value, str) else None
+        facts["op_kind"] = _kind(op_value)
+        facts["data"] = _number(getattr(c1, "data", None))
+        rules_now = [getattr(v, "_backward", None) for v in (a1, b1)]
+        facts["inputs_rule_replaced"] = [now is not before for now, before in zip(rules_now, leaf_rules, strict=True)]
+        nodes = (a1, b1, c1, a2, b2, c2)
+        for v, g in zip(nodes, (0.0, 0.0, 2.0, 0.0, 0.0, 10.0), strict=True):
+            v.grad = g
+        rule = getattr(c1, "_backward", None)
+        if callable(rule):
+            rule()
+        facts["callable"] = callable(rule)
+        facts["grads"] = [_number(getattr(v, "grad", None)) for v in nodes]
+    except Exception as e:
+        facts["error"] = _error(e)
+    return facts
+
+
+# -- the run -----------------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    raw = sys.stdin.buffer.read()
+    job = json.loads(raw.decode("utf-8"))
+    result = {"problem": None, "graphs": {}, "probes": {}}
+    namespace = {"__builtins__": BUILTINS, "__name__": "learner"}
+    signal.signal(signal.SIGPROF, _time_up)
+    signal.signal(signal.SIGALRM, _time_up)
+    signal.setitimer(signal.ITIMER_PROF, CPU_TIMER)
+    signal.setitimer(signal.ITIMER_REAL, WALL_TIMER)
+    try:
+        try:
+            code = compile(job["code"], LEARNER_FILE, "exec", dont_inherit=True)
+            exec(code, namespace)
+            Value = namespace.get("Value")
+            if not isinstance(Value, type):
+                result["problem"] = {"kind": "NoValue", "message": "", "line": None}
+            else:
+                _capturing[0] = False
+                for op in job.get("probes", ()):
+                    result["probes"][op] = probe(Value, op) if _OPERATORS[op][1] in dir(Value) else {"missing": True}
+                for graph_job in job.get("graphs", ()):
+                    result["graphs"][graph_job["key"]] = run_graph(Value, graph_job)
+        finally:
+            signal.setitimer(signal.ITIMER_PROF, 0)
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    except BaseException as e:  # their SystemExit, a TimeUp, a MemoryError, a RecursionError ...
+        result["problem"] = _error(e)
+    _capturing[0] = False
+    result["output"] = "".join(_output)
+    result["output_cut"] = _output_size[1]
+    sys.stdout.write(json.dumps(result, allow_nan=True, ensure_ascii=True))
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except BaseException as e:  # even our own failure goes back as data, never a traceback
+        sys.stdout.write(json.dumps({"crash": type(e).__name__}))
+        sys.stdout.flush()

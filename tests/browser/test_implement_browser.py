@@ -1,0 +1,206 @@
+"""Implement it, in Chromium: the learner types their `Value` into the Ace editor (an iframe) and runs it.
+
+The lesson's solution and its buggy variants come from tests/implement_solutions.py (each variant is the
+solution with one change, and the line of that change): the page must name each mistake's check and line.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from urllib.parse import parse_qs, urlencode, urlparse
+
+import pytest
+from implement_solutions import BUGS, SOLUTION
+from playwright.sync_api import Browser, Page, expect
+
+from .conftest import APP, assert_no_traceback, go_to_page, open_app, set_sidebar_number, wait_for_record, wait_idle
+
+pytestmark = pytest.mark.browser
+
+EDITOR = 'iframe[title="code_editor.code_editor"]'
+CHECKS_PASS = re.compile(r"All \d+ checks pass")
+
+
+def open_implement(page: Page, app_url: str, query: str = "") -> None:
+    open_app(page, app_url, query=query, path="implement")
+    expect(page.get_by_test_id("stMain").locator("h1").first).to_contain_text("Implement it")
+    editor_text(page)  # the editor has loaded
+
+
+def editor_text(page: Page) -> str:
+    """What the Ace editor shows, line by line (Ace draws only the lines on screen: the code here is short)."""
+    frame = page.frame_locator(EDITOR)
+    frame.locator(".ace_content").wait_for(timeout=20_000)
+    return frame.locator(".ace_editor").evaluate("e => e.env.editor.getValue()")
+
+
+def type_code(page: Page, code: str) -> None:
+    """Click into the editor, select everything and type `code` over it, as a learner pastes their class."""
+    frame = page.frame_locator(EDITOR)
+    frame.locator(".ace_content").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.insert_text(code)
+    # the editor sends what it holds after a pause in typing: the address bar then carries it
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and url_code(page) != code:
+        page.wait_for_timeout(100)
+    assert url_code(page) == code, "the typed code did not reach the address bar"
+    wait_idle(page, started_within=0.0)
+
+
+def url_code(page: Page) -> str | None:
+    values = parse_qs(urlparse(page.url).query).get("code")
+    return values[0] if values else None
+
+
+def run(page: Page) -> None:
+    page.get_by_test_id("stMain").get_by_role("button", name="Run", exact=True).click()
+    wait_idle(page, started_within=1.0)
+
+
+def alerts(page: Page) -> list[str]:
+    return page.get_by_test_id("stMain").get_by_test_id("stAlert").all_inner_texts()
+
+
+def check_title(key: str) -> str:
+    from lab.implement import TITLES
+
+    return re.sub(r"`", "", TITLES[key])
+
+
+def test_the_lessons_solution_passes_every_check(page: Page, app_url: str):
+    open_implement(page, app_url)
+    assert "self.grad +=" not in editor_text(page)  # the skeleton, never the answer
+    type_code(page, SOLUTION)
+    run(page)
+    expect(page.get_by_test_id("stMain").get_by_test_id("stAlert").filter(has_text=CHECKS_PASS)).to_be_visible()
+    assert not [a for a in alerts(page) if "checks pass" not in a and "✔" not in a], alerts(page)
+    wait_for_record(page, "y", "grad 3")  # the learner's own graph, drawn from their objects
+    assert_no_traceback(page)
+
+
+@pytest.mark.parametrize("bug", ["overwrite_add", "no_seed", "no_topological_order", "no_visited_set"])
+def test_each_classic_mistake_is_named_with_its_line(page: Page, app_url: str, bug: str):
+    code, key, line = BUGS[bug]
+    open_implement(page, app_url)
+    type_code(page, code)
+    page.frame_locator(EDITOR).locator(".ace_content").click()
+    page.keyboard.press("Control+Enter")  # the editor's shortcut runs
+    wait_idle(page, started_within=1.0)
+    title = check_title(key)
+    failed = page.get_by_test_id("stMain").get_by_test_id("stAlert").filter(has_text=title)
+    expect(failed).to_have_count(1)
+    expect(failed).to_contain_text(f"line {line}")
+    assert_no_traceback(page)
+
+
+def test_a_hostile_program_gets_its_message_while_another_learner_keeps_working(browser: Browser, app_url: str):
+    viewport = {"width": 1280, "height": 720}
+    first, second = browser.new_context(viewport=viewport), browser.new_context(viewport=viewport)
+    try:
+        hostile, other = first.new_page(), second.new_page()
+        open_implement(hostile, app_url)
+        open_app(other, app_url, path="build")
+        wait_for_record(other, "y", "grad 3")
+        type_code(hostile, "while True:\n    pass\n")
+        hostile.get_by_test_id("stMain").get_by_role("button", name="Run", exact=True).click()
+        hostile.locator(f'{APP}[data-test-script-state="running"]').wait_for(timeout=5_000)
+        # meanwhile, the other learner changes a value on Build and see and sees the new gradient
+        started = time.monotonic()
+        set_sidebar_number(other, "x", 5)
+        wait_for_record(other, "y", "grad 6")  # dz/dy = x + 1
+        other_seconds = time.monotonic() - started
+        wait_idle(hostile, started_within=0.0)
+        stopped = hostile.get_by_test_id("stMain").get_by_test_id("stAlert").filter(has_text="Your code stopped")
+        expect(stopped).to_contain_text("line 1")
+        expect(stopped).to_contain_text("too long")
+        assert other_seconds < 5, other_seconds
+        # and the next run of the hostile learner works
+        type_code(hostile, SOLUTION)
+        run(hostile)
+        expect(hostile.get_by_test_id("stMain").get_by_test_id("stAlert").filter(has_text=CHECKS_PASS)).to_be_visible()
+        assert_no_traceback(hostile)
+        assert_no_traceback(other)
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_reload_keeps_the_code_and_its_results(page: Page, app_url: str):
+    code = BUGS["no_seed"][0]
+    open_implement(page, app_url)
+    type_code(page, code)
+    page.reload()
+    wait_idle(page, started_within=0.0)
+    assert editor_text(page) == code
+    # a fresh session from the link runs it once, by itself
+    expect(page.get_by_test_id("stMain").get_by_test_id("stAlert").filter(has_text=check_title("seed"))).to_be_visible()
+
+
+def test_start_again_asks_before_it_throws_the_code_away(page: Page, app_url: str):
+    from lab.implement import SKELETON
+
+    open_implement(page, app_url, urlencode({"code": SOLUTION}))
+    assert editor_text(page) == SOLUTION
+    main = page.get_by_test_id("stMain")
+    main.get_by_role("button", name="Start again from the skeleton").click()
+    wait_idle(page)
+    assert editor_text(page) == SOLUTION  # asked first
+    main.get_by_role("button", name="No, keep my code").click()
+    wait_idle(page)
+    assert editor_text(page) == SOLUTION and url_code(page) == SOLUTION
+    main.get_by_role("button", name="Start again from the skeleton").click()
+    wait_idle(page)
+    main.get_by_role("button", name="Yes, start again").click()
+    wait_idle(page)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and editor_text(page) != SKELETON:
+        page.wait_for_timeout(100)
+    assert editor_text(page) == SKELETON
+    assert url_code(page) is None
+
+
+def test_the_page_looks_and_works_the_same_with_no_internet(browser: Browser, app_url: str):
+    """Every request that is not to this server is refused: the editor's font is this server's own copy."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    refused: list[str] = []
+
+    def only_this_server(route):
+        if route.request.url.startswith(app_url):
+            route.continue_()
+        else:
+            refused.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_this_server)
+    try:
+        page = context.new_page()
+        open_implement(page, app_url)
+        frame = page.frame_locator(EDITOR)
+        font = frame.locator(".ace_editor").evaluate("e => getComputedStyle(e).fontFamily")
+        assert font.startswith('"Backprop Lab Code"'), font
+        loaded = frame.locator("body").evaluate(
+            "async () => { await document.fonts.ready; return [...document.fonts].map(f => f.family + ' ' + f.status) }"
+        )
+        assert "Backprop Lab Code loaded" in [f.replace('"', "") for f in loaded], loaded
+        type_code(page, SOLUTION)
+        run(page)
+        expect(page.get_by_test_id("stMain").get_by_test_id("stAlert").filter(has_text=CHECKS_PASS)).to_be_visible()
+        assert any("fonts.googleapis.com" in url for url in refused)  # asked, refused, and nothing changed
+        assert_no_traceback(page)
+    finally:
+        context.close()
+
+
+def test_all_nine_pages_fit_the_top_bar_at_1280(browser: Browser, app_url: str):
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    try:
+        open_implement(page, app_url)
+        nav = page.get_by_test_id("stTopNav")
+        links = page.get_by_test_id("stTopNavLink")
+        expect(links).to_have_count(9)
+        assert nav.evaluate("n => n.scrollWidth <= n.clientWidth"), "the top bar's last titles are cut off"
+        go_to_page(page, "Implement it")
+    finally:
+        page.close()

@@ -1,0 +1,176 @@
+"""The "Implement it" page in AppTest: the skeleton, a run of the learner's code, the link, Start again.
+
+The code editor is a component (an iframe) that AppTest does not draw: what it sends is put in its
+session state, as the browser would send it (`{"id", "type": "change" | "blur" | "submit", "text"}`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import sys
+
+import pytest
+from apptest_helpers import open_dashboard
+from implement_solutions import BUGS, SOLUTION
+from streamlit.testing.v1 import AppTest
+
+from lab import implement, implement_view
+
+PAGE = "app_pages/implement.py"
+_ids = itertools.count()
+
+
+def editor_key(at: AppTest) -> str:
+    revision = at.session_state.get("implement_editor_revision", 0)
+    return f"implement_editor_{revision}"
+
+
+def send(at: AppTest, text: str, kind: str = "change") -> None:
+    """What the editor sends when the learner types (a pause, or leaving it) or presses Ctrl+Enter."""
+    at.session_state[editor_key(at)] = {
+        "id": f"e{next(_ids)}",
+        "type": kind,
+        "lang": "python",
+        "text": text,
+        "selected": "",
+        "cursor": "",
+    }
+    at.run()
+    assert not at.exception
+
+
+def run(at: AppTest, text: str | None = None) -> None:
+    if text is not None:
+        send(at, text)
+    at.button(key="implement_run").click().run()
+    assert not at.exception
+
+
+def all_pass(at: AppTest) -> bool:
+    return any("checks pass." in s.value and s.value.startswith("**All") for s in at.success)
+
+
+def marked(dot: str) -> set[str]:
+    return {m.group(1) for m in re.finditer(r'label="\{ ([^ |]+) \|[^\n]*class="[^"]*mismatch', dot)}
+
+
+def errors(at: AppTest) -> list[str]:
+    return [e.value for e in at.error]
+
+
+def successes(at: AppTest) -> list[str]:
+    return [s.value for s in at.success]
+
+
+def test_the_page_starts_from_the_skeleton_never_the_answer():
+    at = open_dashboard(PAGE)
+    assert at.title[0].value.startswith("Implement it")
+    assert at.session_state["code"] == ""  # nothing of the learner's yet
+    assert "self.grad +=" not in implement.SKELETON
+    at.button(key="implement_start_again").click().run()  # nothing to throw away: nothing to ask
+    assert not at.warning
+    assert not errors(at)
+
+
+def test_typed_code_is_kept_in_the_work_and_the_link():
+    at = open_dashboard(PAGE)
+    send(at, BUGS["overwrite_add"][0])
+    assert at.session_state["code"] == BUGS["overwrite_add"][0]
+    assert at.query_params["code"] == BUGS["overwrite_add"][0]
+
+
+def test_the_solution_passes_every_check():
+    at = open_dashboard(PAGE)
+    run(at, SOLUTION)
+    assert all_pass(at)
+    assert not errors(at)
+    assert at.get("graphviz_chart")  # the learner's graph drawn
+
+
+def test_ctrl_enter_runs_what_the_editor_holds():
+    at = open_dashboard(PAGE)
+    send(at, SOLUTION, kind="submit")
+    assert all_pass(at)
+
+
+@pytest.mark.parametrize("bug", ["overwrite_add", "no_topological_order", "no_seed"])
+def test_a_classic_mistake_fails_its_check_with_its_line(bug):
+    code, key, line = BUGS[bug]
+    at = open_dashboard(PAGE)
+    run(at, code)
+    title = next(c.title for c in implement.run(SOLUTION, "").checks if c.key == key)
+    failed = [e for e in errors(at) if e.startswith(title)]
+    assert failed and f"line {line}" in failed[0], (errors(at), line)
+    assert not all_pass(at)
+
+
+def test_the_nodes_that_differ_from_the_engine_are_marked_not_by_colour_alone():
+    # `self.grad = other.data * out.grad` in __mul__, on z = x*x + x at x = 3: z fires first (x.grad = 1), then
+    # a = x*x: `self.grad = 3 * 1` throws the 1 away, `other.grad += 3 * 1` adds 3: x.grad is 6 where the
+    # engine's (2x + 1) is 7. The lesson's example is right (there * uses x and y once each), so only the
+    # program's graph has a mark.
+    at = open_dashboard(PAGE, expr="x = 3\nz = x*x + x")
+    run(at, BUGS["overwrite_mul"][0])
+    lesson_dot, program_dot = (chart.proto.spec for chart in at.get("graphviz_chart"))
+    assert marked(lesson_dot) == set()
+    assert marked(program_dot) == {"x"}
+    assert "grad 6" in program_dot and implement_view.DIFFERS_NOTE in program_dot
+
+
+def test_a_program_their_class_cannot_build_is_named():
+    at = open_dashboard(PAGE, expr="x = 2\ny = 3\nz = x - y")
+    run(at, SOLUTION)
+    assert any("no `__sub__`" in i.value and "line 3" in i.value for i in at.info)
+    assert all_pass(at)  # the lesson's checks still pass
+
+
+def test_a_refused_program_gets_its_message_with_its_line_never_a_traceback():
+    at = open_dashboard(PAGE)
+    run(at, "import os\n")
+    assert any("line 1" in e and "`import os`" in e for e in errors(at))
+    assert [c.value for c in at.code] and "import os" in at.code[0].value
+    assert not at.exception
+
+
+def test_a_link_with_code_brings_it_back_and_runs_it_once():
+    at = open_dashboard(PAGE, code=SOLUTION)
+    assert at.session_state["code"] == SOLUTION
+    assert all_pass(at)
+
+
+def test_start_again_asks_first_and_keeps_the_code_on_no():
+    at = open_dashboard(PAGE)
+    send(at, BUGS["overwrite_add"][0])
+    at.button(key="implement_start_again").click().run()
+    assert at.session_state["code"] == BUGS["overwrite_add"][0]  # not yet
+    assert any("Throw away your code" in w.value for w in at.warning)
+    at.button(key="implement_keep_code").click().run()
+    assert at.session_state["code"] == BUGS["overwrite_add"][0]
+    at.button(key="implement_start_again").click().run()
+    at.button(key="implement_start_again_yes").click().run()
+    assert at.session_state["code"] == ""
+    assert "code" not in at.query_params
+
+
+def test_without_the_component_a_plain_box_says_so(monkeypatch):
+    monkeypatch.setitem(sys.modules, "code_editor", None)  # `from code_editor import ...` raises ImportError
+    at = open_dashboard(PAGE)
+    assert any("could not be loaded" in w.value for w in at.warning)
+    box = at.text_area(key="implement_plain_box")
+    assert box.value == implement.SKELETON
+    box.input(SOLUTION).run()
+    run(at)
+    assert all_pass(at)
+
+
+@pytest.mark.parametrize("other", ["app_pages/build.py", "app_pages/lesson.py"])
+def test_the_code_survives_a_page_switch(other):
+    at = open_dashboard(PAGE)
+    send(at, BUGS["overwrite_add"][0])
+    at.switch_page(other)
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception
+    assert at.session_state["code"] == BUGS["overwrite_add"][0]
