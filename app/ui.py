@@ -76,6 +76,7 @@ def page_style() -> None:
     and tables get larger text.
     """
     css = "[data-testid='stMainBlockContainer']{padding:2rem 1.5rem 4rem 1.5rem;max-width:none}" + CODE_COLOURS
+    css += WHOLE_BUTTON_LABELS
     if presenter():
         css += (
             "[data-testid='stMainBlockContainer']{padding-top:0.5rem}"
@@ -83,6 +84,14 @@ def page_style() -> None:
             f"[class*='st-key-{PLAIN_TABLE}'] table{{font-size:1.35rem}}"
         )
     st.html(f"<style>{css}</style>")
+
+
+# A button's label wraps onto a second line instead of ending in "…" where its column is narrow (the Lesson's
+# "Open it in the Bug lab with “micrograd's README example”" lost its end at 1280 px).
+WHOLE_BUTTON_LABELS = (
+    "[data-testid='stMain'] .stButton button{height:auto}"
+    "[data-testid='stMain'] .stButton button *{white-space:normal;overflow:visible;text-overflow:clip}"
+)
 
 
 # Code's syntax colours, each at least 4.5:1 on the code box's background (#f7f7f6): Streamlit's own (a blue
