@@ -16,6 +16,7 @@ picture of their objects; do not call backward() on it (their `_op` may be anyth
 from __future__ import annotations
 
 import ast
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from typing import Any
 from engine.errors import ExpressionError, quote
 from engine.parser import MAX_NODES as _PARSER_MAX_NODES
 from engine.parser import Program, parse_program
+from engine.reader import lines_of
 from engine.trace import BackwardStep, EdgeFlow, Graph, graph_of
 from engine.value import Value
 from sandbox import code_reader, runner
@@ -137,11 +139,11 @@ def run(code: str, program: str | None = "") -> Report:
     except ExpressionError as e:
         return _refused(code, e)
     places = _Places(tree)
-    programs = {key: parse_program(text) for key, text in GRAPHS.items()}
+    programs = dict(_check_programs())
     program_note = None
     if program and program.strip():
         try:
-            learner_program = parse_program(program)
+            learner_program = code_reader.retrying(parse_program, program)
         except ExpressionError as e:
             program_note = f"the program from Build and see could not be read ({e}), so it was not run"
         else:
@@ -171,7 +173,8 @@ def run(code: str, program: str | None = "") -> Report:
     except runner.RunFailed as e:
         return Report(_failed_run(e), (), "", None, None, frozenset(), program_note, 0.0, code=code)
     result = outcome.result
-    output = str(result.get("output", ""))
+    # text that cannot be UTF-8 (a lone surrogate printed by the learner) becomes "?": the page can show it
+    output = str(result.get("output", "")).encode("utf-8", "replace").decode("utf-8")
     if result.get("output_cut"):
         output += f"\n… output cut at {runner_output_limit() // 1000} kB"
     problem = result.get("problem")
@@ -340,9 +343,7 @@ class _Graph:
     engine: dict[str, Value] = field(default_factory=dict)  # label -> engine node, after backward()
 
     def __post_init__(self) -> None:
-        built = self.program.build()
-        built.output.backward()
-        self.engine = {node.label: node for node in built.output.topological_order()}
+        self.engine = _engine_nodes(self.program) if self.key == "program" else _check_engine_nodes(self.key)
 
     @property
     def nodes(self) -> list[dict[str, Any]]:
@@ -381,6 +382,24 @@ class _Graph:
 
     def wrong(self, fields: Sequence[str] = ("data", "grad")) -> list[tuple[str, str, float | None, float, str]]:
         return [row for row in self.numbers() if row[1] in fields and not _same(row[2], row[3])]
+
+
+@functools.cache
+def _check_programs() -> dict[str, Program]:
+    """The checks' small graphs, read once per server process."""
+    return {key: parse_program(text) for key, text in GRAPHS.items()}
+
+
+def _engine_nodes(program: Program) -> dict[str, Value]:
+    """Label -> the engine's node, after the engine's backward(): the numbers the learner's are checked against."""
+    built = program.build()
+    built.output.backward()
+    return {node.label: node for node in built.output.topological_order()}
+
+
+@functools.cache
+def _check_engine_nodes(key: str) -> dict[str, Value]:
+    return _engine_nodes(_check_programs()[key])
 
 
 def _same(mine: float | None, engine: float) -> bool:
@@ -835,7 +854,7 @@ def _float(x: Any) -> float:
 
 
 def _line(code: str, line: int | None) -> str:
-    lines = code.splitlines()
+    lines = lines_of(code)  # as Python's parser counts them
     if line is None or not 1 <= line <= len(lines):
         return ""
     return lines[line - 1].strip()

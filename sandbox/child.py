@@ -10,16 +10,21 @@ costs start-up time. The parent (sandbox/runner.py) gives it an empty environmen
 working directory it cannot write to, a new session (so the whole group can be killed) and a
 wall-clock timeout.
 
-Job:    {"code": str, "graphs": [{"key", "steps": [[op, [args], number, label], ...],
+Job (marshal, from the parent only):  {"code": str, "graphs": [{"key", "steps": [[op, [args], number, label], ...],
          "record": bool, "capture": bool}], "probes": ["+", "*"]}
-Result: {"problem": error | null, "output": str, "graphs": {key: graph facts}, "probes": {op: facts}}
+Result (JSON):  {"problem": error | null, "output": str, "graphs": {key: graph facts}, "probes": {op: facts}}
 An error is {"kind": "AttributeError", "message": str, "line": int | null}: the line is the
 learner's own (the innermost frame of their code), never a traceback of ours.
 """
 
-import os
+# Only modules built into the interpreter or tiny: `posix` (not `os`), `_signal` (not `signal`,
+# which imports enum), `_operator`, and marshal/our own JSON writer (not `json`, which imports re):
+# this start-up is paid by every run.
+import _operator as operator
+import _signal as signal
+import marshal
+import posix
 import resource
-import signal
 import sys
 
 CPU_SECONDS = 2  # RLIMIT_CPU: the kernel stops the process here (the backstop)
@@ -41,18 +46,16 @@ _limit(resource.RLIMIT_CORE, 0)
 _limit(resource.RLIMIT_NPROC, 0)  # no new process (root ignores this: hence nobody below)
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past RLIMIT_FSIZE fails instead of killing
 try:  # noqa: SIM105  (contextlib would be one more import at start-up)
-    os.nice(10)  # the server's own pages come first
+    posix.nice(10)  # the server's own pages come first
 except OSError:
     pass
 
-import json  # noqa: E402  (imported under the limits, before giving up the rights to read them)
-import math  # noqa: E402
-import operator  # noqa: E402
+import math  # noqa: E402  (imported under the limits, before giving up the rights to read it)
 
-if os.getuid() == 0:  # defense in depth: nobody cannot signal the server, read its files, or fork
-    os.setgroups([])
-    os.setgid(NOBODY)
-    os.setuid(NOBODY)
+if posix.getuid() == 0:  # defense in depth: nobody cannot signal the server, read its files, or fork
+    posix.setgroups([])
+    posix.setgid(NOBODY)
+    posix.setuid(NOBODY)
 # Every module is loaded: from here on no new file descriptor at all (no file, no socket).
 _limit(resource.RLIMIT_NOFILE, 3)
 
@@ -373,12 +376,76 @@ def probe(Value, op: str) -> dict:
     return facts
 
 
+# -- the result as JSON (ASCII only), written by hand: `json` would cost its imports at every start ----
+
+_ESCAPES = {i: f"\\u{i:04x}" for i in range(32)}
+_ESCAPES[ord('"')] = '\\"'
+_ESCAPES[ord("\\")] = "\\\\"
+
+
+def _json_string(text: str) -> str:
+    text = text.translate(_ESCAPES)
+    if not text.isascii():
+        text = "".join(c if ord(c) < 128 else _json_escape(ord(c)) for c in text)
+    return '"' + text + '"'
+
+
+def _json_escape(code: int) -> str:
+    if code > 0xFFFF:  # a surrogate pair
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return f"\\u{code:04x}"
+
+
+def to_json(value) -> str:
+    """Plain data (dicts with string keys, lists, strings, numbers, booleans, None) as JSON text."""
+    parts = []
+    _write(value, parts)
+    return "".join(parts)
+
+
+def _write(value, parts) -> None:
+    kind = type(value)
+    if value is None:
+        parts.append("null")
+    elif value is True or value is False:
+        parts.append("true" if value else "false")
+    elif kind is int:
+        parts.append(str(value))
+    elif kind is float:
+        if value != value:
+            parts.append("NaN")
+        elif value in (math.inf, -math.inf):
+            parts.append("Infinity" if value > 0 else "-Infinity")
+        else:
+            parts.append(repr(value))
+    elif kind is str:
+        parts.append(_json_string(value))
+    elif kind is list or kind is tuple:
+        parts.append("[")
+        for i, item in enumerate(value):
+            if i:
+                parts.append(",")
+            _write(item, parts)
+        parts.append("]")
+    elif kind is dict:
+        parts.append("{")
+        for i, (key, item) in enumerate(value.items()):
+            if i:
+                parts.append(",")
+            parts.append(_json_string(str(key)))
+            parts.append(":")
+            _write(item, parts)
+        parts.append("}")
+    else:
+        parts.append("null")
+
+
 # -- the run -----------------------------------------------------------------------------------------------
 
 
 def main() -> None:
-    raw = sys.stdin.buffer.read()
-    job = json.loads(raw.decode("utf-8"))
+    job = marshal.loads(sys.stdin.buffer.read())  # from the parent (runner.py), never from the learner
     result = {"problem": None, "graphs": {}, "probes": {}}
     namespace = {"__builtins__": BUILTINS, "__name__": "learner"}
     signal.signal(signal.SIGPROF, _time_up)
@@ -406,7 +473,7 @@ def main() -> None:
     _capturing[0] = False
     result["output"] = "".join(_output)
     result["output_cut"] = _output_size[1]
-    sys.stdout.write(json.dumps(result, allow_nan=True, ensure_ascii=True))
+    sys.stdout.write(to_json(result))
     sys.stdout.flush()
 
 
@@ -414,5 +481,5 @@ if __name__ == "__main__":
     try:
         main()
     except BaseException as e:  # even our own failure goes back as data, never a traceback
-        sys.stdout.write(json.dumps({"crash": type(e).__name__}))
+        sys.stdout.write(to_json({"crash": type(e).__name__}))
         sys.stdout.flush()

@@ -2,6 +2,9 @@
 
 `check(code)` returns the syntax tree when every piece of the code is on the whitelist, and
 raises engine.errors.ExpressionError with the line (and column) of the first piece that is not.
+It is built on the project's one front end, engine/reader.py (length, NUL, lone surrogates,
+syntax errors in a learner's words, nesting depth, ASCII names), like the expression parser and
+the rule reader.
 This is the first of the sandbox's defenses; the second is the limited process
 (sandbox/child.py), which holds even if something slips through here.
 
@@ -21,11 +24,17 @@ try/with/global/del/yield/async; class keywords (`metaclass=`).
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from engine import reader
 from engine.errors import ExpressionError, quote
+from engine.reader import Source, Whitelist
 
+T = TypeVar("T")
+ATTEMPTS = 3  # of ast.parse, when another thread's parse upset it (see `retrying`)
 MAX_CODE_BYTES = 200_000  # the code, in UTF-8 bytes
-MAX_DEPTH = 100  # syntax nested inside itself
+MAX_DEPTH = 100  # operations and blocks nested inside each other (the front end counts them)
 
 ALLOWED_MODULES = ("math",)
 
@@ -70,25 +79,8 @@ _INTROSPECTION_WORDS = """
 INTROSPECTION = frozenset(_INTROSPECTION_WORDS.split())
 INTROSPECTION_PREFIXES = ("gi_", "cr_", "ag_", "co_", "tb_", "f_back", "f_glob", "f_loc", "f_code", "f_built")
 
-STATEMENTS: dict[type, str | None] = {  # None: allowed
-    ast.ClassDef: None,
-    ast.FunctionDef: None,
-    ast.Return: None,
-    ast.Assign: None,
-    ast.AugAssign: None,
-    ast.AnnAssign: None,
-    ast.For: None,
-    ast.While: None,
-    ast.If: None,
-    ast.Expr: None,
-    ast.Pass: None,
-    ast.Break: None,
-    ast.Continue: None,
-    ast.Nonlocal: None,
-    ast.Assert: None,
-    ast.Raise: None,
-    ast.Import: None,
-    ast.ImportFrom: None,
+# Refused with these words (anything else not on the whitelist: in the front end's words).
+REFUSED_STATEMENTS: dict[type[ast.AST], str] = {
     ast.AsyncFunctionDef: "`async def`",
     ast.AsyncFor: "`async for`",
     ast.AsyncWith: "`async with`",
@@ -96,8 +88,6 @@ STATEMENTS: dict[type, str | None] = {  # None: allowed
     ast.Try: "`try`/`except`",
     ast.Delete: "`del`",
     ast.Global: "`global`",
-}
-EXPRESSIONS_REFUSED = {
     ast.Yield: "`yield`",
     ast.YieldFrom: "`yield from`",
     ast.Await: "`await`",
@@ -106,182 +96,187 @@ EXPRESSIONS_REFUSED = {
 
 def check(code: object) -> ast.Module:
     """The code's syntax tree, when all of it is on the whitelist; else ExpressionError(message, line, col)."""
-    tree = read(code)
-    _Whitelist(code if isinstance(code, str) else "").visit(tree)
-    return tree
+    source = read(code)
+    try:
+        _Whitelist(source).visit_tree()
+    except RecursionError:  # a chain of thousands of `.x` (not counted as nesting by the front end)
+        raise ExpressionError("the code is nested too deeply to read") from None
+    assert isinstance(source.tree, ast.Module)
+    return source.tree
 
 
-def read(code: object) -> ast.Module:
-    """The front end: text (or UTF-8 bytes) -> syntax tree, with length, NUL, encoding and depth checks."""
+def read(code: object) -> Source:
+    """The front end (engine/reader.py), after two checks of its own: UTF-8 bytes are decoded
+    (others refused at their line), and the limit is counted in UTF-8 bytes."""
     if isinstance(code, bytes):
         try:
             code = code.decode("utf-8")
         except UnicodeDecodeError as e:
             line = code[: e.start].count(b"\n") + 1
             raise ExpressionError("the code has a character that is not UTF-8 text; retype that line", line) from None
-    if not isinstance(code, str):
-        raise ExpressionError(f"the code must be text, not {type(code).__name__}")
-    try:
-        size = len(code.encode("utf-8"))
-    except UnicodeEncodeError as e:  # a lone surrogate: not text
-        line = code[: e.start].count("\n") + 1
-        raise ExpressionError("the code has a character that is not UTF-8 text; retype that line", line) from None
-    if size > MAX_CODE_BYTES:
-        raise ExpressionError(f"the code is too long: {size:,} bytes (the limit is {MAX_CODE_BYTES:,})")
-    if "\0" in code:
-        before = code[: code.index("\0")]
-        line = before.count("\n") + 1
-        raise ExpressionError(
-            "the code contains a NUL character (\\0); delete it", line, len(before) - before.rfind("\n")
-        )
-    try:
-        return ast.parse(code, filename="<your code>", mode="exec")
-    except SyntaxError as e:
-        line = e.lineno if isinstance(e.lineno, int) and e.lineno > 0 else None
-        col = e.offset if isinstance(e.offset, int) and e.offset > 0 and line else None
-        message = e.msg or "invalid syntax"
-        if message == "invalid syntax" or message.startswith("invalid syntax."):
-            message = "something is missing or out of place here"
-        raise ExpressionError(f"syntax error: {message}", line, col) from None
-    except (RecursionError, MemoryError):
-        raise ExpressionError("the code is nested too deeply to read") from None
-    except ValueError as e:
-        raise ExpressionError(f"the code cannot be read: {e}") from None
+    if isinstance(code, str):
+        size = len(code.encode("utf-8", "surrogatepass"))
+        if size > MAX_CODE_BYTES:
+            raise ExpressionError(f"the code is too long: {size:,} bytes (the limit is {MAX_CODE_BYTES:,})")
+    return retrying(reader.read, code, what="the code", max_length=MAX_CODE_BYTES, max_depth=MAX_DEPTH)
 
 
-def refuse(node: ast.AST, message: str) -> ExpressionError:
-    """The error for a piece of code that is not allowed: the message and where it is."""
-    line = getattr(node, "lineno", None)
-    col = getattr(node, "col_offset", None)
-    return ExpressionError(message, line, None if col is None else col + 1)
+def retrying(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """`function(...)` (one that calls ast.parse), tried again when CPython 3.11's ast raises its spurious
+    "AST constructor recursion depth mismatch": its depth counter is shared by every thread, and
+    Streamlit runs each session in a thread of its own (python/cpython#106905)."""
+    for _ in range(ATTEMPTS - 1):
+        try:
+            return function(*args, **kwargs)
+        except SystemError as e:
+            if "recursion depth mismatch" not in str(e):
+                raise
+    return function(*args, **kwargs)
 
 
-class _Whitelist(ast.NodeVisitor):
-    """Walks every node; anything not allowed raises at its line."""
+# Nodes that are allowed as they are: their parts are looked at one by one.
+PLAIN: tuple[type[ast.AST], ...] = (
+    ast.Module,
+    ast.Return,
+    ast.Assign,
+    ast.AugAssign,
+    ast.AnnAssign,
+    ast.For,
+    ast.While,
+    ast.If,
+    ast.Expr,
+    ast.Pass,
+    ast.Break,
+    ast.Continue,
+    ast.Assert,
+    ast.Raise,
+    ast.BoolOp,
+    ast.NamedExpr,
+    ast.BinOp,
+    ast.UnaryOp,
+    ast.IfExp,
+    ast.Dict,
+    ast.Set,
+    ast.ListComp,
+    ast.SetComp,
+    ast.DictComp,
+    ast.GeneratorExp,
+    ast.Compare,
+    ast.Call,
+    ast.FormattedValue,
+    ast.JoinedStr,
+    ast.Constant,
+    ast.Subscript,
+    ast.Starred,
+    ast.List,
+    ast.Tuple,
+    ast.Slice,
+    ast.comprehension,
+    ast.expr_context,
+    ast.boolop,
+    ast.operator,
+    ast.unaryop,
+    ast.cmpop,
+)
 
-    def __init__(self, code: str):
-        self.depth = 0
-        self.class_depth = 0  # > 0 directly inside a class body
+
+class _Whitelist(Whitelist):
+    """Every node is visited; a node kind not allowed, a refused name or attribute raises at its line."""
+
+    def __init__(self, source: Source):
+        super().__init__(source)
+        self.in_class = False  # directly inside a class body: `def __add__` defines a method
 
     def visit(self, node: ast.AST) -> None:
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise refuse(node, f"the code is nested too deeply (more than {MAX_DEPTH} levels)")
-        try:
-            super().visit(node)
-        finally:
-            self.depth -= 1
+        if isinstance(node, PLAIN):
+            self.in_class = False
+            self.visit_all(ast.iter_child_nodes(node))
+            return
+        super().visit(node)
 
-    def generic_visit(self, node: ast.AST) -> None:
-        if isinstance(node, ast.stmt):
-            refused = STATEMENTS.get(type(node), "this kind of statement")
-            if refused is not None:
-                raise refuse(node, f"{refused} is not allowed in your Value code")
-        if type(node) in EXPRESSIONS_REFUSED:
-            raise refuse(node, f"{EXPRESSIONS_REFUSED[type(node)]} is not allowed in your Value code")
-        # Every other node kind is looked at below through its names and attributes.
-        saved = self.class_depth
-        if not isinstance(node, ast.ClassDef):
-            self.class_depth = 0
-        try:
-            super().generic_visit(node)
-        finally:
-            self.class_depth = saved
+    def not_allowed(self, node: ast.AST) -> str:
+        words = REFUSED_STATEMENTS.get(type(node)) or reader.describe(node)
+        return f"{words} is not allowed in your Value code"
 
     # -- definitions --
 
-    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+    def read_ClassDef(self, node: ast.ClassDef) -> None:
         self._check_name(node.name, node)
         if node.keywords:
-            raise refuse(node, f"class {quote(node.name)}: keywords like `metaclass=` are not allowed")
-        for item in (*node.bases, *node.decorator_list):
-            self.visit(item)
-        saved = self.class_depth
-        self.class_depth = 1
-        try:
-            for statement in node.body:
-                self.visit(statement)
-        finally:
-            self.class_depth = saved
+            self.refuse(node, f"class {quote(node.name)}: keywords like `metaclass=` are not allowed")
+        self.in_class = False
+        self.visit_all((*node.bases, *node.decorator_list))
+        for statement in node.body:
+            self.in_class = True
+            self.visit(statement)
+        self.in_class = False
 
-    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+    def read_FunctionDef(self, node: ast.FunctionDef) -> None:
         is_dunder = node.name.startswith("__") and node.name.endswith("__") and len(node.name) > 4
-        if not (is_dunder and self.class_depth):  # `def __add__` in a class defines a method: fine
+        if not (is_dunder and self.in_class):  # `def __add__` in a class defines a method: fine
             self._check_name(node.name, node)
-        self._function_body(node)
+        self.in_class = False
+        self.visit_all(node.decorator_list)
+        self.visit(node.args)
+        if node.returns is not None:
+            self.visit(node.returns)
+        self.visit_all(node.body)
 
-    def _function_body(self, node: ast.FunctionDef | ast.Lambda) -> None:
-        saved = self.class_depth
-        self.class_depth = 0
-        try:
-            arguments = node.args
-            for argument in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs):
-                self._check_name(argument.arg, argument)
-            for argument in (arguments.vararg, arguments.kwarg):
-                if argument is not None:
-                    self._check_name(argument.arg, argument)
-            for default in (*arguments.defaults, *arguments.kw_defaults):
-                if default is not None:
-                    self.visit(default)
-            if isinstance(node, ast.Lambda):
-                self.visit(node.body)
-            else:
-                for item in (*node.decorator_list, *node.body):
-                    self.visit(item)
-                if node.returns is not None:
-                    self.visit(node.returns)
-        finally:
-            self.class_depth = saved
+    def read_Lambda(self, node: ast.Lambda) -> None:
+        self.visit(node.args)
+        self.visit(node.body)
 
-    def visit_Lambda(self, node: ast.Lambda) -> None:
-        self._function_body(node)
+    def read_arguments(self, node: ast.arguments) -> None:
+        self.visit_all(ast.iter_child_nodes(node))
+
+    def read_arg(self, node: ast.arg) -> None:
+        self._check_name(node.arg, node)
+        if node.annotation is not None:
+            self.visit(node.annotation)
 
     # -- imports --
 
-    def visit_Import(self, node: ast.Import) -> None:
+    def read_Import(self, node: ast.Import) -> None:
         for alias in node.names:
             if alias.name not in ALLOWED_MODULES:
-                raise refuse(node, f"`import {alias.name}` is not allowed: only `import math` is")
+                self.refuse(node, f"`import {alias.name}` is not allowed: only `import math` is")
             if alias.asname:
                 self._check_name(alias.asname, node)
 
-    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+    def read_ImportFrom(self, node: ast.ImportFrom) -> None:
         if node.level or node.module not in ALLOWED_MODULES:
-            raise refuse(node, f"`from {node.module or '.'} import ...` is not allowed: only `import math` is")
+            self.refuse(node, f"`from {node.module or '.'} import ...` is not allowed: only `import math` is")
         for alias in node.names:
             if alias.name == "*":
-                raise refuse(node, "`from math import *` is not allowed: name what you use (`from math import exp`)")
+                self.refuse(node, "`from math import *` is not allowed: name what you use (`from math import exp`)")
             self._check_name(alias.name, node)
             if alias.asname:
                 self._check_name(alias.asname, node)
 
     # -- names and attributes --
 
-    def visit_Name(self, node: ast.Name) -> None:
+    def read_Name(self, node: ast.Name) -> None:
         self._check_name(node.id, node)
 
-    def visit_Attribute(self, node: ast.Attribute) -> None:
+    def read_Attribute(self, node: ast.Attribute) -> None:
         name = node.attr
         if name.startswith("__"):
-            raise refuse(node, f"{quote('.' + name)}: names that start with `__` are not allowed")
+            self.refuse(node, f"{quote('.' + name)}: names that start with `__` are not allowed")
         if name in INTROSPECTION or name.startswith(INTROSPECTION_PREFIXES):
-            raise refuse(node, f"{quote('.' + name)} looks inside Python itself and is not allowed")
+            self.refuse(node, f"{quote('.' + name)} looks inside Python itself and is not allowed")
         self.visit(node.value)
 
-    def visit_keyword(self, node: ast.keyword) -> None:
+    def read_keyword(self, node: ast.keyword) -> None:
         if node.arg is not None:
             self._check_name(node.arg, node.value)
         self.visit(node.value)
 
-    def visit_Nonlocal(self, node: ast.Nonlocal) -> None:
+    def read_Nonlocal(self, node: ast.Nonlocal) -> None:
         for name in node.names:
             self._check_name(name, node)
 
-    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:  # only reachable via try: refused before
-        raise refuse(node, "`try`/`except` is not allowed in your Value code")
-
     def _check_name(self, name: str, node: ast.AST) -> None:
         if name.startswith("__"):
-            raise refuse(node, f"{quote(name)}: names that start with `__` are not allowed")
+            self.refuse(node, f"{quote(name)}: names that start with `__` are not allowed")
         if name in REFUSED_NAMES:
-            raise refuse(node, f"{quote(name)} {REFUSED_NAMES[name]}, so it is not allowed here")
+            self.refuse(node, f"{quote(name)} {REFUSED_NAMES[name]}, so it is not allowed here")

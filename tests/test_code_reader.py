@@ -134,8 +134,8 @@ def test_bytes_that_are_not_utf8_are_refused_with_their_line() -> None:
 
 
 def test_a_lone_surrogate_is_refused_with_its_line() -> None:
-    error = refused("x = 1\n\ny = '\udcff'\n")
-    assert error.line == 3 and "UTF-8" in error.message
+    error = refused("x = 1\n\ny = '\udcff'\n")  # what undecodable bytes become in Python text
+    assert (error.line, error.col) == (3, 6) and "not text" in error.message
 
 
 def test_a_syntax_error_gets_its_line_and_column() -> None:
@@ -152,3 +152,21 @@ def test_deep_nesting_is_refused_not_crashed() -> None:
 
 def test_text_of_the_wrong_type_is_refused() -> None:
     assert "text" in refused(42).message  # type: ignore[arg-type]
+
+
+def test_a_parse_upset_by_another_thread_is_tried_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CPython 3.11's ast shares a depth counter between threads: a parse can fail with a spurious
+    SystemError while another session's thread parses (python/cpython#106905)."""
+    real = code_reader.reader.read
+    failures = [SystemError("AST constructor recursion depth mismatch (before=27, after=20)")]
+
+    def upset_once(*args: object, **kwargs: object) -> object:
+        if failures:
+            raise failures.pop()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(code_reader.reader, "read", upset_once)
+    assert code_reader.check(SOLUTION).body
+    monkeypatch.setattr(code_reader.reader, "read", lambda *a, **k: (_ for _ in ()).throw(SystemError("other")))
+    with pytest.raises(SystemError):
+        code_reader.check(SOLUTION)

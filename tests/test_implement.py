@@ -60,6 +60,21 @@ def test_my_value_steps_are_the_learners_calls_in_their_order(solution_report: i
     assert contributions == {"x": 3.0, "y": 2.0}
 
 
+# What each mistake's message must say (the diagnosis, not only the wrong numbers).
+DIAGNOSIS = {
+    "overwrite_mul": "keeps only the last use",
+    "overwrite_add": "keeps only the last use",
+    "no_topological_order": "which uses it",
+    "no_seed": "`self.grad = 1`",
+    "wrong_direction": "`for node in reversed(topo)`",
+    "no_visited_set": "keep a visited set",
+    "no_op": "c._op ''",
+    "no_prev": "c._prev with neither a nor b",
+    "backward_never_assigned": "`out._backward = _backward` is missing in `__add__`",
+    "closure_wrong_out": "`self._backward = ...`",
+}
+
+
 @pytest.mark.parametrize("name", sorted(BUGS))
 def test_each_classic_mistake_is_named_with_its_line(name: str) -> None:
     code, key, line = BUGS[name]
@@ -68,6 +83,7 @@ def test_each_classic_mistake_is_named_with_its_line(name: str) -> None:
     check = next(c for c in report.checks if c.key == key)
     assert not check.passed, check.message
     assert check.line == line, (check.message, check.line, line)
+    assert DIAGNOSIS[name] in check.message, check.message
     assert not report.passed
 
 
