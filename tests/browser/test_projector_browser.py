@@ -280,7 +280,7 @@ OUTPUT_SEEN = """() => [...document.querySelectorAll('[data-testid="stGraphVizCh
 })"""
 
 
-def pages_with_a_diagram(page: Page) -> list[str]:
+def top_bar_pages(page: Page) -> list[str]:
     links = page.get_by_test_id("stTopNavLink")
     return [links.nth(i).inner_text().strip() for i in range(links.count())]
 
@@ -291,7 +291,7 @@ def test_every_diagram_shows_its_output_or_says_how_to_scroll_to_it(page: Page, 
     page.set_viewport_size({"width": size[0], "height": size[1]})
     open_app(page, app_url, "expr=" + quote(PROGRAMS[program]), path="build")
     checked = 0
-    for title in pages_with_a_diagram(page):
+    for title in top_bar_pages(page):  # every page; those without a diagram are skipped
         page.get_by_test_id("stTopNavLink").filter(has_text=title).first.click()
         wait_idle(page, started_within=1.0)
         if page.locator(DIAGRAM_NODES).count() == 0:
