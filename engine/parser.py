@@ -33,7 +33,7 @@ import numbers
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-from engine import reader
+from engine import operators, reader
 from engine.errors import ExpressionError, quote
 from engine.reader import Source, Whitelist, lines_of, position, typed
 from engine.value import MAX_EXACT_EXPONENT, Value
@@ -43,14 +43,15 @@ MAX_NODES = 20_000  # nodes in the graph
 MAX_DEPTH = reader.MAX_DEPTH  # operations nested inside each other in one statement
 MAX_BRACKETS = reader.MAX_BRACKETS  # brackets inside each other: Python's own parser stops at this many
 
-FUNCTIONS = ("tanh", "relu", "exp", "log")  # tanh(x), and also x.tanh()
+# tanh(x), and also x.tanh(): every operator whose record (engine/operators.py) is typed as a function
+FUNCTIONS: list[str] = operators.names(lambda record: record.function)
+FIELDS = ("data", "grad")  # `y.data`, `a.grad`: the lesson's notation, allowed where `notation` says
 SKIPPED_FUNCTIONS = ("print", "draw_dot")  # `print(...)` lines are skipped
 SKIPPED_METHODS = ("backward", "zero_grad")  # `o.backward()` lines are skipped
 SKIPPED_ATTRIBUTES = ("label", "grad")  # `o.label = 'o'` lines are skipped
 LOOKS_LIKE_A_DIGIT = frozenset("lOI")  # automatic labels skip these (l and I read as 1, O as 0)
 BUILTIN_NAMES = frozenset(name for name in dir(builtins) if not name.startswith("_"))
 
-OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 
 # -- the public API ------------------------------------------------------------------------
 
@@ -104,10 +105,16 @@ def parse(text: str, values: Mapping[str, float] | None = None) -> Value:
     return parse_program(text).build(values).output
 
 
-def parse_program(text: str) -> Program:
-    """Check `text` (syntax, names, structure) without computing anything."""
+def parse_program(text: str, notation: Mapping[str, float | None] | None = None) -> Program:
+    """Check `text` (syntax, names, structure) without computing anything.
+
+    `notation` lets a formula use the lesson's `name.data` and `name.grad` (a prediction such as
+    `y.data * a.grad`): each allowed one by its text, "y.data" -> None to read it as the variable y
+    itself, or -> a number to read it as that number (a leaf labelled "a.grad"). Any other `.data`
+    or `.grad` says what to type instead.
+    """
     source = reader.read(text, max_length=MAX_TEXT_LENGTH, max_depth=MAX_DEPTH)
-    program_reader = _Reader(source)
+    program_reader = _Reader(source, notation)
     program_reader.read()
     return program_reader.program()
 
@@ -122,7 +129,7 @@ def parse_program(text: str) -> Program:
 class _Step:
     """One node to build: a variable, a constant, or an operation on earlier steps."""
 
-    op: str  # "variable", "constant", "+", "-", "*", "/", "**", "neg", "tanh", "relu", "exp", "log"
+    op: str  # "variable", "constant", or an operator of engine/operators.py: "+", "**", "neg", "tanh", ...
     args: tuple[int, ...] = ()  # indices of the operands' steps
     number: float = 0.0  # the constant, or the exponent of **
     label: str = ""
@@ -137,10 +144,12 @@ class _Step:
 class _Reader(Whitelist):
     """Walks the syntax tree statement by statement, accepting only the whitelist."""
 
-    def __init__(self, source: Source):
+    def __init__(self, source: Source, notation: Mapping[str, float | None] | None = None):
         super().__init__(source)
         self.text = source.text
         self.tree = source.tree
+        self.notation = notation or {}  # "y.data" -> None (the variable y) or a number
+        self.fields: dict[str, int] = {}  # "a.grad" -> its leaf
         self.steps: list[_Step] = []
         self.statement_start = 0  # the first step of the statement being read
         self.output: int | None = None
@@ -222,11 +231,11 @@ class _Reader(Whitelist):
         target = statement.target
         if not isinstance(target, ast.Name):
             self.refuse(target, "only a plain name can be updated, like c += 1")
-        symbol = OPERATORS.get(type(statement.op))
+        symbol = _binary_operator(statement.op)
         if symbol is None:
             raise self._operator_error(statement.op, statement)
         current = self._load(target)
-        if symbol == "**":
+        if operators.OPERATORS[symbol].exponent:
             exponent, text = self._exponent(statement.value, statement)
             step = self._add(_Step("**", (current,), number=exponent, exponent_text=text), statement, (target,))
         else:
@@ -324,30 +333,54 @@ class _Reader(Whitelist):
             return self._binary(node)
         if isinstance(node, ast.Call):
             return self._call(node)
+        if isinstance(node, ast.Attribute) and node.attr in FIELDS:
+            return self._field(node)
         if isinstance(node, ast.Attribute):
             self.refuse(
                 node,
-                f"{quote('.' + node.attr)} cannot be used here: only .tanh(), .relu(), .exp() and .log() are allowed",
+                f"{quote('.' + node.attr)} cannot be used here: only "
+                + ", ".join(f".{name}()" for name in FUNCTIONS[:-1])
+                + f" and .{FUNCTIONS[-1]}() are allowed",
             )
         hint = reader.decimal_comma(self.source, node)
         self.refuse(node, hint or f"{reader.describe(node)} cannot be used in an expression")
+
+    def _field(self, node: ast.Attribute) -> int:
+        """`y.data`, `a.grad`: allowed by `notation` (a variable, or a number here), else what to type instead."""
+        owner = node.value.id if isinstance(node.value, ast.Name) else None
+        key = f"{owner}.{node.attr}"
+        if owner is not None and key in self.notation:
+            number = self.notation[key]
+            if number is None:  # a variable's data is the variable itself
+                return self._load(node.value)
+            if key not in self.fields:
+                self.names.add(key)
+                self.fields[key] = self._add(_Step("constant", number=float(number), label=key), node)
+            return self.fields[key]
+        typed = self.shown(node)
+        if owner is None:
+            self.refuse(node, f"{typed} cannot be used here: write a name or a number")
+        if node.attr == "data":
+            self.refuse(node, f"{typed}: write {quote(owner)} for its value (a formula here uses the names themselves)")
+        self.refuse(node, f"{typed} cannot be used here: type the number {quote(key)} has, or a formula that gives it")
 
     def _unary(self, node: ast.UnaryOp) -> int:
         if _is_signed_number(node):  # -2 is the constant -2, not neg(2)
             return self._constant(self._number(node), node)
         if isinstance(node.op, ast.UAdd):
             return self._expression(node.operand)
-        if isinstance(node.op, ast.USub):
+        record = operators.typed_as(type(node.op))
+        if record is not None and not record.binary:  # `-x`: neg
             operand = self._expression(node.operand)
-            return self._add(_Step("neg", (operand,)), node, (node.operand,))
+            return self._add(_Step(record.op, (operand,)), node, (node.operand,))
         word = "not" if isinstance(node.op, ast.Not) else "~"
         self.refuse(node, f"'{word}' is not allowed: use + - * / **")
 
     def _binary(self, node: ast.BinOp) -> int:
-        symbol = OPERATORS.get(type(node.op))
+        symbol = _binary_operator(node.op)
         if symbol is None:
             raise self._operator_error(node.op, node)
-        if symbol == "**":
+        if operators.OPERATORS[symbol].exponent:
             base = self._expression(node.left)
             exponent, text = self._exponent(node.right, node)
             return self._add(_Step("**", (base,), number=exponent, exponent_text=text), node, (node.left,))
@@ -462,18 +495,20 @@ class _Reader(Whitelist):
                 self.refuse(node, "only + - * / ** are allowed between numbers")
             value = self._evaluate_numbers(node.operand)
             return -value if isinstance(node.op, ast.USub) else value
-        symbol = OPERATORS.get(type(node.op))
+        symbol = _binary_operator(node.op)
         if symbol is None:
             raise self._operator_error(node.op, node)
         left = self._evaluate_numbers(node.left)
         right = self._evaluate_numbers(node.right)
         source = quote(self.typed(node))
         try:
-            result = _FLOAT_OPERATIONS[symbol](left, right)
+            result = operators.OPERATORS[symbol].number(left, right)
         except ZeroDivisionError:
             raise ExpressionError(f"division by zero in {source}", *self.where(node)) from None
         except OverflowError:
             result = math.inf
+        except ValueError:  # `**`: a negative number to a fractional power
+            result = complex(0, 1)
         if isinstance(result, complex):
             message = f"{source} is not a real number (a negative number to a fractional power)"
             self.refuse(node, message)
@@ -536,25 +571,17 @@ class _Reader(Whitelist):
             return step.label
         labels = [self.steps[i].label for i in step.args]
         wrapped = [f"({label})" if label.startswith("-") else label for label in labels]
-        if step.op == "**":
-            return f"{wrapped[0]} ** {step.exponent_text}"
-        if step.op == "neg":
-            return f"-{wrapped[0]}"
-        if step.op in FUNCTIONS:
+        record = operators.OPERATORS[step.op]
+        if record.exponent:
+            return f"{wrapped[0]} {record.symbol} {step.exponent_text}"
+        if record.function:
             return f"{wrapped[0]}.{step.op}()" if step.method else f"{step.op}({labels[0]})"
-        return f"{wrapped[0]} {step.op} {wrapped[1]}"
+        if not record.binary:
+            return f"{record.symbol}{wrapped[0]}"
+        return f"{wrapped[0]} {record.symbol} {wrapped[1]}"
 
 
 # -- step 3: steps -> Values (Program.build) ------------------------------------------------
-
-
-_FLOAT_OPERATIONS = {
-    "+": lambda a, b: a + b,
-    "-": lambda a, b: a - b,
-    "*": lambda a, b: a * b,
-    "/": lambda a, b: a / b,
-    "**": lambda a, b: a**b,
-}
 
 
 def _variable_numbers(program: Program, values: Mapping[str, float] | None) -> dict[str, float]:
@@ -612,7 +639,7 @@ def _compute(step: _Step, operands: list[Value], text: str) -> Value:
     if step.op == "**" and first.data < 0 and not step.number.is_integer():
         raise error("a negative number to a fractional power", 0, f" (it has no real power {step.number:g})")
     try:
-        result = _ENGINE_OPERATIONS[step.op](first, operands[1] if len(operands) > 1 else None, step.number)
+        result = _engine_operation(step, operands)
     except (ArithmeticError, ValueError):  # e.g. math.exp(1000), 10.0 ** 400
         result = None
     if result is None or not math.isfinite(result.data):
@@ -620,19 +647,24 @@ def _compute(step: _Step, operands: list[Value], text: str) -> Value:
     return result
 
 
-# Each operation exactly as the engine spells it (a - b is Value's own `-`, not a + (-b)).
-_ENGINE_OPERATIONS = {
-    "+": lambda a, b, n: a + b,
-    "-": lambda a, b, n: a - b,
-    "*": lambda a, b, n: a * b,
-    "/": lambda a, b, n: a / b,
-    "**": lambda a, b, n: a**n,
-    "neg": lambda a, b, n: -a,
-    "tanh": lambda a, b, n: a.tanh(),
-    "relu": lambda a, b, n: a.relu(),
-    "exp": lambda a, b, n: a.exp(),
-    "log": lambda a, b, n: a.log(),
-}
+def _engine_operation(step: _Step, operands: list[Value]) -> Value:
+    """The operation exactly as the engine spells it: the method its record names (a - b is Value's
+    own `-`, not a + (-b)); `**` with its number exponent."""
+    record = operators.OPERATORS[step.op]
+    if record.exponent:
+        return operands[0] ** step.number
+    return getattr(Value, record.method)(*operands)
+
+
+def _binary_operator(op: ast.AST) -> str | None:
+    """The engine's operator typed with this operator between two operands (`ast.Mult` -> "*"), or None."""
+    record = operators.typed_as(type(op))
+    return record.op if record is not None and record.binary else None
+
+
+def _functions_text() -> str:
+    """`tanh(x), relu(x), exp(x), log(x) and x.tanh(), x.relu(), x.exp(), x.log()`, from the records."""
+    return ", ".join(f"{name}(x)" for name in FUNCTIONS) + " and " + ", ".join(f"x.{name}()" for name in FUNCTIONS)
 
 
 # -- small helpers -----------------------------------------------------------------------------
@@ -679,7 +711,7 @@ def _is_value_call(node: ast.AST) -> bool:
 
 
 def _unknown_call_message(function: ast.expr) -> str:
-    known = "the functions are tanh(x), relu(x), exp(x), log(x) and x.tanh(), x.relu(), x.exp(), x.log()"
+    known = f"the functions are {_functions_text()}"
     if isinstance(function, ast.Name):
         if function.id in SKIPPED_FUNCTIONS:
             return f"`{function.id}(...)` can only stand on a line of its own (it is skipped); {known}"

@@ -6,7 +6,8 @@ here. `read()` does the part they all need, the same way each time:
 
 - the text must be `str`, at most `max_length` characters, with no NUL character and no lone
   surrogate (text that cannot be UTF-8): each refused with a message and, where it has one, a place;
-- `ast.parse` only reads the text into a tree (nothing is run); a SyntaxError becomes an
+- `ast.parse` only reads the text into a tree (nothing is run; tried again when another thread's
+  parse upset CPython 3.11's shared depth counter, python/cpython#106905); a SyntaxError becomes an
   `ExpressionError` with line and column in a learner's words (`2x` says "write 2*x", a keyword
   used as a name says so, too many brackets names the limit);
 - the tree's nesting is measured without recursion: more than `max_depth` operations inside each
@@ -247,7 +248,7 @@ def read(
         raise ExpressionError(f"{what} is too long: {len(text):,} characters (the limit is {max_length:,})")
     _check_characters(text, what)
     try:
-        tree = ast.parse(text, mode=mode)
+        tree = _parse(text, mode)
     except SyntaxError as error:
         raise syntax_error(error, text, invalid) from None
     except (RecursionError, MemoryError):
@@ -261,6 +262,23 @@ def read(
     if not text.isascii():
         check_ascii_names(source)
     return source
+
+
+PARSE_ATTEMPTS = 3  # of ast.parse, when another thread's parse upset it (see `_parse`)
+_ast_parse = ast.parse  # by this name, so a test can upset this module's parse alone
+
+
+def _parse(text: str, mode: str) -> ast.AST:
+    """`ast.parse`, tried again when CPython 3.11 raises its spurious "AST constructor recursion depth
+    mismatch": the counter behind it is shared by every thread, and Streamlit runs each session in a
+    thread of its own (python/cpython#106905). If it keeps failing, the learner reads why, not a traceback."""
+    for _ in range(PARSE_ATTEMPTS):
+        try:
+            return _ast_parse(text, mode=mode)
+        except SystemError as error:
+            if "recursion depth mismatch" not in str(error):
+                raise
+    raise ExpressionError("the text could not be read just now (the server was busy): try again")
 
 
 def _check_characters(text: str, what: str) -> None:
@@ -319,7 +337,9 @@ def depth_of(tree: ast.AST, nesting: tuple[type[ast.AST], ...] = NESTING) -> int
 # -- syntax errors in a learner's words -------------------------------------------------------------
 
 # a number with a name right after it: `2x`, `3.5y`
-_NUMBER_THEN_NAME = re.compile(r"(?<![\w.])(?P<number>\d[\d_]*(?:\.\d*)?|\.\d+)(?P<name>[A-Za-z_][A-Za-z0-9_]*)")
+_NUMBER_THEN_NAME = re.compile(
+    r"(?<![\w.])(?P<number>\d[\d_]*(?:\.\d*)?|\.\d+)(?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)"
+)
 
 
 def syntax_error(error: SyntaxError, text: str, invalid: str = "syntax error: something is missing") -> ExpressionError:
@@ -389,19 +409,16 @@ def keyword_used_as_name(line: str) -> tuple[str, int] | None:
 
 
 def decimal_comma(source: Source, node: ast.AST) -> str | None:
-    """`2,0` (a tuple of two whole numbers, typed with a comma): the message "use a dot", else None."""
+    """`2,0` or `2,5 * x` (a whole number, a comma, digits): the message "use a dot", else None."""
     if not isinstance(node, ast.Tuple) or len(node.elts) != 2:
         return None
-    whole, part = node.elts
-    numbers = all(
-        isinstance(n, ast.Constant) and isinstance(n.value, int) and not isinstance(n.value, bool) for n in node.elts
-    )
-    if not numbers or part.col_offset is None:
+    whole, rest = node.elts
+    if not (isinstance(whole, ast.Constant) and isinstance(whole.value, int) and not isinstance(whole.value, bool)):
         return None
-    digits = source.typed(part)
-    if not digits.isdigit():
+    digits = re.match(r"\d+(?![\w.])", source.typed(rest))
+    if digits is None:
         return None
-    decimal = f"{source.typed(whole)}.{digits}"
+    decimal = f"{source.typed(whole)}.{digits.group()}"
     return f"{quote(source.typed(node))}: use a dot for decimals: {quote(decimal)} (a comma makes two numbers)"
 
 

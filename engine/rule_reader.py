@@ -28,7 +28,7 @@ import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from engine import reader
+from engine import operators, reader
 from engine.derivatives import DERIVATIVES
 from engine.errors import ExpressionError, quote
 from engine.reader import Source
@@ -37,11 +37,13 @@ from engine.value import Value
 MAX_RULE_LENGTH = 1_000  # characters in one rule (all its lines)
 MAX_DEPTH = 40  # operations nested inside each other in one formula
 
-FUNCTIONS: dict[str, Callable[[float], float]] = {}  # filled below
+# what a rule may call, `tanh(self.data)`: every operator typed as a function, with its value on floats
+FUNCTIONS: dict[str, Callable[[float], float]] = operators.table(
+    lambda record: record.number, keep=lambda record: record.function
+)
 GRAD = "out.grad"
 EXPONENT = "n"
 
-_OPERATORS = {kind: reader.OPERATOR_SYMBOLS[kind] for kind in (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)}
 _COMPARISONS = {kind: reader.OPERATOR_SYMBOLS[kind] for kind in (ast.Gt, ast.GtE, ast.Lt, ast.LtE)}
 
 
@@ -114,47 +116,9 @@ def variables_of(f: Formula) -> set[str]:
 # -- computing a formula (plain floats, never eval) ------------------------------------------------
 
 
-def _log(x: float) -> float:
-    if x <= 0:
-        raise ValueError(f"log of {x:g}: log is only defined for positive numbers")
-    return math.log(x)
-
-
-def _exp(x: float) -> float:
-    try:
-        return math.exp(x)
-    except OverflowError:
-        raise OverflowError(f"exp({x:g}) is too large for a float (overflow)") from None
-
-
-FUNCTIONS.update({"tanh": math.tanh, "relu": lambda x: x if x > 0 else 0.0, "exp": _exp, "log": _log})
-
-
-def _power(x: float, y: float) -> float:
-    try:
-        result = x**y
-    except ZeroDivisionError:
-        raise ZeroDivisionError(f"0 ** {y:g} divides by zero") from None
-    except OverflowError:
-        raise OverflowError(f"{x:g} ** {y:g} is too large for a float (overflow)") from None
-    if isinstance(result, complex):
-        raise ValueError(f"{x:g} ** {y:g} is not a real number")
-    return result
-
-
 def _binary(op: str, x: float, y: float) -> float:
-    if op == "+":
-        result = x + y
-    elif op == "-":
-        result = x - y
-    elif op == "*":
-        result = x * y
-    elif op == "/":
-        if y == 0:
-            raise ZeroDivisionError(f"{x:g} / 0 divides by zero")
-        result = x / y
-    else:
-        result = _power(x, y)
+    """`x op y` for the formula's + - * / **: the engine's operator's value on floats (engine/operators.py)."""
+    result = operators.OPERATORS[op].number(x, y)
     if not math.isfinite(result) and math.isfinite(x) and math.isfinite(y):
         raise OverflowError(f"{x:g} {op} {y:g} is too large for a float (overflow)")
     return result
@@ -332,7 +296,8 @@ def _read_call(ctx: _Context, node: ast.Call) -> Formula:
     elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "math":
         name = func.attr
     if name not in FUNCTIONS:
-        raise _error(ctx, node, f"{shown}: only tanh, relu, exp and log can be called in a rule")
+        known = ", ".join(list(FUNCTIONS)[:-1]) + " and " + list(FUNCTIONS)[-1]
+        raise _error(ctx, node, f"{shown}: only {known} can be called in a rule")
     if len(node.args) != 1 or node.keywords or isinstance(node.args[0], ast.Starred):
         raise _error(ctx, node, f"{shown}: {name} takes exactly one number, like `{name}(self.data)`")
     return Call(name, _read(ctx, node.args[0]))
@@ -359,10 +324,11 @@ def _read(ctx: _Context, node: ast.AST) -> Formula:
             raise _error(ctx, node, f"{shown} is a whole Value: use its number, `{node.id}.data`")
         raise _error(ctx, node, f"{shown} is not known in a rule: use {_allowed_names(ctx)}")
     if isinstance(node, ast.BinOp):
-        if type(node.op) not in _OPERATORS:
+        record = operators.typed_as(type(node.op))
+        if record is None or not record.binary:
             hint = " (for a power write `**`)" if isinstance(node.op, ast.BitXor) else ""
             raise _error(ctx, node, f"{quote(reader.operator_symbol(node.op))}{hint} is not allowed in a rule")
-        return Binary(_OPERATORS[type(node.op)], _read(ctx, node.left), _read(ctx, node.right))
+        return Binary(record.op, _read(ctx, node.left), _read(ctx, node.right))
     if isinstance(node, ast.UnaryOp):
         if isinstance(node.op, (ast.USub, ast.UAdd)):
             return Unary("-" if isinstance(node.op, ast.USub) else "+", _read(ctx, node.operand))
@@ -493,7 +459,7 @@ def read_rule(op: str, text: str) -> LearnerRule:
         raise ExpressionError(f"there is no operator {op!r}")
     inputs = DERIVATIVES[op].inputs
     source = _parse(text, "exec")
-    ctx = _Context(source, inputs, exponent=op == "**", grad=True, op_label=op_label(op))
+    ctx = _Context(source, inputs, exponent=DERIVATIVES[op].exponent, grad=True, op_label=op_label(op))
     lines: dict[int, RuleLine] = {}
     for node in source.tree.body:
         if _skip_prev_unpacking(node):
@@ -607,7 +573,7 @@ def recognise(rule: LearnerRule) -> tuple[LineVerdict, ...]:
 def read_rule_formula(op: str, text: str) -> Formula:
     """A right-hand side of a rule for `op` (with `out.grad`)."""
     source = _parse(text, "eval")
-    ctx = _Context(source, DERIVATIVES[op].inputs, op == "**", grad=True, op_label=op_label(op))
+    ctx = _Context(source, DERIVATIVES[op].inputs, DERIVATIVES[op].exponent, grad=True, op_label=op_label(op))
     return _read(ctx, source.tree.body)
 
 
@@ -621,7 +587,7 @@ def local_formula(op: str, slot: int) -> Formula:
     key = (op, slot)
     if key not in _SOURCE:
         d = DERIVATIVES[op]
-        _SOURCE[key] = read_formula(d.local[slot], d.inputs, op == "**")
+        _SOURCE[key] = read_formula(d.local[slot], d.inputs, d.exponent)
     return _SOURCE[key]
 
 
@@ -630,5 +596,10 @@ def forward_formula(op: str) -> Formula:
     key = (op, -1)
     if key not in _SOURCE:
         d = DERIVATIVES[op]
-        _SOURCE[key] = read_formula(d.forward, d.inputs, op == "**")
+        _SOURCE[key] = read_formula(d.forward, d.inputs, d.exponent)
     return _SOURCE[key]
+
+
+# a record added or removed (engine/operators.py): read the formulas again
+operators.watch(_SOURCE.clear)
+operators.watch(_points.cache_clear)

@@ -14,11 +14,11 @@ this one run (the learner's own rules): the engine's shared BACKWARD_RULES is ne
 from __future__ import annotations
 
 import math
-import operator
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
+from engine import operators
 from engine.value import BACKWARD_RULES, Value
 
 
@@ -244,17 +244,8 @@ def gradient_sources(graph: Graph, steps: list[BackwardStep]) -> dict[int, list[
 
 # -- recomputing the forward pass, for finite differences --------------------------------
 
-_FORWARD: dict[str, Callable[..., Value]] = {
-    "+": operator.add,
-    "*": operator.mul,
-    "-": operator.sub,
-    "/": operator.truediv,
-    "neg": operator.neg,
-    "tanh": Value.tanh,
-    "relu": Value.relu,
-    "exp": Value.exp,
-    "log": Value.log,
-}
+# Each operator's forward method on Value (`Value.__mul__`, `Value.tanh`), named by its record.
+_FORWARD: dict[str, Callable[..., Value]] = operators.table(lambda record: getattr(Value, record.method))
 
 
 def evaluate(graph: Graph, data: Mapping[int, float]) -> float:

@@ -8,6 +8,9 @@ to the values it was computed from.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+
+from engine import operators
 
 
 class Value:
@@ -202,16 +205,6 @@ MAX_EXACT_EXPONENT = 2.0**53
 
 _CHILDREN_DONE = object()  # a marker for topological_order's stack
 
-# The backward rule of each operator, by the `_op` string its forward method records.
-BACKWARD_RULES = {
-    "+": Value._add_backward,
-    "*": Value._mul_backward,
-    "-": Value._sub_backward,
-    "/": Value._div_backward,
-    "**": Value._pow_backward,
-    "neg": Value._neg_backward,
-    "tanh": Value._tanh_backward,
-    "relu": Value._relu_backward,
-    "exp": Value._exp_backward,
-    "log": Value._log_backward,
-}
+# The backward rule of each operator, by the `_op` string its forward method records: the method
+# that its record in engine/operators.py names (a plain dict, refilled when an operator is added).
+BACKWARD_RULES: dict[str, Callable[[Value], None]] = operators.table(lambda record: getattr(Value, record.rule))

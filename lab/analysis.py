@@ -12,25 +12,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
+from engine import operators
 from engine.errors import ExpressionError, quote
 from engine.parser import Built, Program, parse_program
 from engine.trace import BackwardStep, Graph, backward_steps, finite_difference, graph_of
 
 VARIABLE, CONSTANT, OPERATION, OUTPUT = "variable", "constant", "operation", "output"
 
-# What `_op` is shown as, in tables, the diagram and sentences.
-OP_SYMBOLS = {
-    "+": "+",
-    "*": "*",
-    "-": "-",
-    "/": "/",
-    "**": "**",
-    "neg": "-",
-    "tanh": "tanh",
-    "relu": "relu",
-    "exp": "exp",
-    "log": "log",
-}
+# What `_op` is shown as, in tables, the diagram and sentences: each operator's record's symbol.
+OP_SYMBOLS: dict[str, str] = operators.table(lambda record: record.symbol)
 
 
 @dataclass

@@ -20,7 +20,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from engine import reader
+from engine import operators, reader
 from engine.errors import ExpressionError, quote
 from engine.parser import BUILTIN_NAMES, FUNCTIONS, parse_program
 from engine.reader import Source
@@ -28,23 +28,12 @@ from lab.program_edit import NUMBER, number_text
 
 VARIABLE, OPERATION, OTHER = "variable", "operation", "other"
 
-BINARY = ("+", "-", "*", "/", "**")
-UNARY = ("neg", *FUNCTIONS)
-OPERATORS = BINARY + UNARY
+# The operators the picker offers, from their records in engine/operators.py (lists kept up to date).
+BINARY: list[str] = operators.names(lambda record: record.binary)
+UNARY: list[str] = operators.names(lambda record: not record.binary)
+OPERATORS: list[str] = operators.names()
 # What the operator picker says next to each operator.
-OPERATOR_NAMES = {
-    "+": "+  add",
-    "-": "-  subtract",
-    "*": "*  multiply",
-    "/": "/  divide",
-    "**": "**  power (number exponent)",
-    "neg": "-  negate",
-    "tanh": "tanh",
-    "relu": "relu",
-    "exp": "exp",
-    "log": "log",
-}
-RESERVED = (*FUNCTIONS, "Value")  # names of functions a program can call: not free for nodes
+OPERATOR_NAMES: dict[str, str] = operators.table(lambda record: record.builder_label)
 
 _NUMBER_RE = re.compile(rf"^\s*{NUMBER}\s*$")  # a number typed into an operand box
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")  # ASCII, as the parser wants
@@ -115,16 +104,19 @@ def _single_operation(source: Source, node: ast.expr) -> tuple[str, tuple[str, .
     """`x * y` -> ("*", ("x", "y")); `tanh(n)`, `n.tanh()` -> ("tanh", ("n",)); `-n` -> ("neg", ("n",)); else None."""
     operands: list[ast.expr] = []
     op = None
-    if isinstance(node, ast.BinOp) and reader.operator_symbol(node.op) in BINARY:
-        op, operands = reader.operator_symbol(node.op), [node.left, node.right]
+    binary = operators.typed_as(type(node.op)) if isinstance(node, ast.BinOp) else None
+    if binary is not None and binary.binary:
+        op, operands = binary.op, [node.left, node.right]
     elif isinstance(node, ast.Call) and not node.keywords and isinstance(node.func, ast.Name):
         if node.func.id in FUNCTIONS and len(node.args) == 1:
             op, operands = node.func.id, list(node.args)
     elif isinstance(node, ast.Call) and not node.args and not node.keywords and isinstance(node.func, ast.Attribute):
         if node.func.attr in FUNCTIONS and isinstance(node.func.value, ast.Name):
             op, operands = node.func.attr, [node.func.value]
-    elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Name):
-        op, operands = "neg", [node.operand]
+    elif isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Name):
+        record = operators.typed_as(type(node.op))  # `-n`: neg
+        if record is not None and not record.binary:
+            op, operands = record.op, [node.operand]
     if op is None:
         return None
     texts = [_operand_text(source, operand) for operand in operands]
@@ -222,7 +214,7 @@ def check_name(name: str, taken: Sequence[str] = ()) -> str:
     if keyword.iskeyword(name) or keyword.issoftkeyword(name):
         like = quote(name + "1")
         raise ValueError(f"{quote(name)} is a Python keyword, so it can't be a name: pick another, like {like}")
-    if name in RESERVED:
+    if name in FUNCTIONS or name == "Value":  # names of functions a program can call: not free for nodes
         raise ValueError(f"{quote(name)} is the name of a function, so it can't be a node's name: pick another")
     if name in BUILTIN_NAMES or name.startswith("__"):
         raise ValueError(f"{quote(name)} is a name Python already uses, so it can't be a node's name: pick another")
@@ -256,16 +248,17 @@ def operation_line(result: str, op: str, operands: Sequence[str], names: Sequenc
     if len(operands) < needed:
         raise ValueError(f"{op} needs {needed} operand{'s' if needed > 1 else ''}")
     parts = [_operand(x, names) for x in operands[:needed]]
-    if op == "**":
+    record = operators.OPERATORS[op]
+    if record.exponent:
         if parts[1] in names:
             raise ValueError("the exponent of ** must be a number, like 2 or -1, not a node")
         if parts[0] not in names:
             raise ValueError("the base of ** must be a node: the engine raises a Value to a number power")
-        return f"{result} = {parts[0]} ** {parts[1]}"
-    if op in BINARY:
-        return f"{result} = {parts[0]} {op} {parts[1]}"
-    if op == "neg":
-        return f"{result} = -{parts[0]}"
+        return f"{result} = {parts[0]} {record.symbol} {parts[1]}"
+    if record.binary:
+        return f"{result} = {parts[0]} {record.symbol} {parts[1]}"
+    if not record.function:  # `-a`
+        return f"{result} = {record.symbol}{parts[0]}"
     return f"{result} = {op}({parts[0]})"
 
 

@@ -214,11 +214,24 @@ def _entry(hand: Mapping[str, str], key: str) -> str:
 _ASSIGNMENT = re.compile(r"(?<![=<>!])=(?!=)")
 
 
-def read_entry(entry: str, a: Analysis) -> Program:
-    """The entry as a formula over the variables (a number is a formula without any). Raises ExpressionError."""
+def read_entry(entry: str, a: Analysis, notation: bool = False) -> Program:
+    """The entry as a formula over the variables (a number is a formula without any). Raises ExpressionError.
+
+    A variable may be written in the lesson's notation too: `y.data` is `y`. With `notation=True` (a
+    prediction on Watch it flow, where the lesson's rule `y.data * a.grad` is the natural answer) every
+    node's `.data` and `.grad` may be used, as its number in the current graph. Without it (the hand
+    check, where `z.data` or `x.grad` would be the engine's own answer to the row) the message says
+    what to type instead.
+    """
     if _ASSIGNMENT.search(entry):
         raise ExpressionError("type only your answer, without `name =`: for example `3` or `x + 1`")
-    formula = parse_program(entry)
+    fields: dict[str, float | None] = {f"{name}.data": None for name in a.variables}
+    if notation:
+        for name, node in zip(a.names, a.graph.nodes, strict=True):
+            if name not in a.variables:
+                fields[f"{name}.data"] = node.data
+            fields[f"{name}.grad"] = node.grad
+    formula = parse_program(entry, fields)
     unknown = [name for name in formula.variables if name not in a.variables]
     if unknown:
         name = unknown[0]

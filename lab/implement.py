@@ -31,6 +31,7 @@ from engine.value import Value
 from sandbox import code_reader, runner
 
 MAX_PROGRAM_NODES = 2_000  # the program from Build and see is tried with the learner's class up to this size
+CODE_LINE_SHOWN = 80  # characters of a line of the learner's code quoted in a message
 TOLERANCE = 1e-9  # relative (and absolute, near 0) difference that still counts as the engine's number
 assert MAX_PROGRAM_NODES <= _PARSER_MAX_NODES
 
@@ -543,7 +544,8 @@ def _check_overwrite(graphs: Mapping[str, _Graph], places: _Places, code: str) -
             line = places.overwrite_line(method)
             if line:
                 why = (
-                    f"x is used three times (z = {graph_text}), and line {line}, {quote(_line(code, line))}, "
+                    f"x is used three times (z = {graph_text}), and line {line}, "
+                    f"{quote(_line(code, line), CODE_LINE_SHOWN)}, "
                     "keeps only the last use"
                 )
             else:
@@ -554,7 +556,8 @@ def _check_overwrite(graphs: Mapping[str, _Graph], places: _Places, code: str) -
         wrong = [row for row in lesson.wrong(("grad",)) if row[0] == "y"]
         if wrong:
             line = places.overwrite_line("__mul__") or places.overwrite_line("__add__")
-            where = f", and line {line}, {quote(_line(code, line))}, keeps only the last use" if line else ""
+            shown = quote(_line(code, line), CODE_LINE_SHOWN)
+            where = f", and line {line}, {shown}, keeps only the last use" if line else ""
             return _result("overwrite", False, f"{_yours(wrong)}: y is used twice{where}", line)
     return _result(
         "overwrite", True, "(x + x) * x and (x * x) + x give x every use's gradient (8 and 7), as the engine's"
@@ -864,7 +867,7 @@ def _at(code: str, line: int | None) -> str:
     if line is None:
         return ""
     text = _line(code, line)
-    return f"line {line}, {quote(text)}: " if text else f"line {line}: "
+    return f"line {line}, {quote(text, CODE_LINE_SHOWN)}: " if text else f"line {line}: "
 
 
 def _refused(code: Any, e: ExpressionError) -> Report:
@@ -876,7 +879,7 @@ def _refused(code: Any, e: ExpressionError) -> Report:
 
 
 ERROR_WORDS = {
-    "TimeUp": "your code ran too long (more than 1.5 s) and was stopped here: an endless loop?",
+    "TimeUp": "your code ran too long (1.5 s of CPU time, or 4 s in all) and was stopped here: an endless loop?",
     "MemoryError": "your code needed more than 256 MB of memory here and was stopped",
     "RecursionError": "too many calls inside each other here (more than about 1,000): "
     "a function that calls itself without end?",

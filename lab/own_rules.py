@@ -17,6 +17,7 @@ from functools import lru_cache
 
 import pandas as pd
 
+from engine import operators
 from engine import rule_reader as rr
 from engine.derivatives import DERIVATIVES
 from engine.errors import ExpressionError
@@ -27,7 +28,7 @@ from lab.presets import PRESETS
 from lab.why_rules import RULES
 
 n = format_number
-OPERATORS = ("+", "*", "-", "/", "**", "neg", "tanh", "relu", "exp", "log")  # in the order the page offers them
+OPERATORS: list[str] = operators.names()  # every operator of engine/operators.py, in the order the page offers them
 LESSON_OPERATORS = ("+", "*")
 # the lesson's definition of done: the learner's + and * rules give the engine's gradients on these
 DONE_PRESETS = ("lesson", "neuron", "micrograd")

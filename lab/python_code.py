@@ -11,7 +11,7 @@ from __future__ import annotations
 import builtins
 import keyword
 
-from engine.parser import FUNCTIONS
+from engine import operators
 from lab.analysis import CONSTANT, Analysis
 
 _TAKEN = {"Value", "engine"}
@@ -70,22 +70,21 @@ def python_code(a: Analysis) -> str:
             lines.append(f"{names[i]} = Value({_number(node.data)}, label={a.names[i]!r})")
             continue
         op = node._op
-        if op in ("+", "-", "*", "/"):
+        record = operators.OPERATORS[op]
+        if record.binary and not record.exponent:
             first_is_number = names[inputs[0]] is None
             second_is_number = names[inputs[1]] is None
             left = operand(inputs[0], wrap=first_is_number and second_is_number)
-            expression = f"{left} {op} {operand(inputs[1])}"
-        elif op == "**":
+            expression = f"{left} {record.symbol} {operand(inputs[1])}"
+        elif record.exponent:
             exponent = _number(node._exponent)
             expression = (
                 f"{operand(inputs[0], wrap=True)} ** {f'({exponent})' if exponent.startswith('-') else exponent}"
             )
-        elif op == "neg":
-            expression = f"-{operand(inputs[0], wrap=True)}"
-        elif op in FUNCTIONS:
+        elif not record.function:  # -a
+            expression = f"{record.symbol}{operand(inputs[0], wrap=True)}"
+        else:  # a function, written as the method: x.tanh()
             expression = f"{operand(inputs[0], wrap=True)}.{op}()"
-        else:
-            raise ValueError(f"no Python spelling for the operator {op!r}")
         lines.append(f"{names[i]} = {expression}")
     out = names[a.output]
     lines += ["", f"{out}.backward()", f"print({out + '.data'!r}, {out}.data)"]

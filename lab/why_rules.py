@@ -17,7 +17,9 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from engine import operators
 from engine.derivatives import DERIVATIVES
+from engine.operators import Operator
 from engine.rule_reader import (
     ATOM,
     Binary,
@@ -129,104 +131,23 @@ class Rule:
 
     @property
     def needs_exponent(self) -> bool:
-        return self.op == "**"
+        return self.default_exponent is not None
 
 
-RULES: dict[str, Rule] = {
-    rule.op: rule
-    for rule in (
-        Rule(
-            "+",
-            "+",
-            "addition",
-            "Nudging a by a little changes {forward} by exactly as much, and the same for b: both local "
-            "derivatives are {d0}, so the rule hands out.grad to both inputs unchanged.",
-            "__add__",
-            (2.0, 3.0),
-        ),
-        Rule(
-            "*",
-            "*",
-            "multiplication",
-            "Nudging a by a little changes {forward} by {d0} times as much. And the other way round: nudging b "
-            "changes it by {d1} times as much. Each input's gradient is the other input's value times out.grad.",
-            "__mul__",
-            (2.0, 3.0),
-        ),
-        Rule(
-            "-",
-            "-",
-            "subtraction",
-            "Nudging a up moves {forward} up by as much (local derivative {d0}); nudging b up moves it down by as "
-            "much (local derivative {d1}).",
-            "__sub__",
-            (5.0, 3.0),
-        ),
-        Rule(
-            "/",
-            "/",
-            "division",
-            "Nudging a changes {forward} by {d0} times as much. Nudging b changes it by {d1} times as much: the "
-            "result moves against b, and faster when b is small.",
-            "__truediv__",
-            (3.0, 2.0),
-        ),
-        Rule(
-            "**",
-            "**",
-            "power (number exponent)",
-            "The power rule: nudging a changes {forward} by {d0} times as much. The exponent n is a plain number, "
-            "not a node, so it gets no gradient.",
-            "__pow__",
-            (3.0,),
-            2.0,
-        ),
-        Rule(
-            "neg",
-            "-a (neg)",
-            "negation",
-            "Nudging a up moves {forward} down by as much: the local derivative is {d0}, so the gradient changes sign.",
-            "__neg__",
-            (2.0,),
-        ),
-        Rule(
-            "tanh",
-            "tanh",
-            "tanh",
-            "tanh is steep near zero and flat far from it: its slope is {d0}, which the rule computes from the "
-            "output it already has (out.data). For large |a| the slope is almost zero: the gradient saturates.",
-            "tanh",
-            (0.5,),
-        ),
-        Rule(
-            "relu",
-            "relu",
-            "ReLU",
-            "Above zero, relu passes a through unchanged; below zero it is flat, so no gradient gets through: the "
-            "ReLU is dead for that input. Its slope is {d0}.",
-            "relu",
-            (1.5,),
-        ),
-        Rule(
-            "exp",
-            "exp",
-            "exponential",
-            "exp is its own slope: nudging a changes out, which is {forward}, by {d0} times as much, so the rule "
-            "reuses the output's value (out.data).",
-            "exp",
-            (1.0,),
-        ),
-        Rule(
-            "log",
-            "log",
-            "natural logarithm",
-            "Nudging a changes {forward} by {d0} times as much: a lot for small a, little for large a. log is "
-            "only defined for positive a.",
-            "log",
-            (2.0,),
-        ),
+def _rule(record: Operator) -> Rule:
+    return Rule(
+        record.op,
+        record.label,
+        record.name,
+        record.words,
+        record.method,
+        record.default_point,
+        record.default_exponent,
     )
-}
+
+
+# Every operator of engine/operators.py, where its prose and default point are written with the rest of its record.
+RULES: dict[str, Rule] = operators.table(_rule)
 
 
 # -- formulas as text and as LaTeX ----------------------------------------------------------------
@@ -238,7 +159,6 @@ def derivative_text(f: Formula, names: dict[str, str]) -> str:
     return f"1 if {shown} else 0" if isinstance(f, Compare) else shown
 
 
-_LATEX_FUNCTIONS = {"tanh": r"\tanh", "log": r"\ln", "relu": r"\mathrm{relu}"}
 _LATEX_COMPARE = {">": ">", ">=": r"\geq", "<": "<", "<=": r"\leq"}
 
 
@@ -289,13 +209,14 @@ def to_latex(f: Formula, names: dict[str, str], top: bool = True) -> str:
         if f.function == "exp":
             return f"e^{{{to_latex(f.argument, names, False)}}}"
         argument = to_latex(f.argument, names, False)
-        if _latex_precedence(f.argument) == ATOM and not isinstance(f.argument, (Compare, Choice)):
-            return (
-                f"{_LATEX_FUNCTIONS[f.function]} {argument}"
-                if f.function != "relu"
-                else rf"\mathrm{{relu}}({argument})"
-            )
-        return rf"{_LATEX_FUNCTIONS[f.function]}\left({argument}\right)"
+        latex = operators.OPERATORS[f.function].latex  # r"\tanh"; "" for a name LaTeX does not know
+        if not latex:
+            latex = rf"\mathrm{{{f.function}}}"
+            if _latex_precedence(f.argument) == ATOM and not isinstance(f.argument, (Compare, Choice)):
+                return f"{latex}({argument})"
+        elif _latex_precedence(f.argument) == ATOM and not isinstance(f.argument, (Compare, Choice)):
+            return f"{latex} {argument}"
+        return rf"{latex}\left({argument}\right)"
     if isinstance(f, Compare):
         condition = f"{wrap(f.left, 2)} {_LATEX_COMPARE[f.op]} {wrap(f.right, 2)}"
         if top:

@@ -69,6 +69,15 @@ REFUSED_NAMES = {
     "GeneratorExit": "is not needed here",
 }
 
+# Special methods that run at times the checks do not choose (an object's deletion, every attribute
+# read or write, class creation): a Value never needs them.
+_REFUSED_METHOD_WORDS = """
+    __del__ __getattribute__ __getattr__ __setattr__ __delattr__ __init_subclass__ __set_name__
+    __class_getitem__ __new__ __reduce__ __reduce_ex__ __getstate__ __setstate__ __instancecheck__
+    __subclasscheck__ __prepare__ __dir__ __format__ __get__ __set__ __delete__ __mro_entries__
+    """
+REFUSED_METHODS = frozenset(_REFUSED_METHOD_WORDS.split())
+
 # Attributes that lead from an object to frames, code and the interpreter's globals.
 _INTROSPECTION_WORDS = """
     gi_frame gi_code gi_yieldfrom gi_running gi_suspended cr_frame cr_code cr_await cr_origin cr_running
@@ -213,6 +222,8 @@ class _Whitelist(Whitelist):
 
     def read_FunctionDef(self, node: ast.FunctionDef) -> None:
         is_dunder = node.name.startswith("__") and node.name.endswith("__") and len(node.name) > 4
+        if node.name in REFUSED_METHODS:
+            self.refuse(node, f"defining {quote(node.name)} is not allowed here (a Value does not need it)")
         if not (is_dunder and self.in_class):  # `def __add__` in a class defines a method: fine
             self._check_name(node.name, node)
         self.in_class = False

@@ -95,6 +95,9 @@ REFUSED = {
     "def f(__x):\n    pass": (1, "start with `__`"),
     "match 1:\n    case 1:\n        pass": (1, "not allowed"),
     "x = 1\ny = super()": (2, "`super`"),
+    "class Value:\n    def __del__(self):\n        pass": (2, "`__del__` is not allowed"),
+    "class Value:\n    def __getattr__(self, name):\n        return 1": (2, "`__getattr__` is not allowed"),
+    "class Value:\n    def __setattr__(self, name, v):\n        pass": (2, "`__setattr__` is not allowed"),
 }
 
 

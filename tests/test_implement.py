@@ -161,3 +161,26 @@ def test_nan_grads_are_kept_as_nan_through_json() -> None:
     call = implement.Call(0, math.nan, (1,), (0.0,), (math.inf,))
     restored = implement._call_from_dict(json.loads(json.dumps(implement._call_to_dict(call), allow_nan=False)))
     assert math.isnan(restored.grad) and restored.after == (math.inf,)
+
+
+def test_an_attribute_error_in_their_method_is_given_with_their_line_and_code() -> None:
+    code = SOLUTION.replace("out = Value(self.data * other.data,", "out = Value(self.data * other.dta,")
+    lesson = implement.run(code, "").checks[0]
+    assert not lesson.passed
+    assert lesson.line == 19
+    assert "line 19, `out = Value(self.data * other.dta, (self, other), '*')`: AttributeError" in lesson.message
+    assert "Traceback" not in lesson.message and "child.py" not in lesson.message
+
+
+def test_a_missing_method_is_named() -> None:
+    start = SOLUTION.index("    def __mul__")
+    end = SOLUTION.index("    def backward")
+    report = implement.run(SOLUTION[:start] + SOLUTION[end:], "")
+    lesson = report.checks[0]
+    assert not lesson.passed and "your Value has no `__mul__`" in lesson.message
+
+
+def test_a_program_too_big_for_the_check_is_not_run_and_says_why() -> None:
+    program = "x = 1.0\n" + "".join("x = x * 1.0001\n" for _ in range(implement.MAX_PROGRAM_NODES))
+    report = implement.run(SOLUTION, program)
+    assert report.program_graph is None and "2,000" in (report.program_note or "")

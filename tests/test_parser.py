@@ -436,7 +436,7 @@ def test_syntax_errors_say_where(text, message, line, col):
         ("z = sin(x)", "unknown function `sin`", 5),
         ("z = x.sigmoid()", "unknown method `.sigmoid()`", 5),
         ("z = math.exp(x)", "write exp(x) or x.exp(), not `math.exp(x)`", 5),
-        ("z = x.data * 2", "`.data` cannot be used here", 5),
+        ("z = x.data * 2", "`x.data`: write `x` for its value", 5),
         ("z = x.tanh", "`.tanh` cannot be used here", 5),
         ("z = x[0]", "indexing with [...] cannot be used", 5),
         ("z = (lambda: 1)", "lambda cannot be used", 6),

@@ -172,3 +172,23 @@ def test_a_whitelist_names_what_it_does_not_have_a_method_for():
         with pytest.raises(ExpressionError, match=words):
             Nothing(read(text)).visit_tree()
     assert isinstance(read("x").tree, ast.Module) and isinstance(Source("x", ast.parse("x")), Source)
+
+
+def test_a_parse_upset_by_another_thread_is_tried_again(monkeypatch):
+    # CPython 3.11's ast shares a depth counter between threads (python/cpython#106905)
+    real = ast.parse
+    failures = iter([True, True])
+
+    def upset_twice(text, mode="exec"):
+        if next(failures, False):
+            raise SystemError("AST constructor recursion depth mismatch (before=1, after=2)")
+        return real(text, mode=mode)
+
+    monkeypatch.setattr(reader, "_ast_parse", upset_twice)
+    assert isinstance(read("z = x * y").tree, ast.Module)
+
+    def always_upset(text, mode="exec"):
+        raise SystemError("AST constructor recursion depth mismatch (before=1, after=2)")
+
+    monkeypatch.setattr(reader, "_ast_parse", always_upset)
+    assert "try again" in refusal("z = x * y").message

@@ -223,6 +223,11 @@ def test_the_child_cannot_write_a_file_or_fork_even_with_os_reached_through_subc
     assert not MARK.exists()
 
 
+def test_the_child_runs_at_a_lower_priority_than_the_server() -> None:
+    output = run_child(ESCAPE + "print(o.nice(0))\n")["output"]
+    assert int(output) == min(19, os.nice(0) + 10)
+
+
 def test_the_child_is_killed_after_the_wall_clock_timeout() -> None:
     # It stops itself (SIGSTOP): no CPU used, so no timer fires; only the parent's wall-clock kill ends it.
     code = ESCAPE + "g['kill'](g['getpid'](), 19)\n"
