@@ -7,8 +7,9 @@ import streamlit as st
 
 from app import state, ui
 from engine.trace import BackwardStep
-from lab import own_rules, predict
+from lab import implement_view, own_rules, predict
 from lab.analysis import Analysis
+from lab.explain import backward_sentence
 from lab.flow import BACKWARD, FORWARD, banner_html, flow_view, last_step, order_html, step_table, styled_table
 from lab.stepper import Stepper, Watch
 
@@ -16,6 +17,7 @@ from lab.stepper import Stepper, Watch
 # forgets widget values).
 MODE_WIDGET, SPEED_WIDGET, PREDICT_WIDGET, SLIDER = "flow:mode", "flow:speed", "flow:predict", "flow:slider"
 MY_RULES_WIDGET = "flow:my_rules"
+MY_VALUE_WIDGET = "flow:my_value"
 SPEEDS = {2.0: "Play: 2 s a step", 1.0: "Play: 1 s a step", 0.5: "Play: 0.5 s a step", 0.25: "Play: 0.25 s a step"}
 MODE_LABELS = {BACKWARD: "Backward pass: one _backward() a step", FORWARD: "Forward pass: one node a step"}
 
@@ -33,6 +35,10 @@ def on_speed_change(stepper: Stepper) -> None:
 
 def on_my_rules_change(watch: Watch) -> None:
     watch.my_rules = bool(st.session_state[MY_RULES_WIDGET])
+
+
+def on_my_value_change(watch: Watch) -> None:
+    watch.my_value = bool(st.session_state[MY_VALUE_WIDGET])
 
 
 def on_predict_change(stepper: Stepper) -> None:
@@ -65,10 +71,24 @@ class PassShown:
     predicting: bool
     steps: Sequence[BackwardStep]
     my_rules: dict[str, str] | None  # the learner's rules when they run (never while predicting)
+    my_value: implement_view.MyValue | None = None  # the learner's own backward() (never while predicting)
+
+
+def my_value_available() -> bool:
+    """Has the learner run code of theirs far enough to have a backward pass to step through?"""
+    if not state.code():
+        return False
+    last = state.last_run()
+    report = last[1] if last else state.implementation_report()  # from a link: run once, lazily
+    return implement_view.my_value(report) is not None
 
 
 def pass_shown(a: Analysis, watch: Watch) -> PassShown:
     predicting = bool(state.settings().get("predict", False))
+    if watch.my_value and not predicting and state.code():
+        mine = implement_view.my_value(state.implementation_report())  # run again if the program changed
+        if mine is not None:
+            return PassShown(predicting, mine.a.steps, None, mine)
     rules = state.rules()  # written on "Write the rules yourself"
     if rules and not predicting and watch.my_rules:
         return PassShown(predicting, own_rules.learner_steps(a, rules), rules)
@@ -78,11 +98,25 @@ def pass_shown(a: Analysis, watch: Watch) -> PassShown:
 # -- pieces -------------------------------------------------------------------------------------
 
 
-def controls(watch: Watch, my_rules: bool, use_my_rules: bool, predicting: bool, last: int) -> None:
-    """The title row (My rules, Predict first) and the row under it (the pass, Play, the speed)."""
+def controls(
+    watch: Watch, my_rules: bool, use_my_rules: bool, predicting: bool, last: int, my_value: bool, use_my_value: bool
+) -> None:
+    """The title row (My rules, My Value, Predict first) and the row under it (the pass, Play, the speed)."""
     stepper = watch.stepper
-    title, mine, switch = st.columns([3, 1.1, 1.1], vertical_alignment="center")
+    title, mine, value, switch = st.columns([3, 1.1, 1.1, 1.1], vertical_alignment="center")
     title.title("Watch gradients flow")
+    if my_value:
+        ui.kept(MY_VALUE_WIDGET, use_my_value)
+        value.toggle(
+            "My Value",
+            key=MY_VALUE_WIDGET,
+            on_change=on_my_value_change,
+            args=(watch,),
+            disabled=predicting,
+            help="Step through YOUR backward(), the code you wrote on “Implement it”: each step is one _backward call "
+            "of your objects, in your order, with your grads."
+            + (" Off while you predict: predictions are checked against the engine." if predicting else ""),
+        )
     if my_rules:
         ui.kept(MY_RULES_WIDGET, use_my_rules)
         mine.toggle(
@@ -90,7 +124,7 @@ def controls(watch: Watch, my_rules: bool, use_my_rules: bool, predicting: bool,
             key=MY_RULES_WIDGET,
             on_change=on_my_rules_change,
             args=(watch,),
-            disabled=predicting,
+            disabled=predicting or use_my_value,
             help="Run the backward pass with the rules you wrote on “Write the rules yourself” "
             "(the engine's own for operators you have not written)."
             + (" Off while you predict: predictions are checked against the engine." if predicting else ""),
@@ -253,7 +287,7 @@ def stepping(ticking: bool, a: Analysis, program: str, watch: Watch, pass_shown:
     step_buttons(program, stepper, last, revealed, bool(score and score.predicted))
     if predicting:
         prediction_panel(a, watch.drafts, stepper.step, shown, revealed, steps)
-    the_step(a, mode, stepper.step, revealed, steps, pass_shown.my_rules, score)
+    the_step(a, mode, stepper.step, revealed, steps, pass_shown.my_rules, score, pass_shown.my_value)
 
 
 def the_step(
@@ -264,17 +298,28 @@ def the_step(
     steps: Sequence[BackwardStep],
     my_rules: dict[str, str] | None,
     score: predict.Score | None,
+    my_value: implement_view.MyValue | None = None,
 ) -> None:
     """The step's banner and sentence, the diagram, the order, and the table."""
-    view = flow_view(a, mode, step, revealed=revealed, steps=steps)
+    explain = implement_view.my_step_sentence if my_value else backward_sentence
+    view = flow_view(a, mode, step, revealed=revealed, steps=steps, explain=explain)
     sentence = view.sentence
     if my_rules and mode == BACKWARD and revealed:
         sentence = "With your rules: " + own_rules.step_sentence(a, steps[view.step], view.grads, my_rules)
     position = view.position if revealed else f"{view.position}: your prediction first"
     st.markdown(banner_html(position, sentence, None if score is None else str(score)), unsafe_allow_html=True)
     ui.diagram(a, view.highlight)
-    st.markdown(order_html(view.order), unsafe_allow_html=True)
-    st.caption(f"Topological order, inputs first. {view.where}")
+    if my_value and mode == BACKWARD:
+        st.markdown(order_html(implement_view.call_order_items(a, view.step)), unsafe_allow_html=True)
+        st.caption(
+            "Your backward()'s `_backward` calls, in your order (leaves left out). "
+            "The engine's order is the reverse of the topological order: "
+            + ", ".join(implement_view.engine_order(a))
+            + "."
+        )
+    else:
+        st.markdown(order_html(view.order), unsafe_allow_html=True)
+        st.caption(f"Topological order, inputs first. {view.where}")
     how_it_works(a, mode, revealed)
     df = step_table(a, view)
     st.dataframe(styled_table(df, view), hide_index=True, height=ui.grid_height(len(df)))
@@ -285,8 +330,20 @@ def the_step(
 a, program, watch = state.analysis(), state.program(), state.watch()
 watch.stepper.follow(program, (a.names, a.graph.edges))
 shown_pass = pass_shown(a, watch)
+if shown_pass.my_value is not None:
+    a = shown_pass.my_value.a  # the learner's own objects: their graph, their grads, their calls
 last = last_step(a, watch.stepper.mode, shown_pass.steps)
-controls(watch, bool(state.rules()), shown_pass.my_rules is not None, shown_pass.predicting, last)
+controls(
+    watch,
+    bool(state.rules()),
+    shown_pass.my_rules is not None,
+    shown_pass.predicting,
+    last,
+    my_value_available(),
+    shown_pass.my_value is not None,
+)
+if shown_pass.my_value is not None:
+    ui.say("info", shown_pass.my_value.note, icon=":material/code:")
 if shown_pass.predicting:
     stepping(False, a, program, watch, shown_pass)  # every click reruns the whole page: the link keeps each prediction
 else:

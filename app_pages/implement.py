@@ -6,6 +6,7 @@ import streamlit as st
 
 from app import state, ui
 from lab import implement, implement_view, lesson
+from lab.analysis import format_number
 from lab.diagram import Highlight
 from lab.lesson import markdown_safe as md
 from sandbox.runner import MAX_RUNNING
@@ -15,12 +16,12 @@ try:
 except ImportError:  # the component is not installed: a plain text box instead, and the page says so
     code_editor = None
 
-RUN_ASKED = "implement_run_asked"  # the Run button or Ctrl+Enter asked for a run: done in this run's body
-SEEN_EVENT = "implement_seen_event"  # the id of the editor's last event handled (its value stays after a rerun)
-EDITOR_HOLDS = "implement_editor_holds"  # the text the editor holds, as last given to it or sent by it
-REVISION = "implement_editor_revision"  # a new editor (its key) when the code changed outside it
-ASKING = "implement_asking_start_again"  # "Start again" was clicked: ask before throwing code away
-PLAIN_BOX = "implement_plain_box"
+RUN_ASKED = "implement:run_asked"  # the Run button or Ctrl+Enter asked for a run: done in this run's body
+SEEN_EVENT = "implement:seen_event"  # the id of the editor's last event handled (its value stays after a rerun)
+EDITOR_HOLDS = "implement:editor_holds"  # the text the editor holds, as last given to it or sent by it
+REVISION = "implement:editor_revision"  # a new editor (its key) when the code changed outside it
+ASKING = "implement:asking"  # "Start again" was clicked: ask before throwing code away
+PLAIN_BOX = "implement:code_box"
 
 # Streamlit's own copy of the editor's font (Source Code Pro), served by this server: the editor's theme asks
 # Google's font server for it, and with no internet the text would fall back to another monospace font. The
@@ -61,6 +62,15 @@ def start_again() -> None:
     st.session_state.pop(ASKING, None)
 
 
+def learner_table(a, differs, which: str) -> None:
+    df = implement_view.learner_table(a, differs)
+    shown = df.style.format(format_number, subset=["data", "grad"]).apply(
+        lambda row: ["font-weight: bold" if row["as the engine?"] == implement_view.DIFFERS else "" for _ in row],
+        axis=1,
+    )
+    st.dataframe(shown, hide_index=True, key=f"implement:table:{which}", height=ui.grid_height(len(df)))
+
+
 def editor() -> None:
     """The code editor, drawn on its own: what it sends while the learner types reruns only this part."""
     text = shown_code()
@@ -74,8 +84,8 @@ def editor() -> None:
     response = code_editor(
         text,
         lang="python",
-        height=[22, 40],
-        key=f"implement_editor_{st.session_state.get(REVISION, 0)}",
+        height=[22, 48],
+        key=f"implement:editor:{st.session_state.get(REVISION, 0)}",
         response_mode=["debounce", "blur"],
         options={"showLineNumbers": True, "wrap": True, "fontFamily": f"'{EDITOR_FONT}', monospace", "tabSize": 4},
         props={"debounceChangePeriod": 500},
@@ -105,20 +115,20 @@ code_column, side = st.columns([3, 2], gap="medium")
 with code_column:
     run_column, keys_column, again_column = st.columns([1, 2.2, 2.3], vertical_alignment="center")
     run_column.button(
-        "Run", type="primary", icon=":material/play_arrow:", on_click=ask_to_run, key="implement_run", width="stretch"
+        "Run", type="primary", icon=":material/play_arrow:", on_click=ask_to_run, key="implement:run", width="stretch"
     )
     keys_column.caption("or **Ctrl+Enter** in the editor · Tab indents")
     if st.session_state.get(ASKING):
         lines = len(state.code().splitlines())
         st.warning(f"Throw away your code ({lines} lines) and start again from the skeleton?", icon=":material/help:")
         yes, no, _ = st.columns([2, 2, 1])
-        yes.button("Yes, start again", on_click=start_again, key="implement_start_again_yes", icon=":material/delete:")
-        no.button("No, keep my code", on_click=lambda: st.session_state.pop(ASKING, None), key="implement_keep_code")
+        yes.button("Yes, start again", on_click=start_again, key="implement:start_again_yes", icon=":material/delete:")
+        no.button("No, keep my code", on_click=lambda: st.session_state.pop(ASKING, None), key="implement:keep_code")
     else:
         again_column.button(
             "Start again from the skeleton",
             on_click=ask_start_again,
-            key="implement_start_again",
+            key="implement:start_again",
             icon=":material/restart_alt:",
             width="stretch",
         )
@@ -131,8 +141,7 @@ with code_column:
             "Ctrl+Enter keeps what you typed; Run runs it.",
             icon=":material/warning:",
         )
-        if st.session_state.get(PLAIN_BOX) != shown_code():
-            st.session_state[PLAIN_BOX] = shown_code()
+        ui.kept(PLAIN_BOX, shown_code(), marker=state.code())
         st.text_area("Your code", key=PLAIN_BOX, height=520, on_change=keep_plain_box)
 
 with side:
@@ -145,24 +154,24 @@ with side:
     last = state.last_run()
     report = last[1] if last else None
     if report is None:
-        st.info("Write your class, then **Run** it: each check says here what your `Value` did.", icon="💡")
+        ui.say("info", "Write your class, then **Run** it: each check says here what your `Value` did.", icon="💡")
     else:
         if last[0] != shown_code():
             st.caption("⚠ You changed your code since this run: **Run** again to check it.")
         if report.problem is not None:
-            st.error(f"**Your code stopped.** {md(implement_view.problem_text(report.problem))}", icon="⚠️")
+            ui.say("error", f"**Your code stopped.** {md(implement_view.problem_text(report.problem))}", icon="⚠️")
             if report.problem.code_line:
                 st.code(report.problem.code_line, language="python")
         if report.checks:
             passed, total = implement_view.passed_count(report)
             lines = implement_view.check_lines(report)
             if implement_view.every_check_passes(report):
-                st.success(f"**All {total} checks pass.** Your `Value` backpropagates like the engine.", icon="🏅")
+                ui.say("success", f"**All {total} checks pass.** Your `Value` backpropagates as the engine.", icon="🏅")
             else:
                 st.markdown(f"**{passed} of {total} checks pass.**")
             for line in lines:
                 if not line.passed:
-                    st.error(md(line.text), icon=":material/cancel:")
+                    ui.say("error", md(line.text), icon=":material/cancel:")
             passing = [line for line in lines if line.passed]
             if passing:
                 st.markdown(
@@ -186,7 +195,7 @@ if report is not None:
         if which == "program" and graph is None:
             if report.program_note:
                 st.subheader(title)
-                st.info(f"Your program from Build and see: {md(report.program_note)}", icon=":material/info:")
+                ui.say("info", f"Your program from Build and see: {md(report.program_note)}", icon=":material/info:")
             continue
         if graph is None:
             continue
@@ -197,7 +206,7 @@ if report is not None:
         ui.diagram_beside(
             a,
             highlight,
-            lambda a=a, which=which: ui.table(a, key=f"implement_table_{which}"),
+            lambda a=a, which=which, differs=differs: learner_table(a, differs, which),
             caption="Drawn from your objects: `_prev`, `_op`, `data` and `grad` as your code left them."
             + (" Nodes marked ✘ (red) differ from the engine's numbers." if differs else ""),
             key=f"implement_diagram_{which}",

@@ -1,4 +1,4 @@
-"""The lesson: its 90 minutes as eight stations, each done where it happens and marked done from the work."""
+"""The lesson: its 90 minutes as nine stations, each done where it happens and marked done from the work."""
 
 import datetime as dt
 from collections.abc import Callable
@@ -6,7 +6,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from app import state, ui
-from lab import checklist, handcheck, lesson, neuron, questions, report, takeaway
+from lab import checklist, handcheck, implement_view, lesson, neuron, questions, report, takeaway
 from lab.analysis import Analysis
 from lab.diagram import Highlight
 from lab.lesson import markdown_safe as md
@@ -98,7 +98,7 @@ def ask(q: questions.Question, a, reveal: bool = True) -> questions.Feedback:
             result.explanation
             if reveal
             else (
-                "The explanation with the example's numbers waits until you have done the example by hand (station 4)."
+                "The explanation with the example's numbers waits until you have done the example by hand (station 5)."
             )
         )
         text = md(result.verdict) + (f"  \n{md(explanation)}" if explanation else "")
@@ -178,6 +178,24 @@ def rules_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool
     go_to(station)
 
 
+def implement_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool) -> None:
+    report = state.implementation_report()
+    if report is not None:
+        passed, total = implement_view.passed_count(report)
+        if report.problem is not None:
+            ui.say("error", f"**Your code stops.** {md(implement_view.problem_text(report.problem))}", icon="⚠️")
+        elif implement_view.every_check_passes(report):
+            ui.say("success", f"All {total} checks pass with your own `Value`.", icon="🏅")
+        else:
+            failing = [line for line in implement_view.check_lines(report) if not line.passed]
+            ui.say("error", f"{passed} of {total} checks pass. First to fix: {md(failing[0].text)}")
+    warm_up, page = st.columns(2)
+    with warm_up:
+        st.page_link(lesson.OWN_RULES_PAGE, label="Warm up: “Write the rules yourself”", icon=":material/edit:")
+    with page:
+        go_to(station)
+
+
 def backward_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool) -> None:
     st.markdown(
         md(
@@ -203,7 +221,7 @@ def by_hand_station(station: lesson.Station, a: Analysis, work: Work, reveal: bo
 def trace_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool) -> None:
     check = lesson.hand_check(work, a)
     if not reveal:
-        st.info("By hand first: enter your gradients at station 4, then come back to compare.", icon="✍️")
+        st.info("By hand first: enter your gradients at station 5, then come back to compare.", icon="✍️")
     else:
         ui.say(check.verdict_kind if check.verdict_kind in ("success", "error") else "info", md(check.verdict))
         if check.entered:
@@ -272,6 +290,7 @@ def next_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool)
 STATION_PAGES: dict[str, Callable[[lesson.Station, Analysis, Work, bool], None]] = {
     "graph": graph_station,
     "rules": rules_station,
+    "implement": implement_station,
     "backward": backward_station,
     "by_hand": by_hand_station,
     "trace": trace_station,
@@ -288,7 +307,7 @@ current = state.analysis()
 work = state.work()
 a = lesson.example_analysis(current)
 is_example = lesson.is_example(current)
-steps = lesson.progress(work, current)
+steps = lesson.progress(work, current, state.implementation_report())
 done = sum(p.done for p in steps)
 reveal = not handcheck.engine_hidden(a, state.hand(), state.settings())
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -73,25 +73,37 @@ def signed(x: float) -> str:
 
 
 def flow_view(
-    a: Analysis, mode: str, step: int, revealed: bool = True, steps: Sequence[BackwardStep] | None = None
+    a: Analysis,
+    mode: str,
+    step: int,
+    revealed: bool = True,
+    steps: Sequence[BackwardStep] | None = None,
+    explain: Callable[[Analysis, BackwardStep, list[float]], str] = backward_sentence,
 ) -> FlowView:
     """The view of step `step` (clamped) of the backward or forward pass.
 
     `revealed=False` (the learner predicts first): everything as it was BEFORE the step (the
     gradients after the previous step; forward: this node's value not computed yet), the node
     and the edges it will use marked but with no numbers on them, and the sentence asks.
-    `steps`: the backward pass to show (default: the engine's, `a.steps`).
+    `steps`: the backward pass to show (default: the engine's, `a.steps`); `explain`: the sentence of a
+    revealed backward step (the learner's own `backward()` is told in its own numbers, not the engine's rule).
     """
     if mode not in MODES:
         raise ValueError(f"mode is {BACKWARD!r} or {FORWARD!r}, not {mode!r}")
     steps = a.steps if steps is None else list(steps)
     step = clamp(step, a, mode, steps)
     if mode == BACKWARD:
-        return _backward_view(a, steps, step, revealed)
+        return _backward_view(a, steps, step, revealed, explain)
     return _forward_view(a, step, revealed)
 
 
-def _backward_view(a: Analysis, steps: list[BackwardStep], step: int, revealed: bool) -> FlowView:
+def _backward_view(
+    a: Analysis,
+    steps: list[BackwardStep],
+    step: int,
+    revealed: bool,
+    explain: Callable[[Analysis, BackwardStep, list[float]], str] = backward_sentence,
+) -> FlowView:
     graph = a.graph
     trace = steps[step]
     shown = step if revealed else step - 1  # unrevealed: the gradients before this step
@@ -133,7 +145,7 @@ def _backward_view(a: Analysis, steps: list[BackwardStep], step: int, revealed: 
         grads=grads,
         changed=frozenset(trace.changed) if revealed else frozenset(),
         computed=len(graph),
-        sentence=backward_sentence(a, trace, grads) if revealed else backward_question(a, trace),
+        sentence=explain(a, trace, grads) if revealed else backward_question(a, trace),
         order=tuple(order),
         position=position,
         where=where,

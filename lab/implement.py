@@ -183,7 +183,12 @@ def run(code: str, program: str | None = "") -> Report:
         return Report(
             _problem(problem, code), (), output, None, None, frozenset(), program_note, outcome.seconds, code=code
         )
-    return _report(code, places, programs, result, output, program_note, outcome.seconds)
+    try:
+        return _report(code, places, programs, result, output, program_note, outcome.seconds)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, ArithmeticError):
+        # plain data, but not what child.py writes: only code that got past every defense could do that
+        problem = Problem("your code could not be checked: its run gave back something unexpected", None, None)
+        return Report(problem, (), output, None, None, frozenset(), program_note, outcome.seconds, code=code)
 
 
 def runner_busy() -> tuple[int, int]:

@@ -11,8 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import pandas as pd
+
 from engine.trace import BackwardStep, Graph
+from lab import implement
 from lab.analysis import CONSTANT, OPERATION, OUTPUT, VARIABLE, Analysis, format_number
+from lab.flow import CURRENT, DONE, WAITING, OrderItem
+from lab.table import values_table
 
 MAX_OUTPUT_CHARS = 5_000  # what the learner's code printed, shown on the page (the rest is cut, and says so)
 DIFFERS_NOTE = "✘ differs"  # the diagram's words on a node whose numbers differ (not colour alone)
@@ -132,6 +137,17 @@ def capped_output(text: str, limit: int = MAX_OUTPUT_CHARS) -> tuple[str, bool]:
     return text[:limit], True
 
 
+SAME, DIFFERS = "✓ same", "✘ differs"
+
+
+def learner_table(a: Analysis, differs) -> pd.DataFrame:
+    """The values table of the learner's graph, with a last column that says in words which nodes' numbers
+    are the engine's."""
+    df = values_table(a)[["node", "op", "formula", "data", "grad", "uses"]]
+    df["as the engine?"] = [DIFFERS if i in differs else SAME for i in range(len(df))]
+    return df
+
+
 def differs_notes(differs) -> dict[int, str]:
     """The note under each node whose numbers differ from the engine's (so it is not told by colour alone)."""
     return dict.fromkeys(sorted(differs), DIFFERS_NOTE)
@@ -140,6 +156,66 @@ def differs_notes(differs) -> dict[int, str]:
 def call_order(a: Analysis, steps: Sequence[BackwardStep]) -> list[str]:
     """The nodes whose `_backward` the learner's `backward()` called, in their order (after the seed, step 0)."""
     return [a.names[s.node] for s in steps[1:]]
+
+
+def my_step_sentence(a: Analysis, step: BackwardStep, grads_after: Sequence[float]) -> str:
+    """One `_backward` call of the learner's own objects, with the grads before and after it (their code's
+    numbers: not the engine's rule, which their code may not follow)."""
+    out = a.names[step.node]
+    if not step.flows:
+        seed = format_number(float(grads_after[step.node]))
+        then = "." if seed == "1" else " (the engine seeds it with 1)."
+        return f"Your backward() starts: {out}.grad is {seed}{then}"
+    parts = []
+    for parent in dict.fromkeys(f.parent for f in step.flows):
+        after = float(grads_after[parent])
+        added = sum(f.contribution for f in step.flows if f.parent == parent)
+        before = after - added
+        parts.append(f"{a.names[parent]}.grad {format_number(before)} → {format_number(after)}")
+    return f"your {out}._backward() ({out} = {a.formulas[step.node]}): " + ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class MyValue:
+    """What "My Value" on Watch gradients flow steps through: the learner's own `backward()` on one graph."""
+
+    a: Analysis  # the learner's graph (their objects), its `steps` their `_backward` calls in their order
+    which: str  # "program" (the current program) or "lesson" (the lesson's example)
+    note: str  # which graph it is, in words
+
+
+def my_value(report) -> MyValue | None:
+    """The learner's own backward pass on the current program, or on the lesson's example when their class cannot
+    build the program; None when their code never got as far as a `_backward` call."""
+    if report is None:
+        return None
+    for which, graph in (("program", report.program_graph), ("lesson", report.lesson_graph)):
+        if graph is None:
+            continue
+        steps = implement.learner_backward_steps(report, which)
+        if len(steps) < 2:  # the seed alone: their backward() called no _backward
+            continue
+        if which == "program":
+            note = "Your own `backward()` on your program: each step is one `_backward` call of your objects."
+        else:
+            why = report.program_note or "it was not run with your class"
+            note = f"Your own `backward()` on the lesson's example, z = x*y + y, not on your program: {why}."
+        return MyValue(learner_analysis(graph, steps), which, note)
+    return None
+
+
+def call_order_items(a: Analysis, step: int) -> tuple[OrderItem, ...]:
+    """The learner's `_backward` calls in their order (step 1 onwards), the one of this step marked."""
+    return tuple(
+        OrderItem(a.names[s.node], CURRENT if k == step else DONE if k < step else WAITING)
+        for k, s in enumerate(a.steps[1:], start=1)
+    )
+
+
+def engine_order(a: Analysis) -> list[str]:
+    """The nodes whose `_backward` the engine's backward() calls on this graph: reverse topological order, leaves
+    left out (the graph is drawn in topological order)."""
+    return [a.names[i] for i in reversed(range(len(a.graph))) if a.graph.inputs[i]]
 
 
 def report_markdown(code: str, report) -> str:

@@ -23,6 +23,8 @@ from engine.trace import EdgeFlow
 from lab import handcheck, neuron, questions, takeaway
 from lab.analysis import Analysis, analyse, format_number
 from lab.explain import rule_text
+from lab.implement import Report
+from lab.implement_view import station_status
 from lab.share import Work
 
 LESSON_PROGRAM = "x = 2\ny = 3\nz = x*y + y"  # the same text as app.state.LESSON_PROGRAM (state imports Streamlit)
@@ -34,6 +36,7 @@ RULES_PAGE = "app_pages/why_rules.py"
 BUGS_PAGE = "app_pages/bugs.py"
 NEXT_PAGE = "app_pages/next_lesson.py"
 OWN_RULES_PAGE = "app_pages/own_rules.py"
+IMPLEMENT_PAGE = "app_pages/implement.py"
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,17 @@ STATIONS: tuple[Station, ...] = (
     ),
     Station(
         3,
+        "implement",
+        "Implement it: your own `Value` and `backward()`",
+        "Warm up on “Write the rules yourself” (one rule line at a time), then write the whole class: `__add__` and "
+        "`__mul__` with their `_backward` closures, and `backward()`. It is done when every check passes.",
+        IMPLEMENT_PAGE,
+        "Implement it",
+        needs_example=False,
+        short="Implement",
+    ),
+    Station(
+        4,
         "backward",
         "`backward()`: topological order, seed, reverse",
         "`backward()` sorts the nodes so each comes after its inputs, sets z.grad = 1, then calls `_backward` "
@@ -78,7 +92,7 @@ STATIONS: tuple[Station, ...] = (
         short="backward()",
     ),
     Station(
-        4,
+        5,
         "by_hand",
         "By hand first",
         "Work out z and its gradients dz/dx and dz/dy on paper, then type them in: a number or a formula "
@@ -88,7 +102,7 @@ STATIONS: tuple[Station, ...] = (
         short="By hand",
     ),
     Station(
-        5,
+        6,
         "trace",
         "Check and trace",
         "Compare your numbers with the engine and a finite difference. If one doesn't match, trace it one "
@@ -98,14 +112,14 @@ STATIONS: tuple[Station, ...] = (
         short="Check",
     ),
     Station(
-        6,
+        7,
         "explain",
         "Explain",
         "Answer the checkpoint questions: each answer is checked and explained with the example's numbers.",
         short="Explain",
     ),
     Station(
-        7,
+        8,
         "takeaway",
         "The takeaway",
         "Write 3 to 5 sentences: what surprised you, what felt simpler than expected, what still feels fuzzy. "
@@ -114,7 +128,7 @@ STATIONS: tuple[Station, ...] = (
         short="Takeaway",
     ),
     Station(
-        8,
+        9,
         "next",
         "Next lesson: when gradients die",
         "A preview of the next lesson: a neuron with ReLU or tanh, and where its gradient dies. "
@@ -178,19 +192,27 @@ def hand_check(work: Work, a: Analysis) -> handcheck.HandCheck:
     return handcheck.check(a, work.hand, handcheck.tolerance_from(work.settings.get("tolerance")))
 
 
-def progress(work: Work, current: Analysis) -> list[Progress]:
-    """Every station, done or not, from the work alone (and the analysis of its program)."""
+def progress(work: Work, current: Analysis, implemented: Report | None = None) -> list[Progress]:
+    """Every station, done or not, from the work alone (and the analysis of its program).
+
+    `implemented`: the report of a run of the work's code (lab.implement.run; app/state.py keeps one per code
+    text); without it the "Implement it" station is not done.
+    """
     a = example_analysis(current)
     result: list[Progress] = []
+    by_key = {s.key: s for s in STATIONS}
 
     done, status = _question("station:graph", a, work, "z._prev")
-    result.append(Progress(STATIONS[0], done, status))
+    result.append(Progress(by_key["graph"], done, status))
 
     done, status = _question("station:rules", a, work, "the blank in `*`'s rule")
-    result.append(Progress(STATIONS[1], done, status))
+    result.append(Progress(by_key["rules"], done, status))
+
+    done, status = station_status(implemented, bool(work.code))
+    result.append(Progress(by_key["implement"], done, status))
 
     done, status = _question("station:backward", a, work, "the order of `_backward` calls")
-    result.append(Progress(STATIONS[2], done, status))
+    result.append(Progress(by_key["backward"], done, status))
 
     check = hand_check(work, a)
     required = [c for c in check.checks if c.row.required]
@@ -202,26 +224,26 @@ def progress(work: Work, current: Analysis) -> list[Progress]:
         status = f"{matching} of {len(required)} match; {len(check.failing) + len(check.unreadable)} to look at again"
     else:
         status = f"{matching} of {len(required)} entered and matching"
-    result.append(Progress(STATIONS[3], hand_done, status))
+    result.append(Progress(by_key["by_hand"], hand_done, status))
 
     traced, trace_status = _question("station:trace", a, work, "the edge into the product")
     if hand_done:
         status = f"the engine and the finite difference agree with you; {trace_status}"
     else:
         status = f"first make the hand check match; {trace_status}"
-    result.append(Progress(STATIONS[4], hand_done and traced, status))
+    result.append(Progress(by_key["trace"], hand_done and traced, status))
 
     right, answered = questions.checkpoint_score(a, work.answers)
     total = len(questions.CHECKPOINTS)
     status = f"{right} of {total} right" + (f", {answered - right} to try again" if answered > right else "")
-    result.append(Progress(STATIONS[5], right == total, status))
+    result.append(Progress(by_key["explain"], right == total, status))
 
     count = takeaway.count_sentences(work.takeaway)
     status = f"{count} sentence{'s' if count != 1 else ''} (3 to 5 asked)"
-    result.append(Progress(STATIONS[6], takeaway.is_done(work.takeaway), status))
+    result.append(Progress(by_key["takeaway"], takeaway.is_done(work.takeaway), status))
 
     done, status = neuron.next_question_done(work.answers)
-    result.append(Progress(STATIONS[7], done, status))
+    result.append(Progress(by_key["next"], done, status))
     return result
 
 

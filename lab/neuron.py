@@ -98,7 +98,7 @@ def notes(a: Analysis) -> dict[int, str]:
     return found
 
 
-# -- the next lesson's question (station 8 of the lesson) -----------------------------------------
+# -- the next lesson's question (station 9 of the lesson) -----------------------------------------
 
 
 def _question_analysis() -> Analysis:

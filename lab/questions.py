@@ -109,7 +109,7 @@ def _data(a: Analysis, i: int) -> str:
     return n(a.graph.nodes[i].data)
 
 
-# -- the checkpoint questions (station 6) ------------------------------------------------------
+# -- the checkpoint questions (station 7) ------------------------------------------------------
 
 
 def _seed_explain(a: Analysis) -> str:

@@ -111,3 +111,4 @@ class Watch:
     stepper: Stepper = field(default_factory=Stepper)
     drafts: Drafts = field(default_factory=Drafts)
     my_rules: bool = False  # run the backward pass with the rules the learner wrote
+    my_value: bool = False  # step through the learner's own backward() (their code on Implement it)

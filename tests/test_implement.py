@@ -184,3 +184,13 @@ def test_a_program_too_big_for_the_check_is_not_run_and_says_why() -> None:
     program = "x = 1.0\n" + "".join("x = x * 1.0001\n" for _ in range(implement.MAX_PROGRAM_NODES))
     report = implement.run(SOLUTION, program)
     assert report.program_graph is None and "2,000" in (report.program_note or "")
+
+
+def test_a_result_of_the_wrong_shape_is_a_problem_not_a_crash(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sandbox import runner
+
+    forged = {"problem": None, "output": "", "graphs": {"lesson": {"nodes": [{"label": "z"}]}}, "probes": {"+": 1}}
+    monkeypatch.setattr(runner, "run_job", lambda job: runner.Outcome(forged, 0.1, 0.0))
+    report = implement.run(SOLUTION, "")
+    assert report.problem is not None and "unexpected" in report.problem.message
+    assert not report.passed

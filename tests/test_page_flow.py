@@ -433,3 +433,61 @@ def test_the_pass_runs_with_the_learners_rules_when_asked():
 
 def test_the_my_rules_switch_is_only_there_when_the_learner_wrote_a_rule(at):
     assert not [t for t in at.toggle if t.key == "flow:my_rules"]
+
+
+# -- My Value: the learner's own backward() (their code on Implement it) ---------------------------
+
+
+def open_flow_with_code(code: str, **query: str) -> AppTest:
+    return open_dashboard("app_pages/flow.py", code=code, **query)
+
+
+def test_the_my_value_switch_is_only_there_once_the_learners_code_has_a_backward_pass(at):
+    from implement_solutions import SOLUTION
+
+    from lab.implement import SKELETON
+
+    assert not [t for t in at.toggle if t.label == "My Value"]  # no code of the learner's
+    with_skeleton = open_flow_with_code(SKELETON.replace("...", "pass", 1))  # runs, but backward() calls nothing
+    assert not [t for t in with_skeleton.toggle if t.label == "My Value"]
+    mine = open_flow_with_code(SOLUTION)
+    assert [t for t in mine.toggle if t.label == "My Value"]
+
+
+def test_my_value_steps_through_the_learners_own_backward_in_their_order():
+    # no topological order: the learner's backward() fires each node as it finds it from the output. On
+    # z = a + c, c = b*y, b = a*x, a = x*y it fires a (found from z) before b and c, which use a: a sends its
+    # gradient before it has all of it. Step by step, their order, their grads.
+    from implement_solutions import BUGS
+
+    from lab import implement
+
+    assert implement.RECORDED  # the calls are recorded for My Value
+    code = BUGS["no_topological_order"][0]
+    program = "x = 2\ny = 3\na = x*y\nb = a*x\nc = b*y\nz = a + c"
+    at = open_flow_with_code(code, expr=program)
+    at.toggle(key="flow:my_value").set_value(True).run()
+    assert not at.exception
+    # the page's own run: `_prev` is a set in the lesson's class, so the order can differ from one run to the next
+    (report,) = at.session_state["_implementation_reports"].values()
+    calls = [report.program_graph.names[s.node] for s in implement.learner_backward_steps(report, "program")[1:]]
+    assert calls.index("a") < calls.index("b")  # their order, not the engine's
+    assert "Your own `backward()` on your program" in " ".join(i.value for i in at.info)
+    order = next(m.value for m in at.markdown if "→" in m.value)
+    assert re.findall(r">([a-z])</span>", order) == calls
+    for k, name in enumerate(calls, start=1):
+        click(at, "flow:next")
+        assert f"your {name}._backward()" in sentence(at), (k, sentence(at))
+    # at the end, the learner's grads: the diagram shows what their code left, x.grad not the engine's 39+...
+    final = {n.label: n.grad for n in report.program_graph.nodes}
+    assert f"grad {final['x']:g}" in dot(at)
+
+
+def test_my_value_falls_back_to_the_lessons_example_and_says_why():
+    from implement_solutions import SOLUTION
+
+    at = open_flow_with_code(SOLUTION, expr="x = 2\ny = 3\nz = x - y")
+    at.toggle(key="flow:my_value").set_value(True).run()
+    note = " ".join(i.value for i in at.info)
+    assert "the lesson's example" in note and "no `__sub__`" in note
+    assert "your z._backward()" in sentence(click(at, "flow:next"))

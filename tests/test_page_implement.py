@@ -22,8 +22,8 @@ _ids = itertools.count()
 
 
 def editor_key(at: AppTest) -> str:
-    revision = at.session_state.get("implement_editor_revision", 0)
-    return f"implement_editor_{revision}"
+    revision = at.session_state.get("implement:editor_revision", 0)
+    return f"implement:editor:{revision}"
 
 
 def send(at: AppTest, text: str, kind: str = "change") -> None:
@@ -43,7 +43,7 @@ def send(at: AppTest, text: str, kind: str = "change") -> None:
 def run(at: AppTest, text: str | None = None) -> None:
     if text is not None:
         send(at, text)
-    at.button(key="implement_run").click().run()
+    at.button(key="implement:run").click().run()
     assert not at.exception
 
 
@@ -68,7 +68,7 @@ def test_the_page_starts_from_the_skeleton_never_the_answer():
     assert at.title[0].value.startswith("Implement it")
     assert at.session_state["code"] == ""  # nothing of the learner's yet
     assert "self.grad +=" not in implement.SKELETON
-    at.button(key="implement_start_again").click().run()  # nothing to throw away: nothing to ask
+    at.button(key="implement:start_again").click().run()  # nothing to throw away: nothing to ask
     assert not at.warning
     assert not errors(at)
 
@@ -142,13 +142,13 @@ def test_a_link_with_code_brings_it_back_and_runs_it_once():
 def test_start_again_asks_first_and_keeps_the_code_on_no():
     at = open_dashboard(PAGE)
     send(at, BUGS["overwrite_add"][0])
-    at.button(key="implement_start_again").click().run()
+    at.button(key="implement:start_again").click().run()
     assert at.session_state["code"] == BUGS["overwrite_add"][0]  # not yet
     assert any("Throw away your code" in w.value for w in at.warning)
-    at.button(key="implement_keep_code").click().run()
+    at.button(key="implement:keep_code").click().run()
     assert at.session_state["code"] == BUGS["overwrite_add"][0]
-    at.button(key="implement_start_again").click().run()
-    at.button(key="implement_start_again_yes").click().run()
+    at.button(key="implement:start_again").click().run()
+    at.button(key="implement:start_again_yes").click().run()
     assert at.session_state["code"] == ""
     assert "code" not in at.query_params
 
@@ -157,7 +157,7 @@ def test_without_the_component_a_plain_box_says_so(monkeypatch):
     monkeypatch.setitem(sys.modules, "code_editor", None)  # `from code_editor import ...` raises ImportError
     at = open_dashboard(PAGE)
     assert any("could not be loaded" in w.value for w in at.warning)
-    box = at.text_area(key="implement_plain_box")
+    box = at.text_area(key="implement:code_box")
     assert box.value == implement.SKELETON
     box.input(SOLUTION).run()
     run(at)

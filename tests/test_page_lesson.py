@@ -8,13 +8,14 @@ import json
 import re
 
 from apptest_helpers import open_dashboard
+from implement_solutions import BUGS, SOLUTION
 from streamlit.testing.v1 import AppTest
 
 from lab.analysis import analyse
 from lab.lesson import LESSON_PROGRAM, node_fields
 
 EXAMPLE = "x = 2\ny = 3\nz = x*y + y"
-GRAPH, RULES, BACKWARD, BY_HAND, TRACE, EXPLAIN, TAKEAWAY, NEXT = range(8)
+GRAPH, RULES, IMPLEMENT, BACKWARD, BY_HAND, TRACE, EXPLAIN, TAKEAWAY, NEXT = range(9)
 
 
 def open_lesson(**query) -> AppTest:
@@ -52,7 +53,7 @@ def test_the_lesson_is_the_default_page_and_opens_on_the_first_station():
     assert at.title[0].value == "The lesson"
     assert at.subheader[0].value == "1. Every number is a node"
     assert status(at).startswith("not done yet")
-    assert "0 of 8 stations done" in at.get("progress")[0].proto.text
+    assert "0 of 9 stations done" in at.get("progress")[0].proto.text
 
 
 def test_a_wrong_answer_is_explained_and_the_right_one_marks_the_station_done_in_the_link():
@@ -66,14 +67,30 @@ def test_a_wrong_answer_is_explained_and_the_right_one_marks_the_station_done_in
     assert status(at).startswith("✔ done")
     assert at.session_state["answers"] == {"station:graph": "my"}
     assert json.loads(at.query_params["ans"]) == {"station:graph": "my"}
-    assert "1 of 8 stations done" in at.get("progress")[0].proto.text
+    assert "1 of 9 stations done" in at.get("progress")[0].proto.text
 
 
 def test_a_link_with_the_work_opens_on_the_first_station_not_done():
     answers = {"station:graph": "my", "station:rules": "other"}
     at = open_lesson(ans=json.dumps(answers))
-    assert at.subheader[0].value == "3. `backward()`: topological order, seed, reverse"
-    assert "2 of 8 stations done" in at.get("progress")[0].proto.text
+    assert at.subheader[0].value == "3. Implement it: your own `Value` and `backward()`"
+    assert "2 of 9 stations done" in at.get("progress")[0].proto.text
+
+
+def test_implement_it_is_done_from_the_learners_code_run_once_from_the_link():
+    at = open_lesson(code=SOLUTION)  # a fresh session from a link: the code is run (once), not trusted
+    station(at, IMPLEMENT)
+    assert status(at).startswith("✔ done")
+    assert any("checks pass with your own `Value`" in s.value for s in at.success)
+    assert "1 of 9 stations done" in at.get("progress")[0].proto.text
+    at = open_lesson(code=BUGS["no_seed"][0])
+    station(at, IMPLEMENT)
+    assert status(at).startswith("not done yet")
+    # without the seed every grad stays 0: the lesson's test is the first to fix
+    assert any("First to fix: The lesson's test" in e.value and "the engine's is 3" in e.value for e in at.error)
+    at = open_lesson()
+    station(at, IMPLEMENT)
+    assert status(at).startswith("not done yet") and "skeleton" in status(at)
 
 
 def test_by_hand_is_done_from_the_hand_entries_and_check_shows_the_edge_by_edge_trace():
@@ -174,7 +191,7 @@ def test_the_work_in_the_link_brings_the_progress_back_in_a_fresh_session():
     again = open_lesson(**params)
     assert again.session_state["answers"] == {"station:graph": "my"}
     assert again.session_state["takeaway"] == "One. Two. Three."
-    assert "2 of 8 stations done" in again.get("progress")[0].proto.text
+    assert "2 of 9 stations done" in again.get("progress")[0].proto.text
 
 
 def test_every_station_shows_without_an_exception():

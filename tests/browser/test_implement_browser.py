@@ -77,6 +77,13 @@ def test_the_lessons_solution_passes_every_check(page: Page, app_url: str):
     expect(page.get_by_test_id("stMain").get_by_test_id("stAlert").filter(has_text=CHECKS_PASS)).to_be_visible()
     assert not [a for a in alerts(page) if "checks pass" not in a and "✔" not in a], alerts(page)
     wait_for_record(page, "y", "grad 3")  # the learner's own graph, drawn from their objects
+    # the Lesson's station is done, from the work
+    go_to_page(page, "Lesson")
+    page.get_by_role("radiogroup", name="Station").get_by_role("radio", name=re.compile("Implement")).click()
+    wait_idle(page)
+    main = page.get_by_test_id("stMain")
+    expect(main.get_by_role("heading", name="3. Implement it: your own Value and backward()")).to_be_visible()
+    expect(main.get_by_text(re.compile(r"^✔ done · all \d+ checks pass"))).to_be_visible()
     assert_no_traceback(page)
 
 
@@ -204,3 +211,24 @@ def test_all_nine_pages_fit_the_top_bar_at_1280(browser: Browser, app_url: str):
         go_to_page(page, "Implement it")
     finally:
         page.close()
+
+
+def test_my_value_steps_through_the_learners_own_backward(page: Page, app_url: str):
+    """Without a topological order the learner's backward() fires a (found first from z) before b, which uses a."""
+    code = BUGS["no_topological_order"][0]
+    program = "x = 2\ny = 3\na = x*y\nb = a*x\nc = b*y\nz = a + c"
+    open_app(page, app_url, query=urlencode({"expr": program, "code": code}), path="implement")
+    expect(page.get_by_test_id("stMain").get_by_test_id("stAlert").filter(has_text=check_title("topo"))).to_be_visible()
+    go_to_page(page, "Watch gradients flow")
+    page.get_by_test_id("stMain").get_by_text("My Value", exact=True).click()
+    wait_idle(page)
+    main = page.get_by_test_id("stMain")
+    expect(main.get_by_test_id("stAlert").filter(has_text="Your own backward() on your program")).to_be_visible()
+    calls_row = main.get_by_test_id("stMarkdown").filter(has_text="→").first
+    calls = [c.strip() for c in calls_row.inner_text().split("→")]
+    assert calls.index("a") < calls.index("b"), calls  # their order, not the engine's (b, then a)
+    for name in calls:
+        main.get_by_role("button", name="Step").click()
+        wait_idle(page)
+        expect(page.get_by_test_id("flow-sentence")).to_contain_text(f"your {name}._backward()")
+    assert_no_traceback(page)

@@ -94,19 +94,19 @@ def test_a_learner_walks_the_lesson_and_the_report_and_a_reload_keep_everything(
     row = plain_table_row(page, "lesson_fields", "a")
     expect(row.locator("td")).to_have_text([str(v) for v in fields.loc["a"]])
 
-    # 2. the rules; 3. backward()
+    # 2. the rules; 4. backward() (3., Implement it, has its own page and tests: test_implement_browser.py)
     open_station(page, "2 Rules")
     choose(page, "other.data")
     expect_done(page)
     expect(main(page).get_by_test_id("stCode").nth(1)).to_contain_text("self.grad += other.data * out.grad")
     shoot(page, "2-rules")
-    open_station(page, "3 backward()")
+    open_station(page, "4 backward()")
     choose(page, "z first, then a (the leaves x and y have nothing to pass on)")
     expect_done(page)
     shoot(page, "3-backward")
 
-    # 4. by hand first, on the Check by hand page
-    open_station(page, "4 By hand")
+    # 5. by hand first, on the Check by hand page
+    open_station(page, "5 By hand")
     shoot(page, "4-by-hand")
     main(page).get_by_role("link", name="Go to “Check by hand”").click()
     wait_idle(page, started_within=1.0)
@@ -116,17 +116,19 @@ def test_a_learner_walks_the_lesson_and_the_report_and_a_reload_keep_everything(
     type_in_editor_cell(page, ANSWER, 2, "x + 1")
     wait_for_cell(page, RESULT, 2, "matches")
     go_to_page(page, "Lesson")
-    expect(main(page).get_by_role("heading", name="5. Check and trace")).to_be_visible()  # the first not done
+    # the first not done: Implement it, whose code this learner has not written
+    expect(main(page).get_by_role("heading", name="3. Implement it: your own Value and backward()")).to_be_visible()
 
-    # 5. check and trace
+    # 6. check and trace
+    open_station(page, "6 Check")
     type_answer(page, "Trace y.grad one edge at a time", "3")
     expect(main(page).get_by_test_id("stAlert").filter(has_text="this edge sends only part")).to_be_visible()
     type_answer(page, "Trace y.grad one edge at a time", "2")
     expect_done(page)
     shoot(page, "5-check")
 
-    # 6. explain
-    open_station(page, "6 Explain")
+    # 7. explain
+    open_station(page, "7 Explain")
     choose(page, "Because dz/dz = 1: the output changes one for one with itself.")
     type_answer(page, "If the rules wrote", "2")
     choose(page, "So that a node's grad is complete (every use has sent its part)", exact=False)
@@ -138,8 +140,8 @@ def test_a_learner_walks_the_lesson_and_the_report_and_a_reload_keep_everything(
     expect_done(page)
     shoot(page, "6-explain")
 
-    # 7. the takeaway and the report
-    open_station(page, "7 Takeaway")
+    # 8. the takeaway and the report
+    open_station(page, "8 Takeaway")
     box = main(page).get_by_label("Your takeaway")
     box.fill(TAKEAWAY)
     box.press("Control+Enter")
@@ -154,22 +156,22 @@ def test_a_learner_walks_the_lesson_and_the_report_and_a_reload_keep_everything(
     assert "Your gradients match the engine." in report
     assert 'data-key="grad:y">x + 1</td>' in report
     assert "&lt;b&gt;to me&lt;/b&gt;" in report and "<b>to me</b>" not in report  # typed text is text
-    assert report.count("✔ right") == 10  # stations 1, 2, 3, 5 and the six checkpoints
+    assert report.count("✔ right") == 10  # stations 1, 2, 4, 6 and the six checkpoints
 
-    # 8. the next lesson
-    open_station(page, "8 Next")
+    # 9. the next lesson
+    open_station(page, "9 Next")
     shoot(page, "8-next")
     main(page).get_by_role("link", name="Go to “Next lesson”").click()
     wait_idle(page, started_within=1.0)
     type_answer(page, "What gradient reaches w", "0")
     shoot(page, "next-lesson")
     go_to_page(page, "Lesson")
-    expect(page.get_by_test_id("stProgress").filter(has_text="8 of 8 stations done")).to_be_visible()
+    expect(page.get_by_test_id("stProgress").filter(has_text="8 of 9 stations done")).to_be_visible()
 
     # a reload keeps all of it: the work is in the address bar
     page.reload()
     wait_idle(page, started_within=0.0)
-    expect(page.get_by_test_id("stProgress").filter(has_text="8 of 8 stations done")).to_be_visible()
+    expect(page.get_by_test_id("stProgress").filter(has_text="8 of 9 stations done")).to_be_visible()
     open_station(page, "Takeaway")
     expect(main(page).get_by_label("Your takeaway")).to_have_value(TAKEAWAY)
     go_to_page(page, "Check by hand")
@@ -180,7 +182,7 @@ def test_a_learner_walks_the_lesson_and_the_report_and_a_reload_keep_everything(
 
 def test_the_checklist_opens_the_bug_lab_on_the_mistake(page: Page, app_url: str):
     open_app(page, app_url)
-    open_station(page, "5 Check")
+    open_station(page, "6 Check")
     main(page).get_by_text("A common bug checklist").click()
     wait_idle(page)
     main(page).get_by_role("button", name="Open it in the Bug lab").first.click()

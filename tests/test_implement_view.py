@@ -1,0 +1,132 @@
+"""What the Implement it page, the Lesson and the report say about a run of the learner's code (lab/implement_view.py).
+
+The reports come from the real sandbox (lab.implement.run) on the lesson's solution and its buggy variants.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from implement_solutions import BUGS, SOLUTION
+
+from engine.trace import grads_at
+from lab import implement
+from lab.analysis import CONSTANT, OPERATION, OUTPUT, VARIABLE, analyse
+from lab.diagram import Highlight, to_dot
+from lab.implement_view import (
+    DIFFERS_NOTE,
+    call_order,
+    capped_output,
+    check_lines,
+    differs_notes,
+    kept_code,
+    learner_analysis,
+    problem_text,
+    report_markdown,
+    station_status,
+    waiting_words,
+)
+from lab.table import values_table
+
+LESSON = "x = 2\ny = 3\nz = x*y + y"
+
+
+@cache
+def report_of(code: str, program: str = LESSON) -> implement.Report:
+    return implement.run(code, program)
+
+
+def test_the_learners_graph_is_drawn_and_tabled_as_the_engines():
+    report = report_of(SOLUTION)
+    a = learner_analysis(report.lesson_graph)
+    assert a.names == ("x", "y", "a", "z")
+    assert a.kinds == [VARIABLE, VARIABLE, OPERATION, OUTPUT]
+    assert a.formulas == ["x", "y", "x * y", "a + y"]
+    table = values_table(a)
+    # by hand: z = 2*3 + 3 = 9, dz/dx = y = 3, dz/dy = x + 1 = 3, dz/da = 1
+    assert list(table["data"]) == [2, 3, 6, 9] and list(table["grad"]) == [3, 3, 1, 1]
+    assert "grad 3" in to_dot(a)
+
+
+def test_a_number_in_the_program_is_a_constant():
+    a = learner_analysis(report_of(SOLUTION, "x = 2\nz = 2*x + x").program_graph)
+    assert CONSTANT in a.kinds and a.kinds[-1] == OUTPUT
+
+
+def test_each_failing_check_names_its_line():
+    for bug in ("overwrite_add", "no_seed", "no_topological_order", "wrong_direction", "closure_wrong_out"):
+        code, key, line = BUGS[bug]
+        lines = {c.key: c for c in check_lines(report_of(code))}
+        assert not lines[key].passed, bug
+        assert f"line {line}" in lines[key].text, (bug, lines[key].text)
+        assert lines[key].text.startswith(implement.TITLES[key])
+
+
+def test_the_station_is_done_only_when_every_check_passes():
+    assert station_status(report_of(SOLUTION), has_code=True)[0]
+    done, status = station_status(report_of(BUGS["no_seed"][0]), has_code=True)
+    assert not done and "of" in status
+    assert station_status(None, has_code=False) == (False, "not started: the editor holds the skeleton")
+    done, status = station_status(report_of("import os\n"), has_code=True)
+    assert not done and "line 1" in status
+
+
+def test_the_problem_is_named_with_the_learners_line_never_a_traceback():
+    text = problem_text(report_of("x = 1\nimport os\n").problem)
+    assert "line 2" in text and "Traceback" not in text
+    assert text.lower().count("line 2") == 1  # the sandbox's words already name it: not said twice
+
+
+def test_the_nodes_that_differ_are_marked_in_words_too():
+    # `=` in __mul__ on z = x*x + x at x = 3: z fires first (x.grad 1), then x*x: `self.grad = 3` throws the 1
+    # away and `other.grad += 3` adds 3: 6 where the engine's 2x + 1 is 7
+    report = report_of(BUGS["overwrite_mul"][0], "x = 3\nz = x*x + x")
+    a = learner_analysis(report.program_graph)
+    x = a.names.index("x")
+    assert report.program_differs == {x}
+    dot = to_dot(a, Highlight(mismatch=report.program_differs, notes=differs_notes(report.program_differs)))
+    assert DIFFERS_NOTE in dot and "grad 6" in dot
+
+
+def test_my_value_steps_follow_the_learners_own_calls():
+    report = report_of(SOLUTION)
+    steps = implement.learner_backward_steps(report, "lesson")
+    a = learner_analysis(report.lesson_graph, steps)
+    assert call_order(a, steps) == ["z", "a"]  # reverse topological order, leaves have no _backward
+    # after every call the grads are the learner's final ones: x 3, y 3, a 1, z 1
+    assert grads_at(a.graph, steps, len(steps) - 1) == [3, 3, 1, 1]
+    # without a topological order, their own order shows
+    code = BUGS["no_topological_order"][0]
+    report = report_of(code, "x = 2\ny = 3\na = x*y\nb = a*x\nc = b*y\nz = a + c")
+    a = learner_analysis(report.program_graph, implement.learner_backward_steps(report, "program"))
+    order = call_order(a, a.steps)
+    assert order.index("a") < order.index("b")  # a fires before b, which uses it: too early
+
+
+def test_output_is_capped_and_the_code_kept_as_typed():
+    assert capped_output("x" * 10, 4) == ("xxxx", True)
+    assert capped_output("ok\n") == ("ok\n", False)
+    assert kept_code(implement.SKELETON, implement.SKELETON) == ""
+    assert kept_code("  \n", implement.SKELETON) == ""
+    assert kept_code(SOLUTION, implement.SKELETON) == SOLUTION
+
+
+def test_the_wait_for_a_runner_is_said_in_words():
+    assert waiting_words(0, 0, 2) == "Running your code in the sandbox…"
+    assert "busy" in waiting_words(2, 0, 2)
+    assert "3 runs waiting" in waiting_words(2, 3, 2)
+
+
+def test_the_report_section_has_the_code_and_every_check():
+    report = report_of(BUGS["no_seed"][0])
+    text = report_markdown(BUGS["no_seed"][0], report)
+    assert "```python" in text and "def backward(self):" in text
+    assert f"line {BUGS['no_seed'][2]}" in text
+    assert text.count("\n- ") == len(report.checks)
+    assert "Not started" in report_markdown("", None)
+
+
+def test_the_engine_analysis_is_untouched():
+    before = analyse(LESSON).grads
+    report_of(BUGS["overwrite_add"][0])
+    assert analyse(LESSON).grads == before
