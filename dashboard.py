@@ -8,10 +8,11 @@ runs a page without this file on a freshly started server.
 
 import streamlit as st
 
-from app import state, ui
+from app import room, state, ui
 
 st.set_page_config(page_title="Backprop Lab", page_icon="🔁", layout="wide")
 state.init()
+state.watch_work("room", room.send_progress)  # a change made in a fragment's rerun is sent too
 
 pages = [
     st.Page("app_pages/lesson.py", title="Lesson", default=True),
@@ -23,14 +24,18 @@ pages = [
     st.Page("app_pages/implement.py", title="Implement it", url_path="implement"),
     st.Page("app_pages/bugs.py", title="Bug lab"),
     st.Page("app_pages/next_lesson.py", title="Next lesson", url_path="next"),
+    # the instructor's page: not in the top bar (learners join in the sidebar's Room box, which links to it)
+    st.Page("app_pages/room.py", title="Room", url_path="room", visibility="hidden"),
 ]
 # short titles: all nine fit the top bar at 1280 px beside the sidebar (each page's heading has its full name)
 page = st.navigation(pages, position="top")
 ui.page_style()
 ui.sidebar(page.url_path)
+room_message = room.sidebar_box()
 ui.show_error()
 state.sync_url()  # before the page: a page that ends with st.stop() still leaves its work in the link
 try:
     page.run()
 finally:
     state.sync_url()  # after it too: what the page itself changed (st.rerun and errors pass here)
+    room.send_progress(room_message)  # in a room: what this run's work says that the room does not have yet

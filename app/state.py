@@ -13,7 +13,8 @@ shared link comes back to the same work; the work file and the report read `work
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import streamlit as st
@@ -45,6 +46,7 @@ _LAST_RUN = "_implementation_last_run"  # (code, program): the run the Implement
 MAX_REPORTS = 4  # reports kept per session (a report holds two small graphs)
 _ANALYSIS = "_analysis"  # (program, Analysis): computed once per program
 _SYNCED = "_synced"  # True once dashboard.py has put the work in the address bar in this session
+ROOM = "room"  # RoomLink | None: the room this browser is in as a learner, or teaches (app/room.py)
 
 # Where a refused change was made: its message is shown there, where the learner is looking.
 PAGE = "page"  # no box of its own (a link): at the top of the page
@@ -73,6 +75,7 @@ def init() -> None:
     st.session_state[PREDICTIONS] = {}
     st.session_state[CODE] = ""
     params = st.query_params.to_dict()
+    st.session_state[ROOM] = room_link_from_params(params)
     linked, problems = work_from_params(params)
     if linked is None:
         return
@@ -347,8 +350,8 @@ def load_work(saved: Work) -> bool:
 
 
 def link_params() -> dict[str, str]:
-    """The query parameters that carry the learner's work (what the address bar and a shared link hold)."""
-    return _work_to_params(work())
+    """The query parameters of the address bar: the learner's work, and the room they are in (if any)."""
+    return {**_work_to_params(work()), **room_link_params(room_link())}
 
 
 def sync_url() -> None:
@@ -370,9 +373,20 @@ def sync_url() -> None:
 
 def _sync_now() -> None:
     """After a change of the work: put it in the address bar now (once the entry point has done so: not
-    while `init()` reads the link)."""
+    while `init()` reads the link), and tell the watchers (a change made in a fragment's rerun reaches
+    no code after the page in dashboard.py)."""
     if st.session_state.get(_SYNCED):
         sync_url()
+        for watcher in _WORK_WATCHERS.values():
+            watcher()
+
+
+_WORK_WATCHERS: dict[str, Callable[[], None]] = {}  # name -> function: the same functions for every session
+
+
+def watch_work(name: str, watcher: Callable[[], None]) -> None:
+    """Call `watcher()` after every change of the work (the room sends progress so: app/room.py)."""
+    _WORK_WATCHERS[name] = watcher
 
 
 def link_address(base_url: str | None, host: str | None, page: str, params: Mapping[str, str]) -> str:
@@ -394,9 +408,10 @@ def link_address(base_url: str | None, host: str | None, page: str, params: Mapp
 
 
 def share_link(page: str = "") -> str:
-    """The whole address of the current page carrying everything the address bar carries."""
+    """The whole address of the current page carrying the learner's work (not their room: it is theirs alone)."""
     # both are None without a browser (AppTest): then the address is relative
-    return link_address(st.context.url, st.context.headers.get("host"), page, link_params())
+    # the work only: the room's learner token or instructor key stays in this browser's own address bar
+    return link_address(st.context.url, st.context.headers.get("host"), page, _work_to_params(work()))
 
 
 # -- what a page keeps between runs that is not the learner's work -----------------------------------
@@ -422,3 +437,52 @@ def show_bug(mistake: str) -> None:
 def take_bug_to_show() -> str | None:
     """The mistake the Bug lab was asked to open on (once: it is forgotten after this call)."""
     return st.session_state.pop(_BUG_TO_SHOW, None)
+
+
+# -- the instructor's room (issue 18) --------------------------------------------------------------
+
+ROOM_PARAM, LEARNER_PARAM, KEY_PARAM = "room", "me", "key"  # in the address bar: a reload rejoins
+
+
+@dataclass(frozen=True)
+class RoomLink:
+    """This browser's place in a room: a learner (their token) or the instructor (the room's key)."""
+
+    code: str
+    token: str = ""  # the learner's random token: a reload or a new tab with this link is the same learner
+    key: str = ""  # the instructor's secret key
+
+    @property
+    def teaching(self) -> bool:
+        return bool(self.key)
+
+
+def room_link_from_params(params: Mapping[str, str]) -> RoomLink | None:
+    code, token, key = (str(params.get(p, ""))[:64] for p in (ROOM_PARAM, LEARNER_PARAM, KEY_PARAM))
+    if not code or not (token or key):
+        return None
+    return RoomLink(code, token="" if key else token, key=key)
+
+
+def room_link_params(link: RoomLink | None) -> dict[str, str]:
+    if link is None:
+        return {}
+    return {ROOM_PARAM: link.code, **({KEY_PARAM: link.key} if link.key else {LEARNER_PARAM: link.token})}
+
+
+def room_link() -> RoomLink | None:
+    return st.session_state.get(ROOM)
+
+
+def set_room_link(link: RoomLink | None) -> None:
+    """Join (a learner's token), teach (the key), or leave (None); the address bar follows."""
+    st.session_state[ROOM] = link
+    _sync_now()
+
+
+_ROOM_SESSION = "_room_session"  # dict: app/room.py's per-session memo (what was sent, the last message)
+
+
+def room_session() -> dict:
+    """app/room.py's memo for this session (a new session, after a reload, starts it again)."""
+    return st.session_state.setdefault(_ROOM_SESSION, {})

@@ -261,11 +261,12 @@ def takeaway_station(station: lesson.Station, a: Analysis, work: Work, reveal: b
     ui.say(*takeaway.message(work.takeaway))
     st.markdown("**Your report**: the program, its table and diagram, your hand check, answers and takeaway.")
     current, today = state.analysis(), dt.date.today()
+    implemented = state.implementation_report()  # here: the download makes the file on another thread
     html_col, md_col, _ = st.columns([1, 1, 2])
     with html_col:
         ui.download(
             "Report (HTML)",
-            lambda: report.report_html(work, current, today),
+            lambda: report.report_html(work, current, today, implemented=implemented),
             "backprop-lab-report.html",
             "text/html",
             key="lesson:report_html",
@@ -273,7 +274,7 @@ def takeaway_station(station: lesson.Station, a: Analysis, work: Work, reveal: b
     with md_col:
         ui.download(
             "Report (Markdown)",
-            lambda: report.report_markdown(work, current, today),
+            lambda: report.report_markdown(work, current, today, implemented),
             "backprop-lab-report.md",
             "text/markdown",
             key="lesson:report_md",

@@ -20,9 +20,10 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from lab import checklist, handcheck, lesson, neuron, questions
+from lab import checklist, handcheck, implement_view, lesson, neuron, questions
 from lab.analysis import Analysis, format_number
 from lab.diagram import to_dot, too_big_to_draw
+from lab.implement import Report
 from lab.share import Work
 from lab.table import values_table
 from lab.takeaway import PROMPTS, count_sentences
@@ -131,8 +132,12 @@ def report_html(
     current: Analysis,
     today: dt.date | None = None,
     render: Callable[[str], str | None] = render_svg,
+    implemented: Report | None = None,
 ) -> str:
-    """The report as one self-contained HTML page (no scripts, no outside files)."""
+    """The report as one self-contained HTML page (no scripts, no outside files).
+
+    `implemented`: the report of a run of the work's code (Implement it), for its section and its station.
+    """
     today = today or dt.date.today()
     parts = [
         "<!DOCTYPE html>",
@@ -188,7 +193,7 @@ def report_html(
         )
 
     parts.append("<h2>The lesson</h2>")
-    steps = lesson.progress(work, current)
+    steps = lesson.progress(work, current, implemented)
     rows = [
         [e(p.station.number), e(p.station.title.replace("`", "")), "✔ done" if p.done else "not yet", e(p.status)]
         for p in steps
@@ -236,6 +241,8 @@ def report_html(
             )
         )
 
+    parts.append(implement_view.report_html(work.code, implemented))
+
     parts.append("<h2>My takeaway</h2>")
     parts.append(f'<p class="muted">{e(" · ".join(PROMPTS))} ({count_sentences(work.takeaway)} sentences)</p>')
     if work.takeaway.strip():
@@ -269,7 +276,9 @@ def _md_table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def report_markdown(work: Work, current: Analysis, today: dt.date | None = None) -> str:
+def report_markdown(
+    work: Work, current: Analysis, today: dt.date | None = None, implemented: Report | None = None
+) -> str:
     today = today or dt.date.today()
     out = [
         f"# {TITLE}",
@@ -322,7 +331,7 @@ def report_markdown(work: Work, current: Analysis, today: dt.date | None = None)
     out += ["", "## The lesson", ""]
     out += [
         f"{p.station.number}. {'✔' if p.done else '○'} {md_text(p.station.title.replace('`', ''))}: {md_text(p.status)}"
-        for p in lesson.progress(work, current)
+        for p in lesson.progress(work, current, implemented)
     ]
 
     out += ["", "## Checkpoint answers", ""]
@@ -343,6 +352,8 @@ def report_markdown(work: Work, current: Analysis, today: dt.date | None = None)
     if work.rules:
         out += ["", "## My own rules", ""]
         out += [f"- {md_text(op)}: {md_text(rule)}" for op, rule in work.rules.items()]
+
+    out += ["", implement_view.report_markdown(work.code, implemented).rstrip("\n")]
 
     out += [
         "",

@@ -130,3 +130,14 @@ def test_the_engine_analysis_is_untouched():
     before = analyse(LESSON).grads
     report_of(BUGS["overwrite_add"][0])
     assert analyse(LESSON).grads == before
+
+
+def test_the_html_report_shows_the_code_as_text_and_every_check():
+    from lab.implement_view import report_html
+
+    code = BUGS["no_seed"][0] + "\nprint('<b>hi</b>')\n"
+    report = report_of(code)
+    text = report_html(code, report)
+    assert '<pre id="code">' in text and "&lt;b&gt;hi&lt;/b&gt;" in text and "<b>hi</b>" not in text
+    assert text.count("<li ") == len(report.checks)
+    assert 'class="wrong" data-check="seed"' in text and f"line {BUGS['no_seed'][2]}" in text

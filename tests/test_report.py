@@ -137,3 +137,21 @@ def test_without_graphviz_dot_installed_no_picture_is_attempted(monkeypatch):
 
     monkeypatch.setattr(lab.report.shutil, "which", lambda name: None)
     assert lab.report.render_svg("digraph { a -> b }") is None
+
+
+def test_the_report_carries_the_learners_code_and_its_checks():
+    from implement_solutions import BUGS
+
+    from lab import implement
+
+    code, _key, line = BUGS["overwrite_add"]
+    work = Work("x = 2\ny = 3\nz = x*y + y", code=code)
+    ran = implement.run(code, work.program)
+    page = report_html(work, analyse(work.program), dt.date(2026, 1, 1), render=lambda dot: None, implemented=ran)
+    assert '<pre id="code">' in page and "self.grad = out.grad" in page
+    assert f"line {line}" in page and "Implement it" in page
+    text = report_markdown(work, analyse(work.program), dt.date(2026, 1, 1), ran)
+    assert "```python\n" + code.rstrip("\n") in text
+    assert f"line {line}" in text
+    assert "not started" not in text.lower()
+    assert "Not started" in report_markdown(Work("x = 1"), analyse("x = 1"), dt.date(2026, 1, 1))

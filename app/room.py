@@ -1,0 +1,229 @@
+"""The instructor's room, the Streamlit side: the database connection, the sidebar's Room box, and sending.
+
+The room lives in lab/room_store.py (plain Python over SQLAlchemy); this module finds its database,
+gets the engine through `st.connection("room", type="sql")`, and after every run sends what the
+learner's work says (lab/room_events.py) when this browser is in a room. Where the database is:
+
+1. the environment variable ROOM_DATABASE_URL (any SQLAlchemy URL), else
+2. `[connections.room] url = "postgresql+psycopg://..."` in Streamlit's secrets, else
+3. a SQLite file, data/room.sqlite beside dashboard.py, created on first use.
+
+A room that cannot be used (no database, a read-only folder, a closed room) is a message in the
+Room box; the rest of the dashboard works on as before.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
+
+from app import state
+from lab import room_events
+from lab.room_store import MAX_NICKNAME, RoomError, RoomStore, new_token, suggest_nickname
+from lab.share import work_to_json
+
+URL_VARIABLE = "ROOM_DATABASE_URL"
+DATA_FOLDER = Path(__file__).resolve().parent.parent / "data"
+DEFAULT_FILE = DATA_FOLDER / "room.sqlite"
+ROOM_BOX = "room_box"  # the sidebar's Room box: open or closed
+ROOM_PAGE = "app_pages/room.py"  # the instructor's page, at /room: linked from the box, not in the top bar
+
+# what the memo (state.room_session()) holds
+_SENDER, _SENT_FOR, _MESSAGE, _NICKNAME = "sender", "sent_for", "message", "nickname"
+
+
+class RoomUnavailable(Exception):
+    """The room's database cannot be used; the message says why, for the page."""
+
+
+def _secret_url() -> str | None:
+    try:
+        return st.secrets["connections"]["room"]["url"]
+    except Exception:  # no secrets file, or no room in it: Streamlit raises its own kinds
+        return None
+
+
+def database_url() -> str:
+    """The room's database: the environment variable, the secrets, or the SQLite file in the data folder."""
+    url = os.environ.get(URL_VARIABLE) or _secret_url()
+    if url:
+        return url
+    return f"sqlite:///{DEFAULT_FILE}"
+
+
+def _sqlite_folder(url: str) -> Path | None:
+    if not url.startswith("sqlite:///"):
+        return None
+    return Path(url.removeprefix("sqlite:///")).parent
+
+
+def store() -> RoomStore:
+    """The room's store on this server's database. Raises RoomUnavailable with a message for the page."""
+    url = database_url()
+    folder = _sqlite_folder(url)
+    try:
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+            probe = folder / ".room-write-test"
+            probe.write_bytes(b"")  # a read-only folder: say so now, not at the first write
+            probe.unlink()
+        connection = st.connection("room", type="sql", url=url)
+        return RoomStore(connection.engine)
+    except (OSError, SQLAlchemyError) as e:
+        where = f"the folder {folder}" if folder is not None else "the room's database"
+        raise RoomUnavailable(
+            f"The room cannot be used on this server: {where} cannot be written ({type(e).__name__}: "
+            f"{str(e).splitlines()[0][:200]}). Everything else in the dashboard works as before."
+        ) from None
+    except Exception as e:  # a bad URL or a missing driver: a message, not a traceback
+        raise RoomUnavailable(
+            f"The room's database is not set up right ({type(e).__name__}: {str(e).splitlines()[0][:200]}). "
+            "Everything else in the dashboard works as before."
+        ) from None
+
+
+def message() -> str | None:
+    """The last thing the room has to tell this learner (closed, unreachable), once set."""
+    return state.room_session().get(_MESSAGE)
+
+
+def _say(text: str | None) -> None:
+    state.room_session()[_MESSAGE] = text
+
+
+# -- a learner ----------------------------------------------------------------------------------------
+
+
+def join(code: str, nickname: str) -> bool:
+    """Join room `code` as `nickname` with a new token (or this browser's token, when rejoining)."""
+    link = state.room_link()
+    token = link.token if link is not None and link.token else new_token()
+    try:
+        clean = store().join(code, nickname, token)
+    except (RoomError, RoomUnavailable) as e:
+        _say(str(e))
+        return False
+    except SQLAlchemyError as e:
+        _say(f"The room could not be reached ({type(e).__name__}); try again in a moment.")
+        return False
+    state.set_room_link(state.RoomLink(clean, token=token))
+    state.room_session().pop(_SENDER, None)
+    state.room_session().pop(_SENT_FOR, None)
+    _say(None)
+    return True
+
+
+def leave() -> None:
+    """Leave the room: what this learner sent is deleted, and nothing more is sent."""
+    link = state.room_link()
+    state.set_room_link(None)
+    state.room_session().clear()
+    if link is None or link.teaching:
+        return
+    try:
+        store().leave(link.code, link.token)
+    except (RoomUnavailable, SQLAlchemyError):
+        _say("You left the room here; the room's database could not be reached to delete what you sent.")
+
+
+def nickname() -> str | None:
+    """This learner's nickname in their room (read once per session from the room)."""
+    link = state.room_link()
+    if link is None or link.teaching:
+        return None
+    memo = state.room_session()
+    if memo.get(_NICKNAME) is None:
+        try:
+            memo[_NICKNAME] = store().nickname_of(link.code, link.token)
+        except (RoomUnavailable, SQLAlchemyError):
+            return None
+    return memo.get(_NICKNAME)
+
+
+def _implementation_report():
+    """The report of the last run of the learner's own code (Implement it) when that run was of the code as it is
+    now, else None: the room never starts a run of its own (a run is a sandboxed process)."""
+    found = state.last_run()
+    if found is None or found[0] != state.code():
+        return None
+    return found[1]
+
+
+def send_progress(slot=None) -> None:
+    """After a run: send the facts of this learner's work the room has not acknowledged (nothing when not in one).
+
+    Facts are worked out only when the work changed since the last send. Anything that goes wrong is a
+    message in the Room box (and in `slot`, the sidebar's place for it in this run, when given), never an
+    error on the page; what was not acknowledged is sent next time.
+    """
+    link = state.room_link()
+    if link is None or link.teaching:
+        return
+    memo = state.room_session()
+    work = state.work()
+    signature = (link, work_to_json(work))
+    if memo.get(_SENT_FOR) == signature:
+        return
+    try:
+        sender = memo.get(_SENDER)
+        if sender is None or (sender.code, sender.token) != (link.code, link.token):
+            sender = memo[_SENDER] = room_events.Sender(store(), link.code, link.token)
+        found = room_events.facts(work, state.analysis(), _implementation_report())
+        sender.send(found)
+    except RoomError as e:  # closed, expired, or this learner was removed
+        state.set_room_link(None)
+        memo.clear()
+        _say(f"{e} You are no longer in a room; your work here is as it was.")
+        _show(slot)
+        return
+    except (RoomUnavailable, SQLAlchemyError) as e:
+        _say(str(e) if isinstance(e, RoomUnavailable) else "The room could not be reached; trying again next time.")
+        _show(slot)
+        return
+    memo[_SENT_FOR] = signature
+    _say(None)
+
+
+def _show(slot) -> None:
+    if slot is not None and message():
+        slot.warning(message(), icon=":material/groups:")
+
+
+def _on_join() -> None:
+    join(st.session_state.get("room:code", ""), st.session_state.get("room:nickname", ""))
+
+
+def sidebar_box():
+    """The sidebar's Room box: join with a code and a nickname, or see which room you are in and leave it.
+
+    Returns the place under it for what `send_progress` says at the end of this run.
+    """
+    link = state.room_link()
+    with st.sidebar:
+        # one label whatever the state: Streamlit takes a new label for a new box (closed again)
+        box = st.expander("Room", key=ROOM_BOX, on_change="rerun", icon=":material/groups:")
+        slot = st.empty()
+        if not box.open:
+            _show(slot)
+            return slot
+        with box:
+            if link is not None and link.teaching:
+                st.page_link(ROOM_PAGE, label=f"Room {link.code}: the live view", icon=":material/groups:")
+            elif link is not None:
+                name = nickname()
+                st.text(f"You are in room {link.code}" + (f" as {name}" if name else "") + ".")
+                st.caption("Your stations, checked predictions, hand checks and answers are sent as you work.")
+                st.button("Leave the room", key="room:leave", on_click=leave, icon=":material/logout:")
+            else:
+                memo = state.room_session()
+                if "room:nickname" not in st.session_state:
+                    st.session_state["room:nickname"] = memo.setdefault("offered", suggest_nickname())
+                st.text_input("Room code", key="room:code", placeholder="like K7P2QX")
+                st.text_input("Nickname", key="room:nickname", help=f"Plain text, at most {MAX_NICKNAME} characters.")
+                st.button("Join the room", key="room:join", on_click=_on_join, icon=":material/login:")
+                st.page_link(ROOM_PAGE, label="Instructors: open a room", icon=":material/groups:")
+        _show(slot)
+        return slot

@@ -1,0 +1,176 @@
+"""The Room page and the sidebar's Room box through AppTest: each AppTest is one browser session.
+
+The room's database is a SQLite file in the test's own folder (ROOM_DATABASE_URL); the store's own
+tests run on PostgreSQL as well (tests/test_room_store.py).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from apptest_helpers import open_dashboard, open_share_box
+
+from app.room import ROOM_BOX, URL_VARIABLE
+
+ROOM_PAGE = "app_pages/room.py"
+
+
+@pytest.fixture(autouse=True)
+def room_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "data" / "room.sqlite"  # the folder does not exist yet: created on first use
+    monkeypatch.setenv(URL_VARIABLE, f"sqlite:///{path}")
+    return path
+
+
+def live_html(at) -> str:
+    return "".join(h.proto.body for h in at.get("html") if "room-live" in h.proto.body)
+
+
+def open_room():
+    at = open_dashboard(ROOM_PAGE)
+    at.button(key="room:open").click().run()
+    assert not at.exception
+    return at, at.query_params["room"], at.query_params["key"]
+
+
+def open_box(at) -> None:
+    at.session_state[ROOM_BOX] = True
+    at.run()
+
+
+def join(code: str, nickname: str):
+    at = open_dashboard()
+    open_box(at)
+    at.text_input(key="room:code").input(code)
+    at.text_input(key="room:nickname").input(nickname)
+    at.button(key="room:join").click().run()
+    assert not at.exception
+    return at
+
+
+def warnings(at) -> str:
+    return " ".join(w.value for w in at.warning) + " ".join(e.value for e in at.error)
+
+
+def test_opening_a_room_gives_a_code_and_the_instructors_link_in_the_address_bar(room_database):
+    at, code, key = open_room()
+    assert len(code) == 6 and len(key) > 16
+    assert code in "".join(h.proto.body for h in at.get("html"))
+    assert code in next(c.value for c in at.code) and key in next(c.value for c in at.code)
+    assert "0 learners in room" in live_html(at).replace("<b>", "").replace("</b>", "")
+    assert room_database.exists()
+
+
+def test_a_learner_joins_and_their_stations_reach_the_instructor():
+    teacher, code, _key = open_room()
+    learner = join(code.lower(), "Ann")
+    assert learner.query_params["room"] == code and learner.query_params["me"]
+    assert "key" not in learner.query_params
+    assert any(f"You are in room {code} as Ann." in t.value for t in learner.text)
+    learner.session_state["answers"] = {"station:graph": "my"}  # the right answer to station 1's question
+    learner.run()
+    teacher.run()
+    html = live_html(teacher)
+    assert 'data-station="graph"><td>1. Every number is a node</td><td class="n">0</td><td class="n">1</td>' in html
+    assert 'data-station="rules"><td>2. The + and * rules, and why +=</td><td class="n">1</td>' in html
+    assert "<td>Ann</td>" in html
+
+
+def test_a_reload_with_the_learners_link_is_the_same_learner():
+    teacher, code, _key = open_room()
+    learner = join(code, "Ann")
+    me = learner.query_params["me"]
+    again = open_dashboard(room=code, me=me, ans='{"station:graph":"my"}')  # a new session: the link only
+    assert again.query_params["me"] == me
+    teacher.run()
+    html = live_html(teacher)
+    assert html.count("<td>Ann</td>") == 1
+    assert 'data-station="graph"><td>1. Every number is a node</td><td class="n">0</td><td class="n">1</td>' in html
+
+
+def test_a_learners_link_does_not_open_the_instructors_view():
+    _teacher, code, _key = open_room()
+    learner = join(code, "Ann")
+    me = learner.query_params["me"]
+    at = open_dashboard(ROOM_PAGE, room=code, me=me)
+    assert live_html(at) == "" and not at.get("code")
+    assert any("You are in room" in t.value for t in at.text)
+    at = open_dashboard(ROOM_PAGE, room=code, key=me)  # the learner's token as a key
+    assert live_html(at) == "" and "does not open a room" in warnings(at)
+
+
+@pytest.mark.parametrize("key", ["", "wrong-key"])
+def test_a_wrong_or_missing_key_shows_nothing_of_the_room(key):
+    _teacher, code, _ = open_room()
+    join(code, "Ann")
+    at = open_dashboard(ROOM_PAGE, room=code, key=key)
+    assert live_html(at) == ""
+    assert "Ann" not in str(at)
+
+
+def test_an_unknown_code_says_so_in_the_box():
+    at = join("ZZZZZZ", "Ann")
+    assert "There is no room ZZZZZZ" in warnings(at)
+    assert "room" not in at.query_params
+
+
+def test_a_ten_kilobyte_nickname_is_refused_with_a_message():
+    _, code, _ = open_room()
+    at = join(code, "n" * 10_240)
+    assert "at most 24 characters; yours has 10,240" in warnings(at)
+    assert "room" not in at.query_params
+
+
+def test_a_nickname_with_html_and_markdown_is_shown_as_typed():
+    teacher, code, _ = open_room()
+    name = "<b>**Ann**</b>"
+    learner = join(code, name)
+    assert any(t.value == f"You are in room {code} as {name}." for t in learner.text)  # st.text: as typed
+    teacher.run()
+    assert "&lt;b&gt;**Ann**&lt;/b&gt;" in live_html(teacher)
+
+
+def test_an_unusable_data_folder_is_a_message_and_the_dashboard_works_on(tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the data folder should be")  # even root cannot make a folder inside a file
+    monkeypatch.setenv(URL_VARIABLE, f"sqlite:///{blocker / 'data' / 'room.sqlite'}")
+    at = open_dashboard(ROOM_PAGE)
+    assert "The room cannot be used on this server" in warnings(at)
+    assert "Everything else in the dashboard works as before" in warnings(at)
+    at = join("ABCDEF", "Ann")
+    assert "The room cannot be used on this server" in warnings(at)
+    at.switch_page("app_pages/build.py").run()
+    assert not at.exception and at.get("graphviz_chart")
+
+
+def test_leaving_the_room_takes_it_out_of_the_link_and_the_instructors_view():
+    teacher, code, _ = open_room()
+    learner = join(code, "Ann")
+    learner.button(key="room:leave").click().run()
+    assert "room" not in learner.query_params and "me" not in learner.query_params
+    teacher.run()
+    assert "0 learners" in live_html(teacher).replace("<b>", "").replace("</b>", "")
+
+
+def test_closing_the_room_deletes_it_and_the_learner_is_told():
+    teacher, code, key = open_room()
+    learner = join(code, "Ann")
+    teacher.checkbox(key="room:sure").check().run()
+    teacher.button(key="room:close").click().run()
+    assert "is closed: everything of it is deleted" in " ".join(i.value for i in teacher.info)
+    assert "room" not in teacher.query_params
+    learner.session_state["answers"] = {"station:graph": "my"}
+    learner.run()
+    assert "closed" in warnings(learner)
+    assert "room" not in learner.query_params
+    again = open_dashboard(ROOM_PAGE, room=code, key=key)
+    assert live_html(again) == "" and "does not open a room" in warnings(again)
+
+
+def test_the_share_link_carries_the_work_but_not_the_learners_token():
+    _, code, _ = open_room()
+    learner = join(code, "Ann")
+    open_share_box(learner)
+    link = next(c.value for c in learner.code)
+    assert "expr=" in link and "me=" not in link and "room=" not in link

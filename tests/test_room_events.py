@@ -1,0 +1,112 @@
+"""What a learner's work sends to the room, and how the instructor's view says it.
+
+The lesson's example x = 2, y = 3, z = x*y + y, by hand: the backward pass is step 0 the seed
+(z.grad = 1), step 1 z = a + y (a.grad += 1, y.grad += 1), step 2 a = x*y (x.grad += y = 3,
+y.grad += x = 2). So "y.grad += 3 at step 2" is wrong (it adds 2), the issue's own example.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lab import predict
+from lab.analysis import analyse
+from lab.room_events import STATION_KEYS, facts, implementation_facts, rule_facts, unsent
+from lab.room_store import HAND, PREDICTION, STATION, LearnerRow, RoomView, WrongAnswer
+from lab.room_view import live_html, wrong_sentence
+from lab.share import Work
+
+LESSON = "x = 2\ny = 3\nz = x*y + y"
+
+
+def blank_key(step: int, label: str) -> str:
+    a = analyse(LESSON)
+    return next(b.key for b in predict.blanks(a, LESSON, "backward", step) if b.label == label)
+
+
+def test_a_wrong_prediction_is_sent_with_the_number_typed_and_what_the_step_adds():
+    work = Work(LESSON, predictions={blank_key(2, "y.grad += ?"): "3", blank_key(2, "x.grad += ?"): "y"})
+    sent = [f for f in facts(work, analyse(LESSON)) if f.kind == PREDICTION]
+    assert {(f.about, f.answer, f.right, f.note) for f in sent} == {
+        ("y.grad += ?", "3", False, "it adds 2"),
+        ("x.grad += ?", "y", True, "it adds 3"),  # a formula in the variables: y = 3 here
+    }
+    wrong = next(f for f in sent if not f.right)
+    assert wrong_sentence(WrongAnswer(PREDICTION, wrong.about, wrong.answer, 12, wrong.note, wrong.context)) == (
+        "12 said y.grad += 3 at step 2; it adds 2"
+    )
+
+
+def test_an_unreadable_prediction_or_another_programs_is_not_sent():
+    other = "x = 5\ny = 3\nz = x*y + y"
+    other_key = predict.blanks(analyse(other), other, "backward", 2)[0].key
+    work = Work(LESSON, predictions={blank_key(2, "y.grad += ?"): "3 +", other_key: "3"})
+    assert [f for f in facts(work, analyse(LESSON)) if f.kind == PREDICTION] == []
+
+
+def test_stations_done_come_from_the_work():
+    work = Work(LESSON, answers={"station:graph": "my", "station:rules": "self"})  # rules: the swapped slip
+    assert [f.about for f in facts(work, analyse(LESSON)) if f.kind == STATION] == ["graph"]
+    assert STATION_KEYS[:2] == ("graph", "rules")
+
+
+def test_hand_rows_pass_or_fail_and_a_lucky_formula_fails():
+    work = Work(LESSON, hand={"value": "9", "grad:x": "3", "grad:y": "y"})  # dz/dy = y is 3 here only by luck
+    rows = {(f.about, f.answer, f.right) for f in facts(work, analyse(LESSON)) if f.kind == HAND}
+    assert rows == {("value of z", "9", True), ("d z / d x", "3", True), ("d z / d y", "y", False)}
+
+
+def test_a_rule_with_equals_names_the_mistake():
+    rules = {"*": "self.grad = other.data * out.grad\nother.grad = self.data * out.grad"}
+    [fact] = rule_facts(Work(LESSON, rules=rules))
+    assert not fact.right and "`=` instead of `+=`" in fact.note
+
+
+@dataclass
+class Check:
+    key: str
+    title: str
+    passed: bool
+    message: str
+    line: int | None
+
+
+def test_implementation_checks_are_sent_with_the_line_of_a_failure():
+    found = implementation_facts(
+        [Check("plus_equals", "+= in backward", False, "uses =", 12), Check("a", "b", True, "", None)]
+    )
+    assert [(f.about, f.right, f.note) for f in found] == [
+        ("+= in backward", False, "line 12: uses ="),
+        ("b", True, ""),
+    ]
+
+
+def test_only_new_facts_are_sent_and_the_same_work_gives_the_same_facts():
+    work = Work(LESSON, answers={"station:graph": "my"})
+    first = facts(work, analyse(LESSON))
+    assert unsent(first, set()) == first
+    assert unsent(facts(work, analyse(LESSON)), {f.key for f in first}) == []
+    work.predictions = {blank_key(2, "y.grad += ?"): "3"}
+    new = unsent(facts(work, analyse(LESSON)), {f.key for f in first})
+    assert [(f.kind, f.answer) for f in new] == [(PREDICTION, "3")]
+
+
+def view(nickname: str, answer: str) -> RoomView:
+    learner = LearnerRow(nickname, 3, 3, 0.0, True)
+    wrong = [WrongAnswer(PREDICTION, "y.grad += ?", answer, 2, "it adds 2", "p|backward|2")]
+    rest = [0] * (len(STATION_KEYS) - 4)
+    return RoomView("ABCDEF", 0.0, [learner], [0, 0, 0, 1, *rest], [1, 1, 1, 0, *rest], wrong)
+
+
+def test_the_live_view_shows_what_learners_typed_as_text():
+    html = live_html(view("<img src=x onerror=alert(1)>", "<script>3</script>"), now=600.0)
+    assert "<img" not in html and "<script>" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "2 said y.grad += &lt;script&gt;3&lt;/script&gt; at step 2; it adds 2" in html
+
+
+def test_the_projector_view_has_no_nicknames():
+    html = live_html(view("Ann", "3"), now=600.0, projector=True)
+    assert "Ann" not in html and "projector" in html
+    assert "1 learner</p>" in html  # the stalled learner, counted
+    assert "Ann" in live_html(view("Ann", "3"), now=600.0)
