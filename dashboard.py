@@ -30,6 +30,7 @@ pages = [
 # short titles: all nine fit the top bar at 1280 px beside the sidebar (each page's heading has its full name)
 page = st.navigation(pages, position="top")
 ui.page_style()
+ui.keep_typed_text()
 ui.sidebar(page.url_path)
 room_message = room.sidebar_box()
 ui.show_error()

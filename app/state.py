@@ -22,10 +22,10 @@ import streamlit as st
 from engine.errors import ExpressionError
 from lab import implement
 from lab.analysis import Analysis, analyse
-from lab.handcheck import tolerance_from
+from lab.handcheck import entries_of, tolerance_from, with_entries
 from lab.implement_view import kept_code
 from lab.program_edit import set_variable_value
-from lab.share import DEFAULT_SETTINGS, PROGRAM_PARAM, Work, clean_settings, work_from_params
+from lab.share import DEFAULT_SETTINGS, PROGRAM_PARAM, Work, clean_settings, owned_hand, work_from_params
 from lab.share import work_to_params as _work_to_params
 from lab.stepper import Watch
 
@@ -34,7 +34,7 @@ LESSON_PROGRAM = "x = 2\ny = 3\nz = x*y + y"
 PROGRAM = "program"  # str: the last program that worked
 DRAFT = "draft"  # str: what the learner last typed into the program box
 ERROR = "error"  # (message, place) | None: why the last change was refused, and where it was made
-HAND = "hand"  # dict[str, str]: hand entries
+HAND = "hand"  # dict[str, str]: hand entries of every program, "<program key>|<row key>" -> text
 SETTINGS = "settings"  # dict[str, object]
 TAKEAWAY = "takeaway"  # str
 ANSWERS = "answers"  # dict[str, str]: checkpoint question id -> the learner's answer
@@ -76,6 +76,16 @@ def init() -> None:
     st.session_state[CODE] = ""
     params = st.query_params.to_dict()
     st.session_state[ROOM] = room_link_from_params(params)
+    _link_work(params)
+    if STEP_PARAM in params:  # where Watch gradients flow stood: a reload comes back to it
+        a = analysis()
+        watch().stepper.stand_at(str(params[STEP_PARAM]), program(), (a.names, a.graph.edges))
+
+
+STEP_PARAM = "step"  # where Watch gradients flow stands (lab.stepper.Stepper.where), when not at its start
+
+
+def _link_work(params: dict[str, str]) -> None:
     linked, problems = work_from_params(params)
     if linked is None:
         return
@@ -178,11 +188,18 @@ def analysis() -> Analysis:
 
 
 def hand() -> dict[str, str]:
+    """The hand entries of every program the learner has worked on (what the work carries)."""
     return st.session_state[HAND]
 
 
-def set_hand(entries: Mapping[str, str]) -> None:
-    st.session_state[HAND] = {k: v for k, v in entries.items() if v and v.strip()}
+def hand_entries() -> dict[str, str]:
+    """The current program's hand entries, keyed by row: another program's are not among them."""
+    return entries_of(hand(), analysis())
+
+
+def set_hand_entries(entries: Mapping[str, str]) -> None:
+    """Replace the current program's hand entries (blank ones left out); other programs' stay as they are."""
+    st.session_state[HAND] = with_entries(hand(), analysis(), entries)
     _sync_now()
 
 
@@ -331,7 +348,7 @@ def work() -> Work:
 
 def _put_back(saved: Work) -> None:
     """Everything of `saved` except its program (which must build first)."""
-    st.session_state[HAND] = dict(saved.hand)
+    st.session_state[HAND] = owned_hand(program(), saved.hand)  # an old link's entries: the current program's
     st.session_state[SETTINGS] = clean_settings(saved.settings)
     st.session_state[TAKEAWAY] = saved.takeaway
     st.session_state[ANSWERS] = dict(saved.answers)
@@ -350,8 +367,13 @@ def load_work(saved: Work) -> bool:
 
 
 def link_params() -> dict[str, str]:
-    """The query parameters of the address bar: the learner's work, and the room they are in (if any)."""
-    return {**_work_to_params(work()), **room_link_params(room_link())}
+    """The query parameters of the address bar: the learner's work, the room they are in (if any), and where
+    Watch gradients flow stands (a reload, or the link, comes back to that step)."""
+    params = {**_work_to_params(work()), **room_link_params(room_link())}
+    where = watch().stepper.where()
+    if where:
+        params[STEP_PARAM] = where
+    return params
 
 
 def sync_url() -> None:

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from app import state
 from engine.errors import quote
+from lab import handcheck
 from lab.analysis import Analysis, format_number
 from lab.diagram import (
     COLOURS,
@@ -190,14 +192,22 @@ def sidebar(page: str = "") -> None:
                 args=(name,),
             )
             error_here(state.value_place(name), still_shown=False)  # the message says what the value stays
+            note = st.session_state.get(_VALUE_NOTE)
+            if note and note[0] == name:
+                st.info(note[1], icon=":material/info:")
+                st.session_state.pop(_VALUE_NOTE, None)  # said once, right after the change
             if st.session_state.get(_DRAFT_KEPT_AT) == name:
                 _draft_kept()
-        st.caption(f"Output **{a.names[a.output]}** = {format_number(a.graph.output.data)}")
+        if page == "compare" and handcheck.engine_hidden(a, state.hand_entries(), state.settings()):
+            st.caption(f"Output **{a.names[a.output]}** = ? (by hand first: yours to work out)")
+        else:
+            st.caption(f"Output **{a.names[a.output]}** = {format_number(a.graph.output.data)}")
         st.divider()
         _share_and_save(page)
 
 
 _DRAFT_KEPT_AT = "_draft_kept_at"  # the variable whose change left a typed, unbuilt program alone
+_VALUE_NOTE = "_value_note"  # (variable, what its change did to the hand check's verdicts), said under its box
 
 
 def _draft_kept() -> None:
@@ -237,7 +247,11 @@ def _on_value_change(name: str) -> None:
         )
         return
     kept_draft = state.has_draft()
+    before, entries = state.analysis(), state.hand_entries()
     if state.set_value(name, float(value)):
+        tolerance = handcheck.tolerance_from(state.settings().get("tolerance"))
+        note = handcheck.turned_by_values(before, state.analysis(), entries, tolerance) if entries else ""
+        st.session_state[_VALUE_NOTE] = (name, note) if note else None
         if kept_draft:
             st.session_state[_DRAFT_KEPT_AT] = name
     else:
@@ -507,3 +521,14 @@ def diagram_beside(
             st.caption(caption)
     with table_side:
         draw_table()
+
+
+KEEP_TYPED_SCRIPT = (Path(__file__).parent / "keep_typed.js").read_text(encoding="utf-8")
+
+
+def keep_typed_text() -> None:
+    """Text typed into a box reaches the server before the click that left the box acts (app/keep_typed.js says
+    why): the one script of the product, in a container that takes no room."""
+    with st.container(key="keep_typed"):
+        st.html("<style>.st-key-keep_typed{display:none}</style>")
+        st.html(f"<script>{KEEP_TYPED_SCRIPT}</script>", unsafe_allow_javascript=True)

@@ -8,7 +8,7 @@ import streamlit as st
 from app import state, ui
 from lab import builder
 from lab.diagram import notebook_code, to_dot
-from lab.presets import PRESETS
+from lab.presets import PRESETS, note_for
 from lab.python_code import python_code
 from lab.table import table_csv
 
@@ -187,7 +187,7 @@ if presets.open:
             words.caption(preset.teaches.replace("*", "\\*"))
 
 a = state.analysis()
-ui.diagram_beside(a, None, lambda: ui.table(a))
+ui.diagram_beside(a, None, lambda: ui.table(a), caption=note_for(a))
 
 code, files = st.columns([3, 2], gap="medium")
 with code:

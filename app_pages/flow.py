@@ -50,6 +50,11 @@ def input_key(blank: predict.Blank) -> str:
     return f"flow:predict:{blank.key}"
 
 
+def keep_draft(drafts: predict.Drafts, blank: predict.Blank) -> None:
+    """What is typed into a prediction box is kept (not checked) as soon as the box sends it."""
+    drafts.texts[blank.key] = st.session_state.get(input_key(blank)) or ""
+
+
 def on_check(a: Analysis, drafts: predict.Drafts, shown: list[predict.Blank]) -> None:
     """Keep the step's predictions (which reveals it), unless one is empty or can't be read."""
     entries = {b.key: st.session_state.get(input_key(b), "") for b in shown}
@@ -175,13 +180,19 @@ def controls(
     )
 
 
-def how_it_works(a: Analysis, mode: str, revealed: bool) -> None:
+def how_it_works(a: Analysis, mode: str, revealed: bool, seed_known: bool = True) -> None:
+    """How the pass works. `seed_known`: False while the seed is the prediction asked for (not said before)."""
     output = a.names[a.output]
     if mode == BACKWARD:
         when = "after this step" if revealed else "before this step: it is not revealed yet"
+        seed = (
+            f"**{output}.grad = 1** because d{output}/d{output} = 1"
+            if seed_known
+            else f"**{output}.grad** (to what? that is your prediction)"
+        )
         st.markdown(
             f"`{output}.backward()` sorts the nodes in **topological order** (depth-first search), sets "
-            f"**{output}.grad = 1** because d{output}/d{output} = 1, then calls `_backward()` on each node from the "
+            f"{seed}, then calls `_backward()` on each node from the "
             "**last to the first**. Each call adds to its inputs' `grad` with `+=`; leaves have no `_backward`. "
             f"The table shows every gradient as it is {when}."
         )
@@ -254,14 +265,25 @@ def prediction_panel(
     if not shown:
         st.caption(f"Nothing to predict here: {a.names[step]} is an input, its value is given.")
     elif not revealed:
-        with st.form("flow:predict_form", border=False, enter_to_submit=True):
-            columns = st.columns([2] * len(shown) + [1], vertical_alignment="bottom")
-            for column, blank in zip(columns, shown, strict=False):
-                ui.kept(input_key(blank), drafts.texts.get(blank.key, ""))  # what was typed at the last Check
-                column.text_input(blank.label, key=input_key(blank), placeholder="a number or a formula")
-            columns[-1].form_submit_button(
-                "Check", on_click=on_check, args=(a, drafts, shown), type="primary", icon=":material/visibility:"
+        # not a form: a form sends nothing until Check, so what was typed was lost when the learner left the page
+        columns = st.columns([2] * len(shown) + [1], vertical_alignment="bottom")
+        for column, blank in zip(columns, shown, strict=False):
+            ui.kept(input_key(blank), drafts.texts.get(blank.key, ""))  # what was typed, back after a page switch
+            column.text_input(
+                blank.label,
+                key=input_key(blank),
+                placeholder="a number or a formula",
+                on_change=keep_draft,
+                args=(drafts, blank),
             )
+        columns[-1].button(
+            "Check",
+            key="flow:check",
+            on_click=on_check,
+            args=(a, drafts, shown),
+            type="primary",
+            icon=":material/visibility:",
+        )
         problem = drafts.problem_at(shown)
         if problem:
             st.warning(f"Nothing revealed yet: {problem}", icon="✍️")
@@ -280,6 +302,7 @@ def stepping(ticking: bool, a: Analysis, program: str, watch: Watch, pass_shown:
     limit = predict.first_unrevealed(a, program, mode, state.predictions(), steps) if predicting else None
     if stepper.settle(ticking, last, limit):
         st.rerun()  # play stopped (the end, or a click): a whole-page rerun stops the timer and shows "Play"
+    state.sync_url()  # the step is in the link (this part reruns alone: the entry point does not put it there)
     shown = predict.blanks(a, program, mode, stepper.step, steps) if predicting else []
     revealed = predict.revealed(shown, state.predictions())
     score = predict.score(a, program, mode, state.predictions(), state.tolerance(), steps) if predicting else None
@@ -320,7 +343,7 @@ def the_step(
     else:
         st.markdown(order_html(view.order), unsafe_allow_html=True)
         st.caption(f"Topological order, inputs first. {view.where}")
-    how_it_works(a, mode, revealed)
+    how_it_works(a, mode, revealed, seed_known=revealed or step > 0)
     df = step_table(a, view)
     st.dataframe(styled_table(df, view), hide_index=True, height=ui.grid_height(len(df)))
 

@@ -17,7 +17,7 @@ def editor_key(row_keys: tuple[str, ...]) -> str:
     """The table's key: kept while its rows and the entries are the ones it last saw, else a fresh table."""
     generation = st.session_state.get(_EDITOR_GENERATION, 0)
     in_step = st.session_state.get(_EDITOR_IN_STEP)
-    if in_step is not None and in_step != (row_keys, state.hand()):
+    if in_step is not None and in_step != (row_keys, state.hand_entries()):
         generation += 1
         st.session_state[_EDITOR_GENERATION] = generation
     return EDITOR if generation == 0 else f"{EDITOR}_{generation}"
@@ -27,14 +27,14 @@ def copy_edits(key: str, row_keys: tuple[str, ...]) -> None:
     """Copy the table's edits into the hand entries (the table's own state is dropped when the page is left)."""
     edits = st.session_state.get(key)
     if isinstance(edits, dict):
-        hand = dict(state.hand())
+        hand = dict(state.hand_entries())
         for position, change in edits.get("edited_rows", {}).items():
             position = int(position)
             if handcheck.ANSWER in change and 0 <= position < len(row_keys):
                 answer = change[handcheck.ANSWER]
                 hand[row_keys[position]] = "" if answer is None else str(answer)
-        state.set_hand(hand)
-    st.session_state[_EDITOR_IN_STEP] = (row_keys, dict(state.hand()))
+        state.set_hand_entries(hand)
+    st.session_state[_EDITOR_IN_STEP] = (row_keys, dict(state.hand_entries()))
 
 
 def on_tolerance() -> None:
@@ -94,8 +94,8 @@ if st.session_state.pop(_TOLERANCE_BLANK, False):
 row_keys = tuple(row.key for row in handcheck.rows(a))
 key = editor_key(row_keys)
 copy_edits(key, row_keys)
-result = handcheck.check(a, state.hand(), tolerance)
-hidden = handcheck.engine_hidden(a, state.hand(), settings)
+result = handcheck.check(a, state.hand_entries(), tolerance)
+hidden = handcheck.engine_hidden(a, state.hand_entries(), settings)
 table = handcheck.comparison_table(result, hide_engine=hidden)
 st.data_editor(
     table,
@@ -120,7 +120,7 @@ st.data_editor(
 
 # the verdict
 if hidden:
-    entered = sum(1 for name in a.variables if state.hand().get(handcheck.grad_key(name)))
+    entered = sum(1 for name in a.variables if state.hand_entries().get(handcheck.grad_key(name)))
     to_do = ", ".join(f"d {out} / d {name}" for name in a.variables)
     st.info(
         f"**By hand first:** enter {to_do} to see the engine's numbers ({entered} of {len(a.variables)} entered).",
@@ -140,4 +140,6 @@ else:
 
 # the diagram, with the rows that don't match in red
 notes = {} if hidden else {c.row.node: c.note for c in result.failing}
-ui.diagram(a, Highlight(hide_grads=hidden, mismatch=() if hidden else result.mismatch, notes=notes))
+computed = [i for i, node in enumerate(a.graph.nodes) if node._prev] if hidden else []  # z = 9 is yours to find
+highlight = Highlight(hide_grads=hidden, mismatch=() if hidden else result.mismatch, notes=notes, unknown_data=computed)
+ui.diagram(a, highlight)

@@ -64,8 +64,19 @@ def example_note(station: lesson.Station, current_is_example: bool) -> None:
 
 
 def go_to(station: lesson.Station) -> None:
-    if station.page:
-        st.page_link(station.page, label=f"Go to “{station.page_label}”", icon=":material/arrow_forward:")
+    if not station.page:
+        return
+    if station.page == lesson.FLOW_PAGE:  # the lesson's order: predict each step first, then see it
+        if st.button(
+            f"Go to “{station.page_label}”, predicting each step first",
+            key=f"lesson:go:{station.key}",
+            on_click=state.set_setting,
+            args=("predict", True),
+            icon=":material/arrow_forward:",
+        ):
+            st.switch_page(station.page)
+        return
+    st.page_link(station.page, label=f"Go to “{station.page_label}”", icon=":material/arrow_forward:")
 
 
 def ask(q: questions.Question, a, reveal: bool = True) -> questions.Feedback:
@@ -152,7 +163,7 @@ def bug_checklist(current, open_by_default: bool) -> None:
 
 def graph_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool) -> None:
     ui.diagram(a, Highlight(hide_grads=not reveal), key="lesson_diagram")
-    fields = lesson.node_fields(a)
+    fields = lesson.node_fields(a, rules_known=questions.is_right("station:rules", a, work.answers))
     answered = questions.is_right("station:graph", a, work.answers)
     shown = fields if answered else fields.drop(columns=["_prev"])
     if not reveal:

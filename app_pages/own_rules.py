@@ -28,7 +28,7 @@ texts = state.rules()
 st.title("Write the rules yourself")
 st.markdown(
     "Write each operator's backward rule the way the lesson does, one line per input: "
-    "`self.grad += other.data * out.grad`. The right side can use `self.data`, `other.data`, `out.data`, "
+    "`self.grad += (the local derivative) * out.grad`. The right side can use `self.data`, `other.data`, `out.data`, "
     "`out.grad`, numbers, `+ - * / **` and `tanh relu exp log` (and `n`, the exponent of `**`). "
     "Your expression is then backpropagated with your rules (the engine's for the rest) beside the engine's."
 )

@@ -9,6 +9,7 @@ lesson's example `dz/dy = y` is 3 at x = 2, y = 3, like the right answer `x + 1`
 
 from __future__ import annotations
 
+import hashlib
 import math
 import random
 import re
@@ -20,7 +21,7 @@ import pandas as pd
 from engine.errors import ExpressionError, quote
 from engine.parser import Program, parse_program
 from engine.trace import evaluate, finite_difference, gradient_sources, graph_of
-from lab.analysis import OPERATION, Analysis, format_number
+from lab.analysis import CONSTANT, OPERATION, Analysis, format_number
 from lab.explain import forward_sentence, gradient_sum
 
 VALUE_KEY = "value"  # hand-entry key of the output's value
@@ -43,6 +44,7 @@ RESULT_COLUMN_PX = int(7 * max(len(text) for text in RESULT_TEXT.values()) + 7 *
 
 MAX_FORWARD_LINES = 12  # a failing value row shows the forward pass, shortened for big graphs
 OTHER_POINTS = 5  # how many other points a formula is checked at
+FLOAT_NOISE = 1e-12  # relative (absolute near 0): a difference this small is the floats' rounding, shown as 0
 FD_ALL_ROWS_UP_TO = 100  # bigger graphs: finite differences of computed nodes only for rows with an entry
 
 
@@ -73,7 +75,12 @@ class RowCheck:
 
     @property
     def difference(self) -> float | None:
-        return None if self.hand is None else self.hand - self.engine
+        """yours − engine; 0 when they differ only by float rounding (0.5 against 0.5 - 2.2e-16)."""
+        if self.hand is None:
+            return None
+        if math.isclose(self.hand, self.engine, rel_tol=FLOAT_NOISE, abs_tol=FLOAT_NOISE):
+            return 0.0
+        return self.hand - self.engine
 
     @property
     def fails(self) -> bool:
@@ -121,6 +128,44 @@ def grad_key(name: str) -> str:
     return GRAD_PREFIX + name
 
 
+# -- whose entries: hand entries belong to a program --------------------------------------------
+# The learner's work keeps every program's entries, each under "<program key>|<row key>" (as predictions
+# are kept per program): a new program starts with none, and the lesson's example gets its own back when it
+# is loaded again. The key is the program's shape, not its values: a nudged x keeps the entries (a number
+# worked out for the old x then shows as differing, which it does).
+
+OWNER = "|"  # between a program's key and a row's key
+
+
+def program_key(a: Analysis) -> str:
+    """A short name for the program the hand entries are about: its nodes' names, operations, inputs and
+    constants (the same at any values of its variables, and in any spelling that builds the same graph)."""
+    shape = [
+        (a.names[i], a.op_text(i), a.graph.inputs[i], a.kinds[i], node.data if a.kinds[i] == CONSTANT else None)
+        for i, node in enumerate(a.graph.nodes)
+    ]
+    return hashlib.sha1(repr(shape).encode("utf-8")).hexdigest()[:8]
+
+
+def entries_of(hand: Mapping[str, str], a: Analysis) -> dict[str, str]:
+    """The entries of `a`'s program (keyed by row) among all the learner's entries.
+
+    A mapping without any program's key is taken as one program's entries, keyed by row (as a caller
+    that has only this program's entries passes them)."""
+    if not any(OWNER in key for key in hand):
+        return dict(hand)
+    prefix = program_key(a) + OWNER
+    return {key[len(prefix) :]: text for key, text in hand.items() if key.startswith(prefix)}
+
+
+def with_entries(hand: Mapping[str, str], a: Analysis, entries: Mapping[str, str]) -> dict[str, str]:
+    """All the learner's entries, with `a`'s program's replaced by `entries` (blank ones left out)."""
+    prefix = program_key(a) + OWNER
+    result = {key: text for key, text in hand.items() if OWNER in key and not key.startswith(prefix)}
+    result.update({prefix + key: text for key, text in entries.items() if isinstance(text, str) and text.strip()})
+    return result
+
+
 def rows(a: Analysis) -> list[Row]:
     """The output's value, d output / d variable for each variable, then each computed node in between."""
     out = a.names[a.output]
@@ -137,6 +182,7 @@ def rows(a: Analysis) -> list[Row]:
 
 def entries_complete(a: Analysis, hand: Mapping[str, str]) -> bool:
     """Has the learner entered every variable's gradient? ("by hand first" shows the engine after that.)"""
+    hand = entries_of(hand, a)
     return all(_entry(hand, grad_key(name)) for name in a.variables)
 
 
@@ -165,7 +211,10 @@ def close_enough(hand: float, engine: float, tolerance: float) -> bool:
 
 
 def check(a: Analysis, hand: Mapping[str, str], tolerance: float = 1e-3, seed: int = 0) -> HandCheck:
-    """Compare every row's entry with the engine (and, for formulas, at other random points)."""
+    """Compare every row's entry with the engine (and, for formulas, at other random points).
+
+    `hand`: the learner's entries, of every program (entries_of picks this program's) or of this one alone."""
+    hand = entries_of(hand, a)
     checks = []
     points: list[_Point] | None = None  # computed on the first formula entry
     sources = None
@@ -413,3 +462,38 @@ def entry_number(entry: str, a: Analysis, values: Mapping[str, float] | None = N
     """
     formula = read_entry(entry.strip(), a)
     return number_at(formula, a.values if values is None else values), bool(formula.variables)
+
+
+def turned_by_values(before: Analysis, after: Analysis, hand: Mapping[str, str], tolerance: float = 1e-3) -> str:
+    """What a change of the variables' values did to the hand check's verdicts, in words ("" when nothing).
+
+    `before` and `after` are the same program at the old and the new values; `hand` its entries. A number
+    worked out by hand is right at the values it was worked out for, so a nudge can turn it; the learner is
+    told where the nudge was made, not left to find a verdict changed on another page.
+    """
+    old = {c.row.key: c.status == PASS for c in check(before, hand, tolerance).checks if c.entry}
+    turned = [
+        c for c in check(after, hand, tolerance).checks if c.row.key in old and (c.status == PASS) != old[c.row.key]
+    ]
+    if not turned:
+        return ""
+    moved = ", ".join(f"{k} = {format_number(v)}" for k, v in after.values.items() if before.values.get(k) != v)
+    lost = [c for c in turned if c.status != PASS]
+    won = [c for c in turned if c.status == PASS]
+
+    def rows_of(checks: list[RowCheck]) -> str:
+        return ", ".join(f"{c.row.label} ({quote(c.entry)})" for c in checks)
+
+    parts = []
+    if lost:
+        parts.append(f"{rows_of(lost)} no longer match{'es' if len(lost) == 1 else ''} the engine")
+    if won:
+        parts.append(f"{rows_of(won)} now match{'es' if len(won) == 1 else ''}")
+    text = f"With {moved or 'these values'}, your hand entr{'y' if len(turned) == 1 else 'ies'} for " + "; ".join(parts)
+    text += ": Check by hand shows it."
+    if any(not c.is_formula for c in lost):
+        text += (
+            " A number worked out by hand holds at the values it was worked out for; a formula in the variables,"
+            " at every value."
+        )
+    return text

@@ -255,12 +255,18 @@ def first_not_done(steps: list[Progress]) -> int:
 # -- what the stations show ---------------------------------------------------------------------
 
 
-def node_fields(a: Analysis) -> pd.DataFrame:
-    """Each node as a `Value`: data, grad, _prev, _op, and what its _backward does, in the lesson's names."""
+def node_fields(a: Analysis, rules_known: bool = True) -> pd.DataFrame:
+    """Each node as a `Value`: data, grad, _prev, _op, and what its _backward does, in the lesson's names.
+
+    `rules_known`: the learner has filled the blank of `*`'s rule (station 2); before that `_backward` says
+    only where a node sends gradient, not the rule that is station 2's work.
+    """
     records = []
     for i, node in enumerate(a.graph.nodes):
         parents = [a.names[p] for p in a.graph.inputs[i]]
-        if node._prev:
+        if node._prev and not rules_known:
+            sends = f"its {a.op_text(i)} rule sends gradient to {', '.join(dict.fromkeys(parents))} (station 2)"
+        elif node._prev:
             sends = "; ".join(
                 f"{a.names[p]}.grad += {rule_text(a, EdgeFlow(p, i, slot, 0.0, 0.0, 0.0))}"
                 for slot, p in enumerate(a.graph.inputs[i])

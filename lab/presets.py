@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+
+from lab.analysis import Analysis, analyse
+from lab.handcheck import program_key
 
 
 @dataclass(frozen=True)
@@ -10,6 +14,18 @@ class Preset:
     title: str
     program: str
     teaches: str
+    note: str = ""  # said under the diagram while this preset's program is shown (at any values)
+
+
+def note_for(a: Analysis) -> str:
+    """The note of the preset whose program `a` is (the same graph at any values), or ""."""
+    key = program_key(a)
+    return next((note for preset_key, note in _notes() if preset_key == key), "")
+
+
+@functools.lru_cache(maxsize=1)
+def _notes() -> tuple[tuple[str, str], ...]:
+    return tuple((program_key(analyse(p.program)), p.note) for p in PRESETS.values() if p.note)
 
 
 PRESETS: dict[str, Preset] = {
@@ -43,6 +59,9 @@ PRESETS: dict[str, Preset] = {
         "g = f / 2.0\n"
         "g += 10.0 / f",
         "Python as you would write it with Value, += included: g = 24.7041, dg/da = 138.8338, dg/db = 645.5773.",
+        "Each distinct number is one node here: the two 1s are one node, so are the two 2s, where micrograd makes a "
+        "Value per literal. So the diagram has fewer constants, and such a node's grad is the sum over its uses; "
+        "a's and b's are the same.",
     ),
     "mixed": Preset(
         "A bigger mixed expression",

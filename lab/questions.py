@@ -25,6 +25,7 @@ from lab.handcheck import close_enough, entry_number
 
 n = format_number
 CHOICE, NUMBER, FORMULA = "choice", "number", "formula"
+EXAMPLE_VALUES = {"x": 2.0, "y": 3.0}  # the lesson's example is x = 2, y = 3: its questions are judged there
 TOLERANCE = 1e-3
 OTHER_POINTS = 5
 
@@ -488,8 +489,21 @@ def _check_typed(q: Question, a: Analysis, answer: str) -> Feedback:
     return Feedback(True, True, "Right.", q.explain(a), answer)
 
 
+def on_the_example(a: Analysis) -> Analysis:
+    """The example's program (`a`, of the example's shape) at the example's own values, x = 2 and y = 3.
+
+    The questions are about the lesson's example: a value nudged in the sidebar must not un-grade an answer
+    given for it (with x = 2.5, `=` would leave y.grad = 2.5, but the question was answered, rightly, with 2).
+    A fresh analysis: a shared one could be read by one session while another's Bug lab run changes its grads.
+    """
+    if a.values == EXAMPLE_VALUES:
+        return a
+    return analyse(a.program.text, EXAMPLE_VALUES)
+
+
 def feedback(q: Question, a: Analysis, answer: str | None) -> Feedback:
-    """What the learner sees under a question: right or not, and why, in the current numbers."""
+    """What the learner sees under a question: right or not, and why, in the example's numbers (on_the_example)."""
+    a = on_the_example(a)
     if answer is None or not answer.strip():
         return Feedback(False, False, "", "")
     if q.kind == CHOICE:
@@ -509,5 +523,6 @@ def is_right(question_id: str, a: Analysis, answers: Mapping[str, str]) -> bool:
 
 def checkpoint_score(a: Analysis, answers: Mapping[str, str]) -> tuple[int, int]:
     """(right, answered) over the checkpoint questions."""
+    a = on_the_example(a)
     results = [feedback(q, a, answers.get(q.id)) for q in CHECKPOINTS]
     return sum(r.right for r in results), sum(r.answered for r in results)

@@ -91,9 +91,10 @@ def other_answers(work: Work) -> dict[str, str]:
     return {k: v for k, v in work.answers.items() if k not in known and not k.startswith(checklist.TICK_PREFIX)}
 
 
-def _other_hand(work: Work, check: handcheck.HandCheck) -> dict[str, str]:
+def _other_hand(work: Work, check: handcheck.HandCheck, a: Analysis) -> dict[str, str]:
+    """This program's hand entries for rows it doesn't have (other programs' entries are theirs)."""
     shown = {c.row.key for c in check.checks}
-    return {k: v for k, v in work.hand.items() if k not in shown}
+    return {k: v for k, v in handcheck.entries_of(work.hand, a).items() if k not in shown}
 
 
 # -- HTML --------------------------------------------------------------------------------------
@@ -181,7 +182,7 @@ def report_html(
     parts.append(f'<p id="verdict" class="{kind}"><strong>Verdict:</strong> {e(check.verdict)}</p>')
     for c in check.failing:
         parts.append(f"<p>{e(c.row.label)}: {e(c.message)}</p><pre>{e(c.explanation)}</pre>")
-    other_hand = _other_hand(work, check)
+    other_hand = _other_hand(work, check, current)
     if other_hand:
         parts.append("<p>Other hand entries kept in your work (for nodes this program doesn't have):</p>")
         parts.append(
@@ -323,7 +324,7 @@ def report_markdown(
         )
     )
     out += ["", f"**Verdict:** {md_text(check.verdict)}"]
-    other_hand = _other_hand(work, check)
+    other_hand = _other_hand(work, check, current)
     if other_hand:
         out += ["", "Other hand entries kept in your work:", ""]
         out += [f"- {md_text(k)}: {md_text(v)}" for k, v in other_hand.items()]

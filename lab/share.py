@@ -14,8 +14,14 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from urllib.parse import urlencode
 
+from engine.errors import ExpressionError
+from lab.analysis import analyse
+from lab.handcheck import OWNER, program_key
+
 WORK_FORMAT = "backprop-lab-work"
-WORK_VERSION = 3  # 3: the learner's code (Implement it)
+# 4: hand entries keyed by their program ("<program key>|<row key>"; older files' are given to their program);
+# 3: the learner's code (Implement it)
+WORK_VERSION = 4
 MAX_WORK_FILE_BYTES = 1_000_000
 
 DEFAULT_SETTINGS: dict[str, object] = {
@@ -31,7 +37,7 @@ class Work:
     """What a learner has entered: enough to put the dashboard back as it was."""
 
     program: str
-    hand: dict[str, str] = field(default_factory=dict)  # hand-entry key -> what the learner typed
+    hand: dict[str, str] = field(default_factory=dict)  # "<program key>|<row key>" -> what the learner typed
     settings: dict[str, object] = field(default_factory=dict)
     takeaway: str = ""
     answers: dict[str, str] = field(default_factory=dict)  # checkpoint question id -> the learner's answer
@@ -103,6 +109,7 @@ def work_from_params(params: Mapping[str, str]) -> tuple[Work | None, list[str]]
                 setattr(work, attribute, text_dict(json.loads(params[param])))
             except ValueError:
                 problems.append(f"the link's `{param}` could not be read (it is damaged), so it was left out")
+    work.hand = owned_hand(work.program, work.hand)
     if TAKEAWAY_PARAM in params:
         work.takeaway = str(params[TAKEAWAY_PARAM])
     if CODE_PARAM in params:
@@ -114,6 +121,22 @@ def work_from_params(params: Mapping[str, str]) -> tuple[Work | None, list[str]]
             except ValueError:
                 problems.append(f"the link's `{param}` could not be read, so the default is used")
     return work, problems
+
+
+def owned_hand(program: str, hand: Mapping[str, str]) -> dict[str, str]:
+    """Hand entries of an older link or file (keyed by row alone, version 2 and before), given to the program
+    they came with; entries already keyed by their program stay as they are.
+
+    A program that does not build keeps its entries keyed by row: they are given to it once it builds."""
+    plain = {key: text for key, text in hand.items() if OWNER not in key}
+    if not plain:
+        return dict(hand)
+    try:
+        owner = program_key(analyse(program))
+    except ExpressionError:
+        return dict(hand)
+    owned = {key: text for key, text in hand.items() if OWNER in key}
+    return {**owned, **{f"{owner}{OWNER}{key}": text for key, text in plain.items()}}
 
 
 def text_dict(value: object) -> dict[str, str]:
@@ -169,7 +192,7 @@ def work_from_json(text: str | bytes) -> Work:
     settings = data.get("settings", {})
     if not isinstance(settings, dict):
         raise ValueError("the work file's settings are damaged")
-    work = Work(program, hand, dict(settings))
+    work = Work(program, owned_hand(program, hand), dict(settings))
     takeaway = data.get("takeaway", "")
     work.takeaway = takeaway if isinstance(takeaway, str) else ""
     code = data.get("code", "")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from lab.flow import BACKWARD
+from lab.flow import BACKWARD, FORWARD
 from lab.predict import Drafts
 
 
@@ -25,6 +25,23 @@ class Stepper:
     slider_key: str | None = None  # the slider drawn last and the step it started at
     slider_start: int = 0
     jumps: int = 0  # how many times the slider moved the step: a part of the next slider's key
+
+    def where(self) -> str:
+        """Where it stands, as the link carries it: "2" (a step of the backward pass), "forward:2", or "" at the
+        start of the backward pass (the link leaves it out)."""
+        if self.mode == BACKWARD:
+            return str(self.step) if self.step else ""
+        return f"{self.mode}:{self.step}"
+
+    def stand_at(self, where: str, program: str, shape: object) -> None:
+        """Stand where a link says (`where()`'s text), on this program: a reload comes back to the step it left.
+        Text that is not a place is ignored (the start); a step past the end is clamped when it is drawn."""
+        mode, _, step = where.rpartition(":")
+        mode = mode or BACKWARD
+        if mode not in (BACKWARD, FORWARD) or not step.isdigit() or len(step) > 6:
+            return
+        self.mode, self.step = mode, int(step)
+        self.program, self.shape = program, shape
 
     def slider_key_for(self, prefix: str) -> str:
         """A new slider for each step shown, and after each jump (a jump that `settle` holds back

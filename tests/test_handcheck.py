@@ -215,3 +215,15 @@ def test_a_formula_wrong_on_part_of_the_space_is_caught_on_most_seeds(lesson):
         for seed in range(20)
     )
     assert caught >= 14, caught
+
+
+def test_the_difference_column_shows_0_when_yours_and_the_engine_differ_only_by_float_noise():
+    # do/db = 1 - tanh(n)**2 = 1 - 1/2 = 0.5 by hand; the engine's float is 0.5 - 2.2e-16 (issue 16, item 12)
+    from lab.handcheck import DIFFERENCE, comparison_table
+
+    a = analyse(NEURON)
+    assert a.graph.nodes[a.variables["b"]].grad != 0.5  # the noise this is about
+    table = comparison_table(check(a, {"grad:b": "0.5", "grad:x1": "-1.4", "grad:w2": "1/3"}))
+    assert table.loc["grad:b", DIFFERENCE] == "0"
+    assert table.loc["grad:x1", DIFFERENCE] == "0.1"  # a real difference is still shown: -1.4 - (-1.5)
+    assert table.loc["grad:w2", DIFFERENCE] == "0.3333"  # 1/3 - 0

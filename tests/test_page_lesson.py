@@ -12,6 +12,7 @@ from implement_solutions import BUGS, SOLUTION
 from streamlit.testing.v1 import AppTest
 
 from lab.analysis import analyse
+from lab.handcheck import entries_of
 from lab.lesson import LESSON_PROGRAM, node_fields
 
 EXAMPLE = "x = 2\ny = 3\nz = x*y + y"
@@ -110,22 +111,24 @@ def test_by_hand_first_keeps_the_engines_gradients_hidden_on_the_first_station()
     shown = plain_table(at)
     assert {row["grad"] for row in shown} == {"?"}
     # every other cell reads as the engine's Value has it (z._prev only once answered)
-    fields = node_fields(analyse(LESSON_PROGRAM)).drop(columns=["_prev"]).assign(grad="?")
+    fields = node_fields(analyse(LESSON_PROGRAM), rules_known=False).drop(columns=["_prev"]).assign(grad="?")
     assert shown == fields.astype(str).to_dict("records")
     done = open_lesson(hand=json.dumps({"grad:x": "3", "grad:y": "3"}))
     assert "grad 3" in done.get("graphviz_chart")[0].proto.spec
 
 
-def test_the_checkpoint_questions_give_feedback_with_the_current_numbers():
+def test_the_checkpoint_questions_are_judged_and_explained_on_the_example_whatever_the_sidebar_holds():
+    # the questions are about the example at x = 2, y = 3 (issue 16, item 3): at x = 4, `=` would leave 4, but
+    # the question's answer is 2, the example's x
     at = open_lesson(expr="x = 4\ny = 3\nz = x*y + y", first="0")
     station(at, EXPLAIN)
-    at.text_input(key="lesson:q:plus_equals").input("5").run()  # 5 is dz/dy with +=; with = it is 4
-    assert "4 * 1 = 4" in texts(at.error)
     at.text_input(key="lesson:q:plus_equals").input("4").run()
-    at.text_input(key="lesson:q:dz_dy").input("y").run()  # right at x = 2 by luck, but here x = 4: 3, not 5
-    assert "your answer is 3 here" in texts(at.error) and "(5 here)" in texts(at.error)
+    assert "2 * 1 = 2" in texts(at.error)
+    at.text_input(key="lesson:q:plus_equals").input("2").run()
+    at.text_input(key="lesson:q:dz_dy").input("y").run()  # right at x = 2, y = 3 by luck: not in general
+    assert "not in general" in texts(at.error) and "(3 here)" in texts(at.error)
     at.text_input(key="lesson:q:dz_dy").input("x + 1").run()
-    assert at.session_state["answers"] == {"plus_equals": "4", "dz_dy": "x + 1"}
+    assert at.session_state["answers"] == {"plus_equals": "2", "dz_dy": "x + 1"}
     assert "2 of 6 right" in status(at)
 
 
@@ -158,7 +161,9 @@ def test_another_program_offers_the_example_and_loading_it_keeps_the_other_work(
     assert "your program is another one" in texts(at.info)
     at.button(key="lesson:load:graph").click().run()
     assert at.session_state["program"] == EXAMPLE
-    assert at.session_state["hand"] == {"grad:p": "6"} and at.session_state["takeaway"] == "Mine."
+    assert entries_of(at.session_state["hand"], analyse("p = 3\nq = p * p")) == {"grad:p": "6"}
+    assert entries_of(at.session_state["hand"], analyse(EXAMPLE)) == {}  # the example has none of p's entries
+    assert at.session_state["takeaway"] == "Mine."
 
 
 def test_the_checklist_opens_a_mistake_in_the_bug_lab_where_it_visibly_goes_wrong():

@@ -63,3 +63,16 @@ def test_the_bigger_mixed_expression_uses_every_operator_and_matches_finite_diff
     assert len(a.graph) >= 20
     for name, i in a.variables.items():
         assert math.isclose(a.graph.nodes[i].grad, a.finite[i], rel_tol=1e-4, abs_tol=1e-6), name
+
+
+def test_the_micrograd_preset_says_its_repeated_numbers_are_one_node_each():
+    # micrograd's README writes 1 twice (c + 1, 1 + c) and 2 twice (d * 2, f / 2.0): micrograd makes a Value per
+    # literal, this parser one node per distinct number (issue 16, item 12): the page says so under the diagram
+    from lab.presets import note_for
+
+    a = analyse(PRESETS["micrograd"].program)
+    constants = [name for name, kind in zip(a.names, a.kinds, strict=True) if kind == "constant"]
+    assert constants.count("1") == 1 and constants.count("2") == 1
+    assert "a Value per literal" in note_for(a)
+    assert "a Value per literal" in note_for(analyse(PRESETS["micrograd"].program, {"a": 1.0, "b": 5.0}))
+    assert note_for(analyse(PRESETS["lesson"].program)) == ""

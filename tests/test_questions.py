@@ -1,10 +1,10 @@
-"""Checkpoint questions: right and wrong answers, and feedback in the current numbers.
+"""Checkpoint questions: right and wrong answers, judged and explained on the lesson's example (x = 2, y = 3).
 
 By hand, for z = x*y + y with a = x*y: at x = 2, y = 3, z = 9, dz/dx = y = 3, dz/dy = x + 1 = 3.
 With `=` instead of `+=`, y keeps only the last use's part: a = x*y fires last and sends x = 2.
 a's rule adds y * a.grad = 3 * 1 = 3 to x.grad (2 if the operands are swapped).
 If y were used three times (x*y + y + y), dz/dy = x + 2 = 4.
-At x = 4, y = 3: dz/dy = 5, and `=` leaves y.grad = 4.
+At x = 4, y = 3 (a nudged sidebar) the answers are still judged at the example's x = 2, y = 3.
 """
 
 import os
@@ -19,6 +19,14 @@ from lab.questions import ALL, CHECKPOINTS, checkpoint_score, feedback
 
 EXAMPLE = analyse("x = 2\ny = 3\nz = x*y + y")
 X4 = analyse("x = 4\ny = 3\nz = x*y + y")
+RIGHT_ANSWERS = {
+    "seed": "self",
+    "plus_equals": "2",
+    "order": "complete",
+    "dz_dy": "x + 1",
+    "mul_sends": "3",
+    "three_uses": "4",
+}
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -74,12 +82,15 @@ def test_dz_dy_as_a_formula_is_checked_at_other_points_too():
     assert "1 + x" in lucky.explanation  # why it is x + 1: + sends 1, * sends x
 
 
-def test_the_feedback_follows_the_current_numbers():
+def test_answers_are_judged_on_the_example_whatever_values_the_sidebar_holds():
+    # the questions are about the lesson's example at x = 2, y = 3: at x = 4 (a nudge in the sidebar) an answer
+    # given for it stays right (issue 16, item 3), and is explained in the example's numbers
     assert answer("dz_dy", "x + 1", X4).right
-    assert "(5 here)" in answer("dz_dy", "x + 1", X4).explanation
-    assert answer("plus_equals", "4", X4).right  # with `=`: only x.data * a.grad = 4 * 1
-    assert not answer("plus_equals", "2", X4).right
-    assert answer("three_uses", "6", X4).right  # x + 2
+    assert "(3 here)" in answer("dz_dy", "x + 1", X4).explanation
+    assert answer("plus_equals", "2", X4).right  # with `=`: only x.data * a.grad = 2 * 1, at the example's x = 2
+    assert not answer("plus_equals", "4", X4).right
+    assert answer("three_uses", "4", X4).right  # x + 2 at x = 2
+    assert checkpoint_score(X4, RIGHT_ANSWERS) == checkpoint_score(EXAMPLE, RIGHT_ANSWERS) == (6, 6)
 
 
 def test_swapped_operands_in_mul_are_named():

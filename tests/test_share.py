@@ -9,6 +9,7 @@ from lab.share import (
     DEFAULT_SETTINGS,
     Work,
     clean_settings,
+    owned_hand,
     share_query,
     work_from_json,
     work_from_params,
@@ -18,7 +19,7 @@ from lab.share import (
 
 FULL = Work(
     "x = 2\ny = 3\nz = x*y + y",
-    {"grad:x": "3", "grad:y": "x + 1"},
+    owned_hand("x = 2\ny = 3\nz = x*y + y", {"grad:x": "3", "grad:y": "x + 1"}),  # entries keyed by their program
     {"tolerance": 0.01, "hand_first": False, "presenter": True, "predict": True},
     "Gradients add up. <b>not bold</b> 🙂",
     {"seed": "1", "plus_equals": "b"},

@@ -232,3 +232,17 @@ def test_my_value_steps_through_the_learners_own_backward(page: Page, app_url: s
         wait_idle(page)
         expect(page.get_by_test_id("flow-sentence")).to_contain_text(f"your {name}._backward()")
     assert_no_traceback(page)
+
+
+def test_run_right_after_typing_runs_what_was_typed(page: Page, app_url: str):
+    """No pause after typing: the click on Run (outside the editor) still runs the code just typed."""
+    open_implement(page, app_url)
+    frame = page.frame_locator(EDITOR)
+    frame.locator(".ace_content").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.insert_text(SOLUTION)
+    page.get_by_test_id("stMain").get_by_role("button", name="Run", exact=True).click()
+    wait_idle(page, started_within=1.0)
+    expect(page.get_by_test_id("stMain").get_by_test_id("stAlert").filter(has_text=CHECKS_PASS)).to_be_visible(
+        timeout=15_000
+    )

@@ -96,11 +96,12 @@ def test_a_learner_predicts_a_step_right_and_one_wrong_and_a_reload_keeps_the_pr
     page.wait_for_function("() => document.querySelector('[data-testid=\"stApp\"]') !== null")
     wait_idle(page, started_within=1.0)
     expect(main(page).get_by_role("switch", name="Predict first")).to_be_checked()
-    expect(results(page)).to_contain_text("✔ z.grad = 1")  # step 0, checked before the reload
-    expect(score(page)).to_have_text("4 of 5 right so far")
-    click_button(page, "Step")
-    click_button(page, "Step")
+    # back at the step it left (issue 16, item 12: it went back to step 0)
+    expect(page.get_by_test_id("flow-position")).to_have_text("Step 2 of 2")
     expect(results(page)).to_contain_text("✘ y.grad += 2")
+    expect(score(page)).to_have_text("4 of 5 right so far")
+    click_button(page, "Reset")
+    expect(results(page)).to_contain_text("✔ z.grad = 1")  # step 0, checked before the reload
     assert_no_traceback(page)
 
 
