@@ -77,7 +77,8 @@ def page_style() -> None:
     In presenter view the headings shrink (the diagram and the step's sentence need the height)
     and tables get larger text.
     """
-    css = "[data-testid='stMainBlockContainer']{padding:2rem 1.5rem 4rem 1.5rem;max-width:none}"
+    css = "[data-testid='stMainBlockContainer']{padding:2rem 1.5rem 4rem 1.5rem;max-width:none}" + CODE_COLOURS
+    css += WHOLE_BUTTON_LABELS
     if presenter():
         css += (
             "[data-testid='stMainBlockContainer']{padding-top:0.5rem}"
@@ -85,6 +86,29 @@ def page_style() -> None:
             f"[class*='st-key-{PLAIN_TABLE}'] table{{font-size:1.35rem}}"
         )
     st.html(f"<style>{css}</style>")
+
+
+# A button's label wraps onto a second line instead of ending in "…" where its column is narrow (the Lesson's
+# "Open it in the Bug lab with “micrograd's README example”" lost its end at 1280 px).
+WHOLE_BUTTON_LABELS = (
+    "[data-testid='stMain'] .stButton button{height:auto}"
+    "[data-testid='stMain'] .stButton button *{white-space:normal;overflow:visible;text-overflow:clip}"
+)
+
+
+# Code's syntax colours, each at least 4.5:1 on the code box's background (#f7f7f6): Streamlit's own (a blue
+# keyword 3.6:1, a green True 2.2:1, an orange decorator 2.8:1) wash out on a projector and fail axe-core's check.
+CODE_COLOURS = "".join(
+    f"[data-testid='stCode'] .token.{token}{{color:{colour}}}"
+    for tokens, colour in (
+        (("keyword", "function", "builtin", "class-name"), "#1d4ed8"),
+        (("boolean", "number", "constant"), "#166534"),
+        (("string", "char", "attr-value"), "#115e59"),
+        (("decorator", "annotation", "atrule", "regex"), "#9a3412"),
+        (("comment", "prolog"), "#57534e"),
+    )
+    for token in tokens
+)
 
 
 PRESENTER_WIDGET = "sidebar:presenter"
@@ -313,8 +337,40 @@ PX_PER_PT = 4 / 3  # graphviz measures in points; the browser draws 4/3 px per p
 # column is drawn bigger, up to the largest (presenter view).
 SCALE = {False: (0.72, 1.0), True: (1.1, 1.8)}
 # The box around the diagram is as tall as the drawing, up to this much of the window: then it scrolls.
-MAX_BOX_HEIGHT = {False: "70vh", True: "62vh"}
-WIDE_PX = 1200  # wider than this at its smallest scale: a wide screen's column can't hold it, say it scrolls
+MAX_BOX_VH = {False: 70, True: 62}  # in vh: percent of the window's height
+BOX_PADDING_PX = 34  # the bordered box's padding and border, both sides: the drawing gets its width less this
+
+
+def _scroll_notes(frame: str, out: str, width_pt: float, height_pt: float, big: bool) -> str:
+    """Notes above the diagram's box, each shown only while the box cannot show the whole drawing and scrolls
+    that way: the page's server cannot know the window's size, the browser does (CSS container and media
+    queries against the drawn size). Without one a learner had no sign that the output was past the edge.
+    """
+    smallest, largest = SCALE[big]
+    min_w = smallest * width_pt * PX_PER_PT
+    min_h, max_h = (scale * height_pt * PX_PER_PT for scale in (smallest, largest))
+    ratio = width_pt / height_pt  # the drawing keeps its shape: drawn height = drawn width / ratio
+    vh, pad = MAX_BOX_VH[big], BOX_PADDING_PX
+    note = f".st-key-{frame} .diagram-scroll-note"
+    # the notes' own element: not drawn at all while no note shows, so it leaves no gap above the box
+    element = f".st-key-{frame} .stElementContainer:has(.diagram-scroll-note)"
+    wide, tall = f"{element},{note}.wide{{display:block}}", f"{element},{note}.tall{{display:block}}"
+    css = (
+        f".st-key-{frame}{{container-type:inline-size;container-name:{frame}}}"
+        f"{element},{note}{{display:none}}{note}{{font-weight:600}}"
+        # too wide: the column is narrower than the drawing at its smallest scale
+        f"@container {frame} (max-width:{min_w + pad:.0f}px){{{wide}}}"
+        # too tall at its smallest scale, or at the larger scale a wide column draws it at
+        f"@media (max-height:{(min_h + pad) * 100 / vh:.0f}px){{{tall}}}"
+        f"@media (max-height:{(max_h + pad) * 100 / vh:.0f}px){{"
+        f"@container {frame} (min-width:calc(({vh}vh - {pad}px) * {ratio:.4f} + {pad}px)){{{tall}}}}}"
+    )
+    return (
+        f"<style>{css}</style>"
+        f'<div class="diagram-scroll-note wide">↔ Wider than its box: scroll sideways in the box (its scrollbar is '
+        f"at the bottom) to see all of it. The output, {out}, is at the right end.</div>"
+        '<div class="diagram-scroll-note tall">↕ Taller than its box: scroll down in the box to see all of it.</div>'
+    )
 
 
 def diagram(a: Analysis, highlight: Highlight | None = None, key: str = "diagram") -> None:
@@ -322,7 +378,8 @@ def diagram(a: Analysis, highlight: Highlight | None = None, key: str = "diagram
 
     It fills its column, between the smallest and the largest scale of its natural size (SCALE);
     past the smallest the box around it scrolls, so labels stay readable on a projector instead of
-    shrinking to nothing, and the page itself never gets wider than the window.
+    shrinking to nothing, and the page itself never gets wider than the window. While the box
+    cannot show all of it, a note above the box says so and which way to scroll (_scroll_notes).
     """
     if too_big_to_draw(a):
         if len(a.graph) > MAX_DIAGRAM_NODES:
@@ -336,20 +393,24 @@ def diagram(a: Analysis, highlight: Highlight | None = None, key: str = "diagram
         return
     big = presenter()
     smallest, largest = SCALE[big]
-    width_pt, _ = natural_size(a)
+    width_pt, height_pt = natural_size(a)
     min_width = int(smallest * width_pt * PX_PER_PT)
     max_width = int(largest * width_pt * PX_PER_PT)
-    if min_width > WIDE_PX:
-        st.caption("A wide diagram: scroll sideways in its box to see all of it.")
     box = f".st-key-{key}_box"
-    with st.container(border=True, key=f"{key}_box"):
-        st.html(
-            f"<style>{box}{{overflow:auto;max-height:{MAX_BOX_HEIGHT[big]};max-width:100%}}"
-            f"{box} [data-testid='stGraphVizChart'] svg"
-            f"{{display:block;width:100% !important;min-width:{min_width}px;max-width:{max_width}px !important;"
-            "height:auto !important}</style>"
-        )
-        st.graphviz_chart(digraph(a, highlight), width="stretch")
+    with st.container(key=f"{key}_frame"):
+        st.html(_scroll_notes(f"{key}_frame", a.names[a.output], width_pt, height_pt, big))
+        with st.container(border=True, key=f"{key}_box"):
+            st.html(
+                f"<style>{box}{{overflow:auto;max-height:{MAX_BOX_VH[big]}vh;max-width:100%}}"
+                # scrollbars always drawn, thick and dark, where a system would hide them until hovered
+                f"{box}::-webkit-scrollbar{{width:14px;height:14px}}"
+                f"{box}::-webkit-scrollbar-thumb{{background:#4b5563;border-radius:7px;border:3px solid #f3f4f6}}"
+                f"{box}::-webkit-scrollbar-track{{background:#f3f4f6}}"
+                f"{box} [data-testid='stGraphVizChart'] svg"
+                f"{{display:block;width:100% !important;min-width:{min_width}px;max-width:{max_width}px !important;"
+                "height:auto !important}</style>"
+            )
+            st.graphviz_chart(digraph(a, highlight), width="stretch")
     legend()
 
 

@@ -112,6 +112,7 @@ st.data_editor(
             help="The gradient estimated by nudging the node by a tiny step; for the value: the value recomputed"
         ),
         handcheck.DIFFERENCE: st.column_config.TextColumn(help="yours − engine"),
+        handcheck.RESULT: st.column_config.TextColumn(width=handcheck.RESULT_COLUMN_PX),
     },
     height=ui.grid_height(len(table)),
     width="stretch",

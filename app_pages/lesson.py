@@ -244,7 +244,12 @@ def trace_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool
         ui.say(check.verdict_kind if check.verdict_kind in ("success", "error") else "info", md(check.verdict))
         if check.entered:
             table = handcheck.comparison_table(check, entered_only=True)
-            st.dataframe(table.drop(columns=[handcheck.DIFFERENCE]), hide_index=True, width="stretch")
+            st.dataframe(
+                table.drop(columns=[handcheck.DIFFERENCE]),
+                hide_index=True,
+                width="stretch",
+                column_config={handcheck.RESULT: st.column_config.TextColumn(width=handcheck.RESULT_COLUMN_PX)},
+            )
         for c in check.failing:
             st.markdown(f"**{md(c.row.label)}**, one edge at a time:")
             st.code(c.explanation, language=None, wrap_lines=True)

@@ -43,15 +43,20 @@ COLOURS = {
     "op": ("#ede9fe", "#7c3aed"),
 }
 FLOW_COLOUR = "#ea580c"
+# A mark is never told by its colour alone (a projector washes colour out; a colour-blind learner cannot tell
+# red from green): a symbol is written beside the node too, outside its record (an xlabel, placed after the
+# layout), so the drawing does not move when the mark moves from step to step.
+MARK_SYMBOLS = {"mismatch": "✘", "current": "▶"}
+MARK_WORDS = {"mismatch": "differs", "current": "this step"}
 LEGEND = [
     ("variable", VARIABLE),
     ("constant", CONSTANT),
     ("computed value", "operation"),
     ("output", OUTPUT),
     ("operation", "op"),
-    ("differs", "mismatch"),
-    ("this step", "current"),
+    *((f"{MARK_SYMBOLS[mark]} {MARK_WORDS[mark]}", mark) for mark in ("mismatch", "current")),
 ]
+LEGEND_TEXT = [text for text, _ in LEGEND]
 USED_AGAIN = "used again"  # the legend's and tooltip's words for a dashed copy of a value
 
 
@@ -172,6 +177,7 @@ def digraph(a: Analysis, highlight: Highlight | None = None) -> graphviz.Digraph
 
     graph_attr = {"rankdir": "LR", "bgcolor": "transparent", "nodesep": "0.2", "ranksep": "0.3"}
     graph_attr["fontname"] = "Helvetica"
+    graph_attr["forcelabels"] = "true"  # every mark's xlabel is drawn, even where it overlaps
     if layout_work(a) > FAST_LAYOUT_FROM or drawn_node_count(a) > FAST_LAYOUT_NODES:
         graph_attr.update(FAST_LAYOUT)
     dot = graphviz.Digraph(
@@ -200,6 +206,9 @@ def digraph(a: Analysis, highlight: Highlight | None = None) -> graphviz.Digraph
         width = "3.0" if style in ("mismatch", "current") or kind == OUTPUT else "1.4"
         tooltip = f"{a.names[i]} = {a.formulas[i]}" if node._prev else f"{a.names[i]}: {kind}"
         attrs = {"shape": "record", "style": "filled", "fillcolor": fill, "color": border, "penwidth": width}
+        marks = [f"{MARK_SYMBOLS[mark]} {MARK_WORDS[mark]}" for mark in ("mismatch", "current") if mark in classes]
+        if marks:
+            attrs["xlabel"] = ", ".join(marks)
         dot.node(f"v{i}", label, tooltip=tooltip, **attrs, **{"class": " ".join(classes)})
         for copy in copies.get(i, []):
             if kind == CONSTANT:  # a number is the same number wherever it is drawn

@@ -37,6 +37,11 @@ RESULT_TEXT = {
     BLANK: "",
 }
 
+SEE_BELOW = " (see below)"
+# The result column's width in px: its longest text whole (14 px text is under 7 px a character on average,
+# plus the cell's padding), so a canvas table does not cut it off at the column's edge.
+RESULT_COLUMN_PX = int(7 * max(len(text) for text in RESULT_TEXT.values()) + 7 * len(SEE_BELOW) + 24)
+
 MAX_FORWARD_LINES = 12  # a failing value row shows the forward pass, shortened for big graphs
 OTHER_POINTS = 5  # how many other points a formula is checked at
 FLOAT_NOISE = 1e-12  # relative (absolute near 0): a difference this small is the floats' rounding, shown as 0
@@ -439,7 +444,7 @@ def comparison_table(result: HandCheck, hide_engine: bool = False, entered_only:
                 record[DIFFERENCE] = format_number(c.difference)
             record[RESULT] = c.result  # short, so the column fits: the message is said below the table
             if c.status == ONLY_HERE:
-                record[RESULT] += " (see below)"
+                record[RESULT] += SEE_BELOW
         records.append(record)
     index = pd.Index([c.row.key for c in shown], name="key")
     return pd.DataFrame(records, columns=COLUMNS, index=index)

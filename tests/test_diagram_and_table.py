@@ -255,3 +255,26 @@ def test_a_long_unrolled_loop_asks_graphviz_for_the_quicker_layout_the_lesson_do
     assert read_dot(to_dot(analyse(unrolled_loop(50)))).graph.get("splines") == "line"
     assert drawn_node_count(analyse(LESSON)) == 6  # x, y, a, z and two circles
     assert "splines" not in read_dot(to_dot(analyse(LESSON))).graph
+
+
+def drawn_text(d, node: str) -> str:
+    """All the text graphviz writes at a node: its record's fields and its outside label (xlabel)."""
+    return " ".join([*d.fields(node), d.nodes[node].get("xlabel", "")])
+
+
+def test_a_node_that_differs_and_the_step_that_fires_are_marked_by_a_symbol_not_by_colour_alone():
+    """Red and orange wash out on a projector and are lost to a red-green colour-blind learner: each mark is a
+    symbol written at the node too (the legend says the same), and no unmarked node carries it."""
+    from lab.diagram import LEGEND_TEXT, MARK_SYMBOLS
+
+    a = analyse(LESSON)  # x, y, a = x*y, z = a + y
+    d = read_dot(to_dot(a, Highlight(mismatch={1}, current=2)))
+    differs, this_step = MARK_SYMBOLS["mismatch"], MARK_SYMBOLS["current"]
+    assert differs in drawn_text(d, "v1") and this_step not in drawn_text(d, "v1")
+    assert this_step in drawn_text(d, "v2") and differs not in drawn_text(d, "v2")
+    for plain in ("v0", "v3"):
+        assert differs not in drawn_text(d, plain) and this_step not in drawn_text(d, plain)
+    assert differs != this_step
+    # the record itself is unchanged, so the layout does not move from one step to the next
+    assert d.fields("v1") == ["y", "data 3", "grad 3"] and d.fields("v2") == ["a", "data 6", "grad 1"]
+    assert f"{differs} differs" in LEGEND_TEXT and f"{this_step} this step" in LEGEND_TEXT

@@ -110,8 +110,25 @@ def settled(page: Page, measure: str, frames: int = 3, tries: int = 200):
     raise AssertionError(f"still changing after {tries} frames: {last}")
 
 
-def check_diagrams(page: Page, where: str, min_px: float | None, whole: bool = False) -> list[dict]:
+# True once every diagram's drawing has kept its size and place for two polls in a row: the chart sizes itself
+# right after it is drawn.
+DIAGRAMS_SETTLED = """() => {
+  const svgs = [...document.querySelectorAll('[data-testid="stGraphVizChart"] svg')];
+  if (!svgs.length) return false;
+  const now = svgs.map(s => { const r = s.getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; });
+  const key = JSON.stringify(now), same = window.__diagramsSeen === key;
+  window.__diagramsSeen = key;
+  return same && now.every(r => r[2] > 0);
+}"""
+
+
+def wait_diagrams_settled(page: Page) -> None:
     page.locator(DIAGRAM_NODES).first.wait_for(state="visible", timeout=30_000)
+    page.wait_for_function(DIAGRAMS_SETTLED, polling=100, timeout=10_000)
+
+
+def check_diagrams(page: Page, where: str, min_px: float | None, whole: bool = False) -> list[dict]:
+    wait_diagrams_settled(page)
     found = settled(page, MEASURE)  # the chart sizes itself right after it is drawn: measure it once it is still
     assert found, f"{where}: no diagram"
     for d in found:
@@ -251,3 +268,80 @@ def test_an_unrolled_loop_is_drawn_as_a_straight_chain_with_x_and_w_again_beside
     )
     assert len(current) >= 25 and set(current) == {"w"}, current
     assert_no_traceback(page)
+
+
+# -- the projector rule: the whole diagram in view, or an evident way to see the rest ----------------------
+
+NEURON = "x1 = 2\nx2 = 0\nw1 = -3\nw2 = 1\nb = 6.8813735870195432\no = tanh(w1*x1 + w2*x2 + b)"
+LONG_CHAIN = "x = 0.5\nh0 = tanh(x)\n" + "\n".join(f"h{k} = tanh(h{k - 1})" for k in range(1, 12))
+PROGRAMS = {
+    "lesson": PRESETS["lesson"].program,
+    "neuron": NEURON,  # ~1,050 px wide at its smallest scale: wider than the main column at 1280
+    "micrograd": PRESETS["micrograd"].program,
+    "long chain": LONG_CHAIN,
+}
+
+# Per diagram: is its output's own box (not a copy) inside what the diagram's box shows now, and if not, is a
+# note that says how to see the rest visible, next to the box, and does the box scroll that way?
+OUTPUT_SEEN = """() => [...document.querySelectorAll('[data-testid="stGraphVizChart"]')].map(chart => {
+  let box = chart.parentElement;
+  while (box && !['auto', 'scroll'].includes(getComputedStyle(box).overflowX)) box = box.parentElement;
+  const b = box.getBoundingClientRect();
+  const out = chart.querySelector('svg g.node.output:not(.copy)');
+  const o = out ? out.getBoundingClientRect() : null;
+  const seen = o !== null && o.left >= b.left - 1 && o.right <= b.right + 1 && o.top >= b.top - 1
+    && o.bottom <= b.bottom + 1;
+  const frame = box.closest('[class*="_frame"]');
+  const notes = frame ? [...frame.querySelectorAll('.diagram-scroll-note')].filter(n => {
+    const r = n.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 && getComputedStyle(n).visibility !== 'hidden';
+  }) : [];
+  return {
+    output: out ? out.querySelector('title').textContent : null, seen,
+    note: notes.map(n => n.textContent).join(' '),
+    scrollsX: box.scrollWidth > box.clientWidth + 1, scrollsY: box.scrollHeight > box.clientHeight + 1,
+  };
+})"""
+
+
+def top_bar_pages(page: Page) -> list[str]:
+    links = page.get_by_test_id("stTopNavLink")
+    return [links.nth(i).inner_text().strip() for i in range(links.count())]
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)], ids=["1280x720", "1920x1080"])
+@pytest.mark.parametrize("program", list(PROGRAMS))
+def test_every_diagram_shows_its_output_or_says_how_to_scroll_to_it(page: Page, app_url: str, program, size):
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    open_app(page, app_url, "expr=" + quote(PROGRAMS[program]), path="build")
+    checked = 0
+    for title in top_bar_pages(page):  # every page; those without a diagram are skipped
+        page.get_by_test_id("stTopNavLink").filter(has_text=title).first.click()
+        wait_idle(page, started_within=1.0)
+        if page.locator(DIAGRAM_NODES).count() == 0:
+            continue
+        wait_diagrams_settled(page)
+        for d in page.evaluate(OUTPUT_SEEN):
+            checked += 1
+            where = f"{title}, {program}, {size}: the output {d['output']}"
+            if d["seen"]:
+                continue
+            assert d["note"], f"{where} is out of its box's view and nothing says the box scrolls"
+            assert "scroll" in d["note"] and (d["scrollsX"] or d["scrollsY"]), (where, d)
+    assert checked >= 4, f"{program}: only {checked} diagrams found"
+    assert_no_traceback(page)
+
+
+def test_the_scroll_note_shows_only_when_the_diagram_is_wider_than_its_box(page: Page, app_url: str):
+    """The lesson's example fits: no note. The neuron at 1280 does not: a note; at 1920 it fits: none."""
+    for size, program, expected in (
+        ((1280, 720), "lesson", False),
+        ((1280, 720), "neuron", True),
+        ((1920, 1080), "neuron", False),
+    ):
+        page.set_viewport_size({"width": size[0], "height": size[1]})
+        open_app(page, app_url, "expr=" + quote(PROGRAMS[program]), path="build")
+        wait_diagrams_settled(page)
+        (d,) = page.evaluate(OUTPUT_SEEN)
+        assert bool(d["note"]) == expected and d["scrollsX"] == expected, (size, program, d)
+        assert d["seen"] != expected, (size, program, d)
