@@ -13,7 +13,7 @@ import hashlib
 import math
 import random
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -265,12 +265,14 @@ def _entry(hand: Mapping[str, str], key: str) -> str:
 _ASSIGNMENT = re.compile(r"(?<![=<>!])=(?!=)")
 
 
-def read_entry(entry: str, a: Analysis, notation: bool = False) -> Program:
+def read_entry(entry: str, a: Analysis, notation: bool = False, grads: Collection[str] | None = None) -> Program:
     """The entry as a formula over the variables (a number is a formula without any). Raises ExpressionError.
 
     A variable may be written in the lesson's notation too: `y.data` is `y`. With `notation=True` (a
     prediction on Watch it flow, where the lesson's rule `y.data * a.grad` is the natural answer) every
-    node's `.data` and `.grad` may be used, as its number in the current graph. Without it (the hand
+    node's `.data` and `.grad` may be used, as its number in the current graph (`grads`, when given, names
+    the only nodes whose `.grad` may be used: a prediction may use the firing node's grad, which is final
+    when it fires, not the grad it is asked to predict). Without it (the hand
     check, where `z.data` or `x.grad` would be the engine's own answer to the row) the message says
     what to type instead.
     """
@@ -281,7 +283,8 @@ def read_entry(entry: str, a: Analysis, notation: bool = False) -> Program:
         for name, node in zip(a.names, a.graph.nodes, strict=True):
             if name not in a.variables:
                 fields[f"{name}.data"] = node.data
-            fields[f"{name}.grad"] = node.grad
+            if grads is None or name in grads:
+                fields[f"{name}.grad"] = node.grad
     formula = parse_program(entry, fields)
     unknown = [name for name in formula.variables if name not in a.variables]
     if unknown:

@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from engine.errors import ExpressionError
+from engine.parser import Program
 from engine.trace import BackwardStep, EdgeFlow
 from lab.analysis import Analysis, format_number
 from lab.explain import forward_sentence, gradient_sum, local_text, rule_numbers, rule_text
@@ -100,13 +101,21 @@ def blanks(a: Analysis, program: str, mode: str, step: int, steps: Sequence[Back
     return result
 
 
+def _read(entry: str, a: Analysis, blank: Blank) -> Program:
+    """An edge's prediction may be written in the lesson's own notation, `y.data * a.grad`: every value's data
+    (the forward pass is done) and the grad of the node that fires (final when it fires), nothing else."""
+    if blank.kind == EDGE and blank.flow is not None:
+        return read_entry(entry, a, notation=True, grads=(a.names[blank.flow.child],))
+    return read_entry(entry, a)
+
+
 def judge(a: Analysis, blank: Blank, entry: str, tolerance: float) -> Judged:
     """Is the entry (a number or a formula in the variables) the right number, within the tolerance?"""
     entry = (entry or "").strip()
     if not entry:
         return Judged(blank, "", None, EMPTY, "type a number or a formula in the variables")
     try:
-        number = number_at(read_entry(entry, a), a.values)
+        number = number_at(_read(entry, a, blank), a.values)
     except (ExpressionError, ArithmeticError, ValueError) as e:
         return Judged(blank, entry, None, UNREADABLE, str(e))
     yours = f"`{entry}`, which is {format_number(number)} here" if format_number(number) != entry else entry

@@ -205,3 +205,18 @@ def test_a_looser_tolerance_makes_a_near_prediction_right(lesson):
     assert judge(lesson, to_x, "3.02", TOLERANCE).status == WRONG
     assert judge(lesson, to_x, "3.02", 0.01).status == RIGHT  # |0.02| <= 0.01 * 3
     assert score(lesson, LESSON, BACKWARD, {to_x.key: "3.02"}, 0.01).right == 1
+
+
+def test_a_prediction_in_the_lessons_notation_is_read_with_the_firing_nodes_grad(lesson):
+    """`y.data * a.grad` is the lesson's own rule for what a = x * y sends to x: 3 * 1 = 3 (and 2 * 1 = 2 to y)."""
+    to_x, to_y = ask(lesson, 2)
+    assert judge(lesson, to_x, "y.data * a.grad", TOLERANCE).status == RIGHT
+    assert judge(lesson, to_y, "x.data * a.grad", TOLERANCE).status == RIGHT
+    assert judge(lesson, to_y, "y.data * a.grad", TOLERANCE).status == WRONG  # 3, not the 2 it sends
+
+
+def test_a_prediction_cannot_read_the_grad_it_is_asked_to_predict(lesson):
+    """x.grad ends at 3, the number the x box asks for: typing `x.grad` must not be a way to be right."""
+    to_x, _ = ask(lesson, 2)
+    judged = judge(lesson, to_x, "x.grad", TOLERANCE)
+    assert judged.status == UNREADABLE
