@@ -87,12 +87,19 @@ def start_the_work(page: Page, app_url: str) -> None:
     enter_hand_entries(page)
 
 
+def this_programs_entries(hand: dict) -> dict:
+    """Hand entries belong to a program (keys "<program id>|<row>"): the rows, all of one program."""
+    programs = {key.split("|", 1)[0] for key in hand}
+    assert len(programs) <= 1, f"hand entries of more than one program in the link: {hand}"
+    return {key.split("|", 1)[1]: value for key, value in hand.items()}
+
+
 def linked_work(url: str) -> dict:
     """What an address carries, read here from its query (independently of the dashboard's own decoding)."""
     params = {key: values[-1] for key, values in parse_qs(urlparse(url).query).items()}
     return {
         "program": params.get("expr"),
-        "hand": json.loads(params["hand"]) if "hand" in params else {},
+        "hand": this_programs_entries(json.loads(params["hand"])) if "hand" in params else {},
         "tolerance": float(params["tol"]) if "tol" in params else None,
         "hand_first": {"0": False, "1": True}.get(params.get("first", "1")),
     }
