@@ -1,8 +1,8 @@
 """The instructor's room, the Streamlit side: the database connection, the sidebar's Room box, and sending.
 
-The room lives in lab/room_store.py (plain Python over SQLAlchemy); this module finds its database,
+The room lives in lab/room/store.py (plain Python over SQLAlchemy); this module finds its database,
 gets the engine through `st.connection("room", type="sql")`, and after every run sends what the
-learner's work says (lab/room_events.py) when this browser is in a room. Where the database is:
+learner's work says (lab/room/events.py) when this browser is in a room. Where the database is:
 
 1. the environment variable ROOM_DATABASE_URL (any SQLAlchemy URL), else
 2. `[connections.room] url = "postgresql+psycopg://..."` in Streamlit's secrets, else
@@ -21,9 +21,9 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import state
-from lab import room_events
-from lab.room_store import MAX_NICKNAME, RoomError, RoomStore, new_token, suggest_nickname
-from lab.share import work_to_json
+from lab.room import events as room_events
+from lab.room.store import MAX_NICKNAME, RoomError, RoomStore, new_token, suggest_nickname
+from lab.work.share import work_to_json
 
 URL_VARIABLE = "ROOM_DATABASE_URL"
 DATA_FOLDER = Path(__file__).resolve().parent.parent / "data"

@@ -7,7 +7,7 @@ Pages call these functions instead of inventing keys. What is kept per browser s
 - the learner's work: hand entries, settings, takeaway, checkpoint answers, own rules, predictions, and the
   code of their own `Value` class (with the report of its last run in the sandbox, kept per code text).
 
-The address bar mirrors all of the learner's work (lab/share.py says how), so a reload or a
+The address bar mirrors all of the learner's work (lab/work/share.py says how), so a reload or a
 shared link comes back to the same work; the work file and the report read `work()` too.
 """
 
@@ -20,15 +20,15 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import streamlit as st
 
 from engine.errors import ExpressionError
-from lab import implement
-from lab.analysis import Analysis, analyse
-from lab.handcheck import entries_of, tolerance_from, with_entries
-from lab.implement_view import kept_code
-from lab.presets import LESSON_PROGRAM
-from lab.program_edit import set_variable_value
-from lab.share import DEFAULT_SETTINGS, PROGRAM_PARAM, Work, clean_settings, owned_hand, work_from_params
-from lab.share import work_to_params as _work_to_params
-from lab.stepper import Watch
+from lab.implement import run as implement
+from lab.model.analysis import Analysis, analyse
+from lab.model.presets import LESSON_PROGRAM
+from lab.model.program_edit import set_variable_value
+from lab.views.handcheck import entries_of, tolerance_from, with_entries
+from lab.views.implement_view import kept_code
+from lab.views.stepper import Watch
+from lab.work.share import DEFAULT_SETTINGS, PROGRAM_PARAM, Work, clean_settings, owned_hand, work_from_params
+from lab.work.share import work_to_params as _work_to_params
 
 PROGRAM = "program"  # str: the last program that worked
 DRAFT = "draft"  # str: what the learner last typed into the program box
@@ -40,7 +40,7 @@ ANSWERS = "answers"  # dict[str, str]: checkpoint question id -> the learner's a
 RULES = "rules"  # dict[str, str]: operator -> the backward rule the learner wrote
 PREDICTIONS = "predictions"  # dict[str, str]: prediction key -> what the learner typed
 CODE = "code"  # str: the learner's Value class and backward() ("": nothing typed yet, the skeleton is shown)
-_REPORTS = "_implementation_reports"  # {(code, program): lab.implement.Report}: each run once per session
+_REPORTS = "_implementation_reports"  # {(code, program): lab.implement.run.Report}: each run once per session
 _LAST_RUN = "_implementation_last_run"  # (code, program): the run the Implement it page shows
 MAX_REPORTS = 4  # reports kept per session (a report holds two small graphs)
 _ANALYSIS = "_analysis"  # (program, Analysis): computed once per program
@@ -81,7 +81,7 @@ def init() -> None:
         watch().stepper.stand_at(str(params[STEP_PARAM]), program(), (a.names, a.graph.edges))
 
 
-STEP_PARAM = "step"  # where Watch gradients flow stands (lab.stepper.Stepper.where), when not at its start
+STEP_PARAM = "step"  # where Watch gradients flow stands (lab.views.stepper.Stepper.where), when not at its start
 
 
 def _link_work(params: dict[str, str]) -> None:
@@ -449,7 +449,7 @@ def set_view(name: str, value: object) -> None:
     st.session_state.setdefault(_VIEW, {})[name] = value
 
 
-_WATCH = "_watch"  # lab.stepper.Watch: where "Watch gradients flow" stands, kept across page switches
+_WATCH = "_watch"  # lab.views.stepper.Watch: where "Watch gradients flow" stands, kept across page switches
 
 
 def watch() -> Watch:

@@ -14,9 +14,8 @@ import streamlit as st
 
 from app import state
 from engine.errors import quote
-from lab import handcheck
-from lab.analysis import Analysis, format_number
-from lab.diagram import (
+from lab.model.analysis import Analysis, format_number
+from lab.model.diagram import (
     COLOURS,
     LEGEND,
     MAX_DIAGRAM_NODES,
@@ -28,8 +27,9 @@ from lab.diagram import (
     natural_size,
     too_big_to_draw,
 )
-from lab.share import work_from_json, work_to_json
-from lab.table import values_table
+from lab.model.table import values_table
+from lab.views import handcheck
+from lab.work.share import work_from_json, work_to_json
 
 # -- page habits: one way each ------------------------------------------------------------------
 

@@ -4,10 +4,10 @@ import streamlit as st
 
 from app import state, ui
 from engine.trace import Mistake
-from lab import bugs
-from lab.analysis import Analysis, format_number
-from lab.diagram import COLOURS, Highlight
-from lab.table import values_table
+from lab.model.analysis import Analysis, format_number
+from lab.model.diagram import COLOURS, Highlight
+from lab.model.table import values_table
+from lab.views import bugs
 
 NONE = "none"
 MISTAKE = "bugs:mistake"  # the mistake switched on (a view: the Lesson's checklist can ask for one)

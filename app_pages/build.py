@@ -6,11 +6,11 @@ from collections.abc import Callable
 import streamlit as st
 
 from app import state, ui
-from lab import builder
-from lab.diagram import notebook_code, to_dot
-from lab.presets import PRESETS, note_for
-from lab.python_code import python_code
-from lab.table import table_csv
+from lab.model import builder
+from lab.model.diagram import notebook_code, to_dot
+from lab.model.presets import PRESETS, note_for
+from lab.model.python_code import python_code
+from lab.model.table import table_csv
 
 
 def change_program(change: Callable[[str], str]) -> None:

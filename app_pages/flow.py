@@ -7,11 +7,11 @@ import streamlit as st
 
 from app import state, ui
 from engine.trace import BackwardStep
-from lab import implement_view, own_rules, predict
-from lab.analysis import Analysis
-from lab.explain import backward_sentence
-from lab.flow import BACKWARD, FORWARD, banner_html, flow_view, last_step, order_html, step_table, styled_table
-from lab.stepper import Stepper, Watch
+from lab.model.analysis import Analysis
+from lab.model.explain import backward_sentence
+from lab.views import implement_view, own_rules, predict
+from lab.views.flow import BACKWARD, FORWARD, banner_html, flow_view, last_step, order_html, step_table, styled_table
+from lab.views.stepper import Stepper, Watch
 
 # Widget keys: each widget is set from the page's Watch (app/state.py) before it is drawn (a page switch
 # forgets widget values).

@@ -4,8 +4,8 @@ import streamlit as st
 
 from app import state, ui
 from engine.errors import quote
-from lab import handcheck
-from lab.diagram import Highlight
+from lab.model.diagram import Highlight
+from lab.views import handcheck
 
 EDITOR = "handcheck:table"  # the table's widget key (a new one when the entries change elsewhere, e.g. a loaded file)
 TOLERANCE, HAND_FIRST = "handcheck:tolerance", "handcheck:hand_first"

@@ -5,10 +5,12 @@ from pathlib import Path
 import streamlit as st
 
 from app import state, ui
-from lab import implement, implement_view, lesson
-from lab.analysis import format_number
-from lab.diagram import Highlight
-from lab.lesson import markdown_safe as md
+from lab.implement import run as implement
+from lab.lesson import stations as lesson
+from lab.lesson.stations import markdown_safe as md
+from lab.model.analysis import format_number
+from lab.model.diagram import Highlight
+from lab.views import implement_view
 from sandbox.runner import MAX_RUNNING
 
 try:

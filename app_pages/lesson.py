@@ -6,12 +6,15 @@ from collections.abc import Callable
 import streamlit as st
 
 from app import state, ui
-from lab import checklist, handcheck, implement_view, lesson, neuron, questions, report, takeaway
-from lab.analysis import Analysis
-from lab.diagram import Highlight
-from lab.lesson import markdown_safe as md
-from lab.share import Work
-from lab.why_rules import backward_source
+from lab.lesson import checklist, questions, takeaway
+from lab.lesson import stations as lesson
+from lab.lesson.stations import markdown_safe as md
+from lab.model.analysis import Analysis
+from lab.model.diagram import Highlight
+from lab.report import sections as report
+from lab.views import handcheck, implement_view, neuron
+from lab.views.why_rules import backward_source
+from lab.work.share import Work
 
 ANSWER_ICONS = {"success": ":material/check_circle:", "error": ":material/lightbulb:", "warning": ":material/help:"}
 STATION = "lesson:station"  # which station is open (a view, not work: a fresh visit opens the first not done)

@@ -5,9 +5,9 @@ import pandas as pd
 import streamlit as st
 
 from app import state, ui
-from lab import neuron
-from lab.diagram import Highlight
-from lab.lesson import markdown_safe as md
+from lab.lesson.stations import markdown_safe as md
+from lab.model.diagram import Highlight
+from lab.views import neuron
 
 ANSWER = "next:answer"
 

@@ -3,9 +3,9 @@
 import streamlit as st
 
 from app import state, ui
-from lab import own_rules
-from lab.analysis import format_number
-from lab.diagram import COLOURS, Highlight
+from lab.model.analysis import format_number
+from lab.model.diagram import COLOURS, Highlight
+from lab.views import own_rules
 
 ICONS = {"error": "⚠️", "warning": "⚠️", "success": ":material/check_circle:", "info": ":material/info:"}
 

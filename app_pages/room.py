@@ -12,9 +12,9 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import room, state
-from lab.room_events import STATION_KEYS
-from lab.room_store import RoomError
-from lab.room_view import live_html
+from lab.room.events import STATION_KEYS
+from lab.room.store import RoomError
+from lab.room.view import live_html
 
 PROJECTOR = "room:projector"
 REFRESH_SECONDS = 2

@@ -4,9 +4,9 @@ import pandas as pd
 import streamlit as st
 
 from app import state
-from lab import why_rules
-from lab.analysis import format_number
-from lab.explain import forward_sentence
+from lab.model.analysis import format_number
+from lab.model.explain import forward_sentence
+from lab.views import why_rules
 
 DIGITS = 10  # enough to see that the finite difference is an estimate: 2.9999999998, not 3
 

@@ -53,9 +53,9 @@ if str(REPO) not in sys.path:
 
 from playwright.async_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 
-from lab.analysis import analyse  # noqa: E402
-from lab.diagram import drawn_node_count, to_dot  # noqa: E402
-from lab.table import values_table  # noqa: E402
+from lab.model.analysis import analyse  # noqa: E402
+from lab.model.diagram import drawn_node_count, to_dot  # noqa: E402
+from lab.model.table import values_table  # noqa: E402
 from tests.browser.conftest import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,

@@ -3,7 +3,7 @@
     python benchmarks/bench_room.py                 # both databases, 200 learners, 40 bursts
     python benchmarks/bench_room.py --db sqlite --bursts 10
 
-Each learner is a thread with its own `Sender` (lab/room_events.py), the code path the dashboard
+Each learner is a thread with its own `Sender` (lab/room/events.py), the code path the dashboard
 uses after a run: it works out its facts from a `Work` (the same function as the app), sends only
 the new ones, and the store inserts them in one transaction. A burst: all learners send at the same
 moment (a barrier), each with a new program's three predicted steps (5 facts each, 1,000 events a
@@ -30,11 +30,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from sqlalchemy import create_engine
 
-from lab import predict
-from lab.analysis import analyse
-from lab.room_events import STATION_KEYS, Sender, facts
-from lab.room_store import PREDICTION, RoomStore
-from lab.share import Work
+from lab.model.analysis import analyse
+from lab.room.events import STATION_KEYS, Sender, facts
+from lab.room.store import PREDICTION, RoomStore
+from lab.views import predict
+from lab.work.share import Work
 
 REFRESH = 2.0  # the Room page's refresh
 

@@ -7,7 +7,7 @@ Run from the repository root:
 
 Printed, against the issue's bars (never asserted; timings vary with the machine's load):
 
-1. one run of every check on the lesson's solution (`lab.implement.run`, the program from Build and see
+1. one run of every check on the lesson's solution (`lab.implement.run.run`, the program from Build and see
    included), a fresh process each time, so every run is a cold start of the child: median and p95 over
    N runs, the whole call and the child process alone - bar: p95 < 300 ms;
 2. 20 runs at once (20 learners pressing Run together; at most one per core runs, the rest wait) while

@@ -1,1 +1,1 @@
-"""Backprop Lab's view logic: plain Python that turns the engine's graph into what pages show."""
+"""Backprop Lab below the pages: plain Python in packages with one job each (see each package's docstring)."""

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine
 
-from lab import room_store
+from lab.room import store as room_store
 
 PG_ROOT = Path("/usr/lib/postgresql")
 

@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import create_engine
 
-from lab.room_store import PREDICTION, Fact, RoomStore
+from lab.room.store import PREDICTION, Fact, RoomStore
 
 BURST = 20
 

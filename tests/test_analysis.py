@@ -1,9 +1,9 @@
-"""lab/analysis.py: a program the engine can compute but whose gradient is infinite is refused, never shown."""
+"""lab/model/analysis.py: a program the engine can compute but whose gradient is infinite is refused, never shown."""
 
 import pytest
 
 from engine.errors import ExpressionError
-from lab.analysis import analyse, format_number
+from lab.model.analysis import analyse, format_number
 
 
 def test_an_overflowing_gradient_is_refused_with_the_node_named():

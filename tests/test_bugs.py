@@ -1,4 +1,4 @@
-"""lab/bugs.py: each mistake of the lesson run on an expression beside the correct engine.
+"""lab/views/bugs.py: each mistake of the lesson run on an expression beside the correct engine.
 
 Hand calculations for the lesson's example z = x*y + y at x = 2, y = 3 (nodes x, y, a = x*y, z), correct
 grads x 3, y 3, a 1, z 1; backward fires z then a:
@@ -12,8 +12,8 @@ micrograd's README example: dg/da = 138.8338, dg/db = 645.5773 (published).
 import pytest
 
 from engine.trace import Mistake
-from lab import bugs
-from lab.analysis import analyse
+from lab.model.analysis import analyse
+from lab.views import bugs
 
 LESSON = "x = 2\ny = 3\nz = x*y + y"
 MICROGRAD = """a = Value(-4.0)

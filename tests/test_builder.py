@@ -2,8 +2,8 @@
 
 import pytest
 
-from lab import builder
-from lab.builder import OTHER, VARIABLE
+from lab.model import builder
+from lab.model.builder import OTHER, VARIABLE
 
 LESSON = "x = 2\ny = 3\nz = x*y + y"
 

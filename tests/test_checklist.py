@@ -5,9 +5,9 @@ By hand, on the lesson's example z = x*y + y at x = 2, y = 3 (a = x*y; right gra
 """
 
 from engine.trace import Mistake
-from lab.analysis import analyse
-from lab.checklist import ITEMS, TICKED, tick_key, ticked, where_it_shows
-from lab.presets import PRESETS
+from lab.lesson.checklist import ITEMS, TICKED, tick_key, ticked, where_it_shows
+from lab.model.analysis import analyse
+from lab.model.presets import PRESETS
 
 EXAMPLE = "x = 2\ny = 3\nz = x*y + y"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine.errors import ExpressionError
-from lab.implement import SKELETON
+from lab.implement.run import SKELETON
 from sandbox import code_reader
 from tests.implement_solutions import BUGS, SOLUTION
 

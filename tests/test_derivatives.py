@@ -19,9 +19,9 @@ from engine.derivatives import DERIVATIVES
 from engine.rule_reader import evaluate, formula_text, forward_formula, local_formula, read_formula
 from engine.trace import gradient_sources, rule_flows
 from engine.value import BACKWARD_RULES, Value
-from lab.analysis import analyse
-from lab.explain import gradient_sum, local_text
-from lab.why_rules import LATEX_NAMES, RULES, to_latex
+from lab.model.analysis import analyse
+from lab.model.explain import gradient_sum, local_text
+from lab.views.why_rules import LATEX_NAMES, RULES, to_latex
 
 FORWARD = {
     "+": operator.add,

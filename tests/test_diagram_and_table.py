@@ -6,8 +6,8 @@ from collections import Counter
 import graphviz
 from dot_reader import read_dot, record_fields
 
-from lab.analysis import analyse
-from lab.diagram import (
+from lab.model.analysis import analyse
+from lab.model.diagram import (
     FAST_LAYOUT_NODES,
     MAX_DIAGRAM_NODES,
     Highlight,
@@ -19,9 +19,9 @@ from lab.diagram import (
     to_dot,
     too_big_to_draw,
 )
-from lab.presets import PRESETS
-from lab.python_code import code_names
-from lab.table import table_csv, values_table
+from lab.model.presets import PRESETS
+from lab.model.python_code import code_names
+from lab.model.table import table_csv, values_table
 
 LESSON = "x = 2\ny = 3\nz = x*y + y"
 
@@ -265,7 +265,7 @@ def drawn_text(d, node: str) -> str:
 def test_a_node_that_differs_and_the_step_that_fires_are_marked_by_a_symbol_not_by_colour_alone():
     """Red and orange wash out on a projector and are lost to a red-green colour-blind learner: each mark is a
     symbol written at the node too (the legend says the same), and no unmarked node carries it."""
-    from lab.diagram import LEGEND_TEXT, MARK_SYMBOLS
+    from lab.model.diagram import LEGEND_TEXT, MARK_SYMBOLS
 
     a = analyse(LESSON)  # x, y, a = x*y, z = a + y
     d = read_dot(to_dot(a, Highlight(mismatch={1}, current=2)))

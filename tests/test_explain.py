@@ -1,8 +1,8 @@
 """Sentences of the traces, checked against the lesson example worked out by hand."""
 
 from engine.trace import Mistake, backward_steps, gradient_sources, grads_at
-from lab.analysis import analyse
-from lab.explain import backward_sentence, forward_sentence, gradient_sum, op_expression
+from lab.model.analysis import analyse
+from lab.model.explain import backward_sentence, forward_sentence, gradient_sum, op_expression
 
 LESSON = "x = 2\ny = 3\nz = x*y + y"
 

@@ -4,9 +4,10 @@ import math
 
 import pytest
 
-from lab.analysis import analyse
-from lab.diagram import FAST_LAYOUT_FROM, layout_work
-from lab.flow import (
+from lab.model.analysis import analyse
+from lab.model.diagram import FAST_LAYOUT_FROM, layout_work
+from lab.model.presets import PRESETS
+from lab.views.flow import (
     BACKWARD,
     CURRENT,
     DONE,
@@ -21,7 +22,6 @@ from lab.flow import (
     step_table,
     styled_table,
 )
-from lab.presets import PRESETS
 
 LESSON = "x = 2\ny = 3\nz = x*y + y"
 X, Y, A, Z = 0, 1, 2, 3  # the lesson's nodes in topological order: x, y, a = x*y, z = a + y
@@ -73,7 +73,7 @@ def test_step_two_fires_a_and_sends_three_to_x_and_two_to_y(lesson):
 
 
 def test_diagram_gets_the_gradients_of_the_step_not_the_final_ones(lesson):
-    from lab.diagram import to_dot
+    from lab.model.diagram import to_dot
 
     dot = to_dot(lesson, flow_view(lesson, BACKWARD, 1).highlight)
     x_line = next(line for line in dot.splitlines() if line.strip().startswith("v0 "))
@@ -188,7 +188,7 @@ def test_layout_work_counts_the_ranks_long_edges_jump_over(lesson):
 
 
 def test_a_chain_that_reuses_its_inputs_everywhere_is_quick_to_lay_out():
-    # x and w are drawn again beside each far use (lab.diagram.sources), so no edge is long
+    # x and w are drawn again beside each far use (lab.model.diagram.sources), so no edge is long
     lines = ["x = 0.5", "w = -0.9", "s0 = x * w + 1"] + [f"s{k} = s{k - 1} * w + x" for k in range(1, 48)]
     assert layout_work(analyse("\n".join(lines))) < FAST_LAYOUT_FROM
     for preset in PRESETS.values():
@@ -217,7 +217,7 @@ def test_an_unrevealed_seed_shows_every_gradient_at_zero(lesson):
 
 
 def test_an_unrevealed_forward_step_has_not_computed_its_node_yet(lesson):
-    from lab.diagram import to_dot
+    from lab.model.diagram import to_dot
 
     view = flow_view(lesson, FORWARD, 2, revealed=False)
     assert view.sentence == "a = x * y: what is a.data?"

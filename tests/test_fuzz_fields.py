@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 from engine.errors import ExpressionError
-from lab import handcheck, own_rules, predict
-from lab.analysis import analyse
-from lab.share import ALL_PARAMS, DEFAULT_SETTINGS, Work, work_from_json, work_from_params, work_to_json
+from lab.model.analysis import analyse
+from lab.views import handcheck, own_rules, predict
+from lab.work.share import ALL_PARAMS, DEFAULT_SETTINGS, Work, work_from_json, work_from_params, work_to_json
 
 pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning", "ignore::DeprecationWarning")
 

@@ -11,7 +11,7 @@ import math
 
 import pytest
 
-from lab import implement
+from lab.implement import run as implement
 from tests.implement_solutions import BUGS, SOLUTION
 
 CHECK_KEYS = ("lesson", "overwrite", "seed", "direction", "topo", "visited", "prev_op", "backward_set", "closure")

@@ -1,6 +1,8 @@
-"""What the Implement it page, the Lesson and the report say about a run of the learner's code (lab/implement_view.py).
+"""What the Implement it page, the Lesson and the report say about a run of the learner's code.
 
-The reports come from the real sandbox (lab.implement.run) on the lesson's solution and its buggy variants.
+lab/views/implement_view.py.
+
+The reports come from the real sandbox (lab.implement.run.run) on the lesson's solution and its buggy variants.
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ from functools import cache
 from implement_solutions import BUGS, SOLUTION
 
 from engine.trace import grads_at
-from lab import implement
-from lab.analysis import CONSTANT, OPERATION, OUTPUT, VARIABLE, analyse
-from lab.diagram import Highlight, to_dot
-from lab.implement_view import (
+from lab.implement import run as implement
+from lab.model.analysis import CONSTANT, OPERATION, OUTPUT, VARIABLE, analyse
+from lab.model.diagram import Highlight, to_dot
+from lab.model.table import values_table
+from lab.views.implement_view import (
     DIFFERS_NOTE,
     call_order,
     capped_output,
@@ -26,7 +29,6 @@ from lab.implement_view import (
     station_status,
     waiting_words,
 )
-from lab.table import values_table
 
 LESSON = "x = 2\ny = 3\nz = x*y + y"
 
@@ -133,7 +135,7 @@ def test_the_engine_analysis_is_untouched():
 
 
 def test_the_html_report_shows_the_code_as_text_and_every_check():
-    from lab.implement_view import report_html
+    from lab.views.implement_view import report_html
 
     code = BUGS["no_seed"][0] + "\nprint('<b>hi</b>')\n"
     report = report_of(code)

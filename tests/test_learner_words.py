@@ -10,8 +10,8 @@ import pytest
 from engine import rule_reader as rr
 from engine.errors import ExpressionError
 from engine.parser import parse_program
-from lab.analysis import analyse
-from lab.handcheck import check, number_at, read_entry
+from lab.model.analysis import analyse
+from lab.views.handcheck import check, number_at, read_entry
 
 LESSON = "x = 2\ny = 3\na = x*y\nz = a + y"
 

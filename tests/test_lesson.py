@@ -7,10 +7,10 @@ from functools import cache
 
 from implement_solutions import BUGS, SOLUTION
 
-from lab import implement
-from lab.analysis import analyse
-from lab.lesson import STATIONS, example_analysis, first_not_done, is_example, node_fields, progress
-from lab.share import Work, work_from_json, work_to_json
+from lab.implement import run as implement
+from lab.lesson.stations import STATIONS, example_analysis, first_not_done, is_example, node_fields, progress
+from lab.model.analysis import analyse
+from lab.work.share import Work, work_from_json, work_to_json
 
 EXAMPLE = "x = 2\ny = 3\nz = x*y + y"
 ALL_RIGHT = {
@@ -136,7 +136,7 @@ def test_node_fields_show_each_value_as_the_lesson_names_it():
 
 
 def test_sentences_for_the_page_keep_stars_and_underscores_as_characters_outside_code():
-    from lab.lesson import markdown_safe
+    from lab.lesson.stations import markdown_safe
 
     assert markdown_safe("z = x*y + y and `x*y` and _prev") == "z = x\\*y + y and `x*y` and \\_prev"
 

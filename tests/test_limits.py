@@ -18,10 +18,10 @@ from app import ui
 from app.state import LESSON_PROGRAM
 from engine.errors import ExpressionError
 from engine.parser import MAX_BRACKETS, MAX_DEPTH, MAX_NODES, MAX_TEXT_LENGTH
-from lab import diagram
-from lab.analysis import analyse
-from lab.diagram import MAX_DIAGRAM_NODES, MAX_LAYOUT_WORK, layout_work, too_big_to_draw
-from lab.share import MAX_WORK_FILE_BYTES, Work, work_from_json, work_to_json
+from lab.model import diagram
+from lab.model.analysis import analyse
+from lab.model.diagram import MAX_DIAGRAM_NODES, MAX_LAYOUT_WORK, layout_work, too_big_to_draw
+from lab.work.share import MAX_WORK_FILE_BYTES, Work, work_from_json, work_to_json
 
 REPO = Path(__file__).parent.parent
 KEPT = "The last program that worked is still shown"

@@ -20,9 +20,10 @@ from engine.operators import OPERATORS, Operator
 from engine.parser import FUNCTIONS, parse, parse_program
 from engine.trace import _FORWARD, finite_difference, graph_of
 from engine.value import BACKWARD_RULES, Value
-from lab import builder, own_rules, why_rules
-from lab.analysis import OP_SYMBOLS, analyse
-from lab.python_code import python_code
+from lab.model import builder
+from lab.model.analysis import OP_SYMBOLS, analyse
+from lab.model.python_code import python_code
+from lab.views import own_rules, why_rules
 
 
 def sigmoid(x: float) -> float:

@@ -1,4 +1,4 @@
-"""lab/own_rules.py: the learner's rules beside the engine, the mistakes named with numbers, done.
+"""lab/views/own_rules.py: the learner's rules beside the engine, the mistakes named with numbers, done.
 
 By hand, on the lesson's example x = 2, y = 3, a = x*y, z = a + y: the engine's grads are x 3, y 3, a 1, z 1.
 - `*` with `=`: z fires first (y.grad = 1), then a overwrites it with x.data * a.grad = 2: y.grad = 2.
@@ -15,9 +15,9 @@ import pytest
 
 from engine import rule_reader as rr
 from engine.trace import BackwardStep, Mistake, grads_at
-from lab import bugs, own_rules
-from lab.analysis import analyse
-from lab.presets import PRESETS
+from lab.model.analysis import analyse
+from lab.model.presets import PRESETS
+from lab.views import bugs, own_rules
 
 LESSON = PRESETS["lesson"].program
 MUL = "self.grad += other.data * out.grad\nother.grad += self.data * out.grad"

@@ -11,8 +11,8 @@ import pytest
 from apptest_helpers import open_dashboard
 from streamlit.testing.v1 import AppTest
 
-from lab import bugs
-from lab.presets import PRESETS
+from lab.model.presets import PRESETS
+from lab.views import bugs
 
 PAGE = "app_pages/bugs.py"
 MICROGRAD = PRESETS["micrograd"].program

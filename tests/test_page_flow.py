@@ -465,7 +465,7 @@ def open_flow_with_code(code: str, **query: str) -> AppTest:
 def test_the_my_value_switch_is_only_there_once_the_learners_code_has_a_backward_pass(at):
     from implement_solutions import SOLUTION
 
-    from lab.implement import SKELETON
+    from lab.implement.run import SKELETON
 
     assert not [t for t in at.toggle if t.label == "My Value"]  # no code of the learner's
     with_skeleton = open_flow_with_code(SKELETON.replace("...", "pass", 1))  # runs, but backward() calls nothing
@@ -480,7 +480,7 @@ def test_my_value_steps_through_the_learners_own_backward_in_their_order():
     # gradient before it has all of it. Step by step, their order, their grads.
     from implement_solutions import BUGS
 
-    from lab import implement
+    from lab.implement import run as implement
 
     assert implement.RECORDED  # the calls are recorded for My Value
     code = BUGS["no_topological_order"][0]

@@ -6,7 +6,7 @@ The lesson's example has 3 backward steps (0: the seed z.grad = 1; 1: z = a + y;
 from apptest_helpers import open_dashboard
 from streamlit.testing.v1 import AppTest
 
-from lab.stepper import Stepper
+from lab.views.stepper import Stepper
 
 FLOW = "app_pages/flow.py"
 

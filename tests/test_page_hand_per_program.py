@@ -10,9 +10,9 @@ import json
 from apptest_helpers import open_dashboard
 from streamlit.testing.v1 import AppTest
 
-from lab.analysis import analyse
-from lab.handcheck import entries_of, program_key, with_entries
-from lab.share import Work, owned_hand, work_from_json, work_from_params, work_to_json, work_to_params
+from lab.model.analysis import analyse
+from lab.views.handcheck import entries_of, program_key, with_entries
+from lab.work.share import Work, owned_hand, work_from_json, work_from_params, work_to_json, work_to_params
 
 EXAMPLE = "x = 2\ny = 3\nz = x*y + y"
 NEURON = "x1 = 2\nx2 = 0\nw1 = -3\nw2 = 1\nb = 6.8813735870195432\no = tanh(x1*w1 + x2*w2 + b)"

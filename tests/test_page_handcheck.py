@@ -7,8 +7,8 @@ from pathlib import Path
 from apptest_helpers import open_dashboard
 from streamlit.testing.v1 import AppTest
 
-from lab.analysis import analyse
-from lab.handcheck import entries_of
+from lab.model.analysis import analyse
+from lab.views.handcheck import entries_of
 
 DASHBOARD = str(Path(__file__).resolve().parent.parent / "dashboard.py")
 PAGE = "app_pages/handcheck.py"

@@ -15,7 +15,8 @@ from apptest_helpers import open_dashboard
 from implement_solutions import BUGS, SOLUTION
 from streamlit.testing.v1 import AppTest
 
-from lab import implement, implement_view
+from lab.implement import run as implement
+from lab.views import implement_view
 
 PAGE = "app_pages/implement.py"
 _ids = itertools.count()

@@ -11,9 +11,9 @@ from apptest_helpers import open_dashboard
 from implement_solutions import BUGS, SOLUTION
 from streamlit.testing.v1 import AppTest
 
-from lab.analysis import analyse
-from lab.handcheck import entries_of
-from lab.lesson import LESSON_PROGRAM, node_fields
+from lab.lesson.stations import LESSON_PROGRAM, node_fields
+from lab.model.analysis import analyse
+from lab.views.handcheck import entries_of
 
 EXAMPLE = "x = 2\ny = 3\nz = x*y + y"
 GRAPH, RULES, IMPLEMENT, BACKWARD, BY_HAND, TRACE, EXPLAIN, TAKEAWAY, NEXT = range(9)
@@ -210,8 +210,8 @@ def test_with_every_station_done_the_page_opens_on_the_last_station_not_the_firs
     from test_lesson import ALL_RIGHT, HAND_RIGHT
     from test_lesson import TAKEAWAY as THREE_SENTENCES
 
-    from lab.lesson import STATIONS
-    from lab.share import Work, work_to_params
+    from lab.lesson.stations import STATIONS
+    from lab.work.share import Work, work_to_params
 
     at = open_lesson(**work_to_params(Work(EXAMPLE, HAND_RIGHT, {}, THREE_SENTENCES, ALL_RIGHT, code=SOLUTION)))
     total = len(STATIONS)
@@ -225,8 +225,8 @@ def test_finishing_the_takeaway_keeps_its_station_open_with_the_report_buttons()
     mark, came back empty: the page jumped to the first station not done (the next lesson), away from the report."""
     from test_lesson import ALL_RIGHT
 
-    from lab.lesson import STATIONS
-    from lab.share import Work, work_to_params
+    from lab.lesson.stations import STATIONS
+    from lab.work.share import Work, work_to_params
 
     answers = {k: v for k, v in ALL_RIGHT.items() if k != "station:next"}
     hand = {"value": "9", "grad:x": "y", "grad:y": "x + 1"}

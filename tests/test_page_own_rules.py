@@ -9,7 +9,7 @@ import re
 from apptest_helpers import open_dashboard
 from streamlit.testing.v1 import AppTest
 
-from lab.presets import PRESETS
+from lab.model.presets import PRESETS
 
 PAGE = "app_pages/own_rules.py"
 MUL = "self.grad += other.data * out.grad\nother.grad += self.data * out.grad"

@@ -8,9 +8,9 @@ Forward: a = 2 * 3 = 6, z = 6 + 3 = 9.
 
 import pytest
 
-from lab.analysis import analyse
-from lab.flow import BACKWARD, FORWARD
-from lab.predict import (
+from lab.model.analysis import analyse
+from lab.views.flow import BACKWARD, FORWARD
+from lab.views.predict import (
     EMPTY,
     RIGHT,
     UNREADABLE,

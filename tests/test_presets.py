@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from lab.analysis import analyse
-from lab.presets import PRESETS
+from lab.model.analysis import analyse
+from lab.model.presets import PRESETS
 
 
 def grad_of(a, name):
@@ -68,7 +68,7 @@ def test_the_bigger_mixed_expression_uses_every_operator_and_matches_finite_diff
 def test_the_micrograd_preset_says_its_repeated_numbers_are_one_node_each():
     # micrograd's README writes 1 twice (c + 1, 1 + c) and 2 twice (d * 2, f / 2.0): micrograd makes a Value per
     # literal, this parser one node per distinct number (issue 16, item 12): the page says so under the diagram
-    from lab.presets import note_for
+    from lab.model.presets import note_for
 
     a = analyse(PRESETS["micrograd"].program)
     constants = [name for name, kind in zip(a.names, a.kinds, strict=True) if kind == "constant"]

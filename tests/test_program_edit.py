@@ -2,7 +2,7 @@
 
 import pytest
 
-from lab.program_edit import number_text, set_variable_value
+from lab.model.program_edit import number_text, set_variable_value
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,9 @@ The code is run here, in the test only, to check it; the app only shows it.
 import pytest
 
 from engine import Value
-from lab.analysis import analyse
-from lab.presets import PRESETS
-from lab.python_code import code_names, python_code
+from lab.model.analysis import analyse
+from lab.model.presets import PRESETS
+from lab.model.python_code import code_names, python_code
 
 
 def run(code: str) -> dict:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from lab.analysis import analyse
-from lab.questions import ALL, CHECKPOINTS, checkpoint_score, feedback
+from lab.lesson.questions import ALL, CHECKPOINTS, checkpoint_score, feedback
+from lab.model.analysis import analyse
 
 EXAMPLE = analyse("x = 2\ny = 3\nz = x*y + y")
 X4 = analyse("x = 4\ny = 3\nz = x*y + y")
@@ -140,7 +140,9 @@ def test_the_right_option_is_not_always_first_so_its_position_gives_nothing_away
 
 def test_the_options_order_is_the_same_on_every_run_so_a_reload_does_not_reshuffle():
     """Another Python process, with another string-hash seed, lists every question's options the same way."""
-    code = "from lab.questions import ALL\nprint(repr({q.id: list(q.options) for q in ALL.values() if q.options}))"
+    code = (
+        "from lab.lesson.questions import ALL\nprint(repr({q.id: list(q.options) for q in ALL.values() if q.options}))"
+    )
     runs = {
         subprocess.run(
             [sys.executable, "-c", code],

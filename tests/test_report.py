@@ -3,12 +3,12 @@
 import datetime as dt
 from html.parser import HTMLParser
 
-from lab.analysis import analyse
-from lab.handcheck import entries_of
-from lab.lesson import STATIONS, example_analysis
-from lab.questions import ALL, option_text
-from lab.report import md_block, report_html, report_markdown
-from lab.share import Work, work_from_json, work_to_json
+from lab.lesson.questions import ALL, option_text
+from lab.lesson.stations import STATIONS, example_analysis
+from lab.model.analysis import analyse
+from lab.report.sections import md_block, report_html, report_markdown
+from lab.views.handcheck import entries_of
+from lab.work.share import Work, work_from_json, work_to_json
 
 EXAMPLE = "x = 2\ny = 3\nz = x*y + y"
 DAY = dt.date(2026, 11, 30)
@@ -134,10 +134,10 @@ def test_an_empty_work_gives_a_report_too():
 
 
 def test_without_graphviz_dot_installed_no_picture_is_attempted(monkeypatch):
-    import lab.report
+    import lab.report.sections
 
-    monkeypatch.setattr(lab.report.shutil, "which", lambda name: None)
-    assert lab.report.render_svg("digraph { a -> b }") is None
+    monkeypatch.setattr(lab.report.sections.shutil, "which", lambda name: None)
+    assert lab.report.sections.render_svg("digraph { a -> b }") is None
 
 
 # -- slips a learner would see (issue 17): each of these turned red with the slip planted --------
@@ -185,7 +185,7 @@ def test_the_html_hand_check_uses_the_learners_tolerance():
 def test_the_report_carries_the_learners_code_and_its_checks():
     from implement_solutions import BUGS
 
-    from lab import implement
+    from lab.implement import run as implement
 
     code, _key, line = BUGS["overwrite_add"]
     work = Work("x = 2\ny = 3\nz = x*y + y", code=code)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lab import predict
-from lab.analysis import analyse
-from lab.room_events import STATION_KEYS, facts, implementation_facts, rule_facts, unsent
-from lab.room_store import HAND, PREDICTION, STATION, LearnerRow, RoomView, WrongAnswer
-from lab.room_view import live_html, wrong_sentence
-from lab.share import Work
+from lab.model.analysis import analyse
+from lab.room.events import STATION_KEYS, facts, implementation_facts, rule_facts, unsent
+from lab.room.store import HAND, PREDICTION, STATION, LearnerRow, RoomView, WrongAnswer
+from lab.room.view import live_html, wrong_sentence
+from lab.views import predict
+from lab.work.share import Work
 
 LESSON = "x = 2\ny = 3\nz = x*y + y"
 

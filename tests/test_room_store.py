@@ -17,9 +17,9 @@ import pytest
 from room_databases import postgres_url, room_engine, room_url  # noqa: F401  (fixtures)
 from sqlalchemy import create_engine, func, select
 
-from lab import room_store
-from lab.room_events import STATION_KEYS, Sender
-from lab.room_store import (
+from lab.room import store as room_store
+from lab.room.events import STATION_KEYS, Sender
+from lab.room.store import (
     ANSWER,
     CODE_ALPHABET,
     PREDICTION,

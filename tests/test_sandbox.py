@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from lab import implement
+from lab.implement import run as implement
 from sandbox import runner
 from tests.implement_solutions import SOLUTION
 

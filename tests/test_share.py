@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlencode
 
 import pytest
 
-from lab.share import (
+from lab.work.share import (
     DEFAULT_SETTINGS,
     PROGRAM_PARAM,
     WORK_VERSION,
@@ -126,7 +126,7 @@ def test_share_link_carries_the_program_url_encoded():
 
 @pytest.mark.parametrize("value", [True, False, "true", "1e-3x", None, float("nan")])
 def test_a_tolerance_that_is_not_a_number_takes_the_default(value):
-    from lab.handcheck import DEFAULT_TOLERANCE, tolerance_from
+    from lab.views.handcheck import DEFAULT_TOLERANCE, tolerance_from
 
     assert clean_settings({"tolerance": value})["tolerance"] == DEFAULT_SETTINGS["tolerance"]
     assert tolerance_from(value) == DEFAULT_TOLERANCE  # `true` is not 1.0: every hand entry would pass

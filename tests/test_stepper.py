@@ -1,7 +1,7 @@
 """Where "Watch gradients flow" stands: stepping, playing, the slider, and a new program, without Streamlit."""
 
-from lab.flow import BACKWARD, FORWARD
-from lab.stepper import Stepper
+from lab.views.flow import BACKWARD, FORWARD
+from lab.views.stepper import Stepper
 
 LESSON_SHAPE = (("x", "y", "a", "z"), ("edges of z = x*y + y",))
 LAST = 2  # the lesson's backward pass: the seed, z._backward(), a._backward()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from lab.takeaway import count_sentences, is_done, message
+from lab.lesson.takeaway import count_sentences, is_done, message
 
 
 @pytest.mark.parametrize(

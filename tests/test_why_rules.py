@@ -1,4 +1,4 @@
-"""lab/why_rules.py: each operator's rule, the engine's own source, and the live check against finite differences.
+"""lab/views/why_rules.py: each operator's rule, the engine's own source, and the live check against finite differences.
 
 Expected numbers are worked out by hand from the derivative (d(a*b)/da = b, ...) or with math, never taken
 from the engine.
@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.value import BACKWARD_RULES
-from lab import why_rules
-from lab.analysis import analyse
+from lab.model.analysis import analyse
+from lab.views import why_rules
 
 ENGINE_SOURCE = Path(__file__).resolve().parents[1].joinpath("engine", "value.py").read_text()
 

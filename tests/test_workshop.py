@@ -13,8 +13,8 @@ from apptest_helpers import open_dashboard, open_share_box
 from streamlit.testing.v1 import AppTest
 
 from app.state import link_address
-from lab.analysis import analyse
-from lab.handcheck import check, comparison_table, entries_of
+from lab.model.analysis import analyse
+from lab.views.handcheck import check, comparison_table, entries_of
 
 LESSON = "x = 2\ny = 3\nz = x*y + y"
 

@@ -9,7 +9,7 @@ compares THEIR numbers with the engine's on the same graphs:
 3. the learner's program from Build and see, when their class has every operator it uses.
 
 The learner's graphs come back as data and are rebuilt here as engine `Value`s (same data,
-grad, _op, labels and edges), so lab/diagram.py and lab/table.py draw them unchanged: a
+grad, _op, labels and edges), so lab/model/diagram.py and lab/model/table.py draw them unchanged: a
 picture of their objects; do not call backward() on it (their `_op` may be anything).
 """
 

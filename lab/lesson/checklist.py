@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from engine.errors import ExpressionError
 from engine.trace import Mistake
-from lab.analysis import Analysis, analyse, format_number
-from lab.bugs import compare_mistake, suggest_preset
+from lab.model.analysis import Analysis, analyse, format_number
+from lab.views.bugs import compare_mistake, suggest_preset
 
 TICK_PREFIX = "checklist:"
 TICKED = "ticked"

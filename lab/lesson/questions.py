@@ -1,12 +1,12 @@
 """Questions a learner answers to show they can explain the rules, with feedback in the current numbers.
 
 Every question is about the lesson's example, `z = x*y + y` (at whatever values x and y have
-now): the caller passes the analysis of a program of that shape (`lab.lesson.example_analysis`).
+now): the caller passes the analysis of a program of that shape (`lab.lesson.stations.example_analysis`).
 An answer is kept as text in the learner's work (`Work.answers`, question id -> text): a choice
 by its key, a number or formula as typed. A typed answer is read like a hand entry (the safe
 parser, never run as Python), and a formula is checked at other points too, because a wrong
 formula can be right here by luck. The numbers in every explanation come from the engine's
-analysis (lab/analysis.py, lab/explain.py, engine/trace.py), never written into this file.
+analysis (lab/model/analysis.py, lab/model/explain.py, engine/trace.py), never written into this file.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 
 from engine.errors import ExpressionError
 from engine.trace import EdgeFlow, Mistake, gradient_sources, grads_at
-from lab.analysis import Analysis, analyse, format_number
-from lab.bugs import compare_mistake, suggest_preset
-from lab.explain import backward_sentence, gradient_sum, local_text, op_expression, rule_text
-from lab.handcheck import close_enough, entry_number, other_points
+from lab.model.analysis import Analysis, analyse, format_number
+from lab.model.explain import backward_sentence, gradient_sum, local_text, op_expression, rule_text
+from lab.views.bugs import compare_mistake, suggest_preset
+from lab.views.handcheck import close_enough, entry_number, other_points
 
 n = format_number
 CHOICE, NUMBER, FORMULA = "choice", "number", "formula"

@@ -20,15 +20,16 @@ from functools import lru_cache
 import pandas as pd
 
 from engine.trace import EdgeFlow
-from lab import handcheck, neuron, questions, takeaway
-from lab.analysis import Analysis, analyse, format_number
-from lab.explain import rule_text
-from lab.implement import Report
-from lab.implement_view import station_status
-from lab.presets import LESSON_PROGRAM
-from lab.share import Work
+from lab.implement.run import Report
+from lab.lesson import questions, takeaway
+from lab.model.analysis import Analysis, analyse, format_number
+from lab.model.explain import rule_text
+from lab.model.presets import LESSON_PROGRAM
+from lab.views import handcheck, neuron
+from lab.views.implement_view import station_status
+from lab.work.share import Work
 
-NEXT_QUESTION = "station:next"  # answered on the next lesson's page (lab/neuron.py)
+NEXT_QUESTION = "station:next"  # answered on the next lesson's page (lab/views/neuron.py)
 
 COMPARE_PAGE = "app_pages/handcheck.py"
 FLOW_PAGE = "app_pages/flow.py"
@@ -195,7 +196,7 @@ def hand_check(work: Work, a: Analysis) -> handcheck.HandCheck:
 def progress(work: Work, current: Analysis, implemented: Report | None = None) -> list[Progress]:
     """Every station, done or not, from the work alone (and the analysis of its program).
 
-    `implemented`: the report of a run of the work's code (lab.implement.run; app/state.py keeps one per code
+    `implemented`: the report of a run of the work's code (lab.implement.run.run; app/state.py keeps one per code
     text); without it the "Implement it" station is not done.
     """
     a = example_analysis(current)

@@ -24,7 +24,7 @@ from engine import operators, reader
 from engine.errors import ExpressionError, quote
 from engine.parser import BUILTIN_NAMES, FUNCTIONS, parse_program
 from engine.reader import Source
-from lab.program_edit import NUMBER, number_text
+from lab.model.program_edit import NUMBER, number_text
 
 VARIABLE, OPERATION, OTHER = "variable", "operation", "other"
 

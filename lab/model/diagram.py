@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 import graphviz
 
 from engine.trace import Edge
-from lab.analysis import CONSTANT, OUTPUT, VARIABLE, Analysis, format_number
-from lab.python_code import code_names, python_code
+from lab.model.analysis import CONSTANT, OUTPUT, VARIABLE, Analysis, format_number
+from lab.model.python_code import code_names, python_code
 
 MAX_DIAGRAM_NODES = 400  # above this the browser's layout gets slow: the page shows the table only
 FAST_LAYOUT_FROM = 200  # layout work above which graphviz is asked for a quicker, plainer layout

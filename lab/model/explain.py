@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from engine.rule_reader import formula_text, local_formula, substitute
 from engine.trace import BackwardStep, EdgeFlow
-from lab.analysis import CONSTANT, Analysis, format_number
+from lab.model.analysis import CONSTANT, Analysis, format_number
 
 n = format_number  # short alias: every number in a sentence goes through it
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from lab.analysis import Analysis, analyse
-from lab.handcheck import program_key
+from lab.model.analysis import Analysis, analyse
+from lab.views.handcheck import program_key
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import builtins
 import keyword
 
 from engine import operators
-from lab.analysis import CONSTANT, Analysis
+from lab.model.analysis import CONSTANT, Analysis
 
 _TAKEN = {"Value", "engine"}
 

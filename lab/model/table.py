@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from lab.analysis import Analysis
+from lab.model.analysis import Analysis
 
 COLUMNS = ["node", "kind", "op", "formula", "data", "grad", "uses"]
 

@@ -25,14 +25,16 @@ import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from lab import checklist, handcheck, implement_view, lesson, neuron, predict, questions
-from lab.analysis import Analysis, format_number
-from lab.diagram import to_dot, too_big_to_draw
-from lab.flow import MODES, last_step
-from lab.implement import Report
-from lab.share import Work
-from lab.table import values_table
-from lab.takeaway import PROMPTS, count_sentences
+from lab.implement.run import Report
+from lab.lesson import checklist, questions
+from lab.lesson import stations as lesson
+from lab.lesson.takeaway import PROMPTS, count_sentences
+from lab.model.analysis import Analysis, format_number
+from lab.model.diagram import to_dot, too_big_to_draw
+from lab.model.table import values_table
+from lab.views import handcheck, implement_view, neuron, predict
+from lab.views.flow import MODES, last_step
+from lab.work.share import Work
 
 TITLE = "Backprop Lab: my work"
 n = format_number

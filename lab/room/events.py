@@ -4,7 +4,7 @@ After every run the app computes the learner's facts from the work (stations don
 checked, hand-check rows, checkpoint answers, own rules, implementation checks) and sends only
 those not yet acknowledged in this session (`unsent`). A fact is what it says (a prediction's step
 and the number typed, right or wrong), so the same work always gives the same facts, a resend is
-ignored by the store (lab/room_store.py), and a change of page, program or value never takes back
+ignored by the store (lab/room/store.py), and a change of page, program or value never takes back
 what was sent. No Streamlit here: the tests and the benchmark call the same functions as the app.
 """
 
@@ -14,11 +14,13 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
 from engine import rule_reader as rr
-from lab import handcheck, lesson, own_rules, predict, questions
-from lab.analysis import Analysis, format_number
-from lab.flow import BACKWARD, MODES, last_step
-from lab.room_store import ANSWER, HAND, IMPLEMENTATION, PREDICTION, RULE, STATION, Fact, RoomStore
-from lab.share import Work
+from lab.lesson import questions
+from lab.lesson import stations as lesson
+from lab.model.analysis import Analysis, format_number
+from lab.room.store import ANSWER, HAND, IMPLEMENTATION, PREDICTION, RULE, STATION, Fact, RoomStore
+from lab.views import handcheck, own_rules, predict
+from lab.views.flow import BACKWARD, MODES, last_step
+from lab.work.share import Work
 
 STATION_KEYS: tuple[str, ...] = tuple(s.key for s in lesson.STATIONS)
 
@@ -42,7 +44,7 @@ class ImplementationCheck(Protocol):
 
 
 def station_facts(work: Work, current: Analysis, implemented: Any = None) -> list[Fact]:
-    """A fact per station done (lab/lesson.py decides, from the work and the report of a run of its code)."""
+    """A fact per station done (lab/lesson/stations.py decides, from the work and the report of a run of its code)."""
     return [Fact(STATION, p.station.key) for p in lesson.progress(work, current, implemented) if p.done]
 
 
@@ -160,7 +162,7 @@ def implementation_facts(checks: Iterable[ImplementationCheck] | None) -> list[F
 def facts(work: Work, current: Analysis, implemented: Any = None) -> list[Fact]:
     """Everything the learner's work says, as facts for the room.
 
-    `implemented`: the report (lab.implement.Report) of a run of the work's code, when there is one: its
+    `implemented`: the report (lab.implement.run.Report) of a run of the work's code, when there is one: its
     checks are sent, and it marks the Implement it station; the room never runs the code itself.
     """
     checks: Sequence[Any] | None = getattr(implemented, "checks", None) if implemented is not None else None

@@ -105,7 +105,7 @@ class RoomError(Exception):
 
 @dataclass(frozen=True)
 class Fact:
-    """One thing a learner did, as sent to the room: derived from their work (lab/room_events.py)."""
+    """One thing a learner did, as sent to the room: derived from their work (lab/room/events.py)."""
 
     kind: str
     about: str

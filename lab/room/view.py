@@ -9,9 +9,9 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from lab.lesson import STATIONS
-from lab.room_events import prediction_place
-from lab.room_store import ANSWER, HAND, IMPLEMENTATION, PREDICTION, RULE, STALLED_AFTER, RoomView, WrongAnswer
+from lab.lesson.stations import STATIONS
+from lab.room.events import prediction_place
+from lab.room.store import ANSWER, HAND, IMPLEMENTATION, PREDICTION, RULE, STALLED_AFTER, RoomView, WrongAnswer
 
 e = html.escape
 

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from engine.trace import BackwardStep, forward_steps, grads_at
-from lab.analysis import Analysis, format_number
-from lab.diagram import COLOURS, Highlight
-from lab.explain import backward_sentence, forward_sentence, op_expression
-from lab.table import values_table
+from lab.model.analysis import Analysis, format_number
+from lab.model.diagram import COLOURS, Highlight
+from lab.model.explain import backward_sentence, forward_sentence, op_expression
+from lab.model.table import values_table
 
 BACKWARD, FORWARD = "backward", "forward"
 MODES = (BACKWARD, FORWARD)
@@ -44,7 +44,7 @@ class FlowView:
     step: int  # the step shown, already clamped to 0..last
     last: int  # the last step's number
     node: int  # the node this step is about
-    highlight: Highlight  # for lab.diagram.to_dot
+    highlight: Highlight  # for lab.model.diagram.to_dot
     grads: list[float]  # every node's gradient at this step (forward: all still 0)
     changed: frozenset[int]  # nodes whose gradient (backward) or value (forward) this step set
     computed: int  # forward: nodes 0..computed-1 have their value; backward: all of them

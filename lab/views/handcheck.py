@@ -21,8 +21,8 @@ import pandas as pd
 from engine.errors import ExpressionError, quote
 from engine.parser import Program, parse_program
 from engine.trace import evaluate, finite_difference, gradient_sources
-from lab.analysis import CONSTANT, OPERATION, Analysis, analyse, format_number
-from lab.explain import forward_sentence, gradient_sum
+from lab.model.analysis import CONSTANT, OPERATION, Analysis, analyse, format_number
+from lab.model.explain import forward_sentence, gradient_sum
 
 VALUE_KEY = "value"  # hand-entry key of the output's value
 GRAD_PREFIX = "grad:"  # hand-entry key of a gradient: "grad:<node name>"

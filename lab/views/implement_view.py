@@ -1,6 +1,6 @@
 """What the "Implement it" page, the Lesson and the report show of a run of the learner's own code.
 
-A run (`lab.implement.run`) gives a `Report`: the checks, the problem that stopped the code (with
+A run (`lab.implement.run.run`) gives a `Report`: the checks, the problem that stopped the code (with
 the learner's line), what it printed, and the learner's graphs rebuilt as engine `Value`s. This
 module turns those graphs into an `Analysis` the project's diagram and table draw unchanged, and
 says in words what each check found. Plain Python, no Streamlit.
@@ -16,10 +16,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from engine.trace import BackwardStep, Graph
-from lab import implement
-from lab.analysis import CONSTANT, OPERATION, OUTPUT, VARIABLE, Analysis, format_number
-from lab.flow import CURRENT, DONE, WAITING, OrderItem
-from lab.table import values_table
+from lab.implement import run as implement
+from lab.model.analysis import CONSTANT, OPERATION, OUTPUT, VARIABLE, Analysis, format_number
+from lab.model.table import values_table
+from lab.views.flow import CURRENT, DONE, WAITING, OrderItem
 
 MAX_OUTPUT_CHARS = 5_000  # what the learner's code printed, shown on the page (the rest is cut, and says so)
 DIFFERS_NOTE = "✘ differs"  # the diagram's words on a node whose numbers differ (not colour alone)
@@ -41,7 +41,7 @@ def _is_number(text: str) -> bool:
 
 def learner_analysis(graph: Graph, steps: Sequence[BackwardStep] = ()) -> Analysis:
     """The learner's graph as an `Analysis` (no program: it was built by their code, not parsed), so that
-    lab/diagram.py, lab/table.py and lab/flow.py draw it as they draw the engine's.
+    lab/model/diagram.py, lab/model/table.py and lab/views/flow.py draw it as they draw the engine's.
 
     A leaf named by a number is a constant, any other leaf a variable, the last node the output.
     `steps`: their backward pass, when it is to be stepped through.
@@ -125,7 +125,7 @@ def problem_text(problem) -> str:
 
 
 def waiting_words(running: int, waiting: int, capacity: int) -> str:
-    """What the page says while a run waits for a runner and runs (`lab.implement.runner_busy()`)."""
+    """What the page says while a run waits for a runner and runs (`lab.implement.run.runner_busy()`)."""
     if waiting or running >= capacity:
         queue = f", after the {waiting} run{'s' if waiting != 1 else ''} waiting before it" if waiting else ""
         return f"Every runner is busy ({running} runs): yours starts when one is free{queue}…"
@@ -225,7 +225,9 @@ REPORT_TITLE = "My own Value (Implement it)"
 
 def report_markdown(code: str, report) -> str:
     """The code and the checks' results, as the report's Markdown section."""
-    from lab.lesson import markdown_safe  # lab/lesson.py counts this page's station: it imports this module
+    from lab.lesson.stations import (
+        markdown_safe,  # lab/lesson/stations.py counts this page's station: it imports this module
+    )
 
     lines = [f"## {REPORT_TITLE}", ""]
     if not code:

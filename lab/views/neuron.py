@@ -1,7 +1,7 @@
 """The next lesson's preview: one neuron, o = relu(w*x + b) or o = tanh(w*x + b), and where its gradient dies.
 
 The neuron is its own small program, built and backpropagated by the engine like any other
-(lab.analysis.analyse); it never becomes the learner's program. The slider picks the
+(lab.model.analysis.analyse); it never becomes the learner's program. The slider picks the
 pre-activation n = w*x + b: x and w stay fixed and b makes up the rest.
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Mapping
 import pandas as pd
 
 from engine.value import Value
-from lab import questions
-from lab.analysis import Analysis, analyse, format_number
+from lab.lesson import questions
+from lab.model.analysis import Analysis, analyse, format_number
 
 ACTIVATIONS = ("relu", "tanh")
 X, W = 2.0, 1.5  # the input and the weight; b = n - w*x

@@ -22,10 +22,10 @@ from engine import rule_reader as rr
 from engine.derivatives import DERIVATIVES
 from engine.errors import ExpressionError
 from engine.trace import BackwardStep, backward_steps, grads_at
-from lab.analysis import Analysis, analyse, differs, format_number, gradient_scale
-from lab.explain import backward_sentence, local_text, op_expression
-from lab.presets import PRESETS
-from lab.why_rules import RULES
+from lab.model.analysis import Analysis, analyse, differs, format_number, gradient_scale
+from lab.model.explain import backward_sentence, local_text, op_expression
+from lab.model.presets import PRESETS
+from lab.views.why_rules import RULES
 
 n = format_number
 OPERATORS: list[str] = operators.names()  # every operator of engine/operators.py, in the order the page offers them
@@ -500,7 +500,7 @@ def step_sentence(a: Analysis, step: BackwardStep, grads_after: Sequence[float],
     """One step of `learner_steps` in words, with the learner's own formula where their rule fired.
 
     `a = x * y, your rule: x.grad = y.data * a.grad = 3 * 1 = 3; y.grad = x.data * a.grad = 2`
-    A step of an operator without a rule of the learner's reads as the engine's (lab.explain).
+    A step of an operator without a rule of the learner's reads as the engine's (lab.model.explain).
     """
     node = a.graph.nodes[step.node]
     rule = read_rules(texts).rules.get(node._op) if step.flows else None

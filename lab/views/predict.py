@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from engine.errors import ExpressionError
 from engine.parser import Program
 from engine.trace import BackwardStep, EdgeFlow
-from lab.analysis import Analysis, format_number
-from lab.explain import forward_sentence, gradient_sum, local_text, rule_numbers, rule_text
-from lab.flow import BACKWARD, FORWARD, last_step, with_code
-from lab.handcheck import close_enough, number_at, read_entry
+from lab.model.analysis import Analysis, format_number
+from lab.model.explain import forward_sentence, gradient_sum, local_text, rule_numbers, rule_text
+from lab.views.flow import BACKWARD, FORWARD, last_step, with_code
+from lab.views.handcheck import close_enough, number_at, read_entry
 
 RIGHT, WRONG, UNREADABLE, EMPTY = "right", "wrong", "unreadable", "empty"
 SEED, EDGE, VALUE = "seed", "edge", "value"  # what a blank asks: the output's grad, what an edge adds, a node's data

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from lab.flow import BACKWARD, FORWARD
-from lab.predict import Drafts
+from lab.views.flow import BACKWARD, FORWARD
+from lab.views.predict import Drafts
 
 
 @dataclass

@@ -36,7 +36,7 @@ from engine.rule_reader import (
     variables_of,
 )
 from engine.value import BACKWARD_RULES, Value
-from lab.analysis import Analysis, format_number
+from lab.model.analysis import Analysis, format_number
 
 # How the one source's names are shown on this page: the inputs are a and b, the result out.
 NAMES = {"self.data": "a", "other.data": "b", "out.data": "out", "n": "n"}

@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 
 from engine.errors import ExpressionError
-from lab.analysis import analyse
-from lab.handcheck import OWNER, program_key
+from lab.model.analysis import analyse
+from lab.views.handcheck import OWNER, program_key
 
 WORK_FORMAT = "backprop-lab-work"
 # 4: hand entries keyed by their program ("<program key>|<row key>"; older files' are given to their program);

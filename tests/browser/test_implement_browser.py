@@ -64,7 +64,7 @@ def alerts(page: Page) -> list[str]:
 
 
 def check_title(key: str) -> str:
-    from lab.implement import TITLES
+    from lab.implement.run import TITLES
 
     return re.sub(r"`", "", TITLES[key])
 
@@ -146,7 +146,7 @@ def test_a_reload_keeps_the_code_and_its_results(page: Page, app_url: str):
 
 
 def test_start_again_asks_before_it_throws_the_code_away(page: Page, app_url: str):
-    from lab.implement import SKELETON
+    from lab.implement.run import SKELETON
 
     open_implement(page, app_url, urlencode({"code": SOLUTION}))
     assert editor_text(page) == SOLUTION

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from lab.analysis import analyse
-from lab.lesson import LESSON_PROGRAM, node_fields
+from lab.lesson.stations import LESSON_PROGRAM, node_fields
+from lab.model.analysis import analyse
 
 from .conftest import (
     SCREENSHOTS,

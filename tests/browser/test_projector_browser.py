@@ -13,9 +13,9 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import Page, expect
 
-from lab.analysis import analyse
-from lab.diagram import drawn_node_count
-from lab.presets import PRESETS
+from lab.model.analysis import analyse
+from lab.model.diagram import drawn_node_count
+from lab.model.presets import PRESETS
 
 from .conftest import DIAGRAM_NODES, assert_no_traceback, go_to_page, open_app, plain_table_row, wait_idle
 

@@ -1,0 +1,1 @@
+"""The lesson's content: its stations, checkpoint questions, bug checklist and takeaway."""

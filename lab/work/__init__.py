@@ -1,0 +1,1 @@
+"""The learner's work: what they made, kept in the link and the work file."""
