@@ -21,6 +21,8 @@ import streamlit as st
 
 from engine.errors import ExpressionError
 from lab.implement import run as implement
+from lab.implement.results import Problem, Report
+from lab.lesson import stations
 from lab.model.analysis import Analysis, analyse
 from lab.model.presets import LESSON_PROGRAM
 from lab.model.program_edit import set_variable_value
@@ -273,7 +275,7 @@ def set_code(text: str) -> None:
     _sync_now()
 
 
-def run_code(text: str) -> implement.Report:
+def run_code(text: str) -> Report:
     """Keep `text` as the learner's code and run it in the sandbox now (on the current program): the Run button.
 
     Blocks until a runner is free and the run is over (a few seconds at most).
@@ -282,12 +284,12 @@ def run_code(text: str) -> implement.Report:
     return _run(code() or implement.SKELETON)
 
 
-def _run(text: str) -> implement.Report:
+def _run(text: str) -> Report:
     try:
         report = implement.run(text, program())
     except Exception as e:  # the sandbox itself failed (not the learner's code): say so, never a traceback
-        report = implement.Report(
-            problem=implement.Problem(f"your code could not be run: the runner failed ({e})", None, None),
+        report = Report(
+            problem=Problem(f"your code could not be run: the runner failed ({e})", None, None),
             checks=[],
             output="",
             lesson_graph=None,
@@ -305,7 +307,7 @@ def _run(text: str) -> implement.Report:
     return report
 
 
-def implementation_report() -> implement.Report | None:
+def implementation_report() -> Report | None:
     """The report of the learner's current code on the current program, or None when there is no code of theirs
     (nothing typed, or the skeleton as it was).
 
@@ -319,7 +321,7 @@ def implementation_report() -> implement.Report | None:
     return found if found is not None else _run(text)
 
 
-def last_run() -> tuple[str, implement.Report] | None:
+def last_run() -> tuple[str, Report] | None:
     """The code and report of the last run (the Run button's, or a lazy one), even if the code changed since."""
     key = st.session_state.get(_LAST_RUN)
     report = st.session_state.get(_REPORTS, {}).get(key) if key else None
@@ -330,6 +332,11 @@ def forget_runs() -> None:
     """The learner threw their code away: no report of it is shown any more."""
     st.session_state.pop(_REPORTS, None)
     st.session_state.pop(_LAST_RUN, None)
+
+
+def example_hidden() -> bool:
+    """ "By hand first" holds the lesson example's numbers back (lab/lesson/stations.py `example_hidden`)."""
+    return stations.example_hidden(hand(), settings(), analysis())
 
 
 def work() -> Work:

@@ -7,8 +7,7 @@ y.grad += x = 2). So "y.grad += 3 at step 2" is wrong (it adds 2), the issue's o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from lab.implement.results import WAIT, CheckResult
 from lab.model.analysis import analyse
 from lab.room.events import STATION_KEYS, facts, implementation_facts, rule_facts, unsent
 from lab.room.store import HAND, PREDICTION, STATION, LearnerRow, RoomView, WrongAnswer
@@ -62,18 +61,13 @@ def test_a_rule_with_equals_names_the_mistake():
     assert not fact.right and "`=` instead of `+=`" in fact.note
 
 
-@dataclass
-class Check:
-    key: str
-    title: str
-    passed: bool
-    message: str
-    line: int | None
-
-
-def test_implementation_checks_are_sent_with_the_line_of_a_failure():
+def test_implementation_checks_are_sent_with_the_line_of_a_failure_and_waiting_ones_are_not():
     found = implementation_facts(
-        [Check("plus_equals", "+= in backward", False, "uses =", 12), Check("a", "b", True, "", None)]
+        [
+            CheckResult("twice_add", "+= in backward", False, "uses =", 12),
+            CheckResult("a", "b", True, "", None),
+            CheckResult("order", "the order", False, "not checked until ...", None, state=WAIT, waits_for="once"),
+        ]
     )
     assert [(f.about, f.right, f.note) for f in found] == [
         ("+= in backward", False, "line 12: uses ="),

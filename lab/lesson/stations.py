@@ -14,13 +14,14 @@ use the example itself.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
 import pandas as pd
 
 from engine.trace import EdgeFlow
-from lab.implement.run import Report
+from lab.implement.results import Report
 from lab.lesson import questions, takeaway
 from lab.model.analysis import Analysis, analyse, format_number
 from lab.model.explain import rule_text
@@ -174,6 +175,13 @@ def example_analysis(current: Analysis) -> Analysis:
     another's Bug lab comparison briefly changes its grads.
     """
     return current if is_example(current) else analyse(LESSON_PROGRAM)
+
+
+def example_hidden(hand: Mapping[str, str], settings: Mapping[str, object], current: Analysis) -> bool:
+    """ "By hand first" holds the lesson example's numbers back: it is on (the default) and the example's
+    variables' gradients have not all been entered by hand. Pages that run the example (Implement it) then
+    show neither its numbers nor the learner's own on it."""
+    return handcheck.engine_hidden(example_analysis(current), hand, settings)
 
 
 # -- done-ness --------------------------------------------------------------------------------

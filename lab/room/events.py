@@ -41,6 +41,7 @@ class ImplementationCheck(Protocol):
     passed: bool
     message: str
     line: int | None
+    state: str  # "pass", "fail" or "wait" (lab/implement/results.py)
 
 
 def station_facts(work: Work, current: Analysis, implemented: Any = None) -> list[Fact]:
@@ -151,9 +152,12 @@ def rule_facts(work: Work) -> list[Fact]:
 
 
 def implementation_facts(checks: Iterable[ImplementationCheck] | None) -> list[Fact]:
-    """Each check of the learner's own `Value` class (issue 17's report), passed or failed, its line named."""
+    """Each check of the learner's own `Value` class, passed or failed, its line named; a check that waits for
+    another part to pass first is no verdict, and is not sent."""
     facts = []
     for check in checks or ():
+        if check.state == "wait":
+            continue
         note = check.message if check.passed or not check.line else f"line {check.line}: {check.message}"
         facts.append(Fact(IMPLEMENTATION, check.title, "", bool(check.passed), note, context=str(check.key)))
     return facts
