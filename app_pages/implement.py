@@ -138,34 +138,46 @@ def editor() -> None:
         text,
         lang="python",
         height=[22, 48],
-        key=f"implement:editor:{st.session_state.get(REVISION, 0)}",
+        key=editor_key(),
         response_mode=["debounce", "blur"],
         options={"showLineNumbers": True, "wrap": True, "fontFamily": f"'{EDITOR_FONT}', monospace", "tabSize": 4},
         props={"debounceChangePeriod": 500, **marks()},
         component_props={"globalCSS": FONT_CSS + MARK_CSS},
     )
+    if take(response):  # Ctrl+Enter
+        ask_to_run()
+        st.rerun()
+
+
+def editor_key() -> str:
+    return f"implement:editor:{st.session_state.get(REVISION, 0)}"
+
+
+def take(response) -> bool:
+    """Keep what the editor sent, once per event; True when it was Ctrl+Enter."""
     event = (response or {}).get("id")
     if not event or event == st.session_state.get(SEEN_EVENT):
-        return
+        return False
     st.session_state[SEEN_EVENT] = event
     typed = response.get("text", "")
     st.session_state[EDITOR_HOLDS] = typed
     state.set_code(typed)
-    if response.get("type") == "submit":  # Ctrl+Enter
-        ask_to_run()
-        st.rerun()
+    return response.get("type") == "submit"
 
 
 st.title("Implement it: your own Value")
 st.markdown(
     "Write the lesson's `Value` class: `__add__` and `__mul__` each build `out` with `_prev` and `_op` and give it "
     "a `_backward` closure; `backward()` orders the nodes topologically (depth-first, with a visited set), seeds "
-    "the output's grad with 1 and calls `_backward` in reverse. **Run** tests *your* class: the lesson's test, one "
-    "check per classic mistake, and your program from Build and see. It runs in a sandbox, never on the server."
+    "the output's grad with 1 and calls `_backward` in reverse. **Run** tests each part of *your* class alone "
+    "(recording, each operator's rule, `backward()`), then the lesson's test and your program from Build and see; "
+    "the first part to fix comes first, its line marked in the editor. It runs in a sandbox, never on the server."
 )
 
 code_column, side = st.columns([3, 2], gap="medium")
 with side:  # the run first, so the editor drawn next marks the line this run found
+    if code_editor is not None and take(st.session_state.get(editor_key())):  # what it sent with a click on Run
+        ask_to_run()
     if st.session_state.pop(RUN_ASKED, False):
         with st.spinner(implement_view.waiting_words(*implement.runner_busy(), MAX_RUNNING)):
             state.run_code(shown_code())
