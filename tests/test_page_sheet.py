@@ -24,7 +24,7 @@ def test_by_hand_first_the_sheet_is_the_lessons_derivation_with_blanks_and_a_dow
     at = open_dashboard(PAGE)
     assert at.title[0].value == "The derivation, by hand"
     page = sheet_html(at)
-    assert "z = x*y + y at x = 2, y = 3" in page
+    assert "<code>z = x*y + y</code> at x = 2, y = 3" in page
     assert f"∂z/∂x = y · ∂z/∂a = {sheet.BLANK} · {sheet.BLANK} = {sheet.BLANK}" in page
     assert "By hand first" in at.info[0].value
     (download,) = at.get("download_button")
@@ -41,11 +41,11 @@ def test_with_the_numbers_shown_each_step_has_its_numbers():
 
 def test_the_learners_small_program_can_be_derived_instead_of_the_example():
     at = open_dashboard(PAGE, first="0", expr="x = 3\nz = x**2 + x")
-    assert "z = x*y + y" in sheet_html(at)  # the example first
+    assert "<code>z = x*y + y</code>" in sheet_html(at)  # the example first
     at.segmented_control(key="sheet:program").set_value("yours").run()
     assert not at.exception
     page = sheet_html(at)
-    assert "z = x**2 + x at x = 3" in page
+    assert "<code>z = x**2 + x</code> at x = 3" in page
     assert "∂z/∂x = 7" in page
 
 
@@ -53,7 +53,7 @@ def test_a_program_too_big_for_one_page_says_why_and_offers_the_example():
     at = open_dashboard(PAGE, first="0", expr=BIG)
     assert "9 nodes" in at.info[0].value and f"up to {sheet.MAX_SHEET_NODES} nodes" in at.info[0].value
     assert not at.get("segmented_control")
-    assert "z = x*y + y at x = 2, y = 3" in sheet_html(at)
+    assert "<code>z = x*y + y</code> at x = 2, y = 3" in sheet_html(at)
 
 
 def station(at: AppTest, key: str) -> None:

@@ -66,7 +66,8 @@ class Box:
 
 @dataclass(frozen=True)
 class Sheet:
-    title: str  # `z = x*y + y at x = 2, y = 3`
+    program: str  # `z = x*y + y`: the program's operations as typed
+    values: str  # `x = 2, y = 3`
     output: str
     boxes: tuple[Box, ...]
     edges: tuple[tuple[int, int], ...]  # (parent, child) node indices, one per use
@@ -78,6 +79,11 @@ class Sheet:
     results: tuple[Line, ...]
     hidden: bool  # the numbers past the inputs are blanks
     paths_title: str = ""  # `Two paths into y`
+
+    @property
+    def title(self) -> str:
+        """`z = x*y + y at x = 2, y = 3`."""
+        return f"{self.program} at {self.values}" if self.values else self.program
 
 
 @dataclass(frozen=True)
@@ -286,13 +292,13 @@ def derivation(a: Analysis, hidden: bool = False) -> Sheet:
         Line(f"{d(z, names[i])} = {num(g.nodes[i].grad)}") for i in variables
     ]
     values = ", ".join(f"{names[i]} = {format_number(g.nodes[i].data)}" for i in variables)
-    title = f"{_program_title(a)} at {values}" if values else _program_title(a)
     boxes = _boxes(a, num)
     edges = tuple((e.parent, e.child) for e in g.edges)
     paths_title = "; ".join(counts)
     paths_title = paths_title[0].upper() + paths_title[1:] if paths_title else ""
     return Sheet(
-        title,
+        _program_title(a),
+        values,
         z,
         boxes,
         edges,
@@ -349,7 +355,12 @@ def _expression_numbers(a: Analysis, i: int, num) -> str:
 def _program_title(a: Analysis) -> str:
     """`z = x*y + y` for the lesson's example; else the program's operations, `;`-separated."""
     lines = [line for line in a.program.text.splitlines() if line.strip()] if hasattr(a, "program") else []
-    ops = [line.strip() for line in lines if not re.fullmatch(r"\s*\w+\s*=\s*[-+0-9.eE]+\s*", line)]
+    number = r"[-+0-9.eE]+"
+    ops = [
+        line.strip()
+        for line in lines
+        if not re.fullmatch(rf"\s*\w+\s*=\s*({number}|Value\(\s*{number}\s*(,.*)?\))\s*", line)
+    ]
     return "; ".join(ops) if ops else a.names[a.output]
 
 
@@ -377,7 +388,7 @@ def _boxes(a: Analysis, num) -> tuple[Box, ...]:
 
 # How many ruled lines one printed page holds at full size (Letter, the shorter of the two, at 10 mm margins);
 # a sheet that needs more is written smaller (--scale), never cut.
-PAGE_LINES = 42.0
+PAGE_LINES = 39.0
 MATHS_CHARS, NOTE_CHARS, CODE_CHARS = 44, 64, 46  # about what one line of each holds at full size
 
 
@@ -389,7 +400,7 @@ def line_units(line: Line) -> float:
     """How many ruled lines a row takes, about: the maths and its note beside the code (smaller type)."""
     left = _lines(line.maths, MATHS_CHARS) + 0.8 * _lines(line.note, NOTE_CHARS)
     right = 0.7 * _lines(line.code, CODE_CHARS)
-    return max(left, right)
+    return max(left, right) + 0.1  # and its ruled line
 
 
 def units(sheet: Sheet) -> float:
@@ -401,8 +412,11 @@ def units(sheet: Sheet) -> float:
     return 3 + sheet.hidden + 1.2 * headings + graph + sum(line_units(line) for line in rows) + 2
 
 
+MAX_SCALE = 1.0  # a short sheet keeps its full size (larger would spill onto a second Letter page)
+
+
 def scale(sheet: Sheet) -> float:
-    return min(1.0, PAGE_LINES / units(sheet))
+    return min(MAX_SCALE, PAGE_LINES / units(sheet))
 
 
 @functools.lru_cache(maxsize=4)
@@ -430,13 +444,15 @@ SHEET_CSS = f"""
 font-family:'{FONT_FAMILY}','Comic Sans MS',cursive;font-size:calc(17px * var(--scale));line-height:var(--lh);
 padding:1em 1.4em 1em 3.2em;border:1px solid #d8d2bf;box-shadow:0 2px 6px rgba(0,0,0,.12);
 background-image:linear-gradient(to right,transparent 2.3em,{MARGIN_LINE} 2.3em,{MARGIN_LINE} calc(2.3em + 1.5px),
-transparent calc(2.3em + 1.5px)),repeating-linear-gradient(to bottom,transparent 0,transparent calc(var(--lh) - 1px),
-{RULE_LINE} calc(var(--lh) - 1px),{RULE_LINE} var(--lh));-webkit-print-color-adjust:exact;print-color-adjust:exact}}
+transparent calc(2.3em + 1.5px));-webkit-print-color-adjust:exact;print-color-adjust:exact}}
 .sheet h1,.sheet h2{{font-size:1.45em;font-weight:700;margin:0;padding:0;line-height:1.3;color:{INK}}}
 .sheet .subtitle{{font-size:1.1em;margin:0 0 .2em 0}}
 .sheet h3{{font-size:1.08em;font-weight:700;margin:.35em 0 0 0;padding:0;line-height:var(--lh);color:{INK};
 text-decoration:underline;text-decoration-thickness:1px;text-underline-offset:3px}}
-.sheet .row{{display:grid;grid-template-columns:minmax(0,1.05fr) minmax(0,1fr);column-gap:1em;align-items:baseline}}
+.sheet .row{{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1.1fr);column-gap:1em;align-items:baseline;
+border-bottom:1px solid {RULE_LINE}}}
+.sheet h1,.sheet h2,.sheet .subtitle,.sheet h3{{border-bottom:1px solid {RULE_LINE}}}
+.sheet code{{font-family:'DejaVu Sans Mono','Liberation Mono',monospace;font-size:.85em}}
 .sheet .maths{{white-space:pre-wrap}}
 .sheet .note{{display:block;width:fit-content;font-size:.8em;line-height:1.35;color:{NOTE_INK};background:{PAPER}}}
 .sheet .code{{font-family:'DejaVu Sans Mono','Liberation Mono',monospace;font-size:.7em;line-height:1.45;
@@ -569,7 +585,8 @@ def sheet_html(sheet: Sheet, heading: str = "h2") -> str:
     out = sheet.output
     sections = [
         f"<{heading}>The derivation, by hand</{heading}>",
-        f'<p class="subtitle">{_esc(sheet.title)}: the gradient of {_esc(out)} with respect to every node, '
+        f'<p class="subtitle"><code>{_esc(sheet.program)}</code>{" at " + _esc(sheet.values) if sheet.values else ""}: '
+        f"the gradient of {_esc(out)} with respect to every node, "
         "one step at a time, each beside the line of the <code>Value</code> code that does it.</p>",
     ]
     if sheet.hidden:
