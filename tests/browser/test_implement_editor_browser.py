@@ -51,3 +51,30 @@ def test_a_top_bar_link_right_after_the_editor_draws_the_new_page(page: Page, ap
     assert_no_traceback(page)
     if how == "typing":  # and what was typed last is kept with the work
         assert (url_code(page) or "").endswith("# my note"), url_code(page)
+
+
+ROWS = """e => {
+  const top = (el) => Math.round(el.getBoundingClientRect().top);
+  const numbers = [...document.querySelectorAll('.ace_gutter-cell')];
+  const lines = [...document.querySelector('.ace_text-layer').children];
+  return numbers.map((cell, i) => [cell.textContent.trim(), top(cell), lines[i] ? top(lines[i]) : null]);
+}"""
+
+
+def test_the_line_numbers_sit_beside_their_lines_after_typing_at_the_end_and_a_run(page: Page, app_url: str):
+    """Typing on the last line of a full editor made the browser scroll the text's box by itself (to show Ace's
+    hidden input), and the text moved 15 px up past its line numbers: every message cites a line."""
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_implement(page, app_url)
+    page.frame_locator(EDITOR).locator(".ace_content").click()
+    page.keyboard.press("Control+End")
+    for i in range(30):  # past the editor's 48 rows: it scrolls, the cursor on its last row
+        page.keyboard.press("Enter")
+        page.keyboard.type(f"print({i})")
+    page.keyboard.press("Escape")  # the completion list, if it opened
+    page.keyboard.press("Control+Enter")
+    wait_idle(page, started_within=1.0)
+    rows = page.frame_locator(EDITOR).locator("#REACT_ACE_EDITOR").evaluate(ROWS)
+    assert len(rows) > 20, rows
+    apart = [(number, gutter - text) for number, gutter, text in rows if text is not None and gutter != text]
+    assert not apart, f"line numbers and their lines apart by (number, px): {apart[:5]}"
