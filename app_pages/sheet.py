@@ -43,7 +43,7 @@ if hidden:
         "gradients on By hand. Fill them in on paper, then compare.",
         icon="✍️",
     )
-    st.page_link(stations.COMPARE_PAGE, label="Enter them on By hand", icon=":material/edit:")
+    st.page_link(stations.BY_HAND_PAGE, label="Enter them on By hand", icon=":material/edit:")
 st.download_button(
     "Download the sheet (one HTML file, the font inside: works offline)",
     sheet.document_html(page),
