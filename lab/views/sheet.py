@@ -22,9 +22,8 @@ from __future__ import annotations
 import base64
 import functools
 import html
-import inspect
 import re
-import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +33,7 @@ from engine.trace import gradient_sources
 from engine.value import Value
 from lab.model.analysis import CONSTANT, Analysis, analyse, format_number
 from lab.model.presets import LESSON_PROGRAM
-from lab.views.why_rules import RULES, backward_source, forward_source
+from lab.views.why_rules import RULES, source_of
 
 PAGE = "app_pages/sheet.py"  # the page that shows it (opened from the Lesson)
 MAX_SHEET_NODES = 8  # about what one printed page holds: a line per node and per edge of the chain rule
@@ -104,21 +103,23 @@ class TooBig:
 # -- the engine's own lines --------------------------------------------------------------------------------
 
 
-def _code_lines(source: str) -> list[str]:
-    """The lines of a method without its `def`, decorators, docstring and comments."""
+@functools.lru_cache(maxsize=64)
+def _code_lines(function: Callable) -> tuple[str, ...]:
+    """The lines of a method of engine/value.py as it is, without its `def`, decorators, docstring and comments
+    (read once per function: a rule swapped for another is another function, read in its turn)."""
     lines = []
-    for line in textwrap.dedent(source).splitlines():
+    for line in source_of(function).splitlines():
         stripped = line.split("  #", 1)[0].strip()
         if stripped and not stripped.startswith(("@", "def ", '"""', "#")):
             lines.append(stripped)
-    return lines
+    return tuple(lines)
 
 
 def rule_line(op: str, slot: int) -> str:
     """The line of the operator's backward rule that gives input `slot` its share:
     `self.grad += other.data * out.grad` (from engine/value.py, as it is now)."""
     name = OPERATORS[op].inputs[slot]
-    found = [line for line in _code_lines(backward_source(op)) if re.match(rf"{name}\.grad\s*\+?=", line)]
+    found = [line for line in _code_lines(RULES[op].backward) if re.match(rf"{name}\.grad\s*\+?=", line)]
     if found:
         return found[0]
     return f"{name}.grad += {OPERATORS[op].local[slot]} * out.grad"  # a rule written another way: its record
@@ -126,13 +127,13 @@ def rule_line(op: str, slot: int) -> str:
 
 def forward_line(op: str) -> str:
     """The line of the operator's method that makes the new node: `return Value(self.data * other.data, ...)`."""
-    found = [line for line in _code_lines(forward_source(op)) if "Value(" in line]
+    found = [line for line in _code_lines(RULES[op].forward) if "Value(" in line]
     return found[-1] if found else f"out = Value({OPERATORS[op].forward}, ...)"
 
 
 def seed_line() -> str:
     """`self.grad = 1.0` from `Value.backward()`."""
-    found = [line for line in _code_lines(inspect.getsource(Value.backward)) if re.match(r"self\.grad\s*=", line)]
+    found = [line for line in _code_lines(Value.backward) if re.match(r"self\.grad\s*=", line)]
     return found[0] if found else "self.grad = 1.0"
 
 
@@ -449,7 +450,7 @@ transparent calc(2.3em + 1.5px));-webkit-print-color-adjust:exact;print-color-ad
 .sheet .subtitle{{font-size:1.1em;margin:0 0 .2em 0}}
 .sheet h3{{font-size:1.08em;font-weight:700;margin:.35em 0 0 0;padding:0;line-height:var(--lh);color:{INK};
 text-decoration:underline;text-decoration-thickness:1px;text-underline-offset:3px}}
-.sheet .row{{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1.1fr);column-gap:1em;align-items:baseline;
+.sheet .row{{display:grid;grid-template-columns:minmax(0,1.2fr) minmax(0,1fr);column-gap:1em;align-items:baseline;
 border-bottom:1px solid {RULE_LINE}}}
 .sheet h1,.sheet h2,.sheet .subtitle,.sheet h3{{border-bottom:1px solid {RULE_LINE}}}
 .sheet code{{font-family:'DejaVu Sans Mono','Liberation Mono',monospace;font-size:.85em}}
