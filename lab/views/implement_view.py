@@ -324,9 +324,6 @@ def engine_order(a: Analysis) -> list[str]:
     return [a.names[i] for i in reversed(range(len(a.graph))) if a.graph.inputs[i]]
 
 
-REPORT_TITLE = "My own Value (Implement it)"
-
-
 def unspoiled(a: Analysis) -> Highlight:
     """The learner's graph of the lesson's example while "by hand first" holds its numbers back: the inputs'
     data (the lesson gives them), `?` for every computed value and every grad, and no mark of which differ."""
