@@ -12,12 +12,12 @@ import streamlit as st
 from app import state, ui
 from lab.lesson import checklist, questions, takeaway
 from lab.lesson import stations as lesson
-from lab.lesson.stations import markdown_safe as md
 from lab.model.analysis import Analysis
 from lab.model.diagram import Highlight
+from lab.model.source import backward_source
+from lab.model.text import markdown_safe as md
 from lab.report import sections as report
 from lab.views import handcheck, implement_view
-from lab.views.why_rules import backward_source
 from lab.work.share import Work
 
 ANSWER_ICONS = {"success": ":material/check_circle:", "error": ":material/lightbulb:", "warning": ":material/help:"}

@@ -17,9 +17,9 @@ from engine import rule_reader as rr
 from lab.lesson import questions
 from lab.lesson import stations as lesson
 from lab.model.analysis import Analysis, format_number
+from lab.model.steps import BACKWARD, MODES, last_step
 from lab.room.store import ANSWER, HAND, IMPLEMENTATION, PREDICTION, RULE, STATION, Fact, RoomStore
 from lab.views import handcheck, own_rules, predict
-from lab.views.flow import BACKWARD, MODES, last_step
 from lab.work.share import Work
 
 STATION_KEYS: tuple[str, ...] = tuple(s.key for s in lesson.STATIONS)

@@ -18,7 +18,7 @@ from engine.trace import BackwardStep, Mistake, backward_steps, grads_at
 from engine.value import Value
 from lab.model.analysis import VARIABLE, Analysis, analyse, differs, format_number, gradient_scale
 from lab.model.presets import PRESETS
-from lab.views.why_rules import backward_source, source_of
+from lab.model.source import backward_source, source_of
 
 n = format_number
 

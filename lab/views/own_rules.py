@@ -25,7 +25,6 @@ from engine.trace import BackwardStep, backward_steps, grads_at
 from lab.model.analysis import Analysis, analyse, differs, format_number, gradient_scale
 from lab.model.explain import backward_sentence, local_text, op_expression
 from lab.model.presets import PRESETS
-from lab.views.why_rules import RULES
 
 n = format_number
 OPERATORS: list[str] = operators.names()  # every operator of engine/operators.py, in the order the page offers them
@@ -35,7 +34,7 @@ DONE_PRESETS = ("lesson", "neuron", "micrograd")
 
 
 def label(op: str) -> str:
-    return RULES[op].label
+    return operators.OPERATORS[op].label
 
 
 def forward_line(op: str) -> str:

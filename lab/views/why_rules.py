@@ -10,9 +10,7 @@ it beside a finite difference of the engine's own forward method.
 
 from __future__ import annotations
 
-import inspect
 import math
-import textwrap
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -225,26 +223,6 @@ def to_latex(f: Formula, names: dict[str, str], top: bool = True) -> str:
     test = to_latex(f.test, names, False).strip("[]")
     yes, no = to_latex(f.yes, names, False), to_latex(f.no, names, False)
     return rf"\begin{{cases}} {yes} & \text{{if }} {test} \\ {no} & \text{{otherwise}} \end{{cases}}"
-
-
-def source_of(function: Callable) -> str:
-    """The engine's own code of a method, as it is in engine/value.py right now."""
-    return textwrap.dedent(inspect.getsource(function)).rstrip()
-
-
-def forward_source(op: str) -> str:
-    """The method that computes the forward value, e.g. `Value.__mul__`."""
-    return source_of(RULES[op].forward)
-
-
-def backward_source(op: str) -> str:
-    """The operator's backward rule, e.g. `Value._mul_backward`, found through BACKWARD_RULES."""
-    return source_of(RULES[op].backward)
-
-
-def dispatch_source() -> str:
-    """How backward() reaches a rule: `Value._backward`, which looks the rule up by `_op`."""
-    return source_of(Value._backward)
 
 
 # -- the live check ---------------------------------------------------------------------------
