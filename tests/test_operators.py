@@ -44,20 +44,20 @@ def _sigmoid_backward(out):
 
 
 SIGMOID = Operator(
-    "sigmoid",
-    "sigmoid",
-    "sigmoid",
-    "sigmoid",
-    "logistic sigmoid",
-    ("self",),
-    "1 / (1 + exp(-self.data))",
-    ("out.data * (1 - out.data)",),
-    "sigmoid",
-    "_sigmoid_backward",
-    None,
-    sigmoid,
-    "sigmoid squashes a into (0, 1); its slope is {d0}, from the output it already has.",
-    (0.5,),
+    op="sigmoid",
+    symbol="sigmoid",
+    label="sigmoid",
+    builder_label="sigmoid",
+    name="logistic sigmoid",
+    inputs=("self",),
+    forward="1 / (1 + exp(-self.data))",
+    local=("out.data * (1 - out.data)",),
+    method="sigmoid",
+    rule="_sigmoid_backward",
+    syntax=None,
+    number=sigmoid,
+    words="sigmoid squashes a into (0, 1); its slope is {d0}, from the output it already has.",
+    default_point=(0.5,),
 )
 
 EVERY_TABLE = {

@@ -149,7 +149,7 @@ def rule_facts(work: Work) -> list[Fact]:
 
 
 def implementation_facts(checks: Iterable[ImplementationCheck] | None) -> list[Fact]:
-    """Each check of the learner's own `Value` class (issue 17's report), passed or failed, its line named."""
+    """Each check of the learner's own `Value` class (Implement it's report), passed or failed, its line named."""
     facts = []
     for check in checks or ():
         note = check.message if check.passed or not check.line else f"line {check.line}: {check.message}"
