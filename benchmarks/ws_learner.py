@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -27,6 +28,7 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 FINISHED = ForwardMsg.ScriptFinishedStatus
 RERUN = FINISHED.FINISHED_EARLY_FOR_RERUN
 MAX_MESSAGE = 64 * 1024 * 1024
+REPLICA_HEADER = "X-Replica"  # deploy/nginx.conf names the replica that answered
 
 
 @dataclass
@@ -57,7 +59,7 @@ def widget_key(widget_id: str) -> str | None:
 
 def _text_of(element) -> str | None:
     kind = element.WhichOneof("type")
-    if kind in ("markdown", "alert", "heading", "text", "code", "exception"):
+    if kind in ("markdown", "alert", "heading", "text", "code", "exception", "html"):
         inner = getattr(element, kind)
         return getattr(inner, "body", None) or getattr(inner, "message", None) or getattr(inner, "code_text", None)
     if kind == "spinner":
@@ -70,11 +72,13 @@ def _text_of(element) -> str | None:
 class Session:
     """One browser tab's Streamlit session. `async with Session(url, query) as s:` opens the link."""
 
-    def __init__(self, base_url: str, *, cookies: str = "", timeout: float = 120.0) -> None:
+    def __init__(self, base_url: str, *, timeout: float = 120.0) -> None:
         parts = urlsplit(base_url)
         scheme = "wss" if parts.scheme == "https" else "ws"
+        self.base_url = base_url.rstrip("/")
         self.stream_url = f"{scheme}://{parts.netloc}{parts.path.rstrip('/')}/_stcore/stream"
-        self.cookies = cookies
+        self.cookies: dict[str, str] = {}  # what the servers set, sent back as a browser does
+        self.replica = ""  # the load balancer's X-Replica of the websocket's handshake (deploy/nginx.conf)
         self.timeout = timeout
         self.ws = None
         self.query = ""
@@ -88,7 +92,35 @@ class Session:
         """Open the address `/<page>?<query>`: a new websocket, a new session, its first run."""
         self.query = query
         self.page_hash = ""
-        headers = {"Cookie": self.cookies} if self.cookies else None
+        await self._open_socket()
+        return await self._run(page_name=page)
+
+    async def browse(self, query: str = "", page: str = "") -> Run:
+        """Open the address as a browser does: the page itself and `/_stcore/health` over HTTP first (a load
+        balancer's cookie and Streamlit's are kept, as a browser keeps them), then the websocket with them."""
+        address = f"{self.base_url}/{page}" + (f"?{query}" if query else "")
+        await asyncio.to_thread(self._http_get, address)
+        await asyncio.to_thread(self._http_get, f"{self.base_url}/_stcore/health")
+        return await self.connect(query, page)
+
+    async def reconnect(self, within: float = 30.0) -> Run:
+        """The connection dropped (its server died): connect again as Streamlit's frontend does, health first,
+        then a websocket, until one answers (`within` seconds at most), and rerun the page with the address
+        bar as it is (the learner's work) on whichever server now serves it."""
+        deadline = time.monotonic() + within
+        while True:
+            try:
+                await asyncio.to_thread(self._http_get, f"{self.base_url}/_stcore/health")
+                await self._open_socket()
+                break
+            except (OSError, websockets.exceptions.WebSocketException, TimeoutError):
+                if time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(0.5)
+        return await self._run()
+
+    async def _open_socket(self) -> None:
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else None
         self.ws = await websockets.connect(
             self.stream_url,
             subprotocols=["streamlit"],
@@ -97,8 +129,18 @@ class Session:
             open_timeout=self.timeout,
             ping_interval=None,
         )
+        self.replica = self.ws.response.headers.get(REPLICA_HEADER, "")
         self.connects += 1
-        return await self._run(page_name=page)
+
+    def _http_get(self, address: str) -> None:
+        request = urllib.request.Request(address)
+        if self.cookies:
+            request.add_header("Cookie", "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
+        with urllib.request.urlopen(request, timeout=10) as response:
+            response.read()
+            for header in response.headers.get_all("Set-Cookie") or []:
+                name, _, rest = header.partition("=")
+                self.cookies[name.strip()] = rest.split(";", 1)[0]
 
     async def close(self) -> None:
         if self.ws is not None:
@@ -126,6 +168,10 @@ class Session:
 
     async def text(self, key: str, value: str) -> Run:
         return await self._set(key, lambda s: setattr(s, "string_value", value))
+
+    async def switch(self, key: str, on: bool) -> Run:
+        """A checkbox, a toggle, or an expander with a key (open or closed)."""
+        return await self._set(key, lambda s: setattr(s, "bool_value", on))
 
     async def choose(self, key: str, index: int) -> Run:
         """Pick option `index` of a radio (its value is the option's text as shown)."""
@@ -210,6 +256,11 @@ class Session:
     @staticmethod
     def _read_delta(delta, texts: list[str], exceptions: list[str], widgets: dict[str, Widget]) -> None:
         kind = delta.WhichOneof("type")
+        if kind == "add_block":  # an expander with a key is a widget too: open or closed
+            block = delta.add_block
+            if block.WhichOneof("type") == "expandable" and widget_key(block.expandable.id):
+                widgets[widget_key(block.expandable.id)] = Widget(block.expandable.id, "expander", delta.fragment_id)
+            return
         if kind == "new_element":
             element = delta.new_element
         elif kind == "new_transient":
