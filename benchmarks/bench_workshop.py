@@ -11,7 +11,8 @@ Run from the repository root (loopback only; every server it starts is stopped a
 Each simulated learner (benchmarks/ws_learner.py: one Streamlit session over its websocket) arrives within
 the first `--ramp` seconds and follows a learner's path, thinking 3 to 8 s between actions:
 
-1. open the Lesson from the instructor's link (the lesson's example, and their place in the room);
+1. open the Lesson from the instructor's link (the lesson's example, and their place in the room), as a
+   browser does: the page, `/_stcore/health` (cookies kept: a load balancer's sticky one), the websocket;
 2. answer a checkpoint question; 3. change x in the sidebar;
 4. switch to Implement it and run the lesson's solution (Ctrl+Enter in the editor: the sandbox runs it);
 5. switch to Watch it flow and step twice; then back to the Lesson, changing x every few seconds until
@@ -196,7 +197,7 @@ def think(rng: random.Random, scale: float) -> float:
 
 async def learner_path(session: Session, link: str, rng: random.Random, tally: Tally, scale: float, end: float) -> None:
     """The path of one learner (see the module's docstring); `scale` shortens the think times."""
-    tally.add("open the link", await session.connect(link))
+    tally.add("open the link", await session.browse(link))  # as a browser: the page, health, the websocket
     await asyncio.sleep(think(rng, scale))
     question = session.keys_starting("lesson:q:")[0]
     if session.widget(question).kind == "radio":
@@ -266,7 +267,7 @@ async def calibrate(url: str, pids: list[int], room: Room, repeats: int) -> dict
     for i in range(repeats):
         session = Session(url)
         link = room.link(900 + i)
-        await timed("open the link", lambda s=session, link=link: s.connect(link))
+        await timed("open the link", lambda s=session, link=link: s.browse(link))
         await timed("answer a question", lambda s=session: s.choose(s.keys_starting("lesson:q:")[0], 0))
         await timed("change x", lambda s=session, i=i: s.number("value:x", 2.5 + i))
         await timed("rerun, nothing changed", lambda s=session: s.rerun())
