@@ -28,12 +28,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.operators import OPERATORS
-from engine.rule_reader import formula_text, local_formula, substitute
+from engine.rule_reader import local_formula, substitute
 from engine.trace import gradient_sources
 from engine.value import Value
 from lab.model.analysis import CONSTANT, Analysis, analyse, format_number
 from lab.model.presets import LESSON_PROGRAM
-from lab.views.why_rules import RULES, source_of
+from lab.views.why_rules import RULES, derivative_text, source_of
 
 PAGE = "app_pages/sheet.py"  # the page that shows it (opened from the Lesson)
 MAX_SHEET_NODES = 8  # about what one printed page holds: a line per node and per edge of the chain rule
@@ -164,12 +164,17 @@ def _names(a: Analysis, child: int) -> dict[str, str]:
 
 
 def local_symbol(a: Analysis, child: int, slot: int) -> str:
-    """d child / d its `slot`-th input in this node's names: `y`, `1`, `1 - o²`."""
+    """d child / d its `slot`-th input in this node's names: `y`, `1`, `1 - o²`, `1 if o > 0 else 0`."""
     node = a.graph.nodes[child]
     formula = local_formula(node._op, slot)
     if node._exponent is not None:
         formula = substitute(formula, {"n": node._exponent})
-    return handwritten(formula_text(formula, _names(a, child), number=format_number))
+    return handwritten(derivative_text(formula, _names(a, child)))
+
+
+def _factor(symbol: str) -> str:
+    """A local derivative about to be multiplied: `y`, `-1`, but `(1 / y)`, `(2 · x)`."""
+    return symbol if re.fullmatch(r"-?[\w.²³]+", symbol) else f"({symbol})"
 
 
 def _bracketed(a: Analysis, i: int) -> str:
@@ -255,7 +260,7 @@ def derivation(a: Analysis, hidden: bool = False) -> Sheet:
             symbol = local_symbol(a, flow.child, flow.slot)
             upstream = d(z, c)
             assign = "+=" if g.uses[flow.parent] > 1 else "="
-            factor = f"({symbol})" if any(ch in symbol for ch in "+-") and symbol != "-1" else symbol
+            factor = _factor(symbol)
             symbolic = f"{factor} · {upstream}"
             constant = re.fullmatch(r"-?[0-9.]+", symbol) is not None  # a rule's own number: nothing to work out
             numbers = f"{symbol if constant else num(flow.local)} · {num(flow.incoming)}"
