@@ -15,7 +15,7 @@ points at those two methods by name and adds what the rest of the project needs 
 
 Everything else reads these records: `Value`'s BACKWARD_RULES, DERIVATIVES, the forward pass that
 engine/trace.py recomputes, the parser's operators and functions, the rule reader's functions, the
-builder's names, the tables' symbols, lab/views/own_rules.OPERATORS and lab/views/why_rules.RULES. Adding an
+builder's names, the tables' symbols, lab/views/own_rules.OPERATORS and lab/model/rules.RULES. Adding an
 operator is two methods on `Value` and one `register(Operator(...))` (tests/test_operators.py adds
 one and sees it on every one of those).
 
