@@ -15,7 +15,7 @@ import pytest
 from lab.implement import checks, codec, limits, words
 from lab.implement.graphs import learner_backward_steps
 from lab.implement.results import FAIL, PASS, WAIT, Call, Report
-from lab.implement.run import MAX_PROGRAM_NODES, SKELETON, run, runner_busy
+from lab.implement.run import MAX_PROGRAM_NODES, SKELETON, run
 from lab.implement.slips import BY_ID, SOLUTION, variant
 from sandbox import runner
 
@@ -166,13 +166,9 @@ def test_a_syntax_error_is_said_in_the_lessons_words_with_its_line() -> None:
     assert "line 9" in problem.message and "ends with a colon, `:`" in problem.message
 
 
-def test_runner_busy_is_zero_when_idle() -> None:
-    assert runner_busy() == (0, 0)
-
-
 def test_a_result_of_the_wrong_shape_is_a_problem_not_a_crash(monkeypatch: pytest.MonkeyPatch) -> None:
     forged = {"problem": None, "output": "", "graphs": {"lesson": {"nodes": [{"label": "z"}]}}, "parts": {"+": 1}}
-    monkeypatch.setattr(runner, "run_job", lambda job: runner.Outcome(forged, 0.1, 0.0))
+    monkeypatch.setattr(runner, "run_job", lambda job, **_: runner.Outcome(forged, 0.1, 0.0))
     report = run(SOLUTION, "")
     assert report.problem is not None and "unexpected" in report.problem.message and not report.passed
 

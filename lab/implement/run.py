@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from engine.errors import ExpressionError, quote
@@ -46,8 +47,9 @@ class Value:
 """
 
 
-def run(code: str, program: str | None = "") -> Report:
-    """Read, run and check the learner's code; blocks, waiting for a free runner if all are busy."""
+def run(code: str, program: str | None = "", on_wait: Callable[[int], None] | None = None) -> Report:
+    """Read, run and check the learner's code; blocks, waiting for a free runner if all are busy (`on_wait(ahead)`
+    is told how many runs wait before this one: sandbox/runner.py `run_job`)."""
     try:
         tree = code_reader.check(code)
     except ExpressionError as e:
@@ -69,7 +71,7 @@ def run(code: str, program: str | None = "") -> Report:
         "parts": checks.job_parts(backward_steps),
     }
     try:
-        outcome = runner.run_job(job)
+        outcome = runner.run_job(job, on_wait=on_wait)
     except runner.RunFailed as e:
         return Report(failed_run(e), (), "", None, None, frozenset(), program_note, 0.0, code=code)
     result = outcome.result
@@ -109,11 +111,6 @@ def _program(text: str | None) -> tuple[Program | None, str | None]:
             f"the program from Build and see gives no number to {', '.join(quote(n) for n in unset)}, so it was not run"
         )
     return program, None
-
-
-def runner_busy() -> tuple[int, int]:
-    """(runs going on now, runs waiting for a free runner) in this server: for "waiting for a free runner"."""
-    return runner.busy()
 
 
 def _report(
