@@ -8,6 +8,7 @@ and leave every other check passing or waiting for it. The expected numbers come
 from __future__ import annotations
 
 import ast
+import math
 
 import pytest
 
@@ -143,3 +144,11 @@ def test_the_skeleton_goes_inside_the_learners_class_and_keeps_their_code():
     assert SOLUTION.strip().splitlines()[1] in code and code.startswith("import math")
     assert lesson2.with_skeleton(code) == code  # added once
     assert lesson2.with_skeleton(LESSON2) == LESSON2
+
+
+def test_gradient_dies_with_the_learners_own_class_as_with_the_engine():
+    """relu below 0: exactly 0 reaches w; tanh at n = 6: w.grad = x * (1 - tanh(6)**2), about 4.9e-5."""
+    dying = lesson2.check(LESSON2).dying
+    assert dying["relu"]["w"] == 0.0 and dying["relu"]["b"] == 0.0
+    assert dying["tanh"]["w"] == pytest.approx(2 * (1 - math.tanh(6) ** 2))
+    assert 0 < dying["tanh"]["w"] < 1e-4

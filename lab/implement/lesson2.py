@@ -15,10 +15,11 @@ from __future__ import annotations
 import ast
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from engine.errors import ExpressionError
+from engine.parser import parse_program
 from lab.model import training
 from lab.model.analysis import format_number
 from sandbox import code_reader, runner
@@ -80,6 +81,7 @@ class Lesson2Report:
     checks: tuple[Check, ...]
     losses: tuple[float | None, ...]  # the learner's losses, for the plot (empty when not run)
     output: str = ""
+    dying: Mapping[str, Mapping[str, float | None]] = field(default_factory=dict)  # activation -> w, x, b grads
 
     @property
     def all_pass(self) -> bool:
@@ -361,6 +363,10 @@ def check(code: str, lesson1_ok: bool = True) -> Lesson2Report:
             "steps": TRAIN_SETUP.steps,
         },
     }
+    job["graphs"] = [
+        {"key": activation, "steps": _steps(program), "capture": False, "record": False}
+        for activation, program in training.DYING.items()
+    ]
     try:
         outcome = runner.run_job(job)
     except runner.RunFailed as e:
@@ -400,4 +406,17 @@ def check(code: str, lesson1_ok: bool = True) -> Lesson2Report:
         train = results.get("train", {"missing": True})
         checks.append(_training(train, places))
         losses = tuple(train.get("losses") or ())
-    return Lesson2Report(None, None, tuple(checks), losses, output)
+    dying = {activation: _leaf_grads(result.get("graphs", {}).get(activation, {})) for activation in training.DYING}
+    return Lesson2Report(None, None, tuple(checks), losses, output, dying)
+
+
+def _steps(program: str) -> list[list[Any]]:
+    """A program as the child builds it with the learner's Value: [op, [operand steps], number, label]."""
+    p = parse_program(program)
+    return [[s.op, list(s.args), p.variables[s.label] if s.op == "variable" else s.number, s.label] for s in p._steps]
+
+
+def _leaf_grads(graph: Mapping[str, Any]) -> dict[str, float | None]:
+    """The grads the learner's own backward() left on w, x and b ({} when their class could not build it)."""
+    nodes = graph.get("nodes") or []
+    return {node.get("label"): node.get("grad") for node in nodes if node.get("label") in ("w", "x", "b")}

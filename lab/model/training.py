@@ -62,6 +62,13 @@ DEAD = Setup("relu", w=0.5, b=-3.0, lr=0.05, steps=50, points=RELU_POINTS)  # w*
 TOO_LARGE = Setup("relu", w=0.5, b=0.5, lr=1.0, steps=12)  # every step overshoots further than the last
 
 
+# Where gradient flow dies, as programs: a ReLU pushed below 0 and a tanh driven into saturation.
+DYING = {
+    "relu": "x = 2\nw = -1\nb = 0.5\nn = w*x + b\no = relu(n)",  # n = -1.5: relu's slope is exactly 0
+    "tanh": "x = 2\nw = 3\nb = 0\nn = w*x + b\no = tanh(n)",  # n = 6: tanh's slope 1 - o**2 is about 2.5e-5
+}
+
+
 @dataclass(frozen=True)
 class Run:
     losses: tuple[float, ...]  # the loss before each step
