@@ -128,7 +128,7 @@ def reload_and_open_elsewhere(page: Page, browser: Browser, path: str) -> None:
     """Reload: the work is back. Then the same address in a new browser: the work is back there too."""
     expect_the_work(page, path)
     page.reload()
-    page.wait_for_function(SETTLED, timeout=30_000)
+    page.wait_for_function(SETTLED, timeout=60_000)  # a new session: slow when busy
     expect_the_work(page, path)
     if path == "/compare":
         expect_hand_entries_shown(page)
@@ -137,7 +137,7 @@ def reload_and_open_elsewhere(page: Page, browser: Browser, path: str) -> None:
     try:
         elsewhere = context.new_page()
         elsewhere.goto(address)
-        elsewhere.wait_for_function(SETTLED, timeout=30_000)
+        elsewhere.wait_for_function(SETTLED, timeout=60_000)  # a new session: slow when busy
         expect_the_work(elsewhere, path)
         if path != "/compare":
             go_to_page(elsewhere, "Check by hand")
@@ -298,7 +298,7 @@ def test_the_share_link_is_a_whole_address_with_a_copy_button_that_brings_everyt
     try:
         elsewhere = context.new_page()
         elsewhere.goto(link)
-        elsewhere.wait_for_function(SETTLED, timeout=30_000)
+        elsewhere.wait_for_function(SETTLED, timeout=60_000)  # a new session: slow when busy
         expect_the_work(elsewhere, "/compare")
         expect_hand_entries_shown(elsewhere)
         there = elsewhere.get_by_test_id("stMain")
