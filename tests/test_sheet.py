@@ -145,3 +145,14 @@ def test_the_bundled_font_is_under_the_open_font_licence():
     assert "SIL Open Font License, Version 1.1" in (sheet.FONTS / "OFL.txt").read_text()
     for name in sheet.FONT_FILES.values():
         assert (sheet.FONTS / name).read_bytes()[:4] == b"wOF2"
+
+
+def test_a_local_derivative_of_more_than_one_symbol_is_bracketed_where_it_multiplies():
+    # z = x/y - 1 at x = 3, y = 0.5: by hand dz/dx = 1/y = 2, dz/dy = -x/y² = -3/0.25 = -12
+    s = sheet.derivation(analyse("x = 3\ny = 0.5\nz = x/y - 1"))
+    assert [line.maths for line in s.chain][1:] == [
+        "∂z/∂x = (1 / y) · ∂z/∂a = 2 · 1 = 2",
+        "∂z/∂y = (-x / y²) · ∂z/∂a = -12 · 1 = -12",
+    ]
+    (relu,) = sheet.derivation(analyse("x = -1\nz = relu(x)")).chain  # dead: 0 below zero
+    assert relu.maths == "∂z/∂x = (1 if z > 0 else 0) · ∂z/∂z = 0 · 1 = 0"

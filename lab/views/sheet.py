@@ -22,19 +22,19 @@ from __future__ import annotations
 import base64
 import functools
 import html
-import inspect
 import re
-import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from engine.operators import OPERATORS
-from engine.rule_reader import formula_text, local_formula, substitute
+from engine.rule_reader import local_formula, substitute
 from engine.trace import gradient_sources
 from engine.value import Value
 from lab.model.analysis import CONSTANT, Analysis, analyse, format_number
 from lab.model.presets import LESSON_PROGRAM
-from lab.views.why_rules import RULES, backward_source, forward_source
+from lab.model.rules import RULES, derivative_text
+from lab.model.source import source_of
 
 PAGE = "app_pages/sheet.py"  # the page that shows it (opened from the Lesson)
 MAX_SHEET_NODES = 8  # about what one printed page holds: a line per node and per edge of the chain rule
@@ -104,21 +104,23 @@ class TooBig:
 # -- the engine's own lines --------------------------------------------------------------------------------
 
 
-def _code_lines(source: str) -> list[str]:
-    """The lines of a method without its `def`, decorators, docstring and comments."""
+@functools.lru_cache(maxsize=64)
+def _code_lines(function: Callable) -> tuple[str, ...]:
+    """The lines of a method of engine/value.py as it is, without its `def`, decorators, docstring and comments
+    (read once per function: a rule swapped for another is another function, read in its turn)."""
     lines = []
-    for line in textwrap.dedent(source).splitlines():
+    for line in source_of(function).splitlines():
         stripped = line.split("  #", 1)[0].strip()
         if stripped and not stripped.startswith(("@", "def ", '"""', "#")):
             lines.append(stripped)
-    return lines
+    return tuple(lines)
 
 
 def rule_line(op: str, slot: int) -> str:
     """The line of the operator's backward rule that gives input `slot` its share:
     `self.grad += other.data * out.grad` (from engine/value.py, as it is now)."""
     name = OPERATORS[op].inputs[slot]
-    found = [line for line in _code_lines(backward_source(op)) if re.match(rf"{name}\.grad\s*\+?=", line)]
+    found = [line for line in _code_lines(RULES[op].backward) if re.match(rf"{name}\.grad\s*\+?=", line)]
     if found:
         return found[0]
     return f"{name}.grad += {OPERATORS[op].local[slot]} * out.grad"  # a rule written another way: its record
@@ -126,13 +128,13 @@ def rule_line(op: str, slot: int) -> str:
 
 def forward_line(op: str) -> str:
     """The line of the operator's method that makes the new node: `return Value(self.data * other.data, ...)`."""
-    found = [line for line in _code_lines(forward_source(op)) if "Value(" in line]
+    found = [line for line in _code_lines(RULES[op].forward) if "Value(" in line]
     return found[-1] if found else f"out = Value({OPERATORS[op].forward}, ...)"
 
 
 def seed_line() -> str:
     """`self.grad = 1.0` from `Value.backward()`."""
-    found = [line for line in _code_lines(inspect.getsource(Value.backward)) if re.match(r"self\.grad\s*=", line)]
+    found = [line for line in _code_lines(Value.backward) if re.match(r"self\.grad\s*=", line)]
     return found[0] if found else "self.grad = 1.0"
 
 
@@ -163,12 +165,17 @@ def _names(a: Analysis, child: int) -> dict[str, str]:
 
 
 def local_symbol(a: Analysis, child: int, slot: int) -> str:
-    """d child / d its `slot`-th input in this node's names: `y`, `1`, `1 - o²`."""
+    """d child / d its `slot`-th input in this node's names: `y`, `1`, `1 - o²`, `1 if o > 0 else 0`."""
     node = a.graph.nodes[child]
     formula = local_formula(node._op, slot)
     if node._exponent is not None:
         formula = substitute(formula, {"n": node._exponent})
-    return handwritten(formula_text(formula, _names(a, child), number=format_number))
+    return handwritten(derivative_text(formula, _names(a, child)))
+
+
+def _factor(symbol: str) -> str:
+    """A local derivative about to be multiplied: `y`, `-1`, but `(1 / y)`, `(2 · x)`."""
+    return symbol if re.fullmatch(r"-?[\w.²³]+", symbol) else f"({symbol})"
 
 
 def _bracketed(a: Analysis, i: int) -> str:
@@ -254,7 +261,7 @@ def derivation(a: Analysis, hidden: bool = False) -> Sheet:
             symbol = local_symbol(a, flow.child, flow.slot)
             upstream = d(z, c)
             assign = "+=" if g.uses[flow.parent] > 1 else "="
-            factor = f"({symbol})" if any(ch in symbol for ch in "+-") and symbol != "-1" else symbol
+            factor = _factor(symbol)
             symbolic = f"{factor} · {upstream}"
             constant = re.fullmatch(r"-?[0-9.]+", symbol) is not None  # a rule's own number: nothing to work out
             numbers = f"{symbol if constant else num(flow.local)} · {num(flow.incoming)}"
@@ -392,31 +399,41 @@ PAGE_LINES = 39.0
 MATHS_CHARS, NOTE_CHARS, CODE_CHARS = 44, 64, 46  # about what one line of each holds at full size
 
 
-def _lines(text: str, per_line: int) -> int:
-    return sum(max(1, -(-len(part) // per_line)) for part in text.splitlines()) if text else 0
+def _lines(text: str, per_line: float) -> int:
+    return sum(max(1, -(-len(part) // int(per_line))) for part in text.splitlines()) if text else 0
 
 
-def line_units(line: Line) -> float:
-    """How many ruled lines a row takes, about: the maths and its note beside the code (smaller type)."""
-    left = _lines(line.maths, MATHS_CHARS) + 0.8 * _lines(line.note, NOTE_CHARS)
-    right = 0.7 * _lines(line.code, CODE_CHARS)
+def line_units(line: Line, size: float = 1.0) -> float:
+    """How many ruled lines a row takes at this size, about: the maths and its note beside the code (smaller
+    type); smaller type puts more characters on a line."""
+    left = _lines(line.maths, MATHS_CHARS / size) + 0.8 * _lines(line.note, NOTE_CHARS / size)
+    right = 0.7 * _lines(line.code, CODE_CHARS / size)
     return max(left, right) + 0.1  # and its ruled line
 
 
-def units(sheet: Sheet) -> float:
-    """The sheet's height in ruled lines, about (a little more rather than less)."""
+def units(sheet: Sheet, size: float = 1.0) -> float:
+    """The sheet's writing in ruled lines at this size, about (a little more rather than less); the drawing apart."""
     rows = (*sheet.forward, *sheet.local, sheet.seed, *sheet.chain, *sheet.paths)
     headings = 5 + bool(sheet.paths)
+    return 3 + sheet.hidden + 1.2 * headings + sum(line_units(line, size) for line in rows) + 2
+
+
+def graph_lines(sheet: Sheet) -> float:
+    """The drawing's height in full-size ruled lines: it keeps its own size (narrowed to the page's width)."""
     width, height = _graph_size(sheet)
-    graph = height * min(1.0, GRAPH_WIDTH / width) / 25 + 0.5
-    return 3 + sheet.hidden + 1.2 * headings + graph + sum(line_units(line) for line in rows) + 2
+    return height * min(1.0, GRAPH_WIDTH / width) / PRINT_LINE_PX + 0.5
 
 
-MAX_SCALE = 1.0  # a short sheet keeps its full size (larger would spill onto a second Letter page)
+MAX_SCALE, MIN_SCALE = 1.0, 0.45  # a short sheet keeps its full size (larger would spill onto a second Letter page)
+PRINT_LINE_PX = 21.75  # a ruled line in print at full size: 14.5 px type, 1.5 lines
 
 
 def scale(sheet: Sheet) -> float:
-    return min(MAX_SCALE, PAGE_LINES / units(sheet))
+    """The largest size (in steps of 0.02) at which the sheet's writing and drawing fill at most one page."""
+    size = MAX_SCALE
+    while size > MIN_SCALE and size * units(sheet, size) + graph_lines(sheet) > PAGE_LINES:
+        size -= 0.02
+    return round(size, 2)
 
 
 @functools.lru_cache(maxsize=4)
@@ -449,7 +466,7 @@ transparent calc(2.3em + 1.5px));-webkit-print-color-adjust:exact;print-color-ad
 .sheet .subtitle{{font-size:1.1em;margin:0 0 .2em 0}}
 .sheet h3{{font-size:1.08em;font-weight:700;margin:.35em 0 0 0;padding:0;line-height:var(--lh);color:{INK};
 text-decoration:underline;text-decoration-thickness:1px;text-underline-offset:3px}}
-.sheet .row{{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1.1fr);column-gap:1em;align-items:baseline;
+.sheet .row{{display:grid;grid-template-columns:minmax(0,1.2fr) minmax(0,1fr);column-gap:1em;align-items:baseline;
 border-bottom:1px solid {RULE_LINE}}}
 .sheet h1,.sheet h2,.sheet .subtitle,.sheet h3{{border-bottom:1px solid {RULE_LINE}}}
 .sheet code{{font-family:'DejaVu Sans Mono','Liberation Mono',monospace;font-size:.85em}}

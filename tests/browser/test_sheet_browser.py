@@ -22,6 +22,8 @@ pytestmark = pytest.mark.browser
 
 LOOPBACK = re.compile(r"^((https?|wss?)://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?/|file:///)")
 DENSEST_FITTING = "x = 2\ny = 3\na = x*y\nb = a*x\nc = b*y\nd = c*a\nz = d*b + x"  # 8 nodes, 12 edges
+# 8 nodes, 7 operators: the most words (each operator's record says why its rule is right, once)
+MOST_WORDS = "x = 1.5\nn = tanh(x)\nr = relu(n)\ne = exp(r)\nl = log(e)\nq = l**2\nm = -q\nz = m/x"
 FONT_LOADED = f"""async () => {{
   await document.fonts.ready;
   return [...document.fonts].filter(f => f.family.replace(/["']/g, '') === '{sheet.FONT_FAMILY}')
@@ -65,12 +67,13 @@ def test_the_sheet_prints_on_one_page_in_its_own_font_with_nothing_from_outside(
     assert outside == []
 
 
-def test_the_biggest_program_offered_still_prints_on_one_page(page: Page, app_url: str):
+@pytest.mark.parametrize("program", [DENSEST_FITTING, MOST_WORDS], ids=["most edges", "most words"])
+def test_the_biggest_programs_offered_still_print_on_one_page(page: Page, app_url: str, program: str):
     outside = keep_on_the_server(page)
-    open_app(page, app_url, f"first=0&expr={quote(DENSEST_FITTING)}", path="sheet")
+    open_app(page, app_url, f"first=0&expr={quote(program)}", path="sheet")
     page.get_by_test_id("stMain").get_by_text("Your program", exact=True).click()
     wait_idle(page)
-    page.locator(".sheet").filter(has_text="z = d*b + x").wait_for(state="visible")
+    page.locator(".sheet").filter(has_text=program.splitlines()[-1]).wait_for(state="visible")
     assert page.evaluate(FONT_LOADED) == ["400 loaded", "700 loaded"]
     assert pages_printed(page, "A4") == 1
     assert pages_printed(page, "Letter") == 1
