@@ -33,7 +33,8 @@ from engine.trace import gradient_sources
 from engine.value import Value
 from lab.model.analysis import CONSTANT, Analysis, analyse, format_number
 from lab.model.presets import LESSON_PROGRAM
-from lab.views.why_rules import RULES, derivative_text, source_of
+from lab.model.rules import RULES, derivative_text
+from lab.model.source import source_of
 
 PAGE = "app_pages/sheet.py"  # the page that shows it (opened from the Lesson)
 MAX_SHEET_NODES = 8  # about what one printed page holds: a line per node and per edge of the chain rule
