@@ -17,6 +17,7 @@ import pytest
 from apptest_helpers import open_dashboard
 
 from lab.implement import run as implement
+from lab.lesson import lesson2
 from lab.lesson.questions import CHOICE, Question, feedback
 from lab.lesson.records import Lesson
 from lab.lesson.stations import LESSON
@@ -24,7 +25,7 @@ from lab.model.analysis import analyse
 from lab.work.share import Work, work_to_params
 
 REPO = Path(__file__).resolve().parents[1]
-LESSONS: tuple[Lesson, ...] = (LESSON,)
+LESSONS: tuple[Lesson, ...] = (LESSON, lesson2.LESSON)
 QUESTIONS = [(lesson, q) for lesson in LESSONS for q in lesson.questions.values()]
 STATIONS = [(lesson, s) for lesson in LESSONS for s in lesson.stations]
 
@@ -50,8 +51,15 @@ def with_work(work: Work, fields: dict) -> Work:
     return merged
 
 
+@cache
+def checked(lesson_id: str, code: str) -> dict[str, object]:
+    lesson = next(lesson for lesson in LESSONS if lesson.id == lesson_id)
+    return dict(lesson.check_code(code, ran(code))) if lesson.check_code and code else {}
+
+
 def progress(lesson: Lesson, work: Work) -> dict[str, bool]:
-    steps = lesson.progress(work, analyse(work.program), ran(work.code) if work.code else None)
+    runs = checked(lesson.id, work.code)
+    steps = lesson.progress(work, analyse(work.program), ran(work.code) if work.code else None, runs)
     return {p.station.key: p.done for p in steps}
 
 
