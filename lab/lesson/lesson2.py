@@ -217,6 +217,9 @@ def _checks_done(keys: tuple[str, ...], what: str):
         passed = sum(c.status == "pass" for c in checks)
         if checks and passed == len(checks):
             return True, f"{what}: all {len(checks)} checks pass"
+        waiting = next((c for c in checks if c.status == "wait"), None)
+        if waiting is not None and passed + 1 == len(checks) or not passed and waiting is not None:
+            return False, f"{what}: {waiting.message}"
         return False, f"{what}: {passed} of {len(checks)} checks pass"
 
     return done
