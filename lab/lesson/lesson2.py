@@ -218,7 +218,7 @@ def _checks_done(keys: tuple[str, ...], what: str):
         if checks and passed == len(checks):
             return True, f"{what}: all {len(checks)} checks pass"
         waiting = next((c for c in checks if c.status == "wait"), None)
-        if waiting is not None and passed + 1 == len(checks) or not passed and waiting is not None:
+        if waiting is not None and not any(c.status == "fail" for c in checks):
             return False, f"{what}: {waiting.message}"
         return False, f"{what}: {passed} of {len(checks)} checks pass"
 
