@@ -22,6 +22,7 @@ from lab.views import handcheck
 from lab.work.share import Work
 
 TAKEAWAY_BOX = "lesson2:takeaway_box"
+ACTIVE = "lesson2:active"  # a view: the learner has opened lesson 2 in this session (Implement it shows its checks)
 STATUS_ICONS = {checks.PASS: "✔", checks.FAIL: "✘", checks.WAIT: "…"}
 n = format_number
 
@@ -255,8 +256,15 @@ VIEWS: dict[str, Callable[[Station, Analysis, Work, bool], None]] = {
 }
 
 
+def walking_lesson2(code: str) -> bool:
+    """Implement it shows lesson 2's checks: the learner opened lesson 2, or their code has its parts already."""
+    return bool(state.view(ACTIVE, False)) or any(f"def {name}(" in code for name in ("tanh", "relu", "train"))
+
+
 def implement_panel() -> None:
     """On Implement it, while the learner walks lesson 2: its checks of their code, under lesson 1's."""
+    if not walking_lesson2(state.code()):
+        return
     st.subheader("Lesson 2: tanh, relu and train()")
     found = report()
     if found is not None:
