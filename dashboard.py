@@ -28,6 +28,8 @@ pages = [
     st.Page("app_pages/room.py", title="Room", url_path="room", visibility="hidden"),
     # lesson 2: reached from the Lesson page (the lessons' picker), not a tenth title in the top bar
     st.Page("app_pages/lesson2.py", title="Lesson 2", url_path="lesson2", visibility="hidden"),
+    # the derivation sheet: opened from the Lesson's stations (the rules, by hand), not from the top bar
+    st.Page("app_pages/sheet.py", title="Derivation sheet", url_path="sheet", visibility="hidden"),
 ]
 # short titles: all nine fit the top bar at 1280 px beside the sidebar (each page's heading has its full name)
 page = st.navigation(pages, position="top")

@@ -16,12 +16,13 @@ from lab.lesson.stations import markdown_safe as md
 from lab.model.analysis import Analysis
 from lab.model.diagram import Highlight
 from lab.report import sections as report
-from lab.views import handcheck, implement_view
+from lab.views import handcheck, implement_view, sheet
 from lab.views.why_rules import backward_source
 from lab.work.share import Work
 
 STATION = "lesson:station"  # which station is open (a view, not work: a fresh visit opens the first not done)
 TAKEAWAY_BOX = "lesson:takeaway"
+LESSON2_PAGE = "app_pages/lesson2.py"  # the next lesson, on its own page
 
 
 # -- callbacks: everything the learner makes goes to app/state.py -----------------------------------
@@ -85,6 +86,11 @@ def go_to(station: lesson.Station) -> None:
             st.switch_page(station.page)
         return
     st.page_link(station.page, label=f"Go to “{station.page_label}”", icon=":material/arrow_forward:")
+
+
+def sheet_link() -> None:
+    """The derivation on one page (by hand first, its numbers wait for the learner's own)."""
+    st.page_link(sheet.PAGE, label="The derivation on one page: to print, or keep open", icon=":material/description:")
 
 
 def ask(q: questions.Question, a, reveal: bool = True) -> questions.Feedback:
@@ -179,6 +185,8 @@ def rules_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool
         else:
             st.code("self, other = out._prev\nself.grad += ____ * out.grad\nother.grad += ____ * out.grad")
     ask(station.question, a, reveal)
+    if questions.is_right("station:rules", a, work.answers):  # the sheet writes the * rule out
+        sheet_link()
     go_to(station)
 
 
@@ -222,6 +230,7 @@ def by_hand_station(station: lesson.Station, a: Analysis, work: Work, reveal: bo
         verdict = "" if not c.entry else (" ✔" if c.status == handcheck.PASS else " ✘")
         lines.append(f"- {md(c.row.label)}: {entry}{verdict if reveal else ''}")
     st.markdown("\n".join(lines))
+    sheet_link()
     go_to(station)
 
 
@@ -301,6 +310,7 @@ def next_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool)
     if not result.answered:
         st.caption("The question waits on the next lesson's page.")
     go_to(station)
+    st.page_link(LESSON2_PAGE, label="Then walk lesson 2 itself: when gradients die", icon=":material/school:")
 
 
 # -- the page -----------------------------------------------------------------------------------
@@ -322,6 +332,7 @@ st.caption(
     "Walk the stations in order: each is marked done from what you do, and your progress travels with your work "
     "(the link and the work file)."
 )
+st.page_link(LESSON2_PAGE, label="Lesson 2: when gradients die, and the leap to training", icon=":material/school:")
 
 if STATION not in st.session_state:  # a fresh visit, or back from another page: the first station not done
     open_station(lesson.first_not_done(steps))
