@@ -20,7 +20,7 @@ steps = lesson2.LESSON.progress(work, current, state.implementation_report(), st
 done = sum(p.done for p in steps)
 reveal = not handcheck.engine_hidden(analyse(lesson2.NEURON), work.hand, work.settings)
 
-title_column, progress_column = st.columns([3, 2], vertical_alignment="bottom")
+title_column, progress_column = st.columns([5, 2], vertical_alignment="bottom")
 title_column.title("Lesson 2: when gradients die")
 progress_column.progress(done / len(steps), text=f"{done} of {len(steps)} stations done · about 90 min")
 st.caption(
