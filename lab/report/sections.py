@@ -32,9 +32,9 @@ from lab.lesson.records import Progress
 from lab.lesson.takeaway import PROMPTS, count_sentences
 from lab.model.analysis import Analysis, analyse, format_number
 from lab.model.diagram import to_dot, too_big_to_draw
+from lab.model.steps import MODES, last_step
 from lab.model.table import values_table
 from lab.views import handcheck, implement_view, predict
-from lab.views.flow import MODES, last_step
 from lab.work.share import Work
 
 TITLE = "Backprop Lab: my work"
