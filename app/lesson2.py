@@ -15,9 +15,9 @@ from app import state, ui
 from lab.implement import lesson2 as checks
 from lab.lesson import lesson2, questions, takeaway
 from lab.lesson.records import Station
-from lab.lesson.stations import markdown_safe as md
 from lab.model import training
 from lab.model.analysis import Analysis, analyse, format_number
+from lab.model.text import markdown_safe as md
 from lab.views import handcheck
 from lab.work.share import Work
 

@@ -15,7 +15,6 @@ import streamlit as st
 from app import state
 from engine.errors import quote
 from lab.lesson import questions
-from lab.lesson.stations import markdown_safe as md
 from lab.model.analysis import Analysis, format_number
 from lab.model.diagram import (
     COLOURS,
@@ -30,6 +29,7 @@ from lab.model.diagram import (
     too_big_to_draw,
 )
 from lab.model.table import values_table
+from lab.model.text import markdown_safe as md
 from lab.views import handcheck
 from lab.work.share import work_from_json, work_to_json
 

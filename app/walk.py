@@ -13,8 +13,8 @@ import streamlit as st
 
 from app import state, ui
 from lab.lesson.records import Lesson, Progress, Station, first_not_done
-from lab.lesson.stations import markdown_safe as md
 from lab.model.analysis import Analysis
+from lab.model.text import markdown_safe as md
 from lab.work.share import Work
 
 View = Callable[[Station, Analysis, Work, bool], None]
