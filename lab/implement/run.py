@@ -147,7 +147,8 @@ def _report(
                 "so the program from Build and see was not run with it"
             )
         else:
-            with_program = True
+            # the lesson's example itself, numbers and all, is the lesson's test already: not judged twice
+            with_program = steps_of(programs["program"]) != steps_of(programs["lesson"])
             program_graph, program_differs, program_calls = rebuild(g)
     lesson_graph, lesson_differs, lesson_calls = rebuild(graphs["lesson"])
     return Report(

@@ -164,7 +164,7 @@ def implementation_facts(checks: Iterable[ImplementationCheck] | None) -> list[F
 def facts(work: Work, current: Analysis, implemented: Any = None) -> list[Fact]:
     """Everything the learner's work says, as facts for the room.
 
-    `implemented`: the report (lab.implement.run.Report) of a run of the work's code, when there is one: its
+    `implemented`: the report (lab.implement.results.Report) of a run of the work's code, when there is one: its
     checks are sent, and it marks the Implement it station; the room never runs the code itself.
     """
     checks: Sequence[Any] | None = getattr(implemented, "checks", None) if implemented is not None else None

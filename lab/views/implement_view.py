@@ -8,7 +8,7 @@ says in words what each check found. Plain Python, no Streamlit.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -91,19 +91,27 @@ class CheckLine:
         return SYMBOLS.get(self.state, "✘")
 
 
-def check_text(check, hidden: bool = False) -> str:
-    """A check in the lesson's words, its line named when it failed at one. `hidden` ("by hand first" holds the
-    lesson example's numbers back): the words without them."""
-    message = check.quiet if hidden and check.quiet is not None else check.message
+def held_checks(hidden: bool, program_is_example: bool) -> frozenset[str]:
+    """The checks whose numbers "by hand first" holds back: the lesson's test, and the program from Build and see
+    when it is the lesson's example; none once the example has been worked by hand (`hidden` False)."""
+    if not hidden:
+        return frozenset()
+    return frozenset({"lesson", "program"} if program_is_example else {"lesson"})
+
+
+def check_text(check, held: Collection[str] = ()) -> str:
+    """A check in the lesson's words, its line named when it failed at one; a check in `held` (its numbers held
+    back by "by hand first") in its words without them."""
+    message = check.quiet if check.key in held and check.quiet is not None else check.message
     text = f"{check.title}: {message}" if message else check.title
     if check.state == FAIL and check.line and f"line {check.line}" not in text:
         text += f" (line {check.line})"
     return text
 
 
-def check_lines(report, hidden: bool = False) -> list[CheckLine]:
-    """Each check of the report in the lesson's words (`hidden`: without the lesson example's numbers)."""
-    return [CheckLine(c.key, c.state == PASS, check_text(c, hidden), c.line, c.state) for c in report.checks]
+def check_lines(report, held: Collection[str] = ()) -> list[CheckLine]:
+    """Each check of the report in the lesson's words (those in `held` without the lesson example's numbers)."""
+    return [CheckLine(c.key, c.state == PASS, check_text(c, held), c.line, c.state) for c in report.checks]
 
 
 def passed_count(report) -> tuple[int, int]:
@@ -157,13 +165,21 @@ def folded_words(report, first) -> str:
     return f"{len(others)} more: {', '.join(parts)}" if others else ""
 
 
-def fix_first(report, hidden: bool = False) -> Fix | None:
-    """The first failing check, in the lesson's order of the parts (recording, rules, backward(), the whole), as
-    the box at the top of the results says it; None when none fails."""
-    first = report.first_failing if report is not None else None
+def first_to_fix(report, skip: Collection[str] = ()):
+    """The first failing check in the lesson's order of the parts (recording, rules, backward(), the whole), those
+    in `skip` left to another page part (lesson 2's checks name a slip in tanh more precisely than the program)."""
+    if report is None:
+        return None
+    return next((c for c in report.checks if c.state == FAIL and c.key not in skip), None)
+
+
+def fix_first(report, held: Collection[str] = (), skip: Collection[str] = ()) -> Fix | None:
+    """The first check to fix (`first_to_fix`), as the box at the top of the results says it; None when none
+    fails. The numbers of a check in `held` stay back ("by hand first")."""
+    first = first_to_fix(report, skip)
     if first is None:
         return None
-    quiet = hidden and first.quiet is not None
+    quiet = first.key in held and first.quiet is not None
     message = first.quiet if quiet else first.message
     code_line = line_of(report.code, first.line)
     return Fix(
@@ -186,7 +202,7 @@ def line_of(code: str, line: int | None) -> str:
 MARK_CLASS = "backprop-lab-fix-line"  # the class of the editor's marker on the line to fix (styled by the page)
 
 
-def editor_marks(report, code: str, hidden: bool = False) -> dict[str, list[dict]]:
+def editor_marks(report, code: str, held: Collection[str] = (), skip: Collection[str] = ()) -> dict[str, list[dict]]:
     """The Ace editor's annotation (the gutter's mark, with the words on hover) and full-line marker on the line
     to fix first: the line that stopped the code, else the first failing check's. Nothing when the code in the
     editor is no longer the code that ran (its lines may have moved)."""
@@ -195,7 +211,7 @@ def editor_marks(report, code: str, hidden: bool = False) -> dict[str, list[dict
     if report.problem is not None:
         line, words = report.problem.line, problem_text(report.problem)
     else:
-        fix = fix_first(report, hidden)
+        fix = fix_first(report, held, skip)
         line, words = (fix.line, f"{fix.title}: {fix.message}") if fix else (None, "")
     if not line or not 1 <= line <= len(code.splitlines()):
         return {"annotations": [], "markers": []}
