@@ -104,6 +104,19 @@ def test_a_room_older_than_a_day_expires_and_is_purged(store, clock):
     assert rows_of_room(store, old.code) == 0  # the join purged it, every row
 
 
+def test_an_expired_room_is_unusable_before_any_purge(store, clock):
+    old = store.open_room()
+    store.join(old.code, "Ann", "t1")
+    clock.now += ROOM_LIFETIME + 1  # a day later, and nothing has purged it yet
+    assert rows_of_room(store, old.code) == 2
+    with pytest.raises(RoomError, match="closed"):
+        store.record(old.code, "t1", [station("graph")])
+    assert not store.room_exists(old.code) and not store.is_instructor(old.code, old.key)
+    assert store.view(old.code, old.key, STATION_KEYS) is None
+    assert store.nickname_of(old.code, "t1") is None
+    assert store.count_events(old.code) == 0
+
+
 def test_a_code_is_read_as_capitals_without_spaces(store):
     opened = store.open_room()
     typed = f" {opened.code[:3].lower()}-{opened.code[3:].lower()} "
@@ -140,6 +153,25 @@ def test_the_same_fact_sent_twice_counts_once(store):
     assert store.record(opened.code, "t1", facts) == 0  # a resend after a dropped connection
     assert store.record(opened.code, "t1", list(reversed(facts)) + facts) == 0
     assert store.count_events(opened.code) == 2
+
+
+def test_the_same_answer_at_another_step_or_in_another_program_is_another_fact(store):
+    opened = store.open_room()
+    store.join(opened.code, "Ann", "a")
+    store.join(opened.code, "Bob", "b")
+    here = Fact(PREDICTION, "y.grad += ?", "3", False, "it adds 2", "p1|backward|2")
+    other_step = Fact(PREDICTION, "y.grad += ?", "3", False, "it adds 2", "p1|backward|1")
+    other_program = Fact(PREDICTION, "y.grad += ?", "3", False, "it adds 2", "p2|backward|2")
+    sender = Sender(store, opened.code, "a")
+    assert sender.send([here]) == 1
+    assert sender.send([here, other_step, other_program]) == 2  # neither is taken for a resend of the first
+    Sender(store, opened.code, "b").send([other_step])
+    view = store.view(opened.code, opened.key, STATION_KEYS)
+    assert sorted((w.context, w.learners) for w in view.wrong) == [
+        ("p1|backward|1", 2),
+        ("p1|backward|2", 1),
+        ("p2|backward|2", 1),
+    ]
 
 
 def test_stations_at_and_past_and_the_most_common_wrong_answer(store):
@@ -216,13 +248,20 @@ def test_closing_the_room_deletes_every_row_of_it(store):
 
 
 def test_leaving_deletes_the_learners_rows_and_stops_sending(store):
-    opened = store.open_room()
+    opened, other = store.open_room(), store.open_room()
     store.join(opened.code, "Ann", "a")
     store.join(opened.code, "Bob", "b")
-    store.record(opened.code, "a", [station("graph")])
+    store.join(other.code, "Ann", "a")
+    wrong = Fact(PREDICTION, "y.grad += ?", "3", False, "it adds 2", "p|backward|2")
+    store.record(opened.code, "a", [station("graph"), wrong])
+    store.record(opened.code, "b", [station("graph"), station("rules"), wrong])
+    store.record(other.code, "a", [station("graph")])
     store.leave(opened.code, "a")
     view = store.view(opened.code, opened.key, STATION_KEYS)
-    assert [r.nickname for r in view.learners] == ["Bob"] and view.past[0] == 0
+    assert [r.nickname for r in view.learners] == ["Bob"] and view.past[:2] == [1, 1]  # Bob's events stay
+    assert [(w.answer, w.learners) for w in view.wrong] == [("3", 1)]
+    assert store.count_events(opened.code) == 3
+    assert store.facts_of(other.code, "a") == {station("graph").key}  # Ann's other room keeps hers
     with pytest.raises(RoomError, match="not in room"):
         store.record(opened.code, "a", [station("rules")])
 
