@@ -32,7 +32,7 @@ ROOM_BOX = "room_box"  # the sidebar's Room box: open or closed
 ROOM_PAGE = "app_pages/room.py"  # the instructor's page, at /room: linked from the box, not in the top bar
 
 # what the memo (state.room_session()) holds
-_SENDER, _SENT_FOR, _MESSAGE, _NICKNAME = "sender", "sent_for", "message", "nickname"
+_SENDER, _SENT_FOR, _MESSAGE, _NICKNAME, _RUN = "sender", "sent_for", "message", "nickname", "run"
 
 
 class RoomUnavailable(Exception):
@@ -146,16 +146,25 @@ def nickname() -> str | None:
 def _implementation_report():
     """The report of the last run of the learner's own code (Implement it) when that run was of the code as it is
     now, else None: the room never starts a run of its own (a run is a sandboxed process)."""
-    found = state.last_run()
-    if found is None or found[0] != state.code():
-        return None
-    return found[1]
+    return room_events.current_report(state.last_run(), state.code())
+
+
+def _run_name(report) -> str:
+    """A name for the run that made `report`, new for each run (each report is a new object): "" for none."""
+    if report is None:
+        return ""
+    memo = state.room_session()
+    seen = memo.get(_RUN)
+    if seen is None or seen[0] is not report:
+        seen = memo[_RUN] = (report, new_token())
+    return seen[1]
 
 
 def send_progress(slot=None) -> None:
     """After a run: send the facts of this learner's work the room has not acknowledged (nothing when not in one).
 
-    Facts are worked out only when the work changed since the last send. Anything that goes wrong is a
+    Facts are worked out only when the work changed since the last send, or the learner's code was run again
+    (each run of the code as it is now is sent: lab/room/events.py's `run_fact`). Anything that goes wrong is a
     message in the Room box (and in `slot`, the sidebar's place for it in this run, when given), never an
     error on the page; what was not acknowledged is sent next time.
     """
@@ -164,14 +173,16 @@ def send_progress(slot=None) -> None:
         return
     memo = state.room_session()
     work = state.work()
-    signature = (link, work_to_json(work))
+    report = _implementation_report()
+    run = _run_name(report)
+    signature = (link, work_to_json(work), run)  # a new run of the same code is new too
     if memo.get(_SENT_FOR) == signature:
         return
     try:
         sender = memo.get(_SENDER)
         if sender is None or (sender.code, sender.token) != (link.code, link.token):
             sender = memo[_SENDER] = room_events.Sender(store(), link.code, link.token)
-        found = room_events.facts(work, state.analysis(), _implementation_report())
+        found = room_events.facts(work, state.analysis(), report, run)
         sender.send(found)
     except RoomError as e:  # closed, expired, or this learner was removed
         state.set_room_link(None)

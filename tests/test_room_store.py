@@ -22,8 +22,10 @@ from lab.room.events import STATION_KEYS, Sender
 from lab.room.store import (
     ANSWER,
     CODE_ALPHABET,
+    IMPLEMENTATION,
     PREDICTION,
     ROOM_LIFETIME,
+    RULE,
     STALLED_AFTER,
     STATION,
     Fact,
@@ -210,6 +212,55 @@ def test_learners_without_progress_for_five_minutes_are_stalled(store, clock):
     store.record(opened.code, "b", [station("graph")])  # a resend is not progress
     clock.now += STALLED_AFTER
     assert [row.nickname for row in store.view(opened.code, opened.key, STATION_KEYS).stalled] == ["Ann", "Bob"]
+
+
+def run(n: int, mistake: str = "") -> Fact:
+    """A run of a learner's own code, as lab/room/events.py's run_fact sends it: its one mistake, or a pass."""
+    if not mistake:
+        return Fact(IMPLEMENTATION, "all checks pass", "", True, "", f"run|{n}")
+    return Fact(IMPLEMENTATION, f"the {mistake} check", mistake, False, f"line {n}: {mistake}", f"run|{n}")
+
+
+def test_each_run_counts_as_activity_and_the_last_run_decides_the_mistake(store, clock):
+    opened = store.open_room()
+    for token in ("a", "b", "c"):
+        store.join(opened.code, token.upper(), token)
+    store.record(opened.code, "a", [run(1, "overwrite")])
+    store.record(opened.code, "b", [run(2, "overwrite")])
+    store.record(opened.code, "c", [run(3, "seed")])
+    view = store.view(opened.code, opened.key, STATION_KEYS)
+    assert [(w.answer, w.learners, w.nicknames) for w in view.wrong] == [
+        ("overwrite", 2, ("A", "B")),
+        ("seed", 1, ("C",)),
+    ]
+    store.record(opened.code, "a", [run(4)])  # A fixed it: all checks pass
+    store.record(opened.code, "c", [run(5, "overwrite")])  # C's next run has another mistake
+    view = store.view(opened.code, opened.key, STATION_KEYS)
+    assert [(w.answer, w.learners, w.nicknames) for w in view.wrong] == [("overwrite", 2, ("B", "C"))]
+    # B runs the same code again and again for five minutes: each run is activity, never "no progress"
+    for minute in range(1, 7):
+        clock.now += 60
+        store.record(opened.code, "b", [run(10 + minute, "overwrite")])
+    assert [row.nickname for row in store.view(opened.code, opened.key, STATION_KEYS).stalled] == ["A", "C"]
+
+
+def test_one_slip_is_one_entry_counting_learners_not_events(store):
+    opened = store.open_room()
+    store.join(opened.code, "Ann", "a")
+    store.join(opened.code, "Bob", "b")
+    overwrite = "`=` instead of `+=`"
+    ann = [
+        Fact(RULE, "your + rule", "self.grad = out.grad", False, overwrite, "+"),
+        Fact(RULE, "your * rule", "self.grad = other.data * out.grad", False, overwrite, "*"),
+        Fact(RULE, "your tanh rule", "self.grad = (1 - t**2) * out.grad", False, overwrite, "tanh"),
+    ]
+    store.record(opened.code, "a", ann)
+    store.record(opened.code, "b", [Fact(RULE, "your * rule", "self.grad = out.grad", False, "no `* out.grad`", "*")])
+    view = store.view(opened.code, opened.key, STATION_KEYS)
+    assert [(w.note, w.learners, w.nicknames) for w in view.wrong] == [
+        (overwrite, 1, ("Ann",)),
+        ("no `* out.grad`", 1, ("Bob",)),
+    ]
 
 
 def test_two_rooms_never_see_each_others_learners(store):

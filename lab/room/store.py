@@ -135,6 +135,7 @@ class WrongAnswer:
     learners: int  # how many learners gave it
     note: str
     context: str = ""
+    nicknames: tuple[str, ...] = ()  # who gave it, first first (the instructor's own view shows them)
 
 
 @dataclass(frozen=True)
@@ -441,20 +442,7 @@ class RoomStore:
                 select(events.c.token, events.c.about).where(events.c.room == code, events.c.kind == STATION)
             ):
                 done.setdefault(token, set()).add(about)
-            learners_in = select(learners.c.token).where(learners.c.room == code)
-            count = func.count(events.c.token.distinct()).label("n")
-            wrong = conn.execute(
-                select(events.c.kind, events.c.about, events.c.answer, count, func.max(events.c.note), events.c.context)
-                .where(
-                    events.c.room == code,
-                    events.c.correct.is_(False),
-                    events.c.kind != STATION,
-                    events.c.token.in_(learners_in),
-                )
-                .group_by(events.c.kind, events.c.context, events.c.about, events.c.answer)
-                .order_by(count.desc(), events.c.kind, events.c.about, events.c.answer)
-                .limit(top)
-            ).all()
+            wrong = _wrong_events(conn, code)
         at = [0] * len(stations)
         past = [0] * len(stations)
         rows = []
@@ -468,11 +456,71 @@ class RoomStore:
             progress = max(joined_at, last.get(token) or joined_at)
             stalled = first < len(stations) and now - progress >= STALLED_AFTER
             rows.append(LearnerRow(nickname, first, len(mine & set(stations)), progress, stalled))
-        found = [WrongAnswer(k, about, answer, n, note or "", context) for k, about, answer, n, note, context in wrong]
-        return RoomView(code, room.created_at, rows, at, past, found)
+        names = {token: nickname for token, nickname, _ in people}
+        return RoomView(code, room.created_at, rows, at, past, most_common(wrong, names, top))
 
 
 def _delete_rooms(conn, codes: list[str]) -> None:
     conn.execute(delete(events).where(events.c.room.in_(codes)))
     conn.execute(delete(learners).where(learners.c.room.in_(codes)))
     conn.execute(delete(rooms).where(rooms.c.code.in_(codes)))
+
+
+def _wrong_events(conn, code: str) -> list:
+    """The room's wrong answers, oldest first: every wrong fact but stations and runs, and each learner's last run
+    of their own code when it failed (a run that passes later takes the learner out of that mistake's count)."""
+    columns = (events.c.id, events.c.token, events.c.kind, events.c.context, events.c.about, events.c.answer)
+    columns += (events.c.note,)
+    learners_in = select(learners.c.token).where(learners.c.room == code)
+    last_runs = (
+        select(func.max(events.c.id))
+        .where(events.c.room == code, events.c.kind == IMPLEMENTATION)
+        .group_by(events.c.token)
+        .scalar_subquery()
+    )
+    answers = select(*columns).where(
+        events.c.room == code,
+        events.c.correct.is_(False),
+        events.c.kind.not_in((STATION, IMPLEMENTATION)),
+        events.c.token.in_(learners_in),
+    )
+    runs = select(*columns).where(
+        events.c.id.in_(last_runs), events.c.correct.is_(False), events.c.token.in_(learners_in)
+    )
+    return sorted([*conn.execute(answers).all(), *conn.execute(runs).all()], key=lambda row: row.id)
+
+
+def mistake_of(kind: str, context: str, about: str, answer: str, note: str) -> tuple[str, ...]:
+    """What makes two wrong answers the same mistake: the same prediction (program, step, box) with the same
+    number, the same question with the same choice, the same hand-check row and entry, a rule's mistake (its
+    named slip, whichever operator), a run's one mistake (its check)."""
+    if kind == RULE and note:
+        return (kind, note)
+    if kind == IMPLEMENTATION:
+        return (kind, answer)
+    if kind == ANSWER:
+        return (kind, context, answer)
+    return (kind, context, about, answer)
+
+
+def most_common(rows: Iterable, names: dict[str, str], top: int) -> list[WrongAnswer]:
+    """The wrong answers grouped by mistake, each counted once per learner, most learners first (then oldest)."""
+    groups: dict[tuple[str, ...], tuple[object, list[str]]] = {}
+    for row in rows:
+        key = mistake_of(row.kind, row.context, row.about, row.answer, row.note)
+        _, tokens = groups.setdefault(key, (row, []))
+        if row.token not in tokens:
+            tokens.append(row.token)
+    ranked = sorted(groups.values(), key=lambda group: -len(group[1]))  # stable: the oldest first among equals
+    return [
+        WrongAnswer(
+            row.kind,
+            row.about,
+            row.answer,
+            len(tokens),
+            row.note or "",
+            row.context,
+            tuple(names.get(token, "") for token in tokens),
+        )
+        for row, tokens in ranked[:top]
+    ]
