@@ -60,9 +60,19 @@ def _sqlite_folder(url: str) -> Path | None:
     return Path(url.removeprefix("sqlite:///")).parent
 
 
+_STORES: dict[str, RoomStore] = {}  # database URL -> its store, once it worked: shared by every session
+
+
 def store() -> RoomStore:
-    """The room's store on this server's database. Raises RoomUnavailable with a message for the page."""
+    """The room's store on this server's database. Raises RoomUnavailable with a message for the page.
+
+    The first call for a database checks it can be written; later calls (every send, every few seconds'
+    look at whether the room is still open) take the same store.
+    """
     url = database_url()
+    found = _STORES.get(url)
+    if found is not None:
+        return found
     folder = _sqlite_folder(url)
     try:
         if folder is not None:
@@ -71,7 +81,8 @@ def store() -> RoomStore:
             probe.write_bytes(b"")  # a read-only folder: say so now, not at the first write
             probe.unlink()
         connection = st.connection("room", type="sql", url=url)
-        return RoomStore(connection.engine)
+        made = _STORES[url] = RoomStore(connection.engine)
+        return made
     except (OSError, SQLAlchemyError) as e:
         where = f"the folder {folder}" if folder is not None else "the room's database"
         raise RoomUnavailable(
@@ -203,6 +214,34 @@ def _show(slot) -> None:
         slot.warning(message(), icon=":material/groups:")
 
 
+CLOSED_CHECK_SECONDS = 3  # how often a learner's page looks whether their room is still open
+
+
+@st.fragment(run_every=CLOSED_CHECK_SECONDS)
+def _still_in_room() -> None:
+    """Every few seconds, on every page: is this learner still in their room? When the instructor has closed it
+    (or it expired, or they left it in another tab) they are told at once, and the room leaves their link.
+
+    One small query a tick and nothing drawn while the room is open (benchmarks/bench_room_watch.py measures it).
+    """
+    link = state.room_link()
+    if link is None or link.teaching:
+        return
+    try:
+        there = store().is_member(link.code, link.token)
+    except (RoomUnavailable, SQLAlchemyError):
+        return  # the database is away for a moment: look again next tick
+    if there:
+        return
+    state.set_room_link(None)
+    state.room_session().clear()
+    _say(
+        f"Room {link.code} was closed by the instructor (or it is older than a day, or you left it in another tab). "
+        "You are no longer in a room; your work here is as it was."
+    )
+    st.rerun(scope="app")
+
+
 def _on_join() -> None:
     join(st.session_state.get("room:code", ""), st.session_state.get("room:nickname", ""))
 
@@ -214,6 +253,8 @@ def sidebar_box():
     """
     link = state.room_link()
     with st.sidebar:
+        if link is not None and not link.teaching:
+            _still_in_room()
         # one label whatever the state: Streamlit takes a new label for a new box (closed again)
         box = st.expander("Room", key=ROOM_BOX, on_change="rerun", icon=":material/groups:")
         slot = st.empty()

@@ -240,3 +240,27 @@ def test_the_report_of_an_earlier_run_is_not_sent_for_code_edited_since():
     html = live_html(teacher)
     assert "1 learner" in html.replace("<b>", "").replace("</b>", "")
     assert '<td class="n">0</td><td class="n">0</td>' in implement_row(html) and "ran a Value class" not in html
+
+
+def test_a_closed_room_is_told_to_its_learner_on_any_page_without_anything_to_send():
+    teacher, code, _key = open_room()
+    learner = join(code, "Ann")
+    learner.switch_page("app_pages/build.py").run()
+    teacher.checkbox(key="room:sure").check().run()
+    teacher.button(key="room:close").click().run()
+    learner.run()  # what the page's look every few seconds runs: the learner changed nothing
+    assert f"Room {code} was closed by the instructor" in warnings(learner)
+    assert "room" not in learner.query_params and "me" not in learner.query_params
+    assert not learner.exception and learner.get("graphviz_chart")  # the page itself is as it was
+
+
+def test_a_nickname_taken_in_the_room_is_refused_with_what_to_do():
+    teacher, code, _key = open_room()
+    ann = join(code, "Ann")
+    other = join(code, "ann")  # another browser (or a new tab at the dashboard's address), the same nickname
+    assert "“ann” is already taken in room" in warnings(other) and "your own link" in warnings(other)
+    assert "room" not in other.query_params and "me" not in other.query_params
+    again = open_dashboard(room=code, me=ann.query_params["me"])  # Ann's own link in a second tab: Ann
+    assert not warnings(again)
+    teacher.run()
+    assert "1 learner in room" in live_html(teacher).replace("<b>", "").replace("</b>", "")

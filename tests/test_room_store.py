@@ -119,6 +119,59 @@ def test_an_expired_room_is_unusable_before_any_purge(store, clock):
     assert store.count_events(old.code) == 0
 
 
+def test_a_learner_is_a_member_until_the_room_closes_expires_or_they_leave(store, clock):
+    one, two, three = store.open_room(), store.open_room(), store.open_room()
+    for room in (one, two, three):
+        store.join(room.code, "Ann", "a")
+    store.join(one.code, "Bob", "b")
+    assert store.is_member(one.code, "a") and store.is_member(one.code, "b") and not store.is_member(two.code, "b")
+    store.close_room(one.code, one.key)
+    store.leave(two.code, "a")
+    assert not store.is_member(one.code, "a") and not store.is_member(one.code, "b")
+    assert not store.is_member(two.code, "a") and store.is_member(three.code, "a")
+    clock.now += ROOM_LIFETIME + 1
+    assert not store.is_member(three.code, "a")
+
+
+def test_a_nickname_taken_in_the_room_is_refused_and_never_makes_one_learner_another(store):
+    opened, other = store.open_room(), store.open_room()
+    store.join(opened.code, "Ana", "a")
+    store.record(opened.code, "a", [station("graph")])
+    for token, name in (("b", "Ana"), ("b", " ana "), ("c", "ANA")):
+        with pytest.raises(RoomError, match=r"“.*” is already taken in room .*pick another.*your own link"):
+            store.join(opened.code, name, token)
+    store.join(opened.code, "Bo", "b")
+    with pytest.raises(RoomError, match="already taken"):
+        store.join(opened.code, "Ana", "b")  # Bo cannot rename himself Ana either
+    store.join(opened.code, "Ana", "a")  # Ana's own link: herself again
+    store.join(other.code, "Ana", "b")  # another room's Ana is another learner
+    view = store.view(opened.code, opened.key, STATION_KEYS)
+    assert [(r.nickname, r.done) for r in view.learners] == [("Ana", 1), ("Bo", 0)]
+    assert store.facts_of(opened.code, "b") == set()
+
+
+def test_two_browsers_joining_with_one_nickname_at_once_make_one_learner(store):
+    opened = store.open_room()
+    outcomes: list[str] = []
+    start = threading.Barrier(8)
+
+    def join(i: int) -> None:
+        start.wait()
+        try:
+            store.join(opened.code, "Ana", f"t{i}")
+            outcomes.append("in")
+        except RoomError as e:
+            outcomes.append(str(e))
+
+    threads = [threading.Thread(target=join, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count("in") == 1 and all("already taken" in o for o in outcomes if o != "in")
+    assert [r.nickname for r in store.view(opened.code, opened.key, STATION_KEYS).learners] == ["Ana"]
+
+
 def test_a_code_is_read_as_capitals_without_spaces(store):
     opened = store.open_room()
     typed = f" {opened.code[:3].lower()}-{opened.code[3:].lower()} "

@@ -45,6 +45,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.schema import CreateIndex
 
 SCHEMA_VERSION = 1
 CODE_LENGTH = 6
@@ -79,6 +80,8 @@ learners = Table(
     Column("nickname", String(MAX_NICKNAME), nullable=False),
     Column("joined_at", Float, nullable=False),
 )
+# one learner per nickname in a room, whatever its capitals: two joins at once with the same nickname, one wins
+ONE_NICKNAME = Index("one_nickname_per_room", learners.c.room, func.lower(learners.c.nickname), unique=True)
 
 events = Table(
     "events",
@@ -200,6 +203,13 @@ def suggest_nickname() -> str:
     return f"{secrets.choice(_ADJECTIVES)} {secrets.choice(_ANIMALS)} {secrets.randbelow(90) + 10}"
 
 
+def _taken(name: str, code: str) -> str:
+    return (
+        f"The nickname “{name}” is already taken in room {code}: pick another. If it is yours, open your own "
+        "link (the address of the tab where you joined) to come back as yourself."
+    )
+
+
 def _hash_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
@@ -251,6 +261,11 @@ def prepare(engine: Engine) -> Engine:
             if attempt == 2:
                 raise
             time.sleep(0.2)
+    try:  # a database made before the index had none; one with two learners of one nickname keeps none
+        with engine.begin() as conn:
+            conn.execute(CreateIndex(ONE_NICKNAME, if_not_exists=True))
+    except (IntegrityError, ProgrammingError, OperationalError):
+        pass  # `join` checks nicknames itself: the index only settles two joins at the same moment
     engine._room_ready = True  # type: ignore[attr-defined]
     return engine
 
@@ -332,7 +347,8 @@ class RoomStore:
     def join(self, code: str, nickname: str, token: str) -> str:
         """Put learner `token` in room `code` as `nickname` (a rejoin keeps their events). Returns the clean code.
 
-        Raises RoomError for an unknown or expired room, or a refused nickname.
+        Raises RoomError for an unknown or expired room, or a refused nickname: one another learner of the room
+        has (capitals aside). A nickname never makes one browser another learner: the token decides who is who.
         """
         code = clean_code(code)
         name = clean_nickname(nickname)
@@ -341,18 +357,27 @@ class RoomStore:
                 f"A room code is {CODE_LENGTH} letters and digits, like {new_code()}: check it on the screen."
             )
         self.purge()
-        with self.engine.begin() as conn:
-            if self._room_row(conn, code) is None:
-                raise RoomError(f"There is no room {code} (it may have been closed, or be older than a day).")
-            found = conn.execute(
-                select(learners.c.nickname).where(learners.c.room == code, learners.c.token == token)
-            ).first()
-            if found is None:
-                conn.execute(learners.insert().values(room=code, token=token, nickname=name, joined_at=self.clock()))
-            elif found.nickname != name:
-                conn.execute(
-                    update(learners).where(learners.c.room == code, learners.c.token == token).values(nickname=name)
-                )
+        try:
+            with self.engine.begin() as conn:
+                if self._room_row(conn, code) is None:
+                    raise RoomError(f"There is no room {code} (it may have been closed, or be older than a day).")
+                others = conn.execute(
+                    select(learners.c.nickname).where(learners.c.room == code, learners.c.token != token)
+                ).scalars()
+                if any(other.casefold() == name.casefold() for other in others):
+                    raise RoomError(_taken(name, code))
+                found = conn.execute(
+                    select(learners.c.nickname).where(learners.c.room == code, learners.c.token == token)
+                ).first()
+                if found is None:
+                    row = {"room": code, "token": token, "nickname": name, "joined_at": self.clock()}
+                    conn.execute(learners.insert().values(**row))
+                elif found.nickname != name:
+                    conn.execute(
+                        update(learners).where(learners.c.room == code, learners.c.token == token).values(nickname=name)
+                    )
+        except IntegrityError:  # another browser took this nickname at the same moment
+            raise RoomError(_taken(name, code)) from None
         return code
 
     def nickname_of(self, code: str, token: str) -> str | None:
@@ -362,6 +387,17 @@ class RoomStore:
                 return None
             found = conn.execute(select(learners.c.nickname).where(learners.c.room == code, learners.c.token == token))
             return found.scalar_one_or_none()
+
+    def is_member(self, code: str, token: str) -> bool:
+        """Is learner `token` in room `code`, and the room open? One query: a learner's page asks every few seconds."""
+        limit = self.clock() - ROOM_LIFETIME
+        found = (
+            select(learners.c.token)
+            .join(rooms, rooms.c.code == learners.c.room)
+            .where(learners.c.room == code, learners.c.token == token, rooms.c.created_at >= limit)
+        )
+        with self.reader.connect() as conn:
+            return conn.execute(found).first() is not None
 
     def leave(self, code: str, token: str) -> None:
         """The learner leaves: their row and everything they sent are deleted."""
