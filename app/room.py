@@ -15,6 +15,7 @@ Room box; the rest of the dashboard works on as before.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import streamlit as st
@@ -136,6 +137,7 @@ def leave() -> None:
         return
     try:
         store().leave(link.code, link.token)
+        forget_members(link.code)
     except (RoomUnavailable, SQLAlchemyError):
         _say("You left the room here; the room's database could not be reached to delete what you sent.")
 
@@ -215,6 +217,22 @@ def _show(slot) -> None:
 
 
 CLOSED_CHECK_SECONDS = 3  # how often a learner's page looks whether their room is still open
+MEMBERS_FRESH_SECONDS = 1.0  # one look at a room's learners serves every session of this server for this long
+_MEMBERS: dict[str, tuple[float, frozenset[str]]] = {}  # room code -> (when read, its learners' tokens)
+
+
+def _members(code: str) -> frozenset[str]:
+    """The tokens of room `code`'s learners (none when it is closed), read at most once a second per server."""
+    now = time.monotonic()
+    found = _MEMBERS.get(code)
+    if found is None or now - found[0] > MEMBERS_FRESH_SECONDS:
+        found = _MEMBERS[code] = (now, frozenset(store().members(code)))
+    return found[1]
+
+
+def forget_members(code: str) -> None:
+    """This server changed who is in room `code` (closed it, a learner left): its next look reads the database."""
+    _MEMBERS.pop(code, None)
 
 
 @st.fragment(run_every=CLOSED_CHECK_SECONDS)
@@ -228,7 +246,9 @@ def _still_in_room() -> None:
     if link is None or link.teaching:
         return
     try:
-        there = store().is_member(link.code, link.token)
+        if link.token in _members(link.code):
+            return
+        there = store().is_member(link.code, link.token)  # not in the shared look: ask for this learner alone
     except (RoomUnavailable, SQLAlchemyError):
         return  # the database is away for a moment: look again next tick
     if there:

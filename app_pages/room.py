@@ -39,6 +39,7 @@ def open_room() -> None:
 def close_room(code: str, key: str) -> None:
     try:
         room.store().close_room(code, key)
+        room.forget_members(code)
     except (room.RoomUnavailable, SQLAlchemyError):
         st.session_state["room:refused"] = "The room's database could not be reached: the room is not closed yet."
         return

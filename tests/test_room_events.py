@@ -74,7 +74,7 @@ def test_a_rule_with_equals_names_the_mistake():
 def test_a_run_is_one_fact_naming_its_one_mistake_the_classic_mistakes_own_check():
     """Each classic mistake fails several checks; the room names the one the mistake is about (the variants' own
     table says which), and the solution passes."""
-    for name, (code, check, line) in BUGS.items():
+    for name, (code, check, _line) in BUGS.items():
         found = summary(implement.run(code, ""))
         if name == "no_topological_order":
             # its run fails the topological order and the visited set and nothing else, as no_visited_set's does:

@@ -125,12 +125,14 @@ def test_a_learner_is_a_member_until_the_room_closes_expires_or_they_leave(store
         store.join(room.code, "Ann", "a")
     store.join(one.code, "Bob", "b")
     assert store.is_member(one.code, "a") and store.is_member(one.code, "b") and not store.is_member(two.code, "b")
+    assert store.members(one.code) == {"a", "b"} and store.members(two.code) == {"a"}
     store.close_room(one.code, one.key)
     store.leave(two.code, "a")
     assert not store.is_member(one.code, "a") and not store.is_member(one.code, "b")
     assert not store.is_member(two.code, "a") and store.is_member(three.code, "a")
+    assert store.members(one.code) == set() and store.members(two.code) == set()
     clock.now += ROOM_LIFETIME + 1
-    assert not store.is_member(three.code, "a")
+    assert not store.is_member(three.code, "a") and store.members(three.code) == set()
 
 
 def test_a_nickname_taken_in_the_room_is_refused_and_never_makes_one_learner_another(store):

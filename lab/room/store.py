@@ -399,6 +399,17 @@ class RoomStore:
         with self.reader.connect() as conn:
             return conn.execute(found).first() is not None
 
+    def members(self, code: str) -> set[str]:
+        """The tokens of room `code`'s learners; none when the room is closed or expired. One query."""
+        limit = self.clock() - ROOM_LIFETIME
+        found = (
+            select(learners.c.token)
+            .join(rooms, rooms.c.code == learners.c.room)
+            .where(learners.c.room == code, rooms.c.created_at >= limit)
+        )
+        with self.reader.connect() as conn:
+            return set(conn.execute(found).scalars())
+
     def leave(self, code: str, token: str) -> None:
         """The learner leaves: their row and everything they sent are deleted."""
         with self.engine.begin() as conn:

@@ -68,7 +68,9 @@ def _ago(seconds: float) -> str:
 STYLE = """<style>
 .room-live { font-size: 1rem; }
 .room-live.projector { font-size: 1.45rem; }
-.room-live p, .room-live ol, .room-live li, .room-live td, .room-live th { font-size: inherit !important; line-height: 1.35; }
+.room-live p, .room-live ol, .room-live li, .room-live td, .room-live th {
+  font-size: inherit !important; line-height: 1.35;
+}
 .room-live .cols { display: grid; grid-template-columns: minmax(0, 1.1fr) minmax(0, 1fr); gap: 0 2rem; }
 .room-live table { border-collapse: collapse; width: 100%; }
 .room-live th, .room-live td { text-align: left; padding: 0.15em 0.4em; border-bottom: 1px solid #ddd; }
