@@ -68,7 +68,7 @@ def test_hand_rows_pass_or_fail_and_a_lucky_formula_fails():
 def test_a_rule_with_equals_names_the_mistake():
     rules = {"*": "self.grad = other.data * out.grad\nother.grad = self.data * out.grad"}
     [fact] = rule_facts(Work(LESSON, rules=rules))
-    assert not fact.right and "`=` instead of `+=`" in fact.note
+    assert not fact.right and "= instead of +=" in fact.note
 
 
 def test_a_run_is_one_fact_naming_its_one_mistake_the_classic_mistakes_own_check():
