@@ -198,7 +198,7 @@ def sidebar(page: str = "") -> None:
                 st.session_state.pop(_VALUE_NOTE, None)  # said once, right after the change
             if st.session_state.get(_DRAFT_KEPT_AT) == name:
                 _draft_kept()
-        if page == "compare" and handcheck.engine_hidden(a, state.hand_entries(), state.settings()):
+        if page == "by-hand" and handcheck.engine_hidden(a, state.hand_entries(), state.settings()):
             st.caption(f"Output **{a.names[a.output]}** = ? (by hand first: yours to work out)")
         else:
             st.caption(f"Output **{a.names[a.output]}** = {format_number(a.graph.output.data)}")

@@ -71,7 +71,7 @@ def type_program(page: Page, text: str, build: bool = True) -> None:
 
 
 def enter_hand_entries(page: Page) -> None:
-    """On Check by hand, type the hand calculation row by row; each one matches the engine."""
+    """On By hand, type the hand calculation row by row; each one matches the engine."""
     for key, row in HAND_ROWS.items():
         type_in_editor_cell(page, ANSWER, row, HAND[key])
     for row in HAND_ROWS.values():
@@ -83,7 +83,7 @@ def start_the_work(page: Page, app_url: str) -> None:
     open_app(page, app_url, path="build")
     type_program(page, PROGRAM)
     wait_for_record(page, "L", "data 1.5", "grad 1")
-    go_to_page(page, "Check by hand")
+    go_to_page(page, "By hand")
     enter_hand_entries(page)
 
 
@@ -117,7 +117,7 @@ def expect_the_work(page: Page, path: str) -> None:
 
 
 def expect_hand_entries_shown(page: Page) -> None:
-    """On Check by hand: the entries are in the table, and they match (all variables are there)."""
+    """On By hand: the entries are in the table, and they match (all variables are there)."""
     for key, row in HAND_ROWS.items():
         cells = wait_for_cell(page, RESULT, row, "matches")
         assert cells[ANSWER] == HAND[key], cells
@@ -129,7 +129,7 @@ def reload_and_open_elsewhere(page: Page, browser: Browser, path: str) -> None:
     page.reload()
     page.wait_for_function(SETTLED, timeout=30_000)
     expect_the_work(page, path)
-    if path == "/compare":
+    if path == "/by-hand":
         expect_hand_entries_shown(page)
     address = page.url
     context = browser.new_context(viewport=page.viewport_size)
@@ -138,8 +138,8 @@ def reload_and_open_elsewhere(page: Page, browser: Browser, path: str) -> None:
         elsewhere.goto(address)
         elsewhere.wait_for_function(SETTLED, timeout=30_000)
         expect_the_work(elsewhere, path)
-        if path != "/compare":
-            go_to_page(elsewhere, "Check by hand")
+        if path != "/by-hand":
+            go_to_page(elsewhere, "By hand")
         expect_hand_entries_shown(elsewhere)
     finally:
         context.close()
@@ -184,7 +184,7 @@ def test_bug_lab_keeps_the_work_with_no_mistake_and_with_a_mistake(page: Page, b
 
 def test_check_by_hand_keeps_its_entries_through_a_reload(page: Page, browser: Browser, app_url: str):
     start_the_work(page, app_url)
-    reload_and_open_elsewhere(page, browser, "/compare")
+    reload_and_open_elsewhere(page, browser, "/by-hand")
 
 
 def test_watch_gradients_flow_keeps_the_work_after_steps_and_while_playing(page: Page, browser: Browser, app_url: str):
@@ -223,13 +223,13 @@ def test_a_fresh_session_hides_the_engines_numbers_until_the_hand_entries_and_fi
     page: Page, app_url: str
 ):
     open_app(page, app_url, path="build")
-    go_to_page(page, "Check by hand")
+    go_to_page(page, "By hand")
     for row in glide_rows(page)[:3]:  # value of z, d z / d x, d z / d y
         assert row[ENGINE] == "?" and row[FINITE] == "?", f"by hand first should hide the engine's numbers: {row}"
     wait_for_record(page, "x", "grad ?")
     wait_for_record(page, "y", "grad ?")
     open_app(page, app_url, "first=0", path="build")
-    go_to_page(page, "Check by hand")
+    go_to_page(page, "By hand")
     row = wait_for_cell(page, ENGINE, 2, "3")  # dz/dy = x + 1 = 3
     assert row[FINITE] == "3", row
     wait_for_record(page, "y", "grad 3")
@@ -324,7 +324,7 @@ def test_the_share_link_is_a_whole_address_with_a_copy_button_that_brings_everyt
     open_share_box(page)
     code = sidebar.get_by_test_id("stCode")
     link = code.inner_text().strip()
-    assert link.startswith(f"{app_url}/compare?"), f"not a whole address of this page: {link}"
+    assert link.startswith(f"{app_url}/by-hand?"), f"not a whole address of this page: {link}"
     assert re.fullmatch(r"\S+", link), link
     work = linked_work(link)
     assert work == {"program": PROGRAM, "hand": HAND, "tolerance": 0.01, "hand_first": False}, link
@@ -340,7 +340,7 @@ def test_the_share_link_is_a_whole_address_with_a_copy_button_that_brings_everyt
         elsewhere = context.new_page()
         elsewhere.goto(link)
         elsewhere.wait_for_function(SETTLED, timeout=30_000)
-        expect_the_work(elsewhere, "/compare")
+        expect_the_work(elsewhere, "/by-hand")
         expect_hand_entries_shown(elsewhere)
         there = elsewhere.get_by_test_id("stMain")
         expect(there.get_by_label("Tolerance", exact=True)).to_have_value("0.01")
@@ -371,7 +371,7 @@ def test_the_diagram_shows_micrograds_gradient_to_four_decimals_as_its_readme_do
 def test_check_by_hands_columns_all_fit_at_1280_with_an_unreadable_entry(page: Page, app_url: str):
     at_size(page, 1280, 720)
     open_app(page, app_url, "first=0", path="build")
-    go_to_page(page, "Check by hand")
+    go_to_page(page, "By hand")
     type_in_editor_cell(page, ANSWER, 1, "x +")
     row = wait_for_cell(page, RESULT, 1, "can't read it")
     assert row[RESULT] == "? can't read it", f"the result column holds the long message: {row}"
@@ -384,7 +384,7 @@ def test_check_by_hands_columns_all_fit_at_1280_with_an_unreadable_entry(page: P
 
 def test_a_cleared_tolerance_keeps_the_tolerance_and_says_so(page: Page, app_url: str):
     open_app(page, app_url, path="build")
-    go_to_page(page, "Check by hand")
+    go_to_page(page, "By hand")
     box = page.get_by_test_id("stMain").get_by_label("Tolerance", exact=True)
     box.click()
     page.keyboard.press("Control+A")
