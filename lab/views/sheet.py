@@ -398,31 +398,41 @@ PAGE_LINES = 39.0
 MATHS_CHARS, NOTE_CHARS, CODE_CHARS = 44, 64, 46  # about what one line of each holds at full size
 
 
-def _lines(text: str, per_line: int) -> int:
-    return sum(max(1, -(-len(part) // per_line)) for part in text.splitlines()) if text else 0
+def _lines(text: str, per_line: float) -> int:
+    return sum(max(1, -(-len(part) // int(per_line))) for part in text.splitlines()) if text else 0
 
 
-def line_units(line: Line) -> float:
-    """How many ruled lines a row takes, about: the maths and its note beside the code (smaller type)."""
-    left = _lines(line.maths, MATHS_CHARS) + 0.8 * _lines(line.note, NOTE_CHARS)
-    right = 0.7 * _lines(line.code, CODE_CHARS)
+def line_units(line: Line, size: float = 1.0) -> float:
+    """How many ruled lines a row takes at this size, about: the maths and its note beside the code (smaller
+    type); smaller type puts more characters on a line."""
+    left = _lines(line.maths, MATHS_CHARS / size) + 0.8 * _lines(line.note, NOTE_CHARS / size)
+    right = 0.7 * _lines(line.code, CODE_CHARS / size)
     return max(left, right) + 0.1  # and its ruled line
 
 
-def units(sheet: Sheet) -> float:
-    """The sheet's height in ruled lines, about (a little more rather than less)."""
+def units(sheet: Sheet, size: float = 1.0) -> float:
+    """The sheet's writing in ruled lines at this size, about (a little more rather than less); the drawing apart."""
     rows = (*sheet.forward, *sheet.local, sheet.seed, *sheet.chain, *sheet.paths)
     headings = 5 + bool(sheet.paths)
+    return 3 + sheet.hidden + 1.2 * headings + sum(line_units(line, size) for line in rows) + 2
+
+
+def graph_lines(sheet: Sheet) -> float:
+    """The drawing's height in full-size ruled lines: it keeps its own size (narrowed to the page's width)."""
     width, height = _graph_size(sheet)
-    graph = height * min(1.0, GRAPH_WIDTH / width) / 25 + 0.5
-    return 3 + sheet.hidden + 1.2 * headings + graph + sum(line_units(line) for line in rows) + 2
+    return height * min(1.0, GRAPH_WIDTH / width) / PRINT_LINE_PX + 0.5
 
 
-MAX_SCALE = 1.0  # a short sheet keeps its full size (larger would spill onto a second Letter page)
+MAX_SCALE, MIN_SCALE = 1.0, 0.45  # a short sheet keeps its full size (larger would spill onto a second Letter page)
+PRINT_LINE_PX = 21.75  # a ruled line in print at full size: 14.5 px type, 1.5 lines
 
 
 def scale(sheet: Sheet) -> float:
-    return min(MAX_SCALE, PAGE_LINES / units(sheet))
+    """The largest size (in steps of 0.02) at which the sheet's writing and drawing fill at most one page."""
+    size = MAX_SCALE
+    while size > MIN_SCALE and size * units(sheet, size) + graph_lines(sheet) > PAGE_LINES:
+        size -= 0.02
+    return round(size, 2)
 
 
 @functools.lru_cache(maxsize=4)
