@@ -1,4 +1,8 @@
-"""The lesson: its 90 minutes as nine stations, each done where it happens and marked done from the work."""
+"""The lesson: its 90 minutes as stations, each done where it happens and marked done from the work.
+
+Each station is a record (lab/lesson/stations.py); the function that draws it is here, found by the
+station's key (`@view("graph")`).
+"""
 
 import datetime as dt
 from collections.abc import Callable
@@ -12,7 +16,7 @@ from lab.lesson.stations import markdown_safe as md
 from lab.model.analysis import Analysis
 from lab.model.diagram import Highlight
 from lab.report import sections as report
-from lab.views import handcheck, implement_view, neuron
+from lab.views import handcheck, implement_view, sheet
 from lab.views.why_rules import backward_source
 from lab.work.share import Work
 
@@ -89,15 +93,20 @@ def go_to(station: lesson.Station) -> None:
     st.page_link(station.page, label=f"Go to “{station.page_label}”", icon=":material/arrow_forward:")
 
 
+def sheet_link() -> None:
+    """The derivation on one page (by hand first, its numbers wait for the learner's own)."""
+    st.page_link(sheet.PAGE, label="The derivation on one page: to print, or keep open", icon=":material/description:")
+
+
 def ask(q: questions.Question, a, reveal: bool = True) -> questions.Feedback:
     """A question with its widget and its feedback; the answer is kept in the work's answers."""
     key = f"lesson:q:{q.id}"
     kept = state.answers().get(q.id)
     if q.kind == questions.CHOICE:
-        ui.kept(key, kept if kept in q.options else None)
+        ui.kept(key, kept if kept in q.keys else None)
         st.radio(
             md(q.prompt(a)),
-            list(q.options),
+            q.keys,
             format_func=lambda option: md(questions.option_text(q, a, option)),
             index=None,
             key=key,
@@ -119,7 +128,8 @@ def ask(q: questions.Question, a, reveal: bool = True) -> questions.Feedback:
             result.explanation
             if reveal
             else (
-                "The explanation with the example's numbers waits until you have done the example by hand (station 5)."
+                "The explanation with the example's numbers waits until you have done the example by hand "
+                f"(station {lesson.LESSON.number('by_hand')})."
             )
         )
         text = md(result.verdict) + (f"  \n{md(explanation)}" if explanation else "")
@@ -168,9 +178,22 @@ def bug_checklist(current, open_by_default: bool) -> None:
                     st.caption("Try a long chain on “Build and see”: this engine's `backward()` never recurses.")
 
 
-# -- the stations: one function each, looked up by the station's key -----------------------------
+# -- the stations: one function each, found by the station's key ---------------------------------
+
+VIEWS: dict[str, Callable[[lesson.Station, Analysis, Work, bool], None]] = {}
 
 
+def view(key: str) -> Callable:
+    """The function that draws the station `key` (its record is in lab/lesson/stations.py)."""
+
+    def register(draw: Callable[[lesson.Station, Analysis, Work, bool], None]) -> Callable:
+        VIEWS[key] = draw
+        return draw
+
+    return register
+
+
+@view("graph")
 def graph_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool) -> None:
     ui.diagram(a, Highlight(hide_grads=not reveal), key="lesson_diagram")
     fields = lesson.node_fields(a, rules_known=questions.is_right("station:rules", a, work.answers))
@@ -181,9 +204,10 @@ def graph_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool
     ui.plain_table(shown, numbers=("data", "grad"), key="lesson_fields")  # plain text, as the lesson reads
     if not answered:
         st.caption("`_prev` appears here once you have read it from the diagram: the arrows go into each node.")
-    ask(questions.STATION_QUESTIONS["station:graph"], a)
+    ask(station.question, a)
 
 
+@view("rules")
 def rules_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool) -> None:
     plus, times = st.columns(2, gap="medium")
     with plus:
@@ -195,10 +219,13 @@ def rules_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool
             st.code(backward_source("*"), language="python")
         else:
             st.code("self, other = out._prev\nself.grad += ____ * out.grad\nother.grad += ____ * out.grad")
-    ask(questions.STATION_QUESTIONS["station:rules"], a, reveal)
+    ask(station.question, a, reveal)
+    if questions.is_right("station:rules", a, work.answers):  # the sheet writes the * rule out
+        sheet_link()
     go_to(station)
 
 
+@view("implement")
 def implement_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool) -> None:
     report = state.implementation_report()
     if report is not None:
@@ -217,6 +244,7 @@ def implement_station(station: lesson.Station, a: Analysis, work: Work, reveal: 
         go_to(station)
 
 
+@view("backward")
 def backward_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool) -> None:
     st.markdown(
         md(
@@ -224,10 +252,11 @@ def backward_station(station: lesson.Station, a: Analysis, work: Work, reveal: b
             f"`backward()` seeds {a.names[a.output]}.grad = 1, then walks it in reverse."
         )
     )
-    ask(questions.STATION_QUESTIONS["station:backward"], a, reveal)
+    ask(station.question, a, reveal)
     go_to(station)
 
 
+@view("by_hand")
 def by_hand_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool) -> None:
     check = lesson.hand_check(work, a)
     lines = []
@@ -236,13 +265,16 @@ def by_hand_station(station: lesson.Station, a: Analysis, work: Work, reveal: bo
         verdict = "" if not c.entry else (" ✔" if c.status == handcheck.PASS else " ✘")
         lines.append(f"- {md(c.row.label)}: {entry}{verdict if reveal else ''}")
     st.markdown("\n".join(lines))
+    sheet_link()
     go_to(station)
 
 
+@view("trace")
 def trace_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool) -> None:
     check = lesson.hand_check(work, a)
     if not reveal:
-        st.info("By hand first: enter your gradients at station 5, then come back to compare.", icon="✍️")
+        where = lesson.LESSON.number("by_hand")
+        st.info(f"By hand first: enter your gradients at station {where}, then come back to compare.", icon="✍️")
     else:
         ui.say(check.verdict_kind if check.verdict_kind in ("success", "error") else "info", md(check.verdict))
         if check.entered:
@@ -256,11 +288,12 @@ def trace_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool
         for c in check.failing:
             st.markdown(f"**{md(c.row.label)}**, one edge at a time:")
             st.code(c.explanation, language=None, wrap_lines=True)
-    ask(questions.STATION_QUESTIONS["station:trace"], a, reveal)
+    ask(station.question, a, reveal)
     go_to(station)
     bug_checklist(state.analysis(), open_by_default=bool(check.failing))
 
 
+@view("explain")
 def explain_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool) -> None:
     right, _answered = questions.checkpoint_score(a, work.answers)
     st.caption(f"{right} of {len(questions.CHECKPOINTS)} right so far.")
@@ -270,6 +303,7 @@ def explain_station(station: lesson.Station, a: Analysis, work: Work, reveal: bo
             ask(q, a, reveal)
 
 
+@view("takeaway")
 def takeaway_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool) -> None:
     ui.kept(TAKEAWAY_BOX, work.takeaway)
     st.text_area(
@@ -305,24 +339,12 @@ def takeaway_station(station: lesson.Station, a: Analysis, work: Work, reveal: b
         )
 
 
+@view("next")
 def next_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool) -> None:
-    result = neuron.next_feedback(work.answers.get(neuron.NEXT_QUESTION.id))
+    result = questions.next_feedback(work.answers.get(questions.NEXT.id))
     if not result.answered:
         st.caption("The question waits on the next lesson's page.")
     go_to(station)
-
-
-STATION_PAGES: dict[str, Callable[[lesson.Station, Analysis, Work, bool], None]] = {
-    "graph": graph_station,
-    "rules": rules_station,
-    "implement": implement_station,
-    "backward": backward_station,
-    "by_hand": by_hand_station,
-    "trace": trace_station,
-    "explain": explain_station,
-    "takeaway": takeaway_station,
-    "next": next_station,
-}
 
 
 # -- the page -----------------------------------------------------------------------------------
@@ -352,7 +374,7 @@ ui.kept(STATION, index)
 st.segmented_control(
     "Station",
     list(range(len(steps))),
-    format_func=lambda i: f"{'✔' if steps[i].done else i + 1} {steps[i].station.short}",
+    format_func=lambda i: f"{'✔' if steps[i].done else steps[i].station.number} {steps[i].station.short}",
     key=STATION,
     on_change=on_station,
     label_visibility="collapsed",
@@ -366,10 +388,10 @@ with st.container(border=True):
     st.markdown(md(station.todo))
     example_note(station, is_example)
 
-    STATION_PAGES[station.key](station, a, work, reveal)
+    VIEWS[station.key](station, a, work, reveal)
     next_button(index)
 
-# drawn only when opened: eight lines of Markdown the browser would otherwise draw, hidden, with the diagram
+# drawn only when opened: a line of Markdown per station that the browser would otherwise draw, hidden
 all_stations = st.expander("All stations", key="lesson:all_stations", on_change="rerun")
 if all_stations.open:
     with all_stations:

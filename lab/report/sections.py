@@ -32,7 +32,7 @@ from lab.lesson.takeaway import PROMPTS, count_sentences
 from lab.model.analysis import Analysis, format_number
 from lab.model.diagram import to_dot, too_big_to_draw
 from lab.model.table import values_table
-from lab.views import handcheck, implement_view, neuron, predict
+from lab.views import handcheck, implement_view, predict
 from lab.views.flow import MODES, last_step
 from lab.work.share import Work
 
@@ -73,12 +73,10 @@ def answer_lines(work: Work, current: Analysis) -> list[AnswerLine]:
             continue
         result = questions.feedback(q, a, answer)
         lines.append(AnswerLine(q.id, q.prompt(a), result.shown or answer, _verdict(result)))
-    answer = work.answers.get(neuron.NEXT_QUESTION.id)
+    answer = work.answers.get(questions.NEXT.id)
     if answer is not None:
-        result = neuron.next_feedback(answer)
-        lines.append(
-            AnswerLine(neuron.NEXT_QUESTION.id, neuron.NEXT_QUESTION.prompt(current), answer, _verdict(result))
-        )
+        result = questions.next_feedback(answer)
+        lines.append(AnswerLine(questions.NEXT.id, questions.NEXT.prompt(current), answer, _verdict(result)))
     return lines
 
 
@@ -90,7 +88,7 @@ def _verdict(result: questions.Feedback) -> str:
 
 def other_answers(work: Work) -> dict[str, str]:
     """Answers kept in the work that are not a question's (e.g. from a newer version): shown as they are."""
-    known = {*questions.ALL, neuron.NEXT_QUESTION.id}
+    known = set(questions.ALL)
     return {k: v for k, v in work.answers.items() if k not in known and not k.startswith(checklist.TICK_PREFIX)}
 
 
@@ -314,7 +312,7 @@ def predictions_section(s: Source) -> Section | None:
     """What the learner predicted on Watch it flow for this program, each judged as the page judges it."""
     if not s.work.predictions:
         return None
-    a, tolerance = s.current, handcheck.tolerance_from(s.work.settings.get("tolerance"))
+    a, tolerance = s.current, s.work.tolerance
     rows, here, right = [], 0, 0
     for mode in MODES:
         for step in range(last_step(a, mode) + 1):
@@ -357,7 +355,7 @@ def rules_section(s: Source) -> Section | None:
 def code_section(s: Source) -> Section:
     """The learner's own `Value` (Implement it): the code as typed, and what its run's checks said."""
     code, ran = s.work.code, s.implemented
-    title = implement_view.REPORT_TITLE
+    title = "My own Value (Implement it)"
     if not code:
         return Section(title, [Text("Not started: the editor still holds the lesson's skeleton.", style="muted")])
     parts: list[Part] = [Block(code, id="code", info="python")]
