@@ -3,7 +3,7 @@
 import streamlit as st
 
 from app import state, ui
-from lab.lesson.stations import COMPARE_PAGE
+from lab.lesson.stations import BY_HAND_PAGE
 from lab.model.analysis import format_number
 from lab.model.diagram import COLOURS, Highlight
 from lab.views import handcheck, own_rules
@@ -93,7 +93,7 @@ if hidden:
         "rules differ from the engine's.",
         icon=":material/edit_note:",
     )
-    st.page_link(COMPARE_PAGE, label="Work them out on “Check by hand”", icon=":material/arrow_forward:")
+    st.page_link(BY_HAND_PAGE, label="Work them out on “Check by hand”", icon=":material/arrow_forward:")
 if not comparison.own:
     st.info(
         "Your expression does not run any rule of yours yet: write the rule of one of the operators it uses.",
