@@ -281,18 +281,19 @@ def set_code(text: str) -> None:
     _sync_now()
 
 
-def run_code(text: str) -> implement.Report:
+def run_code(text: str, on_wait: Callable[[int], None] | None = None) -> implement.Report:
     """Keep `text` as the learner's code and run it in the sandbox now (on the current program): the Run button.
 
-    Blocks until a runner is free and the run is over (a few seconds at most).
+    Blocks until a runner is free and the run is over (a few seconds at most); while it waits in line,
+    `on_wait(ahead)` is told how many runs are before it.
     """
     set_code(text)
-    return _run(code() or implement.SKELETON)
+    return _run(code() or implement.SKELETON, on_wait)
 
 
-def _run(text: str) -> implement.Report:
+def _run(text: str, on_wait: Callable[[int], None] | None = None) -> implement.Report:
     try:
-        report = implement.run(text, program())
+        report = implement.run(text, program(), on_wait)
     except Exception as e:  # the sandbox itself failed (not the learner's code): say so, never a traceback
         report = implement.Report(
             problem=implement.Problem(f"your code could not be run: the runner failed ({e})", None, None),
@@ -471,7 +472,7 @@ def watch() -> Watch:
     return st.session_state.setdefault(_WATCH, Watch())
 
 
-# -- the lesson's hooks (issue 8) ----------------------------------------------------------------
+# -- what the lesson asks of other pages: the Bug lab opens on the mistake the checklist named ------
 
 _BUG_TO_SHOW = "_bug_to_show"  # str: a Mistake's value the Bug lab opens on, once (set by the lesson's checklist)
 
@@ -486,7 +487,7 @@ def take_bug_to_show() -> str | None:
     return st.session_state.pop(_BUG_TO_SHOW, None)
 
 
-# -- the instructor's room (issue 18) --------------------------------------------------------------
+# -- the instructor's room: this browser's place in it, kept in the address bar ------------------
 
 ROOM_PARAM, LEARNER_PARAM, KEY_PARAM = "room", "me", "key"  # in the address bar: a reload rejoins
 
