@@ -10,6 +10,7 @@ import re
 from apptest_helpers import open_dashboard
 from streamlit.testing.v1 import AppTest
 
+from lab.model import mistakes
 from lab.model.presets import PRESETS
 
 PAGE = "app_pages/own_rules.py"
@@ -141,7 +142,8 @@ def test_by_hand_first_keeps_the_examples_gradients_off_the_page_until_they_are_
     assert set(hands_off.dataframe[0].value["engine's grad"]) == {"?"}
     assert "grad ?" in text
     assert marked_in_diagram(hands_off) == {"y"}  # where it differs is said, not by how much
-    assert any("`=` instead of `+=`" in e.value for e in hands_off.main.error)  # the mistake named in words
+    words = mistakes.OVERWRITE.words[1:]  # "The rules write `grad = ...` instead of `grad += ...`."
+    assert any(words in e.value for e in hands_off.main.error)  # the mistake named in words
     assert any("By hand first" in i.value for i in hands_off.main.info)
     entered = open_dashboard(PAGE, hand=json.dumps({"grad:x": "3", "grad:y": "3"}))
     write(entered, "*", MUL_OVERWRITE)

@@ -363,20 +363,15 @@ def findings(c: Comparison) -> list[Finding]:
     return result
 
 
-OVERWRITE_WORDS = (
-    "the rule writes `=` instead of `+=`: a value used more than once must collect what every use sends, and `=` "
-    "throws away what the other uses had already sent"
-)
-
-
 def without_numbers(found: Sequence[Finding]) -> list[Finding]:
     """The findings while "by hand first" hides this expression's gradients: each mistake named in words, with no
     number of the pass (they would give away the gradients the learner is to work out by hand)."""
     result = []
     for f in found:
         if f.mistake is not None:
-            words = OVERWRITE_WORDS if f.mistake == rr.OVERWRITE else _MISTAKE_WORDS[f.mistake]
-            result.append(Finding(f.level, f"Your {rr.op_label(f.op)} rule: {words}.", f.op, f.mistake))
+            words = _words(f.mistake)
+            text = f"Your {rr.op_label(f.op)} rule: {words[:1].lower()}{words[1:]}"
+            result.append(Finding(f.level, text, f.op, f.mistake))
         elif f.op is None:  # the gradients that differ, with their numbers
             result.append(Finding(f.level, "Some gradients differ from the engine's with your rules.", None, None))
         else:  # a rule that cannot be computed: said without gradients
