@@ -4,6 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from app import lesson2 as lesson2_views
 from app import state, ui
 from lab.implement import run as implement
 from lab.lesson import stations as lesson
@@ -221,3 +222,5 @@ if report is not None:
             + (" Nodes marked ✘ (red) differ from the engine's: its number is beside yours." if differs else ""),
             key=f"implement_diagram_{which}",
         )
+
+lesson2_views.implement_panel()  # lesson 2 (tanh, relu, train) once the learner walks it
