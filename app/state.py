@@ -330,6 +330,21 @@ def implementation_report() -> implement.Report | None:
     return found if found is not None else _run(text)
 
 
+def latest_report() -> implement.Report | None:
+    """The report of the learner's current code, of the current program if it ran on it, else of the last program
+    it ran on: for the Lesson's progress, which a nudged value or another program must neither undo nor pay a new
+    sandbox run for (Watch it flow and Implement it draw the learner's graph of this program: `implementation_report`).
+    Runs the code only when it never ran in this session (a session opened from a link)."""
+    text = code()
+    if not text:
+        return None
+    reports = st.session_state.get(_REPORTS, {})
+    found = reports.get((text, program()))
+    if found is None:
+        found = next((r for (ran, _), r in reversed(reports.items()) if ran == text), None)
+    return found if found is not None else _run(text)
+
+
 def lesson_runs(lesson: Lesson) -> dict[str, object]:
     """What the lesson's own checks of the learner's current code gave (`Lesson.check_code`; {} without code).
 
