@@ -372,6 +372,12 @@ def last_run() -> tuple[str, implement.Report] | None:
     return (key[0], report) if report is not None else None
 
 
+def last_run_program() -> str:
+    """The program the last run was made on (its graph of "your program" is drawn on it): the current one if none."""
+    key = st.session_state.get(_LAST_RUN)
+    return key[1] if key else program()
+
+
 def forget_runs() -> None:
     """The learner threw their code away: no report of it is shown any more."""
     st.session_state.pop(_REPORTS, None)
