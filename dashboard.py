@@ -36,6 +36,8 @@ pages = [
     st.Page("app_pages/room.py", title="Room", url_path="room", visibility="hidden"),
     # By hand's address before it was named as the page: a link made then still opens By hand, with its work
     st.Page(open_by_hand, title="By hand", url_path="compare", visibility="hidden"),
+    # lesson 2: reached from the Lesson page (the lessons' picker), not a tenth title in the top bar
+    st.Page("app_pages/lesson2.py", title="Lesson 2", url_path="lesson2", visibility="hidden"),
     # the derivation sheet: opened from the Lesson's stations (the rules, by hand), not from the top bar
     st.Page("app_pages/sheet.py", title="Derivation sheet", url_path="sheet", visibility="hidden"),
 ]
