@@ -7,10 +7,20 @@ y.grad += x = 2). So "y.grad += 3 at step 2" is wrong (it adds 2), the issue's o
 
 from __future__ import annotations
 
-from lab.implement.results import WAIT, CheckResult
+from implement_solutions import BUGS, SOLUTION
+
+from lab.implement import run as implement
 from lab.model.analysis import analyse
-from lab.room.events import STATION_KEYS, facts, implementation_facts, rule_facts, unsent
-from lab.room.store import HAND, PREDICTION, STATION, LearnerRow, RoomView, WrongAnswer
+from lab.room.events import (
+    NOT_RUN,
+    STATION_KEYS,
+    current_report,
+    facts,
+    rule_facts,
+    summary,
+    unsent,
+)
+from lab.room.store import HAND, IMPLEMENTATION, PREDICTION, STATION, LearnerRow, RoomView, WrongAnswer
 from lab.room.view import live_html, wrong_sentence
 from lab.views import predict
 from lab.work.share import Work
@@ -61,18 +71,32 @@ def test_a_rule_with_equals_names_the_mistake():
     assert not fact.right and "= instead of +=" in fact.note
 
 
-def test_implementation_checks_are_sent_with_the_line_of_a_failure_and_waiting_ones_are_not():
-    found = implementation_facts(
-        [
-            CheckResult("twice_add", "+= in backward", False, "uses =", 12),
-            CheckResult("a", "b", True, "", None),
-            CheckResult("order", "the order", False, "not checked until ...", None, state=WAIT, waits_for="once"),
-        ]
-    )
-    assert [(f.about, f.right, f.note) for f in found] == [
-        ("+= in backward", False, "line 12: uses ="),
-        ("b", True, ""),
-    ]
+def test_a_run_is_one_fact_naming_its_one_mistake_the_classic_mistakes_own_check():
+    """Each slip of the catalog lights its own check (lab/implement/slips.py): the room names that one, and the
+    solution passes."""
+    for name, (code, check, _line) in BUGS.items():
+        found = summary(implement.run(code, ""))
+        assert (found.passed, found.mistake) == (False, check), name
+        assert found.message.startswith("line "), (name, found.message)
+    assert summary(implement.run(SOLUTION, "")).passed
+    refused = summary(implement.run("import os", ""))
+    assert (refused.passed, refused.mistake) == (False, NOT_RUN) and refused.message
+
+
+def test_each_run_is_a_fact_of_its_own_and_only_the_report_of_the_current_code_counts():
+    passing = implement.run(SOLUTION, "")
+    work = Work(LESSON, code=SOLUTION)
+    first, again = facts(work, analyse(LESSON), passing, "r1"), facts(work, analyse(LESSON), passing, "r2")
+    runs = [f for f in first + again if f.kind == IMPLEMENTATION]
+    assert [(f.about, f.right) for f in runs] == [("all checks pass", True)] * 2
+    assert runs[0].key != runs[1].key  # the same code run twice: two runs, both reach the room
+    assert (STATION, "implement") in {(f.kind, f.about) for f in first}
+    edited = SOLUTION.replace("self.grad += out.grad", "self.grad = out.grad")
+    assert current_report((SOLUTION, passing), SOLUTION) is passing
+    assert current_report((SOLUTION, passing), edited) is None  # edited since its run: that run says nothing
+    assert current_report(None, SOLUTION) is None
+    now = facts(Work(LESSON, code=edited), analyse(LESSON), current_report((SOLUTION, passing), edited), "r3")
+    assert not [f for f in now if f.kind == IMPLEMENTATION or f.about == "implement"]
 
 
 def test_only_new_facts_are_sent_and_the_same_work_gives_the_same_facts():
