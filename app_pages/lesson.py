@@ -5,8 +5,9 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from app import rescue as app_rescue
 from app import state, ui
-from lab.lesson import checklist, questions, takeaway
+from lab.lesson import checklist, questions, rescue, takeaway
 from lab.lesson import stations as lesson
 from lab.lesson.stations import markdown_safe as md
 from lab.model.analysis import Analysis
@@ -14,9 +15,10 @@ from lab.model.diagram import Highlight
 from lab.report import sections as report
 from lab.views import handcheck, implement_view, neuron
 from lab.views.why_rules import backward_source
-from lab.work.share import Work
+from lab.work.share import FULL_LESSON, RESCUE_LESSON, Work
 
 ANSWER_ICONS = {"success": ":material/check_circle:", "error": ":material/lightbulb:", "warning": ":material/help:"}
+VERSION = "lesson:version"  # the choice between the full lesson and the rescue version (kept in the work)
 STATION = "lesson:station"  # which station is open (a view, not work: a fresh visit opens the first not done)
 TAKEAWAY_BOX = "lesson:takeaway"
 
@@ -328,50 +330,73 @@ STATION_PAGES: dict[str, Callable[[lesson.Station, Analysis, Work, bool], None]]
 # -- the page -----------------------------------------------------------------------------------
 
 
-current = state.analysis()
-work = state.work()
-a = lesson.example_analysis(current)
-is_example = lesson.is_example(current)
-steps = lesson.progress(work, current, state.implementation_report())
-done = sum(p.done for p in steps)
-reveal = not handcheck.engine_hidden(a, state.hand(), state.settings())
+def choose_version() -> None:
+    state.set_lesson(st.session_state.get(VERSION) or FULL_LESSON)
 
-title_column, progress_column = st.columns([3, 2], vertical_alignment="bottom")
+
+def full_lesson() -> None:
+    """The full lesson: its nine stations."""
+    current = state.analysis()
+    work = state.work()
+    a = lesson.example_analysis(current)
+    is_example = lesson.is_example(current)
+    steps = lesson.progress(work, current, state.implementation_report())
+    done = sum(p.done for p in steps)
+    reveal = not handcheck.engine_hidden(a, state.hand(), state.settings())
+
+    st.progress(done / len(steps), text=f"{done} of {len(steps)} stations done · about 90 min")
+    st.caption(
+        "Goal: understand backprop by implementing it for scalar expressions and watching gradients flow. "
+        "Walk the stations in order: each is marked done from what you do, and your progress travels with your work "
+        "(the link and the work file)."
+    )
+
+    if STATION not in st.session_state:  # a fresh visit, or back from another page: the first station not done
+        open_station(lesson.first_not_done(steps))
+    index = int(state.view(STATION, 0))  # the open station stays open while its work gets done (not the next not done)
+    ui.kept(STATION, index)
+    st.segmented_control(
+        "Station",
+        list(range(len(steps))),
+        format_func=lambda i: f"{'✔' if steps[i].done else i + 1} {steps[i].station.short}",
+        key=STATION,
+        on_change=on_station,
+        label_visibility="collapsed",
+    )
+    station, status = steps[index].station, steps[index]
+
+    with st.container(border=True):
+        mark = "✔ done" if status.done else "not done yet"
+        st.subheader(f"{station.number}. {station.title}")
+        st.caption(f"{mark} · {md(status.status)}")
+        st.markdown(md(station.todo))
+        example_note(station, is_example)
+
+        STATION_PAGES[station.key](station, a, work, reveal)
+        next_button(index)
+
+    # drawn only when opened: eight lines of Markdown the browser would otherwise draw, hidden, with the diagram
+    all_stations = st.expander("All stations", key="lesson:all_stations", on_change="rerun")
+    if all_stations.open:
+        with all_stations:
+            for p in steps:
+                st.markdown(f"{'✔' if p.done else '○'} **{p.station.number}. {md(p.station.title)}**: {md(p.status)}")
+
+
+title_column, choice_column = st.columns([3, 2], vertical_alignment="bottom")
 title_column.title("The lesson")
-progress_column.progress(done / len(steps), text=f"{done} of {len(steps)} stations done")
-st.caption(
-    "Goal: understand backprop by implementing it for scalar expressions and watching gradients flow. "
-    "Walk the stations in order: each is marked done from what you do, and your progress travels with your work "
-    "(the link and the work file)."
+ui.kept(VERSION, state.lesson())
+choice_column.segmented_control(
+    "Which lesson",
+    list(rescue.VERSIONS),
+    format_func=rescue.VERSIONS.get,
+    key=VERSION,
+    on_change=choose_version,
+    required=True,
+    help="The rescue version is the lesson in 15 minutes, for when you are short on time. Your work is the same "
+    "work in both: moving on to the full lesson keeps it, and counts what matches.",
 )
-
-if STATION not in st.session_state:  # a fresh visit, or back from another page: the first station not done
-    open_station(lesson.first_not_done(steps))
-index = int(state.view(STATION, 0))  # the open station stays open while its work gets done (not the next not done)
-ui.kept(STATION, index)
-st.segmented_control(
-    "Station",
-    list(range(len(steps))),
-    format_func=lambda i: f"{'✔' if steps[i].done else i + 1} {steps[i].station.short}",
-    key=STATION,
-    on_change=on_station,
-    label_visibility="collapsed",
-)
-station, status = steps[index].station, steps[index]
-
-with st.container(border=True):
-    mark = "✔ done" if status.done else "not done yet"
-    st.subheader(f"{station.number}. {station.title}")
-    st.caption(f"{mark} · {md(status.status)}")
-    st.markdown(md(station.todo))
-    example_note(station, is_example)
-
-    STATION_PAGES[station.key](station, a, work, reveal)
-    next_button(index)
-
-# drawn only when opened: eight lines of Markdown the browser would otherwise draw, hidden, with the diagram
-all_stations = st.expander("All stations", key="lesson:all_stations", on_change="rerun")
-if all_stations.open:
-    with all_stations:
-        for p in steps:
-            st.markdown(f"{'✔' if p.done else '○'} **{p.station.number}. {md(p.station.title)}**: {md(p.status)}")
+if state.lesson() == RESCUE_LESSON:
+    app_rescue.show()
+else:
+    full_lesson()

@@ -26,15 +26,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from lab.implement.run import Report
-from lab.lesson import checklist, questions
+from lab.lesson import checklist, questions, rescue
 from lab.lesson import stations as lesson
 from lab.lesson.takeaway import PROMPTS, count_sentences
 from lab.model.analysis import Analysis, format_number
 from lab.model.diagram import to_dot, too_big_to_draw
 from lab.model.table import values_table
-from lab.views import handcheck, implement_view, neuron, predict
+from lab.views import handcheck, implement_view, neuron, parsons, predict
 from lab.views.flow import MODES, last_step
-from lab.work.share import Work
+from lab.work.share import RESCUE_LESSON, Work
 
 TITLE = "Backprop Lab: my work"
 n = format_number
@@ -91,7 +91,8 @@ def _verdict(result: questions.Feedback) -> str:
 def other_answers(work: Work) -> dict[str, str]:
     """Answers kept in the work that are not a question's (e.g. from a newer version): shown as they are."""
     known = {*questions.ALL, neuron.NEXT_QUESTION.id}
-    return {k: v for k, v in work.answers.items() if k not in known and not k.startswith(checklist.TICK_PREFIX)}
+    ours = (checklist.TICK_PREFIX, rescue.PREFIX)  # the rescue version's are in its own section
+    return {k: v for k, v in work.answers.items() if k not in known and not k.startswith(ours)}
 
 
 def _other_hand(work: Work, check: handcheck.HandCheck, a: Analysis) -> dict[str, str]:
@@ -175,6 +176,7 @@ class Source:
     current: Analysis
     render: Callable[[str], str | None] = render_svg
     implemented: Report | None = None  # a run of the work's code (Implement it): its section and its station
+    rescued: Report | None = None  # a run of the rescue version's assembled class: its station 4
 
 
 # -- the sections, in the report's order ---------------------------------------------------------
@@ -267,8 +269,47 @@ def hand_section(s: Source) -> Section:
 REPORT_STATION = "takeaway"  # the station that offers this report: the ones after it come after it
 
 
+def rescue_section(s: Source) -> Section | None:
+    """The rescue version's stations, when the learner chose it or did some of it: which version was done."""
+    if s.work.lesson != RESCUE_LESSON and not rescue.started(s.work.answers):
+        return None
+    steps = rescue.progress(s.work.answers, s.work.hand, s.work.takeaway, s.rescued)
+    done = sum(p.done for p in steps)
+    rows = [
+        [str(i), Cell(p.station.title, ours=True), "✔ done" if p.done else "○ not yet", Cell(p.status, ours=True)]
+        for i, p in enumerate(steps, start=1)
+    ]
+    chosen = "chosen" if s.work.lesson == RESCUE_LESSON else "started, then the full lesson chosen"
+    summary = "done" if done == len(steps) else f"{done} of {len(steps)} stations done"
+    parts: list[Part] = [
+        Text(f"**The rescue version (15 min)**: {chosen}; {summary}.", id="lesson-version"),
+        Table(["", "station", "", "how far"], rows),
+    ]
+    blanks = []
+    for b in rescue.BLANKS:
+        typed = s.work.answers.get(b.id, "")
+        if typed.strip():
+            right = rescue.blank_feedback(b, typed).right
+            verdict = Cell("✔ right" if right else "✘ not right yet", style="right" if right else "wrong")
+            blanks.append([Cell(f"`{b.method}`: `{b.target}.grad += ___`", ours=True), Cell(typed, code=True), verdict])
+    if blanks:
+        parts.append(Table(["blank", "your answer", ""], blanks))
+    if s.work.answers.get(rescue.PUZZLE, "").strip():
+        verdict = rescue.puzzle_verdict(s.work.answers, reveal=True)
+        right = verdict is not None and verdict.right
+        parts.append(Text("Your `backward()` puzzle" + (" (in order):" if right else " (not in order yet):")))
+        arranged, _ = rescue.arrangement(s.work.answers)
+        parts.append(Block(parsons.code(arranged), id="rescue-puzzle", info="python"))
+    return Section("The rescue version", parts)
+
+
 def lesson_section(s: Source) -> Section:
     steps = lesson.progress(s.work, s.current, s.implemented)
+    chosen = (
+        "chosen"
+        if s.work.lesson != RESCUE_LESSON
+        else "not chosen (the rescue version is); what the rescue version did counts here"
+    )
     offered_at = next(p.station.number for p in steps if p.station.key == REPORT_STATION)
     rows = []
     for p in steps:
@@ -279,7 +320,13 @@ def lesson_section(s: Source) -> Section:
         else:
             mark = "○ not yet"
         rows.append([str(p.station.number), Cell(p.station.title, ours=True), mark, Cell(p.status, ours=True)])
-    return Section("The lesson", [Table(["", "station", "", "how far"], rows)])
+    return Section(
+        "The lesson",
+        [
+            Text(f"**The full lesson (90 min)**: {chosen}.", id="lesson-full"),
+            Table(["", "station", "", "how far"], rows),
+        ],
+    )
 
 
 def answers_section(s: Source) -> Section:
@@ -391,6 +438,7 @@ SECTIONS: list[Callable[[Source], Section | None]] = [
     values_section,
     diagram_section,
     hand_section,
+    rescue_section,
     lesson_section,
     answers_section,
     predictions_section,
@@ -405,9 +453,10 @@ def sections(
     current: Analysis,
     render: Callable[[str], str | None] = render_svg,
     implemented: Report | None = None,
+    rescued: Report | None = None,
 ) -> list[Section]:
     """The report's sections, built once: report_html and report_markdown write the same ones."""
-    source = Source(work, current, render, implemented)
+    source = Source(work, current, render, implemented, rescued)
     return [section for make in SECTIONS if (section := make(source)) is not None]
 
 
@@ -485,10 +534,12 @@ def report_html(
     today: dt.date | None = None,
     render: Callable[[str], str | None] = render_svg,
     implemented: Report | None = None,
+    rescued: Report | None = None,
 ) -> str:
     """The report as one self-contained HTML page (no scripts, no outside files).
 
-    `implemented`: the report of a run of the work's code (Implement it), for its section and its station.
+    `implemented`: the report of a run of the work's code (Implement it), for its section and its station;
+    `rescued`: the run of the rescue version's assembled class, for its station 4.
     """
     today = today or dt.date.today()
     out = [
@@ -499,7 +550,7 @@ def report_html(
         f'<p class="muted">Backprop Lab report, <time id="date" datetime="{today.isoformat()}">'
         f"{e(today.strftime('%d %B %Y'))}</time></p>",
     ]
-    for section in sections(work, current, render, implemented):
+    for section in sections(work, current, render, implemented, rescued):
         out.append(f"<h2>{e(section.title)}</h2>")
         out += [part_html(part) for part in section.parts]
     out.append("</body></html>")
@@ -570,12 +621,16 @@ def part_markdown(part: Part) -> str:
 
 
 def report_markdown(
-    work: Work, current: Analysis, today: dt.date | None = None, implemented: Report | None = None
+    work: Work,
+    current: Analysis,
+    today: dt.date | None = None,
+    implemented: Report | None = None,
+    rescued: Report | None = None,
 ) -> str:
     """The report as Markdown: the same sections as the HTML report."""
     today = today or dt.date.today()
     out = [f"# {TITLE}", "", f"Backprop Lab report, {today.isoformat()}"]
-    for section in sections(work, current, lambda dot: None, implemented):
+    for section in sections(work, current, lambda dot: None, implemented, rescued):
         out += ["", f"## {section.title}"]
         for part in section.parts:
             out += ["", part_markdown(part)]
