@@ -22,6 +22,7 @@ from lab.views import handcheck, parsons
 from lab.work.share import FULL_LESSON, Work
 
 STATION = "rescue:station"  # which rescue station is open (a view, not work)
+TIMER = ":material/timer:"  # a station's time box (an icon of the page's own font: no emoji font is needed)
 ICONS = {"success": ":material/check_circle:", "error": ":material/lightbulb:", "warning": ":material/help:"}
 HAND_LABELS = {handcheck.VALUE_KEY: "z =", handcheck.grad_key("x"): "dz/dx =", handcheck.grad_key("y"): "dz/dy ="}
 
@@ -108,6 +109,7 @@ def rules_station(a: Analysis, work: Work, reveal: bool) -> None:
             st.code(
                 rescue.method_text(op, {b.id: work.answers[b.id] for b in blanks} if filled else None),
                 language="python",
+                wrap_lines=True,
             )
             for b in blanks:
                 key = f"rescue:blank:{b.id}"
@@ -305,7 +307,7 @@ def show() -> None:
     with st.container(border=True):
         st.subheader(f"{index + 1}. {md(p.station.title)}")
         mark = "✔ done" if p.done else "not done yet"
-        st.caption(f"⏱ about {p.station.minutes} min · {mark} · {md(p.status)}")
+        st.caption(f"{TIMER} about {p.station.minutes} min · {mark} · {md(p.status)}")
         st.markdown(md(p.station.todo))
         STATION_VIEWS[p.station.key](a, work, reveal)
         if index + 1 < len(steps):

@@ -186,7 +186,7 @@ def method_text(op: str, filled: dict[str, str] | None = None) -> str:
     for b in BLANKS:
         if b.op == op:
             text = text.replace("{" + f"{op}:{b.target}" + "}", (filled or {}).get(b.id, BLANK_MARK))
-    return "\n".join(line.removeprefix("    ") for line in text.splitlines())
+    return "\n".join(line.removeprefix("    ") for line in text.splitlines() if line.strip())
 
 
 @dataclass(frozen=True)
