@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))  # `python benchmarks/bench_sandbox.py` puts only benchmarks/ on the path
 
-from lab import implement  # noqa: E402
+from lab.implement import run as implement  # noqa: E402
 from sandbox import runner  # noqa: E402
 from tests.implement_solutions import SOLUTION  # noqa: E402
 

@@ -11,8 +11,11 @@ working directory it cannot write to, a new session (so the whole group can be k
 wall-clock timeout.
 
 Job (marshal, from the parent only):  {"code": str, "graphs": [{"key", "steps": [[op, [args], number, label], ...],
-         "record": bool, "capture": bool}], "probes": ["+", "*"]}
-Result (JSON):  {"problem": error | null, "output": str, "graphs": {key: graph facts}, "probes": {op: facts}}
+         "record": bool, "capture": bool}], "probes": ["+", "*"],
+         "methods": ["tanh", "relu"], "method_inputs": {name: [numbers]},
+         "train": {"w", "b", "points", "lr", "steps"}}  (the last two for lesson 2, each optional)
+Result (JSON):  {"problem": error | null, "output": str, "graphs": {key: graph facts}, "probes": {op: facts},
+         "methods": {name: facts}, "train": {"losses": [...]}}
 An error is {"kind": "AttributeError", "message": str, "line": int | null}: the line is the
 learner's own (the innermost frame of their code), never a traceback of ours.
 """
@@ -376,6 +379,63 @@ def probe(Value, op: str) -> dict:
     return facts
 
 
+def probe_method(Value, name: str, inputs: list) -> dict:
+    """One unary method (tanh, relu) on its own, for each input: `a.name()` with out.grad 2, then out._backward()
+    called directly (never through their backward()); and `a.name()` twice from one `a`, both rules called."""
+    if name not in dir(Value):
+        return {"missing": True}
+    facts = {"alone": [], "twice": None}
+    try:
+        for x in inputs:
+            a = Value(x)
+            out = getattr(a, name)()
+            if not isinstance(out, Value):
+                return {"not_value": _kind(out)}
+            prev = getattr(out, "_prev", None)
+            items = list(prev) if isinstance(prev, (set, frozenset, tuple, list)) else []
+            op_value = getattr(out, "_op", None)
+            a.grad, out.grad = 0.0, 2.0
+            rule = getattr(out, "_backward", None)
+            if callable(rule):
+                rule()
+            facts["alone"].append(
+                {
+                    "data": _number(getattr(out, "data", None)),
+                    "grad": _number(getattr(a, "grad", None)),
+                    "prev_has": any(v is a for v in items),
+                    "prev_size": len(items),
+                    "op": op_value[:20] if isinstance(op_value, str) else None,
+                    "callable": callable(rule),
+                }
+            )
+        a = Value(inputs[0])
+        first, second = getattr(a, name)(), getattr(a, name)()
+        a.grad, first.grad, second.grad = 0.0, 2.0, 3.0
+        for out in (first, second):
+            rule = getattr(out, "_backward", None)
+            if callable(rule):
+                rule()
+        facts["twice"] = _number(getattr(a, "grad", None))
+    except Exception as e:
+        facts["error"] = _error(e)
+    return facts
+
+
+def run_training(train, Value, spec: dict) -> dict:
+    """The learner's own training loop, `train(w, b, points, lr, steps)`, on their Value: the losses it returns."""
+    try:
+        w, b = Value(spec["w"]), Value(spec["b"])
+        points = [(float(x), float(y)) for x, y in spec["points"]]
+        losses = train(w, b, points, spec["lr"], spec["steps"])
+        if type(losses) not in (list, tuple):
+            return {"not_list": _kind(losses)}
+        kinds = [_kind(x) for x in losses[: spec["steps"] + 1]]
+        numbers = [_number(x) for x in losses[: spec["steps"] + 1]]
+        return {"losses": numbers, "kinds": kinds, "length": len(losses), "w": _number(getattr(w, "data", None))}
+    except Exception as e:
+        return {"error": _error(e)}
+
+
 # -- the result as JSON (ASCII only), written by hand: `json` would cost its imports at every start ----
 
 _ESCAPES = {i: f"\\u{i:04x}" for i in range(32)}
@@ -465,6 +525,12 @@ def main() -> None:
                     result["probes"][op] = probe(Value, op) if _OPERATORS[op][1] in dir(Value) else {"missing": True}
                 for graph_job in job.get("graphs", ()):
                     result["graphs"][graph_job["key"]] = run_graph(Value, graph_job)
+                for name in job.get("methods", ()):
+                    result["methods"] = result.get("methods", {})
+                    result["methods"][name] = probe_method(Value, name, job["method_inputs"][name])
+                if "train" in job:
+                    train = namespace.get("train")
+                    result["train"] = run_training(train, Value, job["train"]) if callable(train) else {"missing": True}
         finally:
             signal.setitimer(signal.ITIMER_PROF, 0)
             signal.setitimer(signal.ITIMER_REAL, 0)

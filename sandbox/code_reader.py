@@ -78,15 +78,12 @@ _REFUSED_METHOD_WORDS = """
     """
 REFUSED_METHODS = frozenset(_REFUSED_METHOD_WORDS.split())
 
-# Attributes that lead from an object to frames, code and the interpreter's globals.
-_INTROSPECTION_WORDS = """
-    gi_frame gi_code gi_yieldfrom gi_running gi_suspended cr_frame cr_code cr_await cr_origin cr_running
-    ag_frame ag_code ag_await ag_running f_globals f_locals f_builtins f_back f_code f_trace f_lasti f_lineno
-    tb_frame tb_next tb_lasti tb_lineno co_code co_consts co_names co_varnames co_filename co_lnotab
-    func_globals func_code func_closure im_func im_self mro format format_map cell_contents
-"""
+# Attributes that lead from an object to frames, code and the interpreter's globals: whole families by their
+# prefix (a frame's f_*, code's co_*, a generator's gi_*, a coroutine's cr_*, an async generator's ag_*, a
+# traceback's tb_*: Python adds members to them, like `co_qualname` and `f_trace_lines`), and a few by name.
+INTROSPECTION_PREFIXES = ("f_", "co_", "gi_", "cr_", "ag_", "tb_", "func_", "im_")
+_INTROSPECTION_WORDS = "mro format format_map cell_contents"
 INTROSPECTION = frozenset(_INTROSPECTION_WORDS.split())
-INTROSPECTION_PREFIXES = ("gi_", "cr_", "ag_", "co_", "tb_", "f_back", "f_glob", "f_loc", "f_code", "f_built")
 
 # Refused with these words (anything else not on the whitelist: in the front end's words).
 REFUSED_STATEMENTS: dict[type[ast.AST], str] = {
@@ -256,7 +253,8 @@ class _Whitelist(Whitelist):
 
     def read_ImportFrom(self, node: ast.ImportFrom) -> None:
         if node.level or node.module not in ALLOWED_MODULES:
-            self.refuse(node, f"`from {node.module or '.'} import ...` is not allowed: only `import math` is")
+            where = "." * node.level + (node.module or "")  # `from .math` is a file of that name, not math
+            self.refuse(node, f"`from {where} import ...` is not allowed: only `import math` is")
         for alias in node.names:
             if alias.name == "*":
                 self.refuse(node, "`from math import *` is not allowed: name what you use (`from math import exp`)")

@@ -48,6 +48,8 @@ REFUSED = {
     "from os import path": (1, "only `import math`"),
     "from math import *": (1, "name what you use"),
     "from . import math": (1, "only `import math`"),
+    "from .math import exp": (1, "`from .math import ...` is not allowed"),
+    "from ..math import exp": (1, "`from ..math import ...` is not allowed"),
     "__import__('os')": (1, "start with `__`"),
     "x = ().__class__": (1, "start with `__`"),
     "x = ().__class__.__bases__[0].__subclasses__()": (1, "start with `__`"),
@@ -62,6 +64,14 @@ REFUSED = {
     "c = 1\nc = c.cr_frame": (2, "looks inside Python"),
     "c = 1\nc = c.f_locals": (2, "looks inside Python"),
     "c = int\nc = c.mro()": (2, "looks inside Python"),
+    # whole families, members Python added late included
+    "c = 1\nc = c.co_qualname": (2, "looks inside Python"),
+    "c = 1\nc = c.co_exceptiontable": (2, "looks inside Python"),
+    "f = 1\nf.f_trace_lines = True": (2, "looks inside Python"),
+    "f = 1\nf = f.f_trace_opcodes": (2, "looks inside Python"),
+    "g = 1\ng = g.gi_suspended": (2, "looks inside Python"),
+    "a = 1\na = a.ag_suspended": (2, "looks inside Python"),
+    "t = 1\nt = t.tb_next": (2, "looks inside Python"),
     "s = '{0.__class__}'.format(1)": (1, "`.format`"),
     "s = '{x}'.format_map({})": (1, "`.format_map`"),
     "s = format(1, 'x')": (1, "`format`"),
@@ -99,6 +109,40 @@ REFUSED = {
     "class Value:\n    def __getattr__(self, name):\n        return 1": (2, "`__getattr__` is not allowed"),
     "class Value:\n    def __setattr__(self, name, v):\n        pass": (2, "`__setattr__` is not allowed"),
 }
+
+
+# Special methods Python calls at times the checks do not choose (every attribute read or write, an object's
+# deletion, class creation, pickling, formatting, descriptors): a Value never needs one of them.
+UNCHOSEN_METHODS = [
+    "__getattribute__",
+    "__getattr__",
+    "__setattr__",
+    "__delattr__",
+    "__del__",
+    "__new__",
+    "__init_subclass__",
+    "__set_name__",
+    "__class_getitem__",
+    "__reduce__",
+    "__reduce_ex__",
+    "__getstate__",
+    "__setstate__",
+    "__instancecheck__",
+    "__subclasscheck__",
+    "__prepare__",
+    "__dir__",
+    "__format__",
+    "__get__",
+    "__set__",
+    "__delete__",
+    "__mro_entries__",
+]
+
+
+@pytest.mark.parametrize("name", UNCHOSEN_METHODS)
+def test_defining_a_special_method_python_calls_on_its_own_is_refused(name: str) -> None:
+    error = refused(f"class Value:\n    def {name}(self, *args):\n        return 1\n")
+    assert error.line == 2 and f"`{name}` is not allowed" in error.message, error.message
 
 
 @pytest.mark.parametrize("code", sorted(REFUSED))

@@ -141,6 +141,13 @@ def test_non_ascii_text_inside_strings_and_comments_is_fine_and_columns_count_ch
     assert source.typed(source.tree.body[0].value) == "'héllo'"
 
 
+def test_a_column_after_a_two_byte_letter_on_the_same_line_counts_characters():
+    source = read("s = 'héllo' + bad")  # ast's col_offset of `bad` is 15: é is 2 bytes in UTF-8
+    node = source.tree.body[0].value.right
+    assert source.where(node) == (1, 15)
+    assert source.typed(node) == "bad"
+
+
 def test_source_quotes_the_typed_segment_as_code_and_refuses_at_the_node():
     source = read("x = 1\nz = __import__('os')")
     call = source.tree.body[1].value

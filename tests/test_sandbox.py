@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import marshal
+import math
 import os
 import subprocess
 import sys
@@ -228,14 +229,68 @@ def test_the_child_runs_at_a_lower_priority_than_the_server() -> None:
     assert int(output) == min(19, os.nice(0) + 10)
 
 
-def test_the_child_is_killed_after_the_wall_clock_timeout() -> None:
-    # It stops itself (SIGSTOP): no CPU used, so no timer fires; only the parent's wall-clock kill ends it.
+def test_the_child_is_killed_at_the_wall_clock_limit_it_is_given() -> None:
+    # It stops itself (SIGSTOP): no CPU used, so no timer fires; only the parent's wall-clock kill ends it,
+    # at the limit passed in (1 s), well before the default (runner.WALL_SECONDS, 5 s).
     code = ESCAPE + "g['kill'](g['getpid'](), 19)\n"
     started = time.monotonic()
     with pytest.raises(runner.RunFailed) as failed:
         runner.run_job({"code": code, "graphs": [], "probes": []}, 1.0)
-    assert failed.value.reason == "timeout"
-    assert time.monotonic() - started < 8
+    assert failed.value.reason == "timeout" and "after 1 s" in failed.value.detail
+    assert time.monotonic() - started < runner.WALL_SECONDS - 1
+
+
+def test_a_child_killed_by_a_signal_is_reported_as_crashed_with_the_signal() -> None:
+    with pytest.raises(runner.RunFailed) as failed:
+        run_child(ESCAPE + "g['kill'](g['getpid'](), 9)\n")
+    assert failed.value.reason == "crashed" and failed.value.detail == "SIGKILL"
+
+
+def test_a_child_that_writes_past_the_cap_is_stopped_there() -> None:
+    # 6.5 MB straight to its output, past its own print() cap: the parent stops reading at 2 MB.
+    code = ESCAPE + "for i in range(100):\n    g['write'](1, b'x' * 65536)\n"
+    with pytest.raises(runner.RunFailed) as failed:
+        run_child(code)
+    assert failed.value.reason == "too_much_output"
+
+
+def test_the_child_run_by_root_gives_up_roots_group_and_its_other_groups_too() -> None:
+    # child.py as the runner starts it, from a root parent that also holds supplementary groups (root, adm)
+    root = os.getuid() == 0
+    job = marshal.dumps({"code": ESCAPE + "print(o.getuid(), o.getgid(), o.getegid(), o.getgroups())\n"})
+    with tempfile.TemporaryDirectory() as folder:
+        done = subprocess.run(
+            [sys.executable, "-I", "-S", str(runner.CHILD)],
+            input=job,
+            capture_output=True,
+            env={},
+            cwd=folder,
+            timeout=30,
+            extra_groups=[0, 4] if root else None,
+        )
+    ids = json.loads(done.stdout)["output"]
+    if root:  # nobody, in nobody's group, with no supplementary group left
+        assert ids == "65534 65534 65534 []\n"
+    else:  # a plain user's server: the child keeps that user's ids (it cannot change them)
+        assert ids == f"{os.getuid()} {os.getgid()} {os.getegid()} {os.getgroups()}\n"
+
+
+def test_infinite_and_nan_numbers_of_a_learners_graph_come_back_as_numbers() -> None:
+    # y = x*w = 1e400 is inf, z = y*0 is nan; backward: zero.grad = y.data * z.grad = inf
+    steps = [
+        ["variable", [], 1e200, "x"],
+        ["variable", [], 1e200, "w"],
+        ["*", [0, 1], None, "y"],
+        ["constant", [], 0.0, "zero"],
+        ["*", [2, 3], None, "z"],
+    ]
+    job = {"code": SOLUTION, "graphs": [{"key": "g", "steps": steps, "record": False, "capture": False}], "probes": []}
+    graph = runner.run_job(job).result["graphs"]["g"]
+    by_label = {node["label"]: node for node in graph["nodes"]}
+    assert by_label["y"]["data"] == math.inf
+    assert math.isnan(by_label["z"]["data"])
+    assert by_label["zero"]["grad"] == math.inf
+    assert by_label["x"]["grad"] == 0.0
 
 
 # -- the runner ----------------------------------------------------------------------------------------

@@ -353,7 +353,7 @@ def test_the_share_link_is_a_whole_address_with_a_copy_button_that_brings_everyt
 
 
 def test_the_diagram_shows_micrograds_gradient_to_four_decimals_as_its_readme_does(page: Page, app_url: str):
-    # the table draws on a canvas whose hidden cells hold the raw number: tests/test_workshop.py reads what it
+    # the table draws on a canvas whose hidden cells hold the raw number: tests/test_page_shared.py reads what it
     # draws (its display values) through AppTest
     open_app(page, app_url, path="build")
     main = page.get_by_test_id("stMain")
