@@ -136,7 +136,8 @@ def backward_station(a: Analysis, work: Work, reveal: bool) -> None:
         st.markdown(f"`{parsons.HEADER}` (given)")
         for i, placed in enumerate(arranged):
             number = i + 2
-            with st.container(horizontal=True, vertical_alignment="center", gap="small", key=f"rescue_row_{i}"):
+            row = st.container(horizontal=True, vertical_alignment="center", gap="small", key=f"rescue_row_{placed.id}")
+            with row:
                 for how, label, disabled in (
                     (parsons.UP, "↑", i == 0),
                     (parsons.DOWN, "↓", i == len(arranged) - 1),
@@ -145,7 +146,7 @@ def backward_station(a: Analysis, work: Work, reveal: bool) -> None:
                 ):
                     st.button(
                         label,
-                        key=f"rescue_move_{i}_{how}",
+                        key=f"rescue_move_{placed.id}_{how}",  # the line's own buttons: they move with it
                         on_click=move_line,
                         args=(i, how),
                         disabled=disabled,

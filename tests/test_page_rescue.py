@@ -87,8 +87,9 @@ def test_the_puzzle_is_moved_with_its_buttons_and_each_move_is_checked_at_once()
     station(at, BACKWARD)
     given = parsons.start()
     assert "Each move is checked at once" in texts(at.caption)
-    assert at.button(key="rescue_move_0_up").disabled and at.button(key="rescue_move_0_out").disabled
-    at.button(key="rescue_move_0_down").click().run()
+    first = given[0].id
+    assert at.button(key=f"rescue_move_{first}_up").disabled and at.button(key=f"rescue_move_{first}_out").disabled
+    at.button(key=f"rescue_move_{first}_down").click().run()
     kept = json.loads(at.query_params["ans"])[rescue.PUZZLE]
     assert parsons.from_text(kept) == parsons.move(given, 0, parsons.DOWN)
     assert at.error  # a shuffled puzzle is not a backward() yet, and it says why at its line
