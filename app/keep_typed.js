@@ -15,13 +15,14 @@
   const START_WAIT_MS = 1500; // the box's rerun starts within this, or there is none
   const RUN_WAIT_MS = 8000; // at most this long for that rerun to end
   const QUIET_MS = 300; // idle this long after it: no more reruns of the old page are on their way
+  const EDITOR_QUIET_MS = 700; // the code editor's last typing is sent 500 ms after it (app_pages/implement.py)
   const dirty = new WeakSet(); // boxes with text the server has not been sent yet
   let waiting = null; // clicks held until the rerun of a box that lost the focus has run (null: none)
 
   const app = () => document.querySelector("[data-testid='stApp']");
   const inForm = (box) => box.closest("[data-testid='stForm']") !== null; // a form sends only on submit
 
-  function waitForTheRerun() {
+  function waitForTheRerun(quietMs = QUIET_MS) {
     // from now until the app has run the box's rerun and stayed idle a moment (a table sends its edits once
     // more after that rerun), or no rerun started in time, clicks wait
     if (waiting !== null) return;
@@ -41,7 +42,7 @@
     const observer = new MutationObserver(() => {
       clearTimeout(quiet);
       if (root.getAttribute("data-test-script-state") === "running") started = true;
-      else if (started) quiet = setTimeout(finish, QUIET_MS);
+      else if (started) quiet = setTimeout(finish, quietMs);
     });
     if (root !== null) observer.observe(root, { attributes: true, attributeFilter: ["data-test-script-state"] });
     const noStart = setTimeout(() => started || finish(), START_WAIT_MS);
@@ -74,6 +75,22 @@
       if (dirty.has(event.target)) {
         dirty.delete(event.target);
         waitForTheRerun();
+      }
+    },
+    true,
+  );
+
+  // The code editor (Implement it) is a component in an iframe: it sends what it holds when it loses the focus
+  // (and after a pause in typing), and its message reruns its fragment. A click that takes the focus out of it
+  // waits for that rerun too: a top-bar link's page change sent first would be run over by the editor's late
+  // rerun of a fragment the new page does not have, and the page would stay blank (issue 25, item 7).
+  const EDITOR = "iframe[title='code_editor.code_editor']";
+  document.addEventListener(
+    "pointerdown",
+    (event) => {
+      const focused = document.activeElement;
+      if (focused instanceof HTMLIFrameElement && focused.matches(EDITOR) && !focused.contains(event.target)) {
+        waitForTheRerun(EDITOR_QUIET_MS);
       }
     },
     true,

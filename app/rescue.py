@@ -1,7 +1,8 @@
-"""The rescue version on the Lesson page: five time-boxed stations, each done from the learner's work.
+"""The rescue version's stations on the Lesson page: the function that draws each, found by its record's key.
 
-What each station computes is in lab/lesson/rescue.py and lab/views/parsons.py; this module only lays it out.
-Everything the learner makes goes to app/state.py (the answers, the hand entries, the takeaway).
+The records (titles, time boxes, how each is done) are lab/lesson/rescue.py's `RESCUE`; what each station
+computes is there and in lab/views/parsons.py; app_pages/lesson.py draws the row of stations, the open one's
+heading and its time box, and calls the view here. Everything the learner makes goes to app/state.py.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import streamlit as st
 from app import state, ui
 from lab.implement.run import Report
 from lab.lesson import questions, rescue, takeaway
+from lab.lesson.records import Station
 from lab.lesson.stations import markdown_safe as md
 from lab.model.analysis import Analysis, format_number
 from lab.model.diagram import Highlight
@@ -21,7 +23,6 @@ from lab.report import sections as report
 from lab.views import handcheck, parsons
 from lab.work.share import FULL_LESSON, Work
 
-STATION = "rescue:station"  # which rescue station is open (a view, not work)
 TIMER = ":material/timer:"  # a station's time box (an icon of the page's own font: no emoji font is needed)
 ICONS = {"success": ":material/check_circle:", "error": ":material/lightbulb:", "warning": ":material/help:"}
 HAND_LABELS = {handcheck.VALUE_KEY: "z =", handcheck.grad_key("x"): "dz/dx =", handcheck.grad_key("y"): "dz/dy ="}
@@ -30,19 +31,9 @@ HAND_LABELS = {handcheck.VALUE_KEY: "z =", handcheck.grad_key("x"): "dz/dx =", h
 # -- callbacks -----------------------------------------------------------------------------------
 
 
-def open_station(index: int) -> None:
-    state.set_view(STATION, index)
-
-
-def on_station() -> None:
-    index = st.session_state.get(STATION)
-    if index is not None:
-        state.set_view(STATION, index)
-
-
 def save_graph_answer() -> None:
     value = st.session_state.get("rescue:q:graph")
-    state.set_answer(rescue.GRAPH_QUESTION, "" if value is None else str(value))
+    state.set_answer(questions.GRAPH.id, "" if value is None else str(value))
 
 
 def save_blank(blank_id: str) -> None:
@@ -75,15 +66,15 @@ def go_full() -> None:
 # -- the stations ---------------------------------------------------------------------------------
 
 
-def graph_station(a: Analysis, work: Work, reveal: bool) -> None:
+def graph_station(station: Station, a: Analysis, work: Work, reveal: bool) -> None:
     computed = [i for i, node in enumerate(a.graph.nodes) if node._prev]
     ui.diagram(a, Highlight(hide_grads=not reveal, unknown_data=() if reveal else computed), key="rescue_diagram")
-    q = questions.ALL[rescue.GRAPH_QUESTION]
+    q = station.question or questions.GRAPH
     kept = work.answers.get(q.id)
-    ui.kept("rescue:q:graph", kept if kept in q.options else None)
+    ui.kept("rescue:q:graph", kept if kept in q.keys else None)
     st.radio(
         md(q.prompt(a)),
-        list(q.options),
+        q.keys,
         format_func=lambda option: md(questions.option_text(q, a, option)),
         index=None,
         key="rescue:q:graph",
@@ -100,7 +91,7 @@ def graph_station(a: Analysis, work: Work, reveal: bool) -> None:
         ui.say(result.level, text, icon=ICONS[result.level])
 
 
-def rules_station(a: Analysis, work: Work, reveal: bool) -> None:
+def rules_station(station: Station, a: Analysis, work: Work, reveal: bool) -> None:
     columns = st.columns(2, gap="medium")
     for op, column in zip(("+", "*"), columns, strict=True):
         blanks = [b for b in rescue.BLANKS if b.op == op]
@@ -126,7 +117,7 @@ def rules_station(a: Analysis, work: Work, reveal: bool) -> None:
                     ui.say(result.level, md(result.message), icon=ICONS[result.level])
 
 
-def backward_station(a: Analysis, work: Work, reveal: bool) -> None:
+def backward_station(station: Station, a: Analysis, work: Work, reveal: bool) -> None:
     arranged, problem = rescue.arrangement(work.answers)
     if problem:
         ui.say("warning", md(problem[0].upper() + problem[1:] + "."))
@@ -162,7 +153,7 @@ def backward_station(a: Analysis, work: Work, reveal: bool) -> None:
         ui.say(level, md(verdict.message), icon=ICONS[level])
 
 
-def by_hand_station(a: Analysis, work: Work, reveal: bool) -> None:
+def by_hand_station(station: Station, a: Analysis, work: Work, reveal: bool) -> None:
     entries = handcheck.entries_of(work.hand, a)
     cells = st.columns(3)
     for key, cell in zip(rescue.HAND_ROWS, cells, strict=True):
@@ -186,10 +177,10 @@ def by_hand_station(a: Analysis, work: Work, reveal: bool) -> None:
     if text is None:
         missing = []
         if not rescue.blanks_right(work.answers):
-            missing.append("the blanks (station 2)")
+            missing.append(f"the blanks (station {rescue.RESCUE.number('rescue_rules')})")
         verdict = rescue.puzzle_verdict(work.answers)
         if verdict is None or not verdict.right:
-            missing.append("the puzzle (station 3)")
+            missing.append(f"the puzzle (station {rescue.RESCUE.number('rescue_backward')})")
         st.caption(f"It is assembled once {' and '.join(missing)} {'are' if len(missing) > 1 else 'is'} right.")
         return
     with st.expander("The class you assembled"):
@@ -205,7 +196,7 @@ def by_hand_station(a: Analysis, work: Work, reveal: bool) -> None:
         icon=":material/play_arrow:",
         type="primary" if work.answers.get(rescue.RAN) != rescue.RAN_YES else "secondary",
     )
-    ran = _run_report(work)
+    ran = run_report(work)
     if ran is None:
         return
     passed, message = rescue.lesson_test(ran)
@@ -219,7 +210,7 @@ def by_hand_station(a: Analysis, work: Work, reveal: bool) -> None:
         st.caption("Your own code on Implement it is kept as it is; this run used the assembled class.")
 
 
-def takeaway_station(a: Analysis, work: Work, reveal: bool) -> None:
+def takeaway_station(station: Station, a: Analysis, work: Work, reveal: bool) -> None:
     ui.kept("rescue:takeaway", work.takeaway)
     st.text_area(
         "Your sentence: what is backpropagation, now that you have done it?",
@@ -236,7 +227,7 @@ def takeaway_station(a: Analysis, work: Work, reveal: bool) -> None:
             icon=ICONS["success"],
         )
     current, today, implemented = state.analysis(), dt.date.today(), state.implementation_report()
-    ran = _run_report(work)
+    ran = run_report(work)
     html_col, md_col, full_col = st.columns([1, 1, 2])
     with html_col:
         ui.download(
@@ -263,16 +254,16 @@ def takeaway_station(a: Analysis, work: Work, reveal: bool) -> None:
         )
 
 
-STATION_VIEWS: dict[str, Callable[[Analysis, Work, bool], None]] = {
-    "graph": graph_station,
-    "rules": rules_station,
-    "backward": backward_station,
-    "by_hand": by_hand_station,
-    "takeaway": takeaway_station,
+VIEWS: dict[str, Callable[[Station, Analysis, Work, bool], None]] = {
+    "rescue_graph": graph_station,
+    "rescue_rules": rules_station,
+    "rescue_backward": backward_station,
+    "rescue_run": by_hand_station,
+    "rescue_sentence": takeaway_station,
 }
 
 
-def _run_report(work: Work) -> Report | None:
+def run_report(work: Work) -> Report | None:
     """The run of the assembled class, once the learner has asked for one (run again lazily after a reload)."""
     text = rescue.assembled(work.answers)
     if text is None or work.answers.get(rescue.RAN) != rescue.RAN_YES:
@@ -280,42 +271,7 @@ def _run_report(work: Work) -> Report | None:
     return state.rescue_run(text)
 
 
-# -- the version's page ---------------------------------------------------------------------------
-
-
-def show() -> None:
-    """The rescue version, under the Lesson page's choice of version."""
-    work = state.work()
-    a = rescue.example()
-    steps = rescue.progress(work.answers, work.hand, work.takeaway, _run_report(work))
-    done = sum(p.done for p in steps)
-    reveal = rescue.hand_entered(work.hand) or not state.settings().get("hand_first", True)
-    st.progress(done / len(steps), text=f"{done} of {len(steps)} stations done · about {rescue.TOTAL_MINUTES} min")
-    if STATION not in st.session_state:
-        open_station(next((i for i, p in enumerate(steps) if not p.done), len(steps) - 1))
-    index = int(state.view(STATION, 0))
-    ui.kept(STATION, index)
-    minutes = [p.station.minutes for p in steps]
-    st.segmented_control(
-        "Rescue station",
-        list(range(len(steps))),
-        format_func=lambda i: f"{'✔' if steps[i].done else i + 1} {steps[i].station.short} · {minutes[i]}′",
-        key=STATION,
-        on_change=on_station,
-        label_visibility="collapsed",
-    )
-    p = steps[index]
-    with st.container(border=True):
-        st.subheader(f"{index + 1}. {md(p.station.title)}")
-        mark = "✔ done" if p.done else "not done yet"
-        st.caption(f"{TIMER} about {p.station.minutes} min · {mark} · {md(p.status)}")
-        st.markdown(md(p.station.todo))
-        STATION_VIEWS[p.station.key](a, work, reveal)
-        if index + 1 < len(steps):
-            st.button(
-                f"Next: {md(steps[index + 1].station.title.replace('`', ''))}",
-                key=f"rescue:next:{index}",
-                on_click=open_station,
-                args=(index + 1,),
-                icon=":material/arrow_forward:",
-            )
+def numbers_shown(work: Work) -> bool:
+    """May the example's numbers be shown? By hand first: once z, dz/dx and dz/dy are entered (or the learner has
+    switched "by hand first" off)."""
+    return rescue.hand_entered(work.hand) or not work.settings.get("hand_first", True)

@@ -24,7 +24,7 @@ from lab.implement import run as implement
 from lab.model.analysis import Analysis, analyse
 from lab.model.presets import LESSON_PROGRAM
 from lab.model.program_edit import set_variable_value
-from lab.views.handcheck import entries_of, tolerance_from, with_entries
+from lab.views.handcheck import entries_of, with_entries
 from lab.views.implement_view import kept_code
 from lab.views.stepper import Watch
 from lab.work.share import (
@@ -35,6 +35,7 @@ from lab.work.share import (
     Work,
     clean_settings,
     owned_hand,
+    tolerance_from,
     work_from_params,
 )
 from lab.work.share import work_to_params as _work_to_params

@@ -253,7 +253,7 @@ def _on_value_change(name: str) -> None:
     kept_draft = state.has_draft()
     before, entries = state.analysis(), state.hand_entries()
     if state.set_value(name, float(value)):
-        tolerance = handcheck.tolerance_from(state.settings().get("tolerance"))
+        tolerance = state.tolerance()
         note = handcheck.turned_by_values(before, state.analysis(), entries, tolerance) if entries else ""
         st.session_state[_VALUE_NOTE] = (name, note) if note else None
         if kept_draft:

@@ -6,6 +6,7 @@ from app import state, ui
 from engine.errors import quote
 from lab.model.diagram import Highlight
 from lab.views import handcheck
+from lab.work import share
 
 EDITOR = "handcheck:table"  # the table's widget key (a new one when the entries change elsewhere, e.g. a loaded file)
 TOLERANCE, HAND_FIRST = "handcheck:tolerance", "handcheck:hand_first"
@@ -73,8 +74,8 @@ with tolerance_column:
         "Tolerance",
         key=TOLERANCE,
         value=None,  # a cleared box reaches on_tolerance as None (with a default, the browser puts the default in)
-        min_value=handcheck.MIN_TOLERANCE,
-        max_value=handcheck.MAX_TOLERANCE,
+        min_value=share.MIN_TOLERANCE,
+        max_value=share.MAX_TOLERANCE,
         step=1e-3,
         format="%g",
         on_change=on_tolerance,

@@ -37,6 +37,10 @@ FONT_CSS = (
     if _FONT_FILE
     else ""
 )
+# Ace scrolls its text itself (the gutter with it); the browser also scrolls the text's box natively to bring the
+# hidden input at the cursor into view (typing on the last line), which moves the text and not the gutter: the line
+# numbers then sat 15 px below their lines. `clip` lets no one but Ace scroll it.
+EDITOR_CSS = FONT_CSS + ".ace_scroller{overflow:clip !important}"
 
 
 def shown_code() -> str:
@@ -91,7 +95,7 @@ def editor() -> None:
         response_mode=["debounce", "blur"],
         options={"showLineNumbers": True, "wrap": True, "fontFamily": f"'{EDITOR_FONT}', monospace", "tabSize": 4},
         props={"debounceChangePeriod": 500},
-        component_props={"globalCSS": FONT_CSS},
+        component_props={"globalCSS": EDITOR_CSS},
     )
     event = (response or {}).get("id")
     if not event or event == st.session_state.get(SEEN_EVENT):

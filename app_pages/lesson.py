@@ -1,11 +1,16 @@
-"""The lesson: its 90 minutes as nine stations, each done where it happens and marked done from the work."""
+"""The lesson: its 90 minutes as stations, or the rescue version's 15, each marked done from the work.
+
+Each station is a record (lab/lesson/stations.py; the rescue version's in lab/lesson/rescue.py); the
+function that draws it is here, found by the station's key (`@view("graph")`; the rescue version's in
+app/rescue.py). Which version the learner walks is their choice at the top, kept with their work.
+"""
 
 import datetime as dt
 from collections.abc import Callable
 
 import streamlit as st
 
-from app import rescue as app_rescue
+from app import rescue as rescue_views
 from app import state, ui
 from lab.lesson import checklist, questions, rescue, takeaway
 from lab.lesson import stations as lesson
@@ -13,12 +18,12 @@ from lab.lesson.stations import markdown_safe as md
 from lab.model.analysis import Analysis
 from lab.model.diagram import Highlight
 from lab.report import sections as report
-from lab.views import handcheck, implement_view, neuron
+from lab.views import handcheck, implement_view
 from lab.views.why_rules import backward_source
 from lab.work.share import FULL_LESSON, RESCUE_LESSON, Work
 
 ANSWER_ICONS = {"success": ":material/check_circle:", "error": ":material/lightbulb:", "warning": ":material/help:"}
-VERSION = "lesson:version"  # the choice between the full lesson and the rescue version (kept in the work)
+VERSION = "lesson:version"  # the choice of the full lesson or the rescue version (kept in the work)
 STATION = "lesson:station"  # which station is open (a view, not work: a fresh visit opens the first not done)
 TAKEAWAY_BOX = "lesson:takeaway"
 
@@ -45,14 +50,23 @@ def load_example() -> None:
 
 
 def open_station(index: int) -> None:
-    state.set_view(STATION, index)
+    state.set_view(open_at(), index)
+
+
+def open_at() -> str:
+    """Where the open station of the version the learner walks is kept (each version keeps its own)."""
+    return f"{STATION}:{state.lesson()}"
 
 
 def on_station() -> None:
     """A click on the row of stations. None (the open one clicked again, or the row redrawn) keeps it open."""
     index = st.session_state.get(STATION)
     if index is not None:
-        state.set_view(STATION, index)
+        state.set_view(open_at(), index)
+
+
+def choose_version() -> None:
+    state.set_lesson(st.session_state.get(VERSION) or FULL_LESSON)
 
 
 def show_in_bug_lab(mistake: str, program: str) -> None:
@@ -96,10 +110,10 @@ def ask(q: questions.Question, a, reveal: bool = True) -> questions.Feedback:
     key = f"lesson:q:{q.id}"
     kept = state.answers().get(q.id)
     if q.kind == questions.CHOICE:
-        ui.kept(key, kept if kept in q.options else None)
+        ui.kept(key, kept if kept in q.keys else None)
         st.radio(
             md(q.prompt(a)),
-            list(q.options),
+            q.keys,
             format_func=lambda option: md(questions.option_text(q, a, option)),
             index=None,
             key=key,
@@ -121,7 +135,8 @@ def ask(q: questions.Question, a, reveal: bool = True) -> questions.Feedback:
             result.explanation
             if reveal
             else (
-                "The explanation with the example's numbers waits until you have done the example by hand (station 5)."
+                "The explanation with the example's numbers waits until you have done the example by hand "
+                f"(station {lesson.LESSON.number('by_hand')})."
             )
         )
         text = md(result.verdict) + (f"  \n{md(explanation)}" if explanation else "")
@@ -129,10 +144,10 @@ def ask(q: questions.Question, a, reveal: bool = True) -> questions.Feedback:
     return result
 
 
-def next_button(index: int) -> None:
-    if index + 1 < len(lesson.STATIONS):
+def next_button(index: int, stations: tuple[lesson.Station, ...]) -> None:
+    if index + 1 < len(stations):
         st.button(
-            f"Next station: {lesson.STATIONS[index + 1].title.replace('`', '')}",
+            f"Next station: {stations[index + 1].title.replace('`', '')}",
             key=f"lesson:next:{index}",
             on_click=open_station,
             args=(index + 1,),
@@ -170,9 +185,25 @@ def bug_checklist(current, open_by_default: bool) -> None:
                     st.caption("Try a long chain on “Build and see”: this engine's `backward()` never recurses.")
 
 
-# -- the stations: one function each, looked up by the station's key -----------------------------
+# -- the stations: one function each, found by the station's key ---------------------------------
+
+VIEWS: dict[str, Callable[[lesson.Station, Analysis, Work, bool], None]] = {}
 
 
+def view(key: str) -> Callable:
+    """The function that draws the station `key` (its record is in lab/lesson/stations.py)."""
+
+    def register(draw: Callable[[lesson.Station, Analysis, Work, bool], None]) -> Callable:
+        VIEWS[key] = draw
+        return draw
+
+    return register
+
+
+VIEWS.update(rescue_views.VIEWS)  # the rescue version's stations, drawn by app/rescue.py
+
+
+@view("graph")
 def graph_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool) -> None:
     ui.diagram(a, Highlight(hide_grads=not reveal), key="lesson_diagram")
     fields = lesson.node_fields(a, rules_known=questions.is_right("station:rules", a, work.answers))
@@ -183,9 +214,10 @@ def graph_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool
     ui.plain_table(shown, numbers=("data", "grad"), key="lesson_fields")  # plain text, as the lesson reads
     if not answered:
         st.caption("`_prev` appears here once you have read it from the diagram: the arrows go into each node.")
-    ask(questions.STATION_QUESTIONS["station:graph"], a)
+    ask(station.question, a)
 
 
+@view("rules")
 def rules_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool) -> None:
     plus, times = st.columns(2, gap="medium")
     with plus:
@@ -197,10 +229,11 @@ def rules_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool
             st.code(backward_source("*"), language="python")
         else:
             st.code("self, other = out._prev\nself.grad += ____ * out.grad\nother.grad += ____ * out.grad")
-    ask(questions.STATION_QUESTIONS["station:rules"], a, reveal)
+    ask(station.question, a, reveal)
     go_to(station)
 
 
+@view("implement")
 def implement_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool) -> None:
     report = state.implementation_report()
     if report is not None:
@@ -219,6 +252,7 @@ def implement_station(station: lesson.Station, a: Analysis, work: Work, reveal: 
         go_to(station)
 
 
+@view("backward")
 def backward_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool) -> None:
     st.markdown(
         md(
@@ -226,10 +260,11 @@ def backward_station(station: lesson.Station, a: Analysis, work: Work, reveal: b
             f"`backward()` seeds {a.names[a.output]}.grad = 1, then walks it in reverse."
         )
     )
-    ask(questions.STATION_QUESTIONS["station:backward"], a, reveal)
+    ask(station.question, a, reveal)
     go_to(station)
 
 
+@view("by_hand")
 def by_hand_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool) -> None:
     check = lesson.hand_check(work, a)
     lines = []
@@ -241,10 +276,12 @@ def by_hand_station(station: lesson.Station, a: Analysis, work: Work, reveal: bo
     go_to(station)
 
 
+@view("trace")
 def trace_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool) -> None:
     check = lesson.hand_check(work, a)
     if not reveal:
-        st.info("By hand first: enter your gradients at station 5, then come back to compare.", icon="✍️")
+        where = lesson.LESSON.number("by_hand")
+        st.info(f"By hand first: enter your gradients at station {where}, then come back to compare.", icon="✍️")
     else:
         ui.say(check.verdict_kind if check.verdict_kind in ("success", "error") else "info", md(check.verdict))
         if check.entered:
@@ -258,11 +295,12 @@ def trace_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool
         for c in check.failing:
             st.markdown(f"**{md(c.row.label)}**, one edge at a time:")
             st.code(c.explanation, language=None, wrap_lines=True)
-    ask(questions.STATION_QUESTIONS["station:trace"], a, reveal)
+    ask(station.question, a, reveal)
     go_to(station)
     bug_checklist(state.analysis(), open_by_default=bool(check.failing))
 
 
+@view("explain")
 def explain_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool) -> None:
     right, _answered = questions.checkpoint_score(a, work.answers)
     st.caption(f"{right} of {len(questions.CHECKPOINTS)} right so far.")
@@ -272,6 +310,7 @@ def explain_station(station: lesson.Station, a: Analysis, work: Work, reveal: bo
             ask(q, a, reveal)
 
 
+@view("takeaway")
 def takeaway_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool) -> None:
     ui.kept(TAKEAWAY_BOX, work.takeaway)
     st.text_area(
@@ -307,85 +346,35 @@ def takeaway_station(station: lesson.Station, a: Analysis, work: Work, reveal: b
         )
 
 
+@view("next")
 def next_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool) -> None:
-    result = neuron.next_feedback(work.answers.get(neuron.NEXT_QUESTION.id))
+    result = questions.next_feedback(work.answers.get(questions.NEXT.id))
     if not result.answered:
         st.caption("The question waits on the next lesson's page.")
     go_to(station)
 
 
-STATION_PAGES: dict[str, Callable[[lesson.Station, Analysis, Work, bool], None]] = {
-    "graph": graph_station,
-    "rules": rules_station,
-    "implement": implement_station,
-    "backward": backward_station,
-    "by_hand": by_hand_station,
-    "trace": trace_station,
-    "explain": explain_station,
-    "takeaway": takeaway_station,
-    "next": next_station,
-}
-
-
 # -- the page -----------------------------------------------------------------------------------
 
 
-def choose_version() -> None:
-    state.set_lesson(st.session_state.get(VERSION) or FULL_LESSON)
-
-
-def full_lesson() -> None:
-    """The full lesson: its nine stations."""
-    current = state.analysis()
-    work = state.work()
-    a = lesson.example_analysis(current)
-    is_example = lesson.is_example(current)
-    steps = lesson.progress(work, current, state.implementation_report())
-    done = sum(p.done for p in steps)
+version = state.lesson()
+walked = lesson.LESSONS[version]
+current = state.analysis()
+work = state.work()
+if version == RESCUE_LESSON:  # always the example at x = 2, y = 3; its class's run is its "implemented"
+    a = rescue.example()
+    steps = rescue.progress(work, rescue_views.run_report(work))
+    reveal = rescue_views.numbers_shown(work)
+else:
+    a = walked.example_analysis(current)
+    steps = walked.progress(work, current, state.implementation_report())
     reveal = not handcheck.engine_hidden(a, state.hand(), state.settings())
-
-    st.progress(done / len(steps), text=f"{done} of {len(steps)} stations done · about 90 min")
-    st.caption(
-        "Goal: understand backprop by implementing it for scalar expressions and watching gradients flow. "
-        "Walk the stations in order: each is marked done from what you do, and your progress travels with your work "
-        "(the link and the work file)."
-    )
-
-    if STATION not in st.session_state:  # a fresh visit, or back from another page: the first station not done
-        open_station(lesson.first_not_done(steps))
-    index = int(state.view(STATION, 0))  # the open station stays open while its work gets done (not the next not done)
-    ui.kept(STATION, index)
-    st.segmented_control(
-        "Station",
-        list(range(len(steps))),
-        format_func=lambda i: f"{'✔' if steps[i].done else i + 1} {steps[i].station.short}",
-        key=STATION,
-        on_change=on_station,
-        label_visibility="collapsed",
-    )
-    station, status = steps[index].station, steps[index]
-
-    with st.container(border=True):
-        mark = "✔ done" if status.done else "not done yet"
-        st.subheader(f"{station.number}. {station.title}")
-        st.caption(f"{mark} · {md(status.status)}")
-        st.markdown(md(station.todo))
-        example_note(station, is_example)
-
-        STATION_PAGES[station.key](station, a, work, reveal)
-        next_button(index)
-
-    # drawn only when opened: eight lines of Markdown the browser would otherwise draw, hidden, with the diagram
-    all_stations = st.expander("All stations", key="lesson:all_stations", on_change="rerun")
-    if all_stations.open:
-        with all_stations:
-            for p in steps:
-                st.markdown(f"{'✔' if p.done else '○'} **{p.station.number}. {md(p.station.title)}**: {md(p.status)}")
-
+is_example = lesson.is_example(current)
+done = sum(p.done for p in steps)
 
 title_column, choice_column = st.columns([3, 2], vertical_alignment="bottom")
 title_column.title("The lesson")
-ui.kept(VERSION, state.lesson())
+ui.kept(VERSION, version)
 choice_column.segmented_control(
     "Which lesson",
     list(rescue.VERSIONS),
@@ -393,10 +382,48 @@ choice_column.segmented_control(
     key=VERSION,
     on_change=choose_version,
     required=True,
-    help="The rescue version is the lesson in 15 minutes, for when you are short on time. Your work is the same "
-    "work in both: moving on to the full lesson keeps it, and counts what matches.",
+    help="The rescue version is the lesson in 15 minutes, for when you are short on time. It is the same work: "
+    "going on with the full lesson keeps it, and counts what matches.",
 )
-if state.lesson() == RESCUE_LESSON:
-    app_rescue.show()
-else:
-    full_lesson()
+minutes = f" · about {rescue.TOTAL_MINUTES} min" if version == RESCUE_LESSON else ""
+st.progress(done / len(steps), text=f"{done} of {len(steps)} stations done{minutes}")
+st.caption(
+    "Goal: understand backprop by implementing it for scalar expressions and watching gradients flow. "
+    "Walk the stations in order: each is marked done from what you do, and your progress travels with your work "
+    "(the link and the work file)."
+)
+
+if STATION not in st.session_state or state.view(open_at()) is None:  # a fresh visit, back from another page,
+    open_station(lesson.first_not_done(steps))  # or the other version chosen: the first station not done
+index = min(int(state.view(open_at(), 0)), len(steps) - 1)  # the open station stays open while its work gets done
+ui.kept(STATION, index)
+st.segmented_control(
+    "Station",
+    list(range(len(steps))),
+    format_func=lambda i: (
+        f"{'✔' if steps[i].done else steps[i].station.number} {steps[i].station.short}"
+        + (f" · {steps[i].station.minutes}′" if steps[i].station.minutes else "")
+    ),
+    key=STATION,
+    on_change=on_station,
+    label_visibility="collapsed",
+)
+station, status = steps[index].station, steps[index]
+
+with st.container(border=True):
+    mark = "✔ done" if status.done else "not done yet"
+    box = f" · {rescue_views.TIMER} about {station.minutes} min" if station.minutes else ""  # its time box
+    st.subheader(f"{station.number}. {station.title}")
+    st.caption(f"{mark}{box} · {md(status.status)}")
+    st.markdown(md(station.todo))
+    example_note(station, is_example)
+
+    VIEWS[station.key](station, a, work, reveal)
+    next_button(index, walked.stations)
+
+# drawn only when opened: a line of Markdown per station that the browser would otherwise draw, hidden
+all_stations = st.expander("All stations", key="lesson:all_stations", on_change="rerun")
+if all_stations.open:
+    with all_stations:
+        for p in steps:
+            st.markdown(f"{'✔' if p.done else '○'} **{p.station.number}. {md(p.station.title)}**: {md(p.status)}")

@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from app import state, ui
+from lab.lesson import questions
 from lab.lesson.stations import markdown_safe as md
 from lab.model.diagram import Highlight
 from lab.views import neuron
@@ -13,7 +14,7 @@ ANSWER = "next:answer"
 
 
 def save_answer() -> None:
-    state.set_answer(neuron.NEXT_QUESTION.id, st.session_state.get(ANSWER) or "")
+    state.set_answer(questions.NEXT.id, st.session_state.get(ANSWER) or "")
 
 
 st.title("Next lesson: when gradients die")
@@ -70,11 +71,11 @@ with plot:
     st.altair_chart(line + dot, width="stretch", height=260)
 
 with st.container(border=True):
-    q = neuron.NEXT_QUESTION
+    q = questions.NEXT
     kept = state.answers().get(q.id)
     ui.kept(ANSWER, kept or "")
     st.text_input(md(q.prompt(a)), key=ANSWER, on_change=save_answer, placeholder="a number")
-    result = neuron.next_feedback(kept)
+    result = questions.next_feedback(kept)
     if result.answered:
         text = md(result.verdict) + (f"  \n{md(result.explanation)}" if result.explanation else "")
         ui.say(result.level, text)

@@ -7,48 +7,7 @@ browser tests of the Implement it page.
 
 from __future__ import annotations
 
-SOLUTION = """\
-class Value:
-    def __init__(self, data, _children=(), _op=''):
-        self.data = data
-        self.grad = 0
-        self._backward = lambda: None
-        self._prev = set(_children)
-        self._op = _op
-
-    def __add__(self, other):
-        out = Value(self.data + other.data, (self, other), '+')
-
-        def _backward():
-            self.grad += out.grad
-            other.grad += out.grad
-        out._backward = _backward
-        return out
-
-    def __mul__(self, other):
-        out = Value(self.data * other.data, (self, other), '*')
-
-        def _backward():
-            self.grad += other.data * out.grad
-            other.grad += self.data * out.grad
-        out._backward = _backward
-        return out
-
-    def backward(self):
-        topo = []
-        visited = set()
-
-        def build_topo(v):
-            if v not in visited:
-                visited.add(v)
-                for child in v._prev:
-                    build_topo(child)
-                topo.append(v)
-        build_topo(self)
-        self.grad = 1
-        for node in reversed(topo):
-            node._backward()
-"""
+from lab.lesson.solution import SOLUTION
 
 
 def _variant(old: str, new: str, marker: str | None = None, nth: int = 1) -> tuple[str, int]:

@@ -19,7 +19,6 @@ from lab.views.handcheck import (
     check,
     entries_complete,
     rows,
-    tolerance_from,
 )
 
 LESSON = "x = 2\ny = 3\nz = x*y + y"
@@ -178,15 +177,6 @@ def test_by_hand_first_waits_for_every_variables_gradient(lesson):
     assert not entries_complete(lesson, {"value": "9", "grad:x": "3"})
     assert not entries_complete(lesson, {"grad:x": "3", "grad:y": "  "})
     assert entries_complete(lesson, {"grad:x": "3", "grad:y": "x"})
-
-
-def test_a_tolerance_from_a_link_or_file_is_made_usable():
-    assert tolerance_from(0.01) == 0.01
-    assert tolerance_from("0.05") == 0.05
-    assert tolerance_from("lots") == 1e-3
-    assert tolerance_from(float("nan")) == 1e-3
-    assert tolerance_from(-1) == 1e-12
-    assert tolerance_from(50) == 1.0
 
 
 MICROGRAD = PRESETS["micrograd"].program  # published: g = 24.7041, dg/da = 138.8338, dg/db = 645.5773

@@ -25,7 +25,6 @@ from lab.views.implement_view import (
     kept_code,
     learner_analysis,
     problem_text,
-    report_markdown,
     station_status,
     waiting_words,
 )
@@ -119,27 +118,7 @@ def test_the_wait_for_a_runner_is_said_in_words():
     assert "3 runs waiting" in waiting_words(2, 3, 2)
 
 
-def test_the_report_section_has_the_code_and_every_check():
-    report = report_of(BUGS["no_seed"][0])
-    text = report_markdown(BUGS["no_seed"][0], report)
-    assert "```python" in text and "def backward(self):" in text
-    assert f"line {BUGS['no_seed'][2]}" in text
-    assert text.count("\n- ") == len(report.checks)
-    assert "Not started" in report_markdown("", None)
-
-
 def test_the_engine_analysis_is_untouched():
     before = analyse(LESSON).grads
     report_of(BUGS["overwrite_add"][0])
     assert analyse(LESSON).grads == before
-
-
-def test_the_html_report_shows_the_code_as_text_and_every_check():
-    from lab.views.implement_view import report_html
-
-    code = BUGS["no_seed"][0] + "\nprint('<b>hi</b>')\n"
-    report = report_of(code)
-    text = report_html(code, report)
-    assert '<pre id="code">' in text and "&lt;b&gt;hi&lt;/b&gt;" in text and "<b>hi</b>" not in text
-    assert text.count("<li ") == len(report.checks)
-    assert 'class="wrong" data-check="seed"' in text and f"line {BUGS['no_seed'][2]}" in text

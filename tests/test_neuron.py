@@ -8,7 +8,8 @@ import math
 
 import pytest
 
-from lab.views.neuron import curve, local_derivative, neuron, next_feedback, program, reaching, verdict
+from lab.lesson.questions import next_feedback
+from lab.views.neuron import curve, local_derivative, neuron, program, reaching, verdict
 
 
 def test_a_dead_relu_passes_exactly_zero_to_w_x_and_b():

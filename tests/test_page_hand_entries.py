@@ -11,7 +11,8 @@ from apptest_helpers import open_dashboard
 from streamlit.testing.v1 import AppTest
 
 from lab.model.analysis import analyse
-from lab.views.handcheck import entries_of, program_key, with_entries
+from lab.model.identity import program_id as program_key
+from lab.views.handcheck import entries_of, with_entries
 from lab.work.share import Work, owned_hand, work_from_json, work_from_params, work_to_json, work_to_params
 
 EXAMPLE = "x = 2\ny = 3\nz = x*y + y"

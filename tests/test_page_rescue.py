@@ -27,12 +27,13 @@ def texts(elements) -> str:
 
 
 def station(at: AppTest, index: int) -> None:
-    at.segmented_control(key="rescue:station").set_value(index).run()
+    at.segmented_control(key="lesson:station").set_value(index).run()
     assert not at.exception
 
 
 def status(at: AppTest) -> str:
-    return next(c.value for c in at.caption if c.value.startswith(TIMER))
+    """The open station's line: done or not, its time box, how far."""
+    return next(c.value for c in at.caption if f"{TIMER} about" in c.value)
 
 
 def progress(at: AppTest) -> str:
@@ -48,9 +49,9 @@ def test_the_lesson_offers_the_full_lesson_and_the_rescue_version_and_the_choice
     assert not at.exception
     assert at.query_params["lesson"] == "rescue"
     assert "0 of 5 stations done · about 15 min" in progress(at)
-    labels = at.segmented_control(key="rescue:station").options
+    labels = at.segmented_control(key="lesson:station").options
     assert labels == ["1 Graph · 2′", "2 Rules · 3′", "3 backward() · 4′", "4 By hand + run · 4′", "5 Takeaway · 2′"]
-    assert status(at).startswith(f"{TIMER} about 2 min · not done yet")
+    assert status(at).startswith(f"not done yet · {TIMER} about 2 min")
     again = open_dashboard(**{k: at.query_params[k] for k in at.query_params})  # the link, opened again
     assert again.segmented_control(key="lesson:version").value == "rescue" and "of 5 stations" in progress(again)
 
@@ -63,7 +64,7 @@ def test_the_graph_hides_z_and_the_gradients_until_they_are_worked_out_by_hand()
     at.radio(key="rescue:q:graph").set_value("xy").run()
     assert "x is not used by z directly" in texts(at.error)
     at.radio(key="rescue:q:graph").set_value("my").run()
-    assert status(at).startswith(f"{TIMER} about 2 min · ✔ done")
+    assert status(at).startswith(f"✔ done · {TIMER} about 2 min")
     assert json.loads(at.query_params["ans"]) == {"station:graph": "my"}
 
 

@@ -133,16 +133,14 @@ CHOICE_QUESTIONS = [q for q in ALL.values() if q.options]
 
 def test_the_right_option_is_not_always_first_so_its_position_gives_nothing_away():
     assert len(CHOICE_QUESTIONS) == 5  # stations 1 to 3, questions 1 and 3
-    positions = [list(q.options).index(q.right_option) for q in CHOICE_QUESTIONS]
+    positions = [q.keys.index(q.right_option) for q in CHOICE_QUESTIONS]
     assert len(set(positions)) > 1, positions  # not one place (first or any other) for every right answer
     assert positions.count(0) < len(positions) / 2, positions
 
 
 def test_the_options_order_is_the_same_on_every_run_so_a_reload_does_not_reshuffle():
     """Another Python process, with another string-hash seed, lists every question's options the same way."""
-    code = (
-        "from lab.lesson.questions import ALL\nprint(repr({q.id: list(q.options) for q in ALL.values() if q.options}))"
-    )
+    code = "from lab.lesson.questions import ALL\nprint(repr({q.id: q.keys for q in ALL.values() if q.options}))"
     runs = {
         subprocess.run(
             [sys.executable, "-c", code],
@@ -155,4 +153,4 @@ def test_the_options_order_is_the_same_on_every_run_so_a_reload_does_not_reshuff
         ).stdout
         for seed in ("1", "2")
     }
-    assert runs == {repr({q.id: list(q.options) for q in CHOICE_QUESTIONS}) + "\n"}
+    assert runs == {repr({q.id: q.keys for q in CHOICE_QUESTIONS}) + "\n"}

@@ -27,6 +27,10 @@ HAND_RIGHT = handcheck.with_entries({}, analyse(EXAMPLE), {"value": "9", "grad:x
 ALL_RIGHT = {"station:graph": "my", **BLANKS_RIGHT, **PUZZLE_RIGHT, rescue.RAN: rescue.RAN_YES}
 
 
+def done_work(answers: dict, hand: dict, sentence: str = "") -> Work:
+    return Work(EXAMPLE, hand, {}, sentence, dict(answers), lesson=RESCUE_LESSON)
+
+
 def blank(blank_id: str) -> rescue.Blank:
     return next(b for b in rescue.BLANKS if b.id == blank_id)
 
@@ -73,12 +77,12 @@ def test_a_blank_using_the_sums_value_does_not_say_z_before_it_is_worked_out():
 
 
 def test_no_station_is_done_from_an_empty_work_and_all_are_from_the_right_work():
-    steps = rescue.progress({}, {}, "")
+    steps = rescue.progress(Work(EXAMPLE))
     assert [p.done for p in steps] == [False] * 5
     assert sum(s.minutes for s in rescue.STATIONS) == rescue.TOTAL_MINUTES == 15
     text = rescue.assembled(ALL_RIGHT)
     ran = implement.run(text, "")
-    steps = rescue.progress(ALL_RIGHT, HAND_RIGHT, "Backprop is the chain rule, node by node.", ran)
+    steps = rescue.progress(done_work(ALL_RIGHT, HAND_RIGHT, "Backprop is the chain rule, node by node."), ran)
     assert [p.done for p in steps] == [True] * 5, [p.status for p in steps]
 
 
@@ -87,12 +91,13 @@ def test_station_four_needs_both_the_hand_numbers_and_a_passing_run():
     ran = implement.run(text, "")
     assert rescue.class_numbers(ran) == [("z.data", 9.0), ("x.grad", 3.0), ("y.grad", 3.0)]
     by_hand = 3
-    assert not rescue.progress(ALL_RIGHT, {}, "", ran)[by_hand].done
+    assert rescue.progress(done_work(ALL_RIGHT, HAND_RIGHT), ran)[by_hand].done
+    assert not rescue.progress(done_work(ALL_RIGHT, {}), ran)[by_hand].done
     wrong_hand = handcheck.with_entries({}, analyse(EXAMPLE), {"value": "9", "grad:x": "3", "grad:y": "1"})
-    assert not rescue.progress(ALL_RIGHT, wrong_hand, "", ran)[by_hand].done  # y.grad is 3: both uses add
-    assert not rescue.progress({**ALL_RIGHT, rescue.RAN: ""}, HAND_RIGHT, "", ran)[by_hand].done  # not run
+    assert not rescue.progress(done_work(ALL_RIGHT, wrong_hand), ran)[by_hand].done  # y.grad is 3: both uses add
+    assert not rescue.progress(done_work({**ALL_RIGHT, rescue.RAN: ""}, HAND_RIGHT), ran)[by_hand].done  # not run
     failing = implement.run(BUGS["no_seed"][0], "")  # a run whose lesson test fails
-    assert not rescue.progress(ALL_RIGHT, HAND_RIGHT, "", failing)[by_hand].done
+    assert not rescue.progress(done_work(ALL_RIGHT, HAND_RIGHT), failing)[by_hand].done
 
 
 def test_the_class_is_assembled_only_from_right_pieces_and_passes_every_check_in_the_sandbox():

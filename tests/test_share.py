@@ -127,7 +127,7 @@ def test_share_link_carries_the_program_url_encoded():
 
 @pytest.mark.parametrize("value", [True, False, "true", "1e-3x", None, float("nan")])
 def test_a_tolerance_that_is_not_a_number_takes_the_default(value):
-    from lab.views.handcheck import DEFAULT_TOLERANCE, tolerance_from
+    from lab.work.share import DEFAULT_TOLERANCE, tolerance_from
 
     assert clean_settings({"tolerance": value})["tolerance"] == DEFAULT_SETTINGS["tolerance"]
     assert tolerance_from(value) == DEFAULT_TOLERANCE  # `true` is not 1.0: every hand entry would pass
@@ -158,3 +158,15 @@ def test_a_work_file_of_version_4_still_loads_as_the_full_lesson():
 def test_the_work_file_carries_its_version():
     saved = json.loads(work_to_json(FULL))
     assert isinstance(saved["version"], int) and saved["version"] >= 1
+
+
+def test_the_works_tolerance_from_a_link_or_file_is_made_usable():
+    from lab.work.share import Work
+
+    assert Work("", settings={"tolerance": 0.01}).tolerance == 0.01
+    assert Work("", settings={"tolerance": "0.05"}).tolerance == 0.05
+    assert Work("", settings={"tolerance": "lots"}).tolerance == 1e-3
+    assert Work("", settings={"tolerance": float("nan")}).tolerance == 1e-3
+    assert Work("", settings={"tolerance": -1}).tolerance == 1e-12
+    assert Work("", settings={"tolerance": 50}).tolerance == 1.0
+    assert Work("").tolerance == 1e-3

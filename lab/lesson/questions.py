@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from engine.errors import ExpressionError
 from engine.trace import EdgeFlow, Mistake, gradient_sources, grads_at
 from lab.model.analysis import Analysis, analyse, format_number
 from lab.model.explain import backward_sentence, gradient_sum, local_text, op_expression, rule_text
+from lab.views import neuron
 from lab.views.bugs import compare_mistake, suggest_preset
 from lab.views.handcheck import close_enough, entry_number, other_points
 
@@ -45,22 +46,50 @@ def names_of(a: Analysis) -> Names:
 
 
 @dataclass(frozen=True)
+class Option:
+    """One choice of a question, with its feedback: why it is wrong (None for the right one)."""
+
+    key: str  # kept in the work as the answer
+    text: Callable[[Analysis], str]
+    why: Callable[[Analysis], str] | None = None
+
+
+@dataclass(frozen=True)
 class Question:
     id: str
     kind: str  # CHOICE, NUMBER or FORMULA
     prompt: Callable[[Analysis], str]
     explain: Callable[[Analysis], str]  # why the right answer is right, with the current numbers
-    options: Mapping[str, Callable[[Analysis], str]] = field(default_factory=dict)  # key -> option text
-    right_option: str = ""
-    wrong_why: Mapping[str, Callable[[Analysis], str]] = field(default_factory=dict)  # option -> why it's wrong
+    options: tuple[Option, ...] = ()  # CHOICE: the right one first (the one without a `why`)
     right_number: Callable[[Analysis], float] | None = None
     slips: Callable[[Analysis, float], str] | None = None  # a known wrong number -> what it is
+    solved_by: str = ""  # a right answer, as typed (CHOICE: the right option's key); the walk test gives it
+    program: str = ""  # the program it is about, when not the lesson's example (judged at its own values)
 
     def __post_init__(self) -> None:
+        if self.kind == CHOICE:
+            right = [o.key for o in self.options if o.why is None]
+            if len(right) != 1:
+                raise ValueError(f"question {self.id!r}: one option is right (no `why`), the others say why not")
+            object.__setattr__(self, "solved_by", right[0])
+        elif not self.solved_by or self.right_number is None:
+            raise ValueError(f"question {self.id!r}: a typed question has its right number and a right answer")
         # Written with the right option first, shown in an order where its position says nothing: a fixed
         # order per question (a hash of its id and each option's key), so a reload never reshuffles it.
-        order = sorted(self.options, key=lambda key: hashlib.sha256(f"{self.id}/{key}".encode()).hexdigest())
-        object.__setattr__(self, "options", {key: self.options[key] for key in order})
+        order = sorted(self.options, key=lambda o: hashlib.sha256(f"{self.id}/{o.key}".encode()).hexdigest())
+        object.__setattr__(self, "options", tuple(order))
+
+    @property
+    def right_option(self) -> str:
+        return self.solved_by if self.kind == CHOICE else ""
+
+    @property
+    def keys(self) -> list[str]:
+        """The options' keys, in the order they are shown."""
+        return [o.key for o in self.options]
+
+    def option(self, key: str) -> Option | None:
+        return next((o for o in self.options if o.key == key), None)
 
 
 @dataclass(frozen=True)
@@ -108,7 +137,7 @@ def _data(a: Analysis, i: int) -> str:
     return n(a.graph.nodes[i].data)
 
 
-# -- the checkpoint questions (station 7) ------------------------------------------------------
+# -- the checkpoint questions (answered together on the Explain station) ------------------------
 
 
 def _seed_explain(a: Analysis) -> str:
@@ -248,18 +277,19 @@ CHECKPOINTS: tuple[Question, ...] = (
         CHOICE,
         _seed_prompt,
         _seed_explain,
-        options={
-            "self": _p("Because d{z}/d{z} = 1: the output changes one for one with itself."),
-            "value": _p("Because the output's value is 1."),
-            "any": _p("Any number would do: 1 is just a convention."),
-        },
-        right_option="self",
-        wrong_why={
-            "value": lambda a: (
-                f"{a.names[a.output]}'s value is {_data(a, a.output)}; the seed is a gradient, not a value."
+        options=(
+            Option("self", _p("Because d{z}/d{z} = 1: the output changes one for one with itself.")),
+            Option(
+                "value",
+                _p("Because the output's value is 1."),
+                lambda a: f"{a.names[a.output]}'s value is {_data(a, a.output)}; the seed is a gradient, not a value.",
             ),
-            "any": lambda a: "Not any number: every gradient is a multiple of the seed.",
-        },
+            Option(
+                "any",
+                _p("Any number would do: 1 is just a convention."),
+                lambda a: "Not any number: every gradient is a multiple of the seed.",
+            ),
+        ),
     ),
     Question(
         "plus_equals",
@@ -272,22 +302,32 @@ CHECKPOINTS: tuple[Question, ...] = (
             if close_enough(answer, a.graph.nodes[names_of(a).y].grad, TOLERANCE)
             else ""
         ),
+        solved_by="2",
     ),
     Question(
         "order",
         CHOICE,
         _p("Why does `backward()` call `_backward` in reverse topological order ({z} first)?"),
         _order_explain,
-        options={
-            "complete": _p(
-                "So that a node's grad is complete (every use has sent its part) before its own `_backward` "
-                "passes it on."
+        options=(
+            Option(
+                "complete",
+                _p(
+                    "So that a node's grad is complete (every use has sent its part) before its own `_backward` "
+                    "passes it on."
+                ),
             ),
-            "convention": _p("The output is computed last, so it is simply where the list ends; any order works."),
-            "leaves": _p("So that the variables {x} and {y} get their gradients first."),
-        },
-        right_option="complete",
-        wrong_why={"convention": _order_wrong, "leaves": _p("{x} and {y} get theirs last: they are leaves.")},
+            Option(
+                "convention",
+                _p("The output is computed last, so it is simply where the list ends; any order works."),
+                _order_wrong,
+            ),
+            Option(
+                "leaves",
+                _p("So that the variables {x} and {y} get their gradients first."),
+                _p("{x} and {y} get theirs last: they are leaves."),
+            ),
+        ),
     ),
     Question(
         "dz_dy",
@@ -295,6 +335,7 @@ CHECKPOINTS: tuple[Question, ...] = (
         _p("What is d{z}/d{y}, as a formula in {x} and {y}?"),
         _dz_dy_explain,
         right_number=lambda a: a.graph.nodes[names_of(a).y].grad,
+        solved_by="x + 1",
     ),
     Question(
         "mul_sends",
@@ -307,6 +348,7 @@ CHECKPOINTS: tuple[Question, ...] = (
         _mul_explain,
         right_number=lambda a: _flow(a, names_of(a).x, names_of(a).m).contribution,
         slips=_mul_slip,
+        solved_by="3",
     ),
     Question(
         "three_uses",
@@ -315,11 +357,12 @@ CHECKPOINTS: tuple[Question, ...] = (
         _three_explain,
         right_number=lambda a: three_uses_analysis(a).grads[three_uses_analysis(a).variables["y"]],
         slips=_three_slip,
+        solved_by="4",
     ),
 )
 
 
-# -- the small questions of stations 1, 2, 3 and 5 ------------------------------------------------
+# -- the stations' own questions ------------------------------------------------
 
 
 def _graph_explain(a: Analysis) -> str:
@@ -357,83 +400,119 @@ def _trace_explain(a: Analysis) -> str:
     )
 
 
-STATION_QUESTIONS: dict[str, Question] = {
-    q.id: q
-    for q in (
-        Question(
-            "station:graph",
-            CHOICE,
-            _p("Which nodes are in {z}._prev?"),
-            _graph_explain,
-            options={
-                "my": _p("({m}, {y})"),
-                "xy": _p("({x}, {y})"),
-                "xyy": _p("({x}, {y}, {y})"),
-                "none": _p("none: {z} is the output"),
-            },
-            right_option="my",
-            wrong_why={
-                "xy": _p("{x} is not used by {z} directly: {m} = {x}*{y} is."),
-                "xyy": _p("_prev lists the nodes {z} was computed from, one step back: {m} and {y}."),
-                "none": _p("The output has a _prev like any computed node; it is just used by nothing."),
-            },
+GRAPH = Question(
+    "station:graph",
+    CHOICE,
+    _p("Which nodes are in {z}._prev?"),
+    _graph_explain,
+    options=(
+        Option("my", _p("({m}, {y})")),
+        Option("xy", _p("({x}, {y})"), _p("{x} is not used by {z} directly: {m} = {x}*{y} is.")),
+        Option(
+            "xyy",
+            _p("({x}, {y}, {y})"),
+            _p("_prev lists the nodes {z} was computed from, one step back: {m} and {y}."),
         ),
-        Question(
-            "station:rules",
-            CHOICE,
-            _p("Fill the blank in `*`'s rule: `self.grad += ____ * out.grad`"),
-            _rules_explain,
-            options={"other": _p("other.data"), "self": _p("self.data"), "out": _p("out.data"), "one": _p("1")},
-            right_option="other",
-            wrong_why={
-                "self": _p("self.data is the slip of swapping the operands: d(self*other)/d self is other."),
-                "out": _p("out.data is the product itself, not its derivative."),
-                "one": _p("1 is the local derivative of `+`, not of `*`."),
-            },
+        Option(
+            "none",
+            _p("none: {z} is the output"),
+            _p("The output has a _prev like any computed node; it is just used by nothing."),
         ),
-        Question(
-            "station:backward",
-            CHOICE,
-            _p("After `{z}.grad = 1`, in which order does `backward()` call `_backward`?"),
-            _backward_explain,
-            options={
-                "zm": _p("{z} first, then {m} (the leaves {x} and {y} have nothing to pass on)"),
-                "mz": _p("{m} first, then {z}: the order they were computed in"),
-                "xy": _p("{x} and {y} first: they are the inputs"),
-            },
-            right_option="zm",
-            wrong_why={
-                "mz": _p("That is the forward order. Backward is its reverse: {z} must send {m} its gradient first."),
-                "xy": _p("The leaves come last in reverse topological order, and their _backward does nothing."),
-            },
+    ),
+)
+RULES = Question(
+    "station:rules",
+    CHOICE,
+    _p("Fill the blank in `*`'s rule: `self.grad += ____ * out.grad`"),
+    _rules_explain,
+    options=(
+        Option("other", _p("other.data")),
+        Option(
+            "self",
+            _p("self.data"),
+            _p("self.data is the slip of swapping the operands: d(self*other)/d self is other."),
         ),
-        Question(
-            "station:trace",
-            NUMBER,
-            _p(
-                "Trace {y}.grad one edge at a time: along the edge into {m} = {x} * {y}, "
-                "how much gradient does {y} get?"
-            ),
-            _trace_explain,
-            right_number=lambda a: _flow(a, names_of(a).y, names_of(a).m).contribution,
-            slips=lambda a, answer: (
-                f"{n(answer)} is {a.names[names_of(a).y]}.grad in total, from both edges; this edge sends only part."
-                if close_enough(answer, a.graph.nodes[names_of(a).y].grad, TOLERANCE)
-                and not close_enough(answer, _flow(a, names_of(a).y, names_of(a).m).contribution, TOLERANCE)
-                else ""
-            ),
+        Option("out", _p("out.data"), _p("out.data is the product itself, not its derivative.")),
+        Option("one", _p("1"), _p("1 is the local derivative of `+`, not of `*`.")),
+    ),
+)
+BACKWARD = Question(
+    "station:backward",
+    CHOICE,
+    _p("After `{z}.grad = 1`, in which order does `backward()` call `_backward`?"),
+    _backward_explain,
+    options=(
+        Option("zm", _p("{z} first, then {m} (the leaves {x} and {y} have nothing to pass on)")),
+        Option(
+            "mz",
+            _p("{m} first, then {z}: the order they were computed in"),
+            _p("That is the forward order. Backward is its reverse: {z} must send {m} its gradient first."),
         ),
-    )
-}
+        Option(
+            "xy",
+            _p("{x} and {y} first: they are the inputs"),
+            _p("The leaves come last in reverse topological order, and their _backward does nothing."),
+        ),
+    ),
+)
+TRACE = Question(
+    "station:trace",
+    NUMBER,
+    _p("Trace {y}.grad one edge at a time: along the edge into {m} = {x} * {y}, how much gradient does {y} get?"),
+    _trace_explain,
+    right_number=lambda a: _flow(a, names_of(a).y, names_of(a).m).contribution,
+    slips=lambda a, answer: (
+        f"{n(answer)} is {a.names[names_of(a).y]}.grad in total, from both edges; this edge sends only part."
+        if close_enough(answer, a.graph.nodes[names_of(a).y].grad, TOLERANCE)
+        and not close_enough(answer, _flow(a, names_of(a).y, names_of(a).m).contribution, TOLERANCE)
+        else ""
+    ),
+    solved_by="2",
+)
+STATION_QUESTIONS: dict[str, Question] = {q.id: q for q in (GRAPH, RULES, BACKWARD, TRACE)}
 
-ALL: dict[str, Question] = {**{q.id: q for q in CHECKPOINTS}, **STATION_QUESTIONS}
+
+# -- the next lesson's question (asked on its page, about a neuron of its own) -----------------------
+
+
+def _next_explain(a: Analysis) -> str:
+    tanh = neuron.neuron("tanh", neuron.QUESTION_PRE)
+    return (
+        f"n = w*x + b = {n(a.graph.nodes[a.graph.inputs[a.output][0]].data)} is below 0, so relu's rule sends "
+        f"(o.data > 0) * o.grad = 0 to n, and w.grad = x.data * n.grad = {n(neuron.X)} * 0 = "
+        f"{n(neuron.reaching(a)['w'])}. Exactly 0, for any w, x and b that keep n below 0. "
+        f"With tanh at the same n, w.grad = {n(neuron.reaching(tanh)['w'])}: "
+        "alive (tanh's gradient only fades, and only for large |n|)."
+    )
+
+
+NEXT = Question(
+    "station:next",
+    NUMBER,
+    lambda a: (
+        f"A ReLU neuron has pre-activation n = w*x + b = {n(neuron.QUESTION_PRE)}, with x = {n(neuron.X)}. "
+        "What gradient reaches w?"
+    ),
+    _next_explain,
+    right_number=lambda a: neuron.reaching(a)["w"],
+    solved_by="0",
+    program=neuron.program("relu", neuron.QUESTION_PRE),
+)
+
+
+def next_feedback(answer: str | None) -> Feedback:
+    return feedback(NEXT, None, answer)
+
+
+ALL: dict[str, Question] = {**{q.id: q for q in CHECKPOINTS}, **STATION_QUESTIONS, NEXT.id: NEXT}
 
 
 # -- checking an answer ------------------------------------------------------------------------
 
 
 def option_text(q: Question, a: Analysis, key: str) -> str:
-    return q.options[key](a) if key in q.options else key
+    option = q.option(key)
+    return option.text(a) if option is not None else key
 
 
 def _check_typed(q: Question, a: Analysis, answer: str) -> Feedback:
@@ -482,19 +561,21 @@ def on_the_example(a: Analysis) -> Analysis:
     return analyse(a.program.text, EXAMPLE_VALUES)
 
 
-def feedback(q: Question, a: Analysis, answer: str | None) -> Feedback:
-    """What the learner sees under a question: right or not, and why, in the example's numbers (on_the_example)."""
-    a = on_the_example(a)
+def feedback(q: Question, a: Analysis | None, answer: str | None) -> Feedback:
+    """What the learner sees under a question: right or not, and why, in the example's numbers (on_the_example).
+
+    `a`: the lesson's example (at the learner's values); a question about a program of its own reads that."""
+    a = analyse(q.program) if q.program else on_the_example(a)
     if answer is None or not answer.strip():
         return Feedback(False, False, "", "")
     if q.kind == CHOICE:
-        if answer not in q.options:
+        option = q.option(answer)
+        if option is None:
             return Feedback(True, False, "That is not one of the choices: pick one.", "", answer)
-        shown = option_text(q, a, answer)
-        if answer == q.right_option:
+        shown = option.text(a)
+        if option.why is None:
             return Feedback(True, True, "Right.", q.explain(a), shown)
-        why = q.wrong_why[answer](a) if answer in q.wrong_why else ""
-        return Feedback(True, False, f"Not quite. {why}".strip(), q.explain(a), shown)
+        return Feedback(True, False, f"Not quite. {option.why(a)}", q.explain(a), shown)
     return _check_typed(q, a, answer)
 
 

@@ -15,6 +15,11 @@ by the sandbox's whitelist), and that the learner ran the class.
 Feedback is in the example's numbers (x = 2, y = 3), and nothing is given away before it is worked
 out: a wrong blank gets the numbers that lead to the right one (a nudge and what it moves), not the
 blank; the gradients of the example are said only once the learner has entered theirs by hand.
+
+The version is a `Lesson` of `Station` records (lab/lesson/records.py), like the full lesson: `RESCUE`
+at the end of this file; the Lesson page draws each station with its view (app/rescue.py). Its stations
+are always about the example at x = 2, y = 3. Its `Seen.implemented` is the run of the assembled class
+(the caller runs it once the learner has asked: `RAN`), the class being the work's code here.
 """
 
 from __future__ import annotations
@@ -27,75 +32,22 @@ from engine import rule_reader as rr
 from engine.errors import ExpressionError, quote
 from lab.implement.run import Report
 from lab.lesson import questions, takeaway
+from lab.lesson.records import Done, Lesson, Progress, Seen, Station, question_done
 from lab.model.analysis import Analysis, analyse, format_number
 from lab.model.presets import LESSON_PROGRAM
 from lab.views import handcheck, parsons
-from lab.work.share import FULL_LESSON, RESCUE_LESSON
+from lab.work.share import FULL_LESSON, RESCUE_LESSON, Work
 
 n = format_number
 
 VERSIONS = {FULL_LESSON: "The full lesson (90 min)", RESCUE_LESSON: "The rescue version (15 min)"}
 
 PREFIX = "rescue:"  # of the answers only the rescue version has
-GRAPH_QUESTION = "station:graph"  # the full lesson's own question: answered once, counted in both
 PUZZLE = "rescue:backward"  # the arrangement of the puzzle's lines (lab/views/parsons.py's text)
 RAN = "rescue:ran"  # the learner ran their assembled class ("yes")
 RAN_YES = "yes"
 HAND_ROWS = (handcheck.VALUE_KEY, handcheck.grad_key("x"), handcheck.grad_key("y"))  # z, dz/dx, dz/dy
 LESSON_TEST = "lesson"  # the key of the lesson's test among Implement it's checks
-
-
-@dataclass(frozen=True)
-class RescueStation:
-    key: str
-    title: str
-    minutes: int  # its time box
-    todo: str
-    short: str
-
-
-STATIONS: tuple[RescueStation, ...] = (
-    RescueStation(
-        "graph",
-        "The graph of z = x*y + y",
-        2,
-        "Every number is a `Value` node that remembers the nodes it was computed from (`_prev`). Look at the "
-        "diagram and answer one question.",
-        "Graph",
-    ),
-    RescueStation(
-        "rules",
-        "The two rules, as blanks",
-        3,
-        "Fill each blank of the lesson's own `__add__` and `__mul__`: what each input's grad gets from "
-        "`out.grad`. Each blank is checked as you leave it.",
-        "Rules",
-    ),
-    RescueStation(
-        "backward",
-        "`backward()` as a puzzle",
-        4,
-        "The lines of `backward()` are shuffled. Put them in order and indent them with the arrows: depth-first "
-        "search for the order, the seed, the reversed loop. Each move is checked at once.",
-        "backward()",
-    ),
-    RescueStation(
-        "by_hand",
-        "By hand, then run your class",
-        4,
-        "At x = 2, y = 3 work out z, dz/dx and dz/dy on paper and type them in. Then run the class you "
-        "assembled (your blanks, your `backward()`) in the sandbox on the lesson's test.",
-        "By hand + run",
-    ),
-    RescueStation(
-        "takeaway",
-        "One sentence",
-        2,
-        "In one sentence: what is backpropagation, now that you have done it?",
-        "Takeaway",
-    ),
-)
-TOTAL_MINUTES = sum(s.minutes for s in STATIONS)
 
 
 def started(answers: dict[str, str]) -> bool:
@@ -373,46 +325,121 @@ def hand_right(hand: dict[str, str]) -> bool:
     return all(c.status == handcheck.PASS for c in hand_rows(hand_check(hand)))
 
 
-# -- progress -------------------------------------------------------------------------------------
+# -- the stations, as records ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Progress:
-    station: RescueStation
-    done: bool
-    status: str
+def _blanks_done(seen: Seen) -> Done:
+    right = sum(blank_feedback(b, seen.work.answers.get(b.id)).right for b in BLANKS)
+    return right == len(BLANKS), f"{right} of {len(BLANKS)} blanks right"
 
 
-def progress(
-    answers: dict[str, str], hand: dict[str, str], takeaway_text: str, run_report: Report | None = None
-) -> list[Progress]:
-    """Each rescue station, done or not, from the work alone (and the report of a run of the assembled class,
-    which the caller makes once the learner has asked for it: `RAN` in the answers)."""
-    by_key = {s.key: s for s in STATIONS}
-    result = []
+def _puzzle_done(seen: Seen) -> Done:
+    verdict = puzzle_verdict(seen.work.answers)
+    if verdict is None:
+        return False, "not started"
+    return verdict.right, "in order" if verdict.right else "not in order yet"
 
-    graph = questions.feedback(questions.ALL[GRAPH_QUESTION], example(), answers.get(GRAPH_QUESTION))
-    status = "answered right" if graph.right else "not right yet" if graph.answered else "not answered yet"
-    result.append(Progress(by_key["graph"], graph.right, status))
 
-    right = sum(blank_feedback(b, answers.get(b.id)).right for b in BLANKS)
-    result.append(Progress(by_key["rules"], right == len(BLANKS), f"{right} of {len(BLANKS)} blanks right"))
-
-    verdict = puzzle_verdict(answers)
-    status = "not started" if verdict is None else "in order" if verdict.right else "not in order yet"
-    result.append(Progress(by_key["backward"], verdict is not None and verdict.right, status))
-
-    check = hand_check(hand)
-    rows = hand_rows(check)
+def _by_hand_and_run_done(seen: Seen) -> Done:
+    rows = hand_rows(hand_check(seen.work.hand))
     matching = sum(c.status == handcheck.PASS for c in rows)
     ran, ran_status = False, "not run yet"
-    if run_report is not None and answers.get(RAN) == RAN_YES:
-        ran, _ = lesson_test(run_report)
+    if seen.implemented is not None and seen.work.answers.get(RAN) == RAN_YES:
+        ran, _ = lesson_test(seen.implemented)
         ran_status = "the lesson's test passes" if ran else "the lesson's test does not pass yet"
-    status = f"{matching} of {len(rows)} by hand match; {ran_status}"
-    result.append(Progress(by_key["by_hand"], matching == len(rows) and ran, status))
+    return matching == len(rows) and ran, f"{matching} of {len(rows)} by hand match; {ran_status}"
 
-    count = takeaway.count_sentences(takeaway_text)
-    status = f"{count} sentence{'s' if count != 1 else ''}"
-    result.append(Progress(by_key["takeaway"], count >= 1, status))
-    return result
+
+def _sentence_done(seen: Seen) -> Done:
+    count = takeaway.count_sentences(seen.work.takeaway)
+    return count >= 1, f"{count} sentence{'s' if count != 1 else ''}"
+
+
+SOLVED_BLANKS = {
+    "rescue:+:self": "out.grad",
+    "rescue:+:other": "out.grad",
+    "rescue:*:self": "other.data * out.grad",
+    "rescue:*:other": "self.data * out.grad",
+}
+SOLVED_PUZZLE = {PUZZLE: parsons.to_text(parsons.solution())}
+SOLVED_HAND = {handcheck.VALUE_KEY: "9", handcheck.grad_key("x"): "y", handcheck.grad_key("y"): "x + 1"}
+
+
+def _solved_class() -> str:
+    text = assembled({**SOLVED_BLANKS, **SOLVED_PUZZLE})
+    assert text is not None
+    return text
+
+
+RESCUE = Lesson(
+    id=RESCUE_LESSON,
+    title="The rescue version: backprop in 15 minutes",
+    example=LESSON_PROGRAM,
+    stations=(
+        Station(
+            key="rescue_graph",
+            title="The graph of z = x*y + y",
+            short="Graph",
+            todo="Every number is a `Value` node that remembers the nodes it was computed from (`_prev`). Look at "
+            "the diagram and answer one question.",
+            question=questions.GRAPH,
+            done=question_done(questions.GRAPH, "z._prev"),
+            minutes=2,
+            needs_example=False,
+        ),
+        Station(
+            key="rescue_rules",
+            title="The two rules, as blanks",
+            short="Rules",
+            todo="Fill each blank of the lesson's own `__add__` and `__mul__`: what each input's grad gets from "
+            "`out.grad`. Each blank is checked as you leave it.",
+            done=_blanks_done,
+            solved_by={"answers": SOLVED_BLANKS},
+            minutes=3,
+            needs_example=False,
+        ),
+        Station(
+            key="rescue_backward",
+            title="`backward()` as a puzzle",
+            short="backward()",
+            todo="The lines of `backward()` are shuffled. Put them in order and indent them with the arrows: "
+            "depth-first search for the order, the seed, the reversed loop. Each move is checked at once.",
+            done=_puzzle_done,
+            solved_by={"answers": SOLVED_PUZZLE},
+            minutes=4,
+            needs_example=False,
+        ),
+        Station(
+            key="rescue_run",
+            title="By hand, then run your class",
+            short="By hand + run",
+            todo="At x = 2, y = 3 work out z, dz/dx and dz/dy on paper and type them in. Then run the class you "
+            "assembled (your blanks, your `backward()`) in the sandbox on the lesson's test.",
+            done=_by_hand_and_run_done,
+            solved_by={
+                "hand": SOLVED_HAND,
+                "answers": {**SOLVED_BLANKS, **SOLVED_PUZZLE, RAN: RAN_YES},
+                "code": _solved_class(),
+            },
+            minutes=4,
+            needs_example=False,
+        ),
+        Station(
+            key="rescue_sentence",
+            title="One sentence",
+            short="Takeaway",
+            todo="In one sentence: what is backpropagation, now that you have done it?",
+            done=_sentence_done,
+            solved_by={"takeaway": "Backpropagation is the chain rule, applied from the output back, node by node."},
+            minutes=2,
+            needs_example=False,
+        ),
+    ),
+)
+STATIONS = RESCUE.stations
+TOTAL_MINUTES = sum(s.minutes or 0 for s in STATIONS)
+
+
+def progress(work: Work, run: Report | None = None) -> list[Progress]:
+    """Each station of the rescue version, done or not, from the work (and the run of its assembled class)."""
+    return RESCUE.progress(work, example(), run)

@@ -6,7 +6,7 @@ import functools
 from dataclasses import dataclass
 
 from lab.model.analysis import Analysis, analyse
-from lab.views.handcheck import program_key
+from lab.model.identity import program_id
 
 
 @dataclass(frozen=True)
@@ -19,13 +19,13 @@ class Preset:
 
 def note_for(a: Analysis) -> str:
     """The note of the preset whose program `a` is (the same graph at any values), or ""."""
-    key = program_key(a)
+    key = program_id(a)
     return next((note for preset_key, note in _notes() if preset_key == key), "")
 
 
 @functools.lru_cache(maxsize=1)
 def _notes() -> tuple[tuple[str, str], ...]:
-    return tuple((program_key(analyse(p.program)), p.note) for p in PRESETS.values() if p.note)
+    return tuple((program_id(analyse(p.program)), p.note) for p in PRESETS.values() if p.note)
 
 
 LESSON_PROGRAM = "x = 2\ny = 3\nz = x*y + y"  # the lesson's example: written here once, read everywhere

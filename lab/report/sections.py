@@ -32,7 +32,7 @@ from lab.lesson.takeaway import PROMPTS, count_sentences
 from lab.model.analysis import Analysis, format_number
 from lab.model.diagram import to_dot, too_big_to_draw
 from lab.model.table import values_table
-from lab.views import handcheck, implement_view, neuron, parsons, predict
+from lab.views import handcheck, implement_view, parsons, predict
 from lab.views.flow import MODES, last_step
 from lab.work.share import RESCUE_LESSON, Work
 
@@ -73,12 +73,10 @@ def answer_lines(work: Work, current: Analysis) -> list[AnswerLine]:
             continue
         result = questions.feedback(q, a, answer)
         lines.append(AnswerLine(q.id, q.prompt(a), result.shown or answer, _verdict(result)))
-    answer = work.answers.get(neuron.NEXT_QUESTION.id)
+    answer = work.answers.get(questions.NEXT.id)
     if answer is not None:
-        result = neuron.next_feedback(answer)
-        lines.append(
-            AnswerLine(neuron.NEXT_QUESTION.id, neuron.NEXT_QUESTION.prompt(current), answer, _verdict(result))
-        )
+        result = questions.next_feedback(answer)
+        lines.append(AnswerLine(questions.NEXT.id, questions.NEXT.prompt(current), answer, _verdict(result)))
     return lines
 
 
@@ -90,8 +88,8 @@ def _verdict(result: questions.Feedback) -> str:
 
 def other_answers(work: Work) -> dict[str, str]:
     """Answers kept in the work that are not a question's (e.g. from a newer version): shown as they are."""
-    known = {*questions.ALL, neuron.NEXT_QUESTION.id}
-    ours = (checklist.TICK_PREFIX, rescue.PREFIX)  # the rescue version's are in its own section
+    known = set(questions.ALL)
+    ours = (checklist.TICK_PREFIX, rescue.PREFIX)  # the rescue version's answers are in its own section
     return {k: v for k, v in work.answers.items() if k not in known and not k.startswith(ours)}
 
 
@@ -176,7 +174,7 @@ class Source:
     current: Analysis
     render: Callable[[str], str | None] = render_svg
     implemented: Report | None = None  # a run of the work's code (Implement it): its section and its station
-    rescued: Report | None = None  # a run of the rescue version's assembled class: its station 4
+    rescued: Report | None = None  # a run of the rescue version's assembled class: its by-hand-and-run station
 
 
 # -- the sections, in the report's order ---------------------------------------------------------
@@ -273,11 +271,16 @@ def rescue_section(s: Source) -> Section | None:
     """The rescue version's stations, when the learner chose it or did some of it: which version was done."""
     if s.work.lesson != RESCUE_LESSON and not rescue.started(s.work.answers):
         return None
-    steps = rescue.progress(s.work.answers, s.work.hand, s.work.takeaway, s.rescued)
+    steps = rescue.progress(s.work, s.rescued)
     done = sum(p.done for p in steps)
     rows = [
-        [str(i), Cell(p.station.title, ours=True), "✔ done" if p.done else "○ not yet", Cell(p.status, ours=True)]
-        for i, p in enumerate(steps, start=1)
+        [
+            str(p.station.number),
+            Cell(p.station.title, ours=True),
+            "✔ done" if p.done else "○ not yet",
+            Cell(p.status, ours=True),
+        ]
+        for p in steps
     ]
     chosen = "chosen" if s.work.lesson == RESCUE_LESSON else "started, then the full lesson chosen"
     summary = "done" if done == len(steps) else f"{done} of {len(steps)} stations done"
@@ -361,7 +364,7 @@ def predictions_section(s: Source) -> Section | None:
     """What the learner predicted on Watch it flow for this program, each judged as the page judges it."""
     if not s.work.predictions:
         return None
-    a, tolerance = s.current, handcheck.tolerance_from(s.work.settings.get("tolerance"))
+    a, tolerance = s.current, s.work.tolerance
     rows, here, right = [], 0, 0
     for mode in MODES:
         for step in range(last_step(a, mode) + 1):
@@ -404,7 +407,7 @@ def rules_section(s: Source) -> Section | None:
 def code_section(s: Source) -> Section:
     """The learner's own `Value` (Implement it): the code as typed, and what its run's checks said."""
     code, ran = s.work.code, s.implemented
-    title = implement_view.REPORT_TITLE
+    title = "My own Value (Implement it)"
     if not code:
         return Section(title, [Text("Not started: the editor still holds the lesson's skeleton.", style="muted")])
     parts: list[Part] = [Block(code, id="code", info="python")]
@@ -538,8 +541,7 @@ def report_html(
 ) -> str:
     """The report as one self-contained HTML page (no scripts, no outside files).
 
-    `implemented`: the report of a run of the work's code (Implement it), for its section and its station;
-    `rescued`: the run of the rescue version's assembled class, for its station 4.
+    `implemented`: the report of a run of the work's code (Implement it), for its section and its station.
     """
     today = today or dt.date.today()
     out = [

@@ -59,7 +59,7 @@ def prediction_facts(work: Work, current: Analysis) -> list[Fact]:
     mine = {key: text for key, text in work.predictions.items() if key.startswith(prefix)}
     if not mine:
         return []  # other programs' predictions were sent while those programs were built
-    tolerance = handcheck.tolerance_from(work.settings.get("tolerance"))
+    tolerance = work.tolerance
     facts = []
     for mode in MODES:
         if not any(key.startswith(f"{prefix}{mode}|") for key in mine):
@@ -94,7 +94,7 @@ def prediction_place(context: str) -> str:
 
 def hand_facts(work: Work, current: Analysis) -> list[Fact]:
     """Each hand-check row the learner filled in that can be judged: pass or fail, with the engine's message."""
-    check = handcheck.check(current, work.hand, handcheck.tolerance_from(work.settings.get("tolerance")))
+    check = handcheck.check(current, work.hand, work.tolerance)
     facts = []
     for row in check.checks:
         if row.status in (handcheck.PASS, handcheck.FAIL, handcheck.ONLY_HERE):

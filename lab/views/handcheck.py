@@ -9,7 +9,6 @@ lesson's example `dz/dy = y` is 3 at x = 2, y = 3, like the right answer `x + 1`
 
 from __future__ import annotations
 
-import hashlib
 import math
 import random
 import re
@@ -21,8 +20,10 @@ import pandas as pd
 from engine.errors import ExpressionError, quote
 from engine.parser import Program, parse_program
 from engine.trace import evaluate, finite_difference, gradient_sources
-from lab.model.analysis import CONSTANT, OPERATION, Analysis, analyse, format_number
+from lab.model.analysis import OPERATION, Analysis, analyse, format_number
 from lab.model.explain import forward_sentence, gradient_sum
+from lab.model.identity import program_id
+from lab.work.share import OWNER
 
 VALUE_KEY = "value"  # hand-entry key of the output's value
 GRAD_PREFIX = "grad:"  # hand-entry key of a gradient: "grad:<node name>"
@@ -134,18 +135,6 @@ def grad_key(name: str) -> str:
 # is loaded again. The key is the program's shape, not its values: a nudged x keeps the entries (a number
 # worked out for the old x then shows as differing, which it does).
 
-OWNER = "|"  # between a program's key and a row's key
-
-
-def program_key(a: Analysis) -> str:
-    """A short name for the program the hand entries are about: its nodes' names, operations, inputs and
-    constants (the same at any values of its variables, and in any spelling that builds the same graph)."""
-    shape = [
-        (a.names[i], a.op_text(i), a.graph.inputs[i], a.kinds[i], node.data if a.kinds[i] == CONSTANT else None)
-        for i, node in enumerate(a.graph.nodes)
-    ]
-    return hashlib.sha1(repr(shape).encode("utf-8")).hexdigest()[:8]
-
 
 def entries_of(hand: Mapping[str, str], a: Analysis) -> dict[str, str]:
     """The entries of `a`'s program (keyed by row) among all the learner's entries.
@@ -154,13 +143,13 @@ def entries_of(hand: Mapping[str, str], a: Analysis) -> dict[str, str]:
     that has only this program's entries passes them)."""
     if not any(OWNER in key for key in hand):
         return dict(hand)
-    prefix = program_key(a) + OWNER
+    prefix = program_id(a) + OWNER
     return {key[len(prefix) :]: text for key, text in hand.items() if key.startswith(prefix)}
 
 
 def with_entries(hand: Mapping[str, str], a: Analysis, entries: Mapping[str, str]) -> dict[str, str]:
     """All the learner's entries, with `a`'s program's replaced by `entries` (blank ones left out)."""
-    prefix = program_key(a) + OWNER
+    prefix = program_id(a) + OWNER
     result = {key: text for key, text in hand.items() if OWNER in key and not key.startswith(prefix)}
     result.update({prefix + key: text for key, text in entries.items() if isinstance(text, str) and text.strip()})
     return result
@@ -189,22 +178,6 @@ def entries_complete(a: Analysis, hand: Mapping[str, str]) -> bool:
 def engine_hidden(a: Analysis, hand: Mapping[str, str], settings: Mapping[str, object]) -> bool:
     """ "By hand first" (the default): the engine's numbers wait until every variable's gradient is entered."""
     return bool(settings.get("hand_first", True)) and not entries_complete(a, hand)
-
-
-MIN_TOLERANCE, MAX_TOLERANCE, DEFAULT_TOLERANCE = 1e-12, 1.0, 1e-3
-
-
-def tolerance_from(setting: object) -> float:
-    """The tolerance setting as a usable number (a link or a loaded file may carry anything: `true` is not 1)."""
-    if isinstance(setting, bool):
-        return DEFAULT_TOLERANCE
-    try:
-        tolerance = float(setting)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return DEFAULT_TOLERANCE
-    if not math.isfinite(tolerance):
-        return DEFAULT_TOLERANCE
-    return min(max(tolerance, MIN_TOLERANCE), MAX_TOLERANCE)
 
 
 def close_enough(hand: float, engine: float, tolerance: float) -> bool:

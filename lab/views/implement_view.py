@@ -8,8 +8,6 @@ says in words what each check found. Plain Python, no Streamlit.
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -218,65 +216,3 @@ def engine_order(a: Analysis) -> list[str]:
     """The nodes whose `_backward` the engine's backward() calls on this graph: reverse topological order, leaves
     left out (the graph is drawn in topological order)."""
     return [a.names[i] for i in reversed(range(len(a.graph))) if a.graph.inputs[i]]
-
-
-REPORT_TITLE = "My own Value (Implement it)"
-
-
-def report_markdown(code: str, report) -> str:
-    """The code and the checks' results, as the report's Markdown section."""
-    from lab.lesson.stations import (
-        markdown_safe,  # lab/lesson/stations.py counts this page's station: it imports this module
-    )
-
-    lines = [f"## {REPORT_TITLE}", ""]
-    if not code:
-        lines.append("Not started: the editor still holds the lesson's skeleton.")
-        return "\n".join(lines) + "\n"
-    longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
-    fence = "`" * max(3, longest + 1)
-    lines += [f"{fence}python", code.rstrip("\n"), fence, ""]
-    if report is None:
-        lines.append("Not run yet.")
-        return "\n".join(lines) + "\n"
-    if report.problem is not None:
-        lines += [f"**Stopped:** {markdown_safe(problem_text(report.problem))}", ""]
-    passed, total = passed_count(report)
-    if total:
-        lines += [f"**Checks:** {passed} of {total} pass.", ""]
-        lines += [f"- {'✔' if c.passed else '✘'} {markdown_safe(c.text)}" for c in check_lines(report)]
-    if report.program_note:
-        lines += ["", f"Your program: {markdown_safe(report.program_note)}"]
-    return "\n".join(lines) + "\n"
-
-
-def _html_words(text: str) -> str:
-    """Our sentence as HTML: escaped, its `code` parts as <code>."""
-    return re.sub(r"`([^`]*)`", r"<code>\1</code>", html.escape(text))
-
-
-def report_html(code: str, report) -> str:
-    """The code and the checks' results, as the report's HTML section (escaped: the code is shown, never run)."""
-    out = [f"<h2>{html.escape(REPORT_TITLE)}</h2>"]
-    if not code:
-        out.append('<p class="muted">Not started: the editor still holds the lesson\'s skeleton.</p>')
-        return "\n".join(out)
-    out.append(f'<pre id="code">{html.escape(code)}</pre>')
-    if report is None:
-        out.append('<p class="muted">Not run yet.</p>')
-        return "\n".join(out)
-    if report.problem is not None:
-        stopped = _html_words(problem_text(report.problem))
-        out.append(f'<p class="wrong" id="code-problem"><strong>Stopped:</strong> {stopped}</p>')
-    passed, total = passed_count(report)
-    if total:
-        out.append(f'<p id="code-checks"><strong>Checks:</strong> {passed} of {total} pass.</p><ul>')
-        out += [
-            f'<li class="{"right" if c.passed else "wrong"}" data-check="{html.escape(c.key)}">'
-            f"{'✔' if c.passed else '✘'} {_html_words(c.text)}</li>"
-            for c in check_lines(report)
-        ]
-        out.append("</ul>")
-    if report.program_note:
-        out.append(f'<p class="muted">Your program: {_html_words(report.program_note)}</p>')
-    return "\n".join(out)

@@ -7,12 +7,9 @@ pre-activation n = w*x + b: x and w stay fixed and b makes up the rest.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import pandas as pd
 
 from engine.value import Value
-from lab.lesson import questions
 from lab.model.analysis import Analysis, analyse, format_number
 
 ACTIVATIONS = ("relu", "tanh")
@@ -96,45 +93,3 @@ def notes(a: Analysis) -> dict[int, str]:
         if state_of(g) != "alive":
             found[a.variables[name]] = state_of(g)
     return found
-
-
-# -- the next lesson's question (station 9 of the lesson) -----------------------------------------
-
-
-def _question_analysis() -> Analysis:
-    return neuron("relu", QUESTION_PRE)
-
-
-def _explain(a: Analysis) -> str:
-    tanh = neuron("tanh", QUESTION_PRE)
-    return (
-        f"n = w*x + b = {n(a.graph.nodes[a.graph.inputs[a.output][0]].data)} is below 0, so relu's rule sends "
-        f"(o.data > 0) * o.grad = 0 to n, and w.grad = x.data * n.grad = {n(X)} * 0 = {n(reaching(a)['w'])}. "
-        "Exactly 0, for any w, x and b that keep n below 0. "
-        f"With tanh at the same n, w.grad = {n(reaching(tanh)['w'])}: "
-        "alive (tanh's gradient only fades, and only for large |n|)."
-    )
-
-
-NEXT_QUESTION = questions.Question(
-    "station:next",
-    questions.NUMBER,
-    lambda a: (
-        f"A ReLU neuron has pre-activation n = w*x + b = {n(QUESTION_PRE)}, with x = {n(X)}. What gradient reaches w?"
-    ),
-    _explain,
-    right_number=lambda a: reaching(a)["w"],
-)
-
-
-def next_feedback(answer: str | None) -> questions.Feedback:
-    return questions.feedback(NEXT_QUESTION, _question_analysis(), answer)
-
-
-def next_question_done(answers: Mapping[str, str]) -> tuple[bool, str]:
-    result = next_feedback(answers.get(NEXT_QUESTION.id))
-    if result.right:
-        return True, "the next lesson's question answered right"
-    if result.answered:
-        return False, "the next lesson's question: not right yet"
-    return False, "answer the question on the next lesson's page"

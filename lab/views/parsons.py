@@ -8,7 +8,7 @@ out; each arrangement is checked at once:
    sandbox/code_reader.py, like every piece of code a learner makes: an indentation that Python
    cannot read is named at its line;
 2. then the arrangement is walked on the lesson's example by a tiny interpreter that knows the
-   puzzle's twelve lines and nothing else (nothing the learner arranges is run as Python): it
+   puzzle's lines and nothing else (nothing the learner arranges is run as Python): it
    follows Python's own scoping and control flow, and each `node._backward()` calls the engine's
    rule for that node (engine/trace.py), so the feedback gives the numbers this arrangement
    really makes (which node fired when, with what grad, and the gradients it leaves);

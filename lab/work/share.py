@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 
 from engine.errors import ExpressionError
 from lab.model.analysis import analyse
-from lab.views.handcheck import OWNER, program_key
+from lab.model.identity import program_id
 
 WORK_FORMAT = "backprop-lab-work"
 # 5: which version of the lesson the learner walks (`lesson`: "full" or "rescue"; older files: the full lesson);
@@ -23,12 +23,14 @@ WORK_FORMAT = "backprop-lab-work"
 # 3: the learner's code (Implement it)
 WORK_VERSION = 5
 MAX_WORK_FILE_BYTES = 1_000_000
+OWNER = "|"  # in a hand entry's key, between its program's id (lab/model/identity.py) and its row's key
+MIN_TOLERANCE, MAX_TOLERANCE, DEFAULT_TOLERANCE = 1e-12, 1.0, 1e-3
 
 FULL_LESSON, RESCUE_LESSON = "full", "rescue"  # the two versions of the lesson a learner can walk
 LESSON_VERSIONS = (FULL_LESSON, RESCUE_LESSON)
 
 DEFAULT_SETTINGS: dict[str, object] = {
-    "tolerance": 1e-3,  # how close a hand entry must be (relative; absolute near 0)
+    "tolerance": DEFAULT_TOLERANCE,  # how close a hand entry must be (relative; absolute near 0)
     "hand_first": True,  # the lesson says by hand first: the engine's numbers wait for the learner's
     "presenter": False,  # the projector view
     "predict": False,  # Watch gradients flow asks for each step before it shows it
@@ -48,6 +50,24 @@ class Work:
     predictions: dict[str, str] = field(default_factory=dict)  # a step's prediction key -> what was typed
     code: str = ""  # the learner's Value class and backward() ("": nothing typed yet, the page shows the skeleton)
     lesson: str = FULL_LESSON  # which version of the lesson they walk: the full one (90 min) or the rescue (15 min)
+
+    @property
+    def tolerance(self) -> float:
+        """How close a hand entry or a prediction must be, as a usable number."""
+        return tolerance_from(self.settings.get("tolerance"))
+
+
+def tolerance_from(setting: object) -> float:
+    """The tolerance setting as a usable number (a link or a loaded file may carry anything: `true` is not 1)."""
+    if isinstance(setting, bool):
+        return DEFAULT_TOLERANCE
+    try:
+        tolerance = float(setting)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return DEFAULT_TOLERANCE
+    if not math.isfinite(tolerance):
+        return DEFAULT_TOLERANCE
+    return min(max(tolerance, MIN_TOLERANCE), MAX_TOLERANCE)
 
 
 # -- how the work travels in the link ------------------------------------------------------------
@@ -152,7 +172,7 @@ def owned_hand(program: str, hand: Mapping[str, str]) -> dict[str, str]:
     if not plain:
         return dict(hand)
     try:
-        owner = program_key(analyse(program))
+        owner = program_id(analyse(program))
     except ExpressionError:
         return dict(hand)
     owned = {key: text for key, text in hand.items() if OWNER in key}

@@ -45,7 +45,7 @@ def type_into(page: Page, label: str, text: str) -> None:
 
 
 def next_station(page: Page) -> None:
-    main(page).get_by_role("button", name="Next:").click()
+    main(page).get_by_role("button", name="Next station:").click()
     wait_idle(page)
 
 
