@@ -23,6 +23,7 @@ from lab.report import sections as report
 from lab.views import handcheck, parsons
 from lab.work.share import FULL_LESSON, Work
 
+MOVES = {parsons.UP: "up", parsons.DOWN: "down", parsons.IN: "one step right", parsons.OUT: "one step left"}
 TIMER = ":material/timer:"  # a station's time box (an icon of the page's own font: no emoji font is needed)
 ICONS = {"success": ":material/check_circle:", "error": ":material/lightbulb:", "warning": ":material/help:"}
 HAND_LABELS = {handcheck.VALUE_KEY: "z =", handcheck.grad_key("x"): "dz/dx =", handcheck.grad_key("y"): "dz/dy ="}
@@ -141,7 +142,7 @@ def backward_station(station: Station, a: Analysis, work: Work, reveal: bool) ->
                         on_click=move_line,
                         args=(i, how),
                         disabled=disabled,
-                        help=f"Move `{placed.text}` {how}",
+                        help=f"Move `{placed.text}` {MOVES[how]}",
                     )
                 pad = "\u00a0" * (4 * placed.level)
                 mark = " ⬅" if number == marked else ""
@@ -203,7 +204,7 @@ def by_hand_station(station: Station, a: Analysis, work: Work, reveal: bool) -> 
     ui.say("success" if passed else "error", md(f"The lesson's test: {message}."))
     theirs = rescue.class_numbers(ran)
     if theirs:
-        st.markdown(md(", ".join(f"your class: {name} = {format_number(value)}" for name, value in theirs)))
+        st.markdown(md("Your class: " + ", ".join(f"{name} = {format_number(value)}" for name, value in theirs)))
     if code_kept := (state.code() == text):
         st.caption("Implement it starts from this class: it is your code there now.")
     elif not code_kept and state.code():
