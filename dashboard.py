@@ -26,6 +26,8 @@ pages = [
     st.Page("app_pages/next_lesson.py", title="Next lesson", url_path="next"),
     # the instructor's page: not in the top bar (learners join in the sidebar's Room box, which links to it)
     st.Page("app_pages/room.py", title="Room", url_path="room", visibility="hidden"),
+    # the derivation sheet: opened from the Lesson's stations (the rules, by hand), not from the top bar
+    st.Page("app_pages/sheet.py", title="Derivation sheet", url_path="sheet", visibility="hidden"),
 ]
 # short titles: all nine fit the top bar at 1280 px beside the sidebar (each page's heading has its full name)
 page = st.navigation(pages, position="top")

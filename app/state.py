@@ -329,18 +329,19 @@ def _runner_failed(e: Exception) -> implement.Report:
     )
 
 
-def run_code(text: str) -> implement.Report:
+def run_code(text: str, on_wait: Callable[[int], None] | None = None) -> implement.Report:
     """Keep `text` as the learner's code and run it in the sandbox now (on the current program): the Run button.
 
-    Blocks until a runner is free and the run is over (a few seconds at most).
+    Blocks until a runner is free and the run is over (a few seconds at most); while it waits in line,
+    `on_wait(ahead)` is told how many runs are before it.
     """
     set_code(text)
-    return _run(code() or implement.SKELETON)
+    return _run(code() or implement.SKELETON, on_wait)
 
 
-def _run(text: str) -> implement.Report:
+def _run(text: str, on_wait: Callable[[int], None] | None = None) -> implement.Report:
     try:
-        report = implement.run(text, program())
+        report = implement.run(text, program(), on_wait)
     except Exception as e:  # the sandbox itself failed (not the learner's code): say so, never a traceback
         report = _runner_failed(e)
     reports = st.session_state.setdefault(_REPORTS, {})

@@ -11,7 +11,6 @@ from lab.lesson.stations import markdown_safe as md
 from lab.model.analysis import format_number
 from lab.model.diagram import Highlight
 from lab.views import implement_view
-from sandbox.runner import MAX_RUNNING
 
 try:
     from code_editor import code_editor
@@ -152,8 +151,10 @@ with code_column:
 
 with side:
     if st.session_state.pop(RUN_ASKED, False):
-        with st.spinner(implement_view.waiting_words(*implement.runner_busy(), MAX_RUNNING)):
-            state.run_code(shown_code())
+        in_line = st.empty()  # while every runner is busy: how many runs are ahead, as that changes
+        with st.spinner(implement_view.RUNNING_WORDS):
+            state.run_code(shown_code(), on_wait=lambda ahead: in_line.info(implement_view.waiting_words(ahead)))
+        in_line.empty()
     elif state.code() and state.last_run() is None:
         with st.spinner("Running your code (from your work) in the sandbox…"):
             state.implementation_report()  # a fresh session from a link: run once

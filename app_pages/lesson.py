@@ -18,7 +18,7 @@ from lab.lesson.stations import markdown_safe as md
 from lab.model.analysis import Analysis
 from lab.model.diagram import Highlight
 from lab.report import sections as report
-from lab.views import handcheck, implement_view
+from lab.views import handcheck, implement_view, sheet
 from lab.views.why_rules import backward_source
 from lab.work.share import FULL_LESSON, RESCUE_LESSON, Work
 
@@ -103,6 +103,11 @@ def go_to(station: lesson.Station) -> None:
             st.switch_page(station.page)
         return
     st.page_link(station.page, label=f"Go to “{station.page_label}”", icon=":material/arrow_forward:")
+
+
+def sheet_link() -> None:
+    """The derivation on one page (by hand first, its numbers wait for the learner's own)."""
+    st.page_link(sheet.PAGE, label="The derivation on one page: to print, or keep open", icon=":material/description:")
 
 
 def ask(q: questions.Question, a, reveal: bool = True) -> questions.Feedback:
@@ -230,6 +235,8 @@ def rules_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool
         else:
             st.code("self, other = out._prev\nself.grad += ____ * out.grad\nother.grad += ____ * out.grad")
     ask(station.question, a, reveal)
+    if questions.is_right("station:rules", a, work.answers):  # the sheet writes the * rule out
+        sheet_link()
     go_to(station)
 
 
@@ -273,6 +280,7 @@ def by_hand_station(station: lesson.Station, a: Analysis, work: Work, reveal: bo
         verdict = "" if not c.entry else (" ✔" if c.status == handcheck.PASS else " ✘")
         lines.append(f"- {md(c.row.label)}: {entry}{verdict if reveal else ''}")
     st.markdown("\n".join(lines))
+    sheet_link()
     go_to(station)
 
 

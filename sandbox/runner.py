@@ -7,8 +7,9 @@
 - A wall-clock timeout (`WALL_SECONDS`), then the group is killed.
 - Its output is read up to `MAX_RESULT_BYTES`; more, and it is killed. The result must be one
   JSON object made of plain data (`check_shape`), or the run is reported as failed.
-- At most `MAX_RUNNING` runs at once in this server process (a module-level semaphore shared by
-  every session); a run beyond that waits its turn. `busy()` says how many run and wait.
+- At most `MAX_RUNNING` runs at once in this server process (a line shared by every session, first
+  come first served); a run beyond that waits its turn and can be told how many runs are ahead of it.
+  `busy()` says how many run and wait.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,10 +41,9 @@ MAX_DEPTH = 12  # nesting of the result's lists and dicts
 MAX_ITEMS = 20_000  # items in any one list or dict of the result
 MAX_STRING = 200_000  # characters in any one string of the result
 
-_slots = threading.BoundedSemaphore(MAX_RUNNING)
-_count_lock = threading.Lock()
+_turns = threading.Condition()  # guards the two below; notified whenever a run starts or ends
+_queue: deque[object] = deque()  # the runs waiting for a free runner, first come first served
 _running = 0
-_waiting = 0
 
 
 class RunFailed(Exception):
@@ -62,36 +64,64 @@ class Outcome:
 
 def busy() -> tuple[int, int]:
     """(runs going on now, runs waiting for a free runner) in this server process."""
-    with _count_lock:
-        return _running, _waiting
+    with _turns:
+        return _running, len(_queue)
 
 
-def run_job(job: dict[str, Any], wall_seconds: float = WALL_SECONDS) -> Outcome:
+def run_job(
+    job: dict[str, Any], wall_seconds: float = WALL_SECONDS, on_wait: Callable[[int], None] | None = None
+) -> Outcome:
     """Run `job` in a fresh child process; blocks (waiting for a free runner first if all are busy).
 
+    While it waits, `on_wait(ahead)` is called with the number of runs waiting before it, first at once and
+    then each time that number changes (runs start in the order they were asked for).
     Raises RunFailed when the child is killed, crashes or returns anything but plain JSON data.
     """
-    global _running, _waiting
+    global _running
     payload = marshal.dumps(job)  # the child reads it without importing json (its start-up is paid every run)
     if len(payload) > MAX_JOB_BYTES:
         raise RunFailed("bad_job", f"the job is {len(payload):,} bytes")
     started = time.perf_counter()
-    with _count_lock:
-        _waiting += 1
-    _slots.acquire()
-    with _count_lock:
-        _waiting -= 1
-        _running += 1
+    _take_turn(on_wait)
     waited = time.perf_counter() - started
     try:
         began = time.perf_counter()
         raw = _spawn(payload, wall_seconds)
         seconds = time.perf_counter() - began
     finally:
-        with _count_lock:
+        with _turns:
             _running -= 1
-        _slots.release()
+            _turns.notify_all()
     return Outcome(parse_result(raw), seconds, waited)
+
+
+def _take_turn(on_wait: Callable[[int], None] | None) -> None:
+    """Wait in line for a free runner, telling `on_wait` (outside the lock) how many runs are ahead."""
+    global _running
+    ticket = object()
+    told = None
+    with _turns:
+        _queue.append(ticket)
+    try:
+        while True:
+            with _turns:
+                if _queue[0] is ticket and _running < MAX_RUNNING:
+                    _queue.popleft()
+                    _running += 1
+                    _turns.notify_all()  # the others move up the line
+                    return
+                ahead = _queue.index(ticket)
+                if ahead == told or on_wait is None:
+                    _turns.wait(timeout=1.0)
+                    continue
+            told = ahead
+            on_wait(ahead)
+    except BaseException:  # the session stopped waiting (the learner left the page): leave the line
+        with _turns:
+            if ticket in _queue:
+                _queue.remove(ticket)
+                _turns.notify_all()
+        raise
 
 
 def _spawn(payload: bytes, wall_seconds: float) -> bytes:

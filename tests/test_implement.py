@@ -190,7 +190,7 @@ def test_a_result_of_the_wrong_shape_is_a_problem_not_a_crash(monkeypatch: pytes
     from sandbox import runner
 
     forged = {"problem": None, "output": "", "graphs": {"lesson": {"nodes": [{"label": "z"}]}}, "probes": {"+": 1}}
-    monkeypatch.setattr(runner, "run_job", lambda job: runner.Outcome(forged, 0.1, 0.0))
+    monkeypatch.setattr(runner, "run_job", lambda job, **_: runner.Outcome(forged, 0.1, 0.0))
     report = implement.run(SOLUTION, "")
     assert report.problem is not None and "unexpected" in report.problem.message
     assert not report.passed

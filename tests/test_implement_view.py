@@ -112,10 +112,10 @@ def test_output_is_capped_and_the_code_kept_as_typed():
     assert kept_code(SOLUTION, implement.SKELETON) == SOLUTION
 
 
-def test_the_wait_for_a_runner_is_said_in_words():
-    assert waiting_words(0, 0, 2) == "Running your code in the sandbox…"
-    assert "busy" in waiting_words(2, 0, 2)
-    assert "3 runs waiting" in waiting_words(2, 3, 2)
+def test_the_wait_for_a_runner_says_how_many_runs_are_ahead():
+    assert "waiting for a free runner (3 ahead)" in waiting_words(3)
+    assert "waiting for a free runner (1 ahead)" in waiting_words(1)
+    assert "yours is next" in waiting_words(0)
 
 
 def test_the_engine_analysis_is_untouched():

@@ -349,3 +349,62 @@ def test_the_child_file_runs_with_an_empty_environment_from_python_directly() ->
         assert os.listdir(folder) == []
     result = json.loads(done.stdout)
     assert result["output"] == "2\n" and result["problem"]["kind"] == "NoValue"
+
+
+def _eventually(condition, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the runner's line did not move"
+        time.sleep(0.005)
+
+
+def test_runs_wait_in_line_first_come_first_served_each_told_how_many_are_ahead(monkeypatch) -> None:
+    # one runner, and a child that ends only when the test says so: the line is watched without real processes
+    monkeypatch.setattr(runner, "MAX_RUNNING", 1)
+    gates = [threading.Event() for _ in range(4)]
+    started: list[int] = []
+
+    def child(payload: bytes, wall_seconds: float) -> bytes:
+        n = marshal.loads(payload)["n"]
+        started.append(n)
+        assert gates[n].wait(10)
+        return b'{"problem": null}'
+
+    monkeypatch.setattr(runner, "_spawn", child)
+    told: dict[int, list[int]] = {n: [] for n in range(4)}
+    threads = []
+    for n in range(4):  # asked for in this order, each once the one before is in line
+        thread = threading.Thread(target=runner.run_job, args=({"n": n},), kwargs={"on_wait": told[n].append})
+        thread.start()
+        threads.append(thread)
+        _eventually(lambda n=n: runner.busy() == (1, n) and len(told[n]) == (1 if n else 0))
+    for n in range(4):
+        # run n ends: the next one starts, and every run still waiting is told it moved up
+        gates[n].set()
+        _eventually(
+            lambda n=n: len(started) == min(n + 2, 4) and all(told[m][-1] == m - n - 2 for m in range(n + 2, 4))
+        )
+    for thread in threads:
+        thread.join(10)
+    assert started == [0, 1, 2, 3]
+    assert told == {0: [], 1: [0], 2: [1, 0], 3: [2, 1, 0]}
+    assert runner.busy() == (0, 0)
+
+
+def test_a_run_that_stops_waiting_leaves_the_line(monkeypatch) -> None:
+    monkeypatch.setattr(runner, "MAX_RUNNING", 1)
+    gate = threading.Event()
+    monkeypatch.setattr(runner, "_spawn", lambda payload, wall: gate.wait(10) and b'{"problem": null}')
+    holder = threading.Thread(target=runner.run_job, args=({},))
+    holder.start()
+    _eventually(lambda: runner.busy() == (1, 0))
+
+    def leave(ahead: int) -> None:  # as Streamlit stops a script when the learner goes elsewhere
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        runner.run_job({}, on_wait=leave)
+    assert runner.busy() == (1, 0)  # nobody is left waiting for a run that will never be read
+    gate.set()
+    holder.join(10)
+    assert runner.busy() == (0, 0)

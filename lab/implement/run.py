@@ -18,7 +18,7 @@ from __future__ import annotations
 import ast
 import functools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -133,8 +133,9 @@ class Report:
         return self.problem is None and bool(self.checks) and all(c.passed for c in self.checks)
 
 
-def run(code: str, program: str | None = "") -> Report:
-    """Read, run and check the learner's code; blocks, waiting for a free runner if all are busy."""
+def run(code: str, program: str | None = "", on_wait: Callable[[int], None] | None = None) -> Report:
+    """Read, run and check the learner's code; blocks, waiting for a free runner if all are busy (`on_wait(ahead)`
+    is told how many runs wait before this one: sandbox/runner.py `run_job`)."""
     try:
         tree = code_reader.check(code)
     except ExpressionError as e:
@@ -170,7 +171,7 @@ def run(code: str, program: str | None = "") -> Report:
         "probes": list(PROBES),
     }
     try:
-        outcome = runner.run_job(job)
+        outcome = runner.run_job(job, on_wait=on_wait)
     except runner.RunFailed as e:
         return Report(_failed_run(e), (), "", None, None, frozenset(), program_note, 0.0, code=code)
     result = outcome.result

@@ -122,12 +122,14 @@ def problem_text(problem) -> str:
     return problem.message
 
 
-def waiting_words(running: int, waiting: int, capacity: int) -> str:
-    """What the page says while a run waits for a runner and runs (`lab.implement.run.runner_busy()`)."""
-    if waiting or running >= capacity:
-        queue = f", after the {waiting} run{'s' if waiting != 1 else ''} waiting before it" if waiting else ""
-        return f"Every runner is busy ({running} runs): yours starts when one is free{queue}…"
-    return "Running your code in the sandbox…"
+RUNNING_WORDS = "Running your code in the sandbox…"
+
+
+def waiting_words(ahead: int) -> str:
+    """What the page says while a run waits in line for a free runner: how many runs wait before it."""
+    if ahead <= 0:
+        return "Every runner is busy: waiting for a free runner (yours is next)…"
+    return f"Every runner is busy: waiting for a free runner ({ahead} ahead)…"
 
 
 def capped_output(text: str, limit: int = MAX_OUTPUT_CHARS) -> tuple[str, bool]:
