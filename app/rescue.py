@@ -205,9 +205,9 @@ def by_hand_station(station: Station, a: Analysis, work: Work, reveal: bool) -> 
     theirs = rescue.class_numbers(ran)
     if theirs:
         st.markdown(md("Your class: " + ", ".join(f"{name} = {format_number(value)}" for name, value in theirs)))
-    if code_kept := (state.code() == text):
+    if state.code() == text:
         st.caption("Implement it starts from this class: it is your code there now.")
-    elif not code_kept and state.code():
+    elif state.code():
         st.caption("Your own code on Implement it is kept as it is; this run used the assembled class.")
 
 

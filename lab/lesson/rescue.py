@@ -187,6 +187,7 @@ def _per_unit(formula: rr.Formula, op: str) -> float | None:
     return one
 
 
+@functools.lru_cache(maxsize=512)  # pure: a rerun of the page judges the same blanks again
 def blank_feedback(blank: Blank, text: str | None, reveal: bool = False) -> BlankFeedback:
     """The blank's text read by the rule reader and judged at the example, with the example's numbers.
 

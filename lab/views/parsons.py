@@ -23,6 +23,7 @@ text, one line per line, four spaces per level (`to_text`/`from_text`).
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import math
 import re
@@ -492,6 +493,7 @@ def _text_at(arrangement: Arrangement, line: int) -> str:
     return HEADER if line == 1 else arrangement[line - 2].text
 
 
+@functools.lru_cache(maxsize=256)  # pure: a rerun of the page checks the same arrangement again
 def check(arrangement: Arrangement, reveal: bool = False) -> Verdict:
     """Is this arrangement a backward() that works? Read by the whitelist first, then walked on the example
     and on a graph with a node used twice. `reveal`: the learner has done the example by hand, so the
