@@ -16,9 +16,9 @@ from app import state, ui
 from lab.implement.run import Report
 from lab.lesson import questions, rescue, takeaway
 from lab.lesson.records import Station
-from lab.lesson.stations import markdown_safe as md
 from lab.model.analysis import Analysis, format_number
 from lab.model.diagram import Highlight
+from lab.model.text import markdown_safe as md
 from lab.report import sections as report
 from lab.views import handcheck, parsons
 from lab.work.share import FULL_LESSON, Work

@@ -507,7 +507,7 @@ def watch() -> Watch:
     return st.session_state.setdefault(_WATCH, Watch())
 
 
-# -- the lesson's hooks (issue 8) ----------------------------------------------------------------
+# -- what the lesson asks of other pages: the Bug lab opens on the mistake the checklist named ------
 
 _BUG_TO_SHOW = "_bug_to_show"  # str: a Mistake's value the Bug lab opens on, once (set by the lesson's checklist)
 
@@ -522,7 +522,7 @@ def take_bug_to_show() -> str | None:
     return st.session_state.pop(_BUG_TO_SHOW, None)
 
 
-# -- the instructor's room (issue 18) --------------------------------------------------------------
+# -- the instructor's room: this browser's place in it, kept in the address bar ------------------
 
 ROOM_PARAM, LEARNER_PARAM, KEY_PARAM = "room", "me", "key"  # in the address bar: a reload rejoins
 

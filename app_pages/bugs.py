@@ -4,6 +4,7 @@ import streamlit as st
 
 from app import state, ui
 from engine.trace import Mistake
+from lab.model import mistakes
 from lab.model.analysis import Analysis, format_number
 from lab.model.diagram import COLOURS, Highlight
 from lab.model.table import values_table
@@ -38,7 +39,7 @@ ui.kept(MISTAKE, state.take_bug_to_show() or st.session_state.get(MISTAKE, NONE)
 choice = st.segmented_control(
     "Mistake",
     options=[NONE, *(m.value for m in Mistake)],
-    format_func=lambda v: "no mistake" if v == NONE else bugs.MISTAKES[Mistake(v)].label,
+    format_func=lambda v: "no mistake" if v == NONE else mistakes.BY_SWITCH[Mistake(v)].label,
     key=MISTAKE,
 )
 
@@ -50,7 +51,7 @@ if choice in (None, NONE):
 
 mistake = Mistake(choice)
 report = bugs.compare_mistake(a, mistake)
-st.markdown(f"**{bugs.MISTAKES[mistake].title}**")
+st.markdown(f"**{mistakes.BY_SWITCH[mistake].words}**")
 sentence = bugs.explain_mistake(report)
 if report.changes_nothing:
     st.success(sentence, icon=":material/check_circle:")

@@ -9,9 +9,10 @@ from app import state, ui
 from engine.trace import BackwardStep
 from lab.model.analysis import Analysis
 from lab.model.explain import backward_sentence
+from lab.model.steps import BACKWARD, FORWARD, last_step
 from lab.views import implement_view, own_rules, predict
-from lab.views.flow import BACKWARD, FORWARD, banner_html, flow_view, last_step, order_html, step_table, styled_table
-from lab.views.stepper import Stepper, Watch
+from lab.views.flow import banner_html, flow_view, order_html, step_table, styled_table
+from lab.views.stepper import Drafts, Stepper, Watch
 
 # Widget keys: each widget is set from the page's Watch (app/state.py) before it is drawn (a page switch
 # forgets widget values).
@@ -50,15 +51,15 @@ def input_key(blank: predict.Blank) -> str:
     return f"flow:predict:{blank.key}"
 
 
-def keep_draft(drafts: predict.Drafts, blank: predict.Blank) -> None:
+def keep_draft(drafts: Drafts, blank: predict.Blank) -> None:
     """What is typed into a prediction box is kept (not checked) as soon as the box sends it."""
     drafts.texts[blank.key] = st.session_state.get(input_key(blank)) or ""
 
 
-def on_check(a: Analysis, drafts: predict.Drafts, shown: list[predict.Blank]) -> None:
+def on_check(a: Analysis, drafts: Drafts, shown: list[predict.Blank]) -> None:
     """Keep the step's predictions (which reveals it), unless one is empty or can't be read."""
     entries = {b.key: st.session_state.get(input_key(b), "") for b in shown}
-    if drafts.check(a, shown, entries):
+    if drafts.check(shown, entries, predict.problems(a, shown, entries)):
         for b in shown:
             state.set_prediction(b.key, entries[b.key])
 
@@ -255,7 +256,7 @@ def step_buttons(program: str, stepper: Stepper, last: int, revealed: bool, pred
 
 def prediction_panel(
     a: Analysis,
-    drafts: predict.Drafts,
+    drafts: Drafts,
     step: int,
     shown: list[predict.Blank],
     revealed: bool,

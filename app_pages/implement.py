@@ -7,9 +7,9 @@ import streamlit as st
 from app import state, ui
 from lab.implement import run as implement
 from lab.lesson import stations as lesson
-from lab.lesson.stations import markdown_safe as md
 from lab.model.analysis import format_number
 from lab.model.diagram import Highlight
+from lab.model.text import markdown_safe as md
 from lab.views import implement_view
 
 try:

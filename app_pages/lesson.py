@@ -14,12 +14,12 @@ from app import rescue as rescue_views
 from app import state, ui
 from lab.lesson import checklist, questions, rescue, takeaway
 from lab.lesson import stations as lesson
-from lab.lesson.stations import markdown_safe as md
 from lab.model.analysis import Analysis
 from lab.model.diagram import Highlight
+from lab.model.source import backward_source
+from lab.model.text import markdown_safe as md
 from lab.report import sections as report
 from lab.views import handcheck, implement_view, sheet
-from lab.views.why_rules import backward_source
 from lab.work.share import FULL_LESSON, RESCUE_LESSON, Work
 
 ANSWER_ICONS = {"success": ":material/check_circle:", "error": ":material/lightbulb:", "warning": ":material/help:"}
@@ -171,15 +171,15 @@ def bug_checklist(current, open_by_default: bool) -> None:
                 st.checkbox(md(item.title), key=key, on_change=save_tick, args=(item.id,))
                 st.caption(md(item.shows))
             with where:
-                if item.mistake is not None:
-                    shows_at = checklist.where_it_shows(item.mistake, current, state.program())
+                if item.switch is not None:
+                    shows_at = checklist.where_it_shows(item.switch, current, state.program())
                     if shows_at is not None:
                         label = "Open it in the Bug lab" + ("" if shows_at.is_current else f" with “{shows_at.title}”")
                         if st.button(
                             label,
                             key=f"lesson:bug:{item.id}",
                             on_click=show_in_bug_lab,
-                            args=(item.mistake.value, shows_at.program),
+                            args=(item.switch.value, shows_at.program),
                             icon=":material/bug_report:",
                         ):
                             st.switch_page(lesson.BUGS_PAGE)

@@ -6,8 +6,8 @@ import streamlit as st
 
 from app import state, ui
 from lab.lesson import questions
-from lab.lesson.stations import markdown_safe as md
 from lab.model.diagram import Highlight
+from lab.model.text import markdown_safe as md
 from lab.views import neuron
 
 ANSWER = "next:answer"

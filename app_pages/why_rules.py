@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from app import state
+from lab.model import source
 from lab.model.analysis import format_number
 from lab.model.explain import forward_sentence
 from lab.views import why_rules
@@ -50,10 +51,10 @@ with words:
         st.caption("Not used in your expression.")
 
 st.markdown("**The engine's own code**, read from `engine/value.py` as this page runs:")
-st.code(why_rules.forward_source(op) + "\n\n" + why_rules.backward_source(op), language="python", wrap_lines=True)
+st.code(source.forward_source(op) + "\n\n" + source.backward_source(op), language="python", wrap_lines=True)
 with st.expander("How `backward()` calls this rule"):
     st.markdown("Each node remembers its `_op`; `_backward` looks the rule up in `BACKWARD_RULES` and calls it:")
-    st.code(why_rules.dispatch_source(), language="python", wrap_lines=True)
+    st.code(source.dispatch_source(), language="python", wrap_lines=True)
 
 st.subheader("Check it at a point you pick")
 point = why_rules.point_from(a, op)

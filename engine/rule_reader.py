@@ -25,7 +25,7 @@ import ast
 import functools
 import math
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from engine import operators, reader
@@ -481,24 +481,11 @@ def read_rule(op: str, text: str) -> LearnerRule:
 # -- is it the right rule, or a well-known mistake? ---------------------------------------------------
 
 RIGHT = "right"
-OVERWRITE = "overwrite"  # `=` instead of `+=`
-NO_OUT_GRAD = "no_out_grad"  # the local derivative alone, without `* out.grad`
-SWAPPED = "swapped"  # `*`: self.grad += self.data * out.grad
-SIGN = "sign"  # `-`: other.grad += out.grad
-TANH_SELF = "tanh_self"  # tanh: 1 - self.data**2 instead of 1 - out.data**2
-EXP_SELF = "exp_self"  # exp: self.data instead of out.data
-WRONG = "wrong"  # wrong in a way not in this list
+WRONG = "wrong"  # wrong in a way none of the known mistakes is
 
-# Formulas of the well-known mistakes, per operator and input slot (besides NO_OUT_GRAD, which is
-# the local derivative from engine/derivatives.py without `* out.grad`, for every operator).
-KNOWN_MISTAKES: dict[tuple[str, int], tuple[tuple[str, str], ...]] = {
-    ("*", 0): ((SWAPPED, "self.data * out.grad"),),
-    ("*", 1): ((SWAPPED, "other.data * out.grad"),),
-    ("-", 0): ((SIGN, "-out.grad"),),
-    ("-", 1): ((SIGN, "out.grad"),),
-    ("tanh", 0): ((TANH_SELF, "(1 - self.data**2) * out.grad"),),
-    ("exp", 0): ((EXP_SELF, "self.data * out.grad"),),
-}
+# A known mistake, as the catalog of classic mistakes gives it (lab/model/mistakes.py): its id, and for an
+# operator and an input slot the formula a rule line has when it makes that mistake (None: it cannot there).
+KnownMistake = tuple[str, Callable[[str, int], str | None]]
 
 
 def engine_formula(op: str, slot: int) -> Formula:
@@ -542,7 +529,7 @@ def same_values(op: str, f: Formula, g: Formula) -> bool:
 class LineVerdict:
     slot: int
     target: str
-    kind: str  # RIGHT, or which mistake the formula makes (NO_OUT_GRAD, SWAPPED, ..., WRONG)
+    kind: str  # RIGHT, the id of the known mistake the formula makes, or WRONG
     overwrite: bool  # `=` instead of `+=`
 
     @property
@@ -550,20 +537,17 @@ class LineVerdict:
         return self.kind == RIGHT and not self.overwrite
 
 
-def recognise(rule: LearnerRule) -> tuple[LineVerdict, ...]:
-    """For each line: right, or which well-known mistake it makes (numbers compared, not text)."""
+def recognise(rule: LearnerRule, known: Sequence[KnownMistake] = ()) -> tuple[LineVerdict, ...]:
+    """For each line: right, or which of the `known` mistakes it makes, or WRONG (numbers compared, not text)."""
     verdicts = []
     for line in rule.lines:
         kind = WRONG
         if same_values(rule.op, line.formula, engine_formula(rule.op, line.slot)):
             kind = RIGHT
         else:
-            candidates = [(NO_OUT_GRAD, local_formula(rule.op, line.slot))]
-            candidates += [
-                (name, read_rule_formula(rule.op, text)) for name, text in KNOWN_MISTAKES.get((rule.op, line.slot), ())
-            ]
-            for name, formula in candidates:
-                if same_values(rule.op, line.formula, formula):
+            for name, formula_of in known:
+                text = formula_of(rule.op, line.slot)
+                if text is not None and same_values(rule.op, line.formula, read_rule_formula(rule.op, text)):
                     kind = name
                     break
         verdicts.append(LineVerdict(line.slot, line.target, kind, line.assign == "="))

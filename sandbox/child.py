@@ -283,7 +283,6 @@ _OPERATORS = {
     "**": (operator.pow, "__pow__"),
     "neg": (operator.neg, "__neg__"),
 }
-_METHODS = ("tanh", "relu", "exp", "log")
 
 
 def _needed(op: str) -> str:

@@ -14,20 +14,10 @@ import pytest
 from engine.trace import Mistake
 from lab.model.analysis import analyse
 from lab.views import bugs
+from tests.examples import MICROGRAD_PROGRAM
 
 LESSON = "x = 2\ny = 3\nz = x*y + y"
-MICROGRAD = """a = Value(-4.0)
-b = Value(2.0)
-c = a + b
-d = a * b + b**3
-c += c + 1
-c += 1 + c + (-a)
-d += d * 2 + (b + a).relu()
-d += 3 * d + (b - a).relu()
-e = c - d
-f = e**2
-g = f / 2.0
-g += 10.0 / f"""
+MICROGRAD = MICROGRAD_PROGRAM
 DEAD_RELU = "x = -2\nw = 3\nb = 1\nn = w*x + b\no = relu(n)"
 
 

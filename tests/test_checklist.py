@@ -23,8 +23,8 @@ def test_the_checklist_has_the_lessons_eight_items_and_the_first_four_are_bug_la
         "minus_sign",
         "recursion",
     ]
-    assert [i.mistake for i in ITEMS[:4]] == [Mistake.OVERWRITE, Mistake.WRONG_ORDER, Mistake.NO_SEED, Mistake.TWICE]
-    assert all(i.mistake is None for i in ITEMS[4:])
+    assert [i.switch for i in ITEMS[:4]] == [Mistake.OVERWRITE, Mistake.WRONG_ORDER, Mistake.NO_SEED, Mistake.TWICE]
+    assert all(i.switch is None for i in ITEMS[4:])
     assert all(i.shows for i in ITEMS)
 
 

@@ -21,7 +21,7 @@ from engine.trace import gradient_sources, rule_flows
 from engine.value import BACKWARD_RULES, Value
 from lab.model.analysis import analyse
 from lab.model.explain import gradient_sum, local_text
-from lab.views.why_rules import LATEX_NAMES, RULES, to_latex
+from lab.model.rules import LATEX_NAMES, RULES, to_latex
 
 FORWARD = {
     "+": operator.add,

@@ -7,16 +7,9 @@ import pytest
 from lab.model.analysis import analyse
 from lab.model.diagram import FAST_LAYOUT_FROM, layout_work
 from lab.model.presets import PRESETS
+from lab.model.steps import BACKWARD, CURRENT, DONE, FORWARD, LEAF, WAITING, OrderItem, last_step
 from lab.views.flow import (
-    BACKWARD,
-    CURRENT,
-    DONE,
-    FORWARD,
-    LEAF,
-    WAITING,
-    OrderItem,
     flow_view,
-    last_step,
     order_html,
     signed,
     step_table,

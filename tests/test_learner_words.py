@@ -11,7 +11,8 @@ from engine import rule_reader as rr
 from engine.errors import ExpressionError
 from engine.parser import parse_program
 from lab.model.analysis import analyse
-from lab.views.handcheck import check, number_at, read_entry
+from lab.model.entries import number_at, read_entry
+from lab.views.handcheck import check
 
 LESSON = "x = 2\ny = 3\na = x*y\nz = a + y"
 

@@ -136,7 +136,7 @@ def test_node_fields_show_each_value_as_the_lesson_names_it():
 
 
 def test_sentences_for_the_page_keep_stars_and_underscores_as_characters_outside_code():
-    from lab.lesson.stations import markdown_safe
+    from lab.model.text import markdown_safe
 
     assert markdown_safe("z = x*y + y and `x*y` and _prev") == "z = x\\*y + y and `x*y` and \\_prev"
 

@@ -1,4 +1,4 @@
-"""No answer on screen before the learner has worked it out (issue 16, item 10), in AppTest.
+"""No answer on screen before the learner has worked it out, in AppTest.
 
 The lesson's example by hand: x = 2, y = 3, z = x*y + y = 9 (a = x*y = 6); `*`'s rule is
 self.grad += other.data * out.grad, so a sends y.data * a.grad to x; backward() seeds z.grad = 1 (dz/dz = 1).

@@ -1,4 +1,4 @@
-"""Watch gradients flow: a reload (the link opened again) comes back to the step it left (issue 16, item 12).
+"""Watch gradients flow: a reload (the link opened again) comes back to the step it left.
 
 The lesson's example has 3 backward steps (0: the seed z.grad = 1; 1: z = a + y; 2: a = x * y) and 4 forward ones.
 """

@@ -1,4 +1,4 @@
-"""Hand entries belong to a program (issue 16, item 1), in AppTest.
+"""Hand entries belong to a program, in AppTest.
 
 The lesson's example by hand: x = 2, y = 3, z = x*y + y = 9, dz/dx = y = 3, dz/dy = x + 1 = 3. Micrograd's neuron
 o = tanh(x1*w1 + x2*w2 + b) with n = 0.8814 gives o = 1/sqrt(2) = 0.7071. Work on the neuron must leave the

@@ -118,7 +118,7 @@ def test_by_hand_first_keeps_the_engines_gradients_hidden_on_the_first_station()
 
 
 def test_the_checkpoint_questions_are_judged_and_explained_on_the_example_whatever_the_sidebar_holds():
-    # the questions are about the example at x = 2, y = 3 (issue 16, item 3): at x = 4, `=` would leave 4, but
+    # the questions are about the example at x = 2, y = 3: at x = 4, `=` would leave 4, but
     # the question's answer is 2, the example's x
     at = open_lesson(expr="x = 4\ny = 3\nz = x*y + y", first="0")
     station(at, EXPLAIN)
@@ -214,7 +214,7 @@ def test_with_every_station_done_the_page_opens_on_the_last_station_not_the_firs
 
 
 def test_finishing_the_takeaway_keeps_its_station_open_with_the_report_buttons():
-    """Issue 16 item 8: the third sentence made the takeaway done, and the row of stations, redrawn with its new
+    """The third sentence made the takeaway done, and the row of stations, redrawn with its new
     mark, came back empty: the page jumped to the first station not done (the next lesson), away from the report."""
     from test_lesson import ALL_RIGHT
 

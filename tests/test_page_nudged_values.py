@@ -1,4 +1,4 @@
-"""A value nudged in the sidebar (issue 16, item 3), in AppTest.
+"""A value nudged in the sidebar, in AppTest.
 
 The checkpoint questions are about the lesson's example, x = 2, y = 3, z = x*y + y: with `=` for `+=`, y.grad = 2
 (the last use, a = x*y, sends x = 2); a's rule adds y * a.grad = 3 to x; three uses of y give x + 2 = 4. Nudging x

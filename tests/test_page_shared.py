@@ -1,4 +1,5 @@
-"""Issue 7 (the workshop run-through), the parts a browser is not needed for: AppTest and plain functions.
+"""What every page shares, seen without a browser (AppTest and plain functions): the sidebar's number boxes,
+a typed program not built yet, the share link, one precision for numbers, hand entries in the address bar.
 
 By hand: x = 2, y = 3, z = x*y + y = 9; with y = 4, z = 2*4 + 4 = 12. micrograd's README prints
 g = 24.7041, dg/da = 138.8338 and dg/db = 645.5773 for its example (the "micrograd" preset).

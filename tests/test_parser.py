@@ -12,27 +12,7 @@ import pytest
 from engine import Value
 from engine.errors import ExpressionError
 from engine.parser import MAX_NODES, MAX_TEXT_LENGTH, Built, Program, parse, parse_program
-
-MICROGRAD_README = """\
-from micrograd.engine import Value
-
-a = Value(-4.0)
-b = Value(2.0)
-c = a + b
-d = a * b + b**3
-c += c + 1
-c += 1 + c + (-a)
-d += d * 2 + (b + a).relu()
-d += 3 * d + (b - a).relu()
-e = c - d
-f = e**2
-g = f / 2.0
-g += 10.0 / f
-print(f'{g.data:.4f}') # prints 24.7041, the outcome of this forward pass
-g.backward()
-print(f'{a.grad:.4f}') # prints 138.8338, i.e. the numerical value of dg/da
-print(f'{b.grad:.4f}') # prints 645.5773, i.e. the numerical value of dg/db
-"""
+from tests.examples import MICROGRAD_A_GRAD, MICROGRAD_B_GRAD, MICROGRAD_G, MICROGRAD_README, micrograd_example
 
 LECTURE_NEURON = """\
 x1 = Value(2.0, label='x1')
@@ -141,27 +121,15 @@ def test_output_name_is_the_assigned_name_or_an_automatic_label():
 
 def test_micrograd_readme_pastes_as_is_and_matches_its_published_numbers():
     built = built_and_backward(MICROGRAD_README)
-    assert f"{built.output.data:.4f}" == "24.7041"
-    assert f"{built.variables['a'].grad:.4f}" == "138.8338"
-    assert f"{built.variables['b'].grad:.4f}" == "645.5773"
+    assert f"{built.output.data:.4f}" == MICROGRAD_G
+    assert f"{built.variables['a'].grad:.4f}" == MICROGRAD_A_GRAD
+    assert f"{built.variables['b'].grad:.4f}" == MICROGRAD_B_GRAD
     assert list(built.variables) == ["a", "b"]
     assert built.output.label == "g"  # what `print(g.data)` means: the last g
 
 
 def test_micrograd_readme_agrees_with_the_engine_used_directly():
-    a = Value(-4.0)
-    b = Value(2.0)
-    c = a + b
-    d = a * b + b**3
-    c += c + 1
-    c += 1 + c + (-a)
-    d += d * 2 + (b + a).relu()
-    d += 3 * d + (b - a).relu()
-    e = c - d
-    f = e**2
-    g = f / 2.0
-    g += 10.0 / f
-    g.backward()
+    a, b, g = micrograd_example(Value)
 
     built = built_and_backward(MICROGRAD_README)
     assert built.output.data == pytest.approx(g.data, rel=1e-12)

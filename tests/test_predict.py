@@ -9,7 +9,7 @@ Forward: a = 2 * 3 = 6, z = 6 + 3 = 9.
 import pytest
 
 from lab.model.analysis import analyse
-from lab.views.flow import BACKWARD, FORWARD
+from lab.model.steps import BACKWARD, FORWARD
 from lab.views.predict import (
     EMPTY,
     RIGHT,

@@ -59,7 +59,7 @@ def test_hand_rows_pass_or_fail_and_a_lucky_formula_fails():
 def test_a_rule_with_equals_names_the_mistake():
     rules = {"*": "self.grad = other.data * out.grad\nother.grad = self.data * out.grad"}
     [fact] = rule_facts(Work(LESSON, rules=rules))
-    assert not fact.right and "`=` instead of `+=`" in fact.note
+    assert not fact.right and "= instead of +=" in fact.note
 
 
 @dataclass

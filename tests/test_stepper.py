@@ -1,6 +1,6 @@
 """Where "Watch gradients flow" stands: stepping, playing, the slider, and a new program, without Streamlit."""
 
-from lab.views.flow import BACKWARD, FORWARD
+from lab.model.steps import BACKWARD, FORWARD
 from lab.views.stepper import Stepper
 
 LESSON_SHAPE = (("x", "y", "a", "z"), ("edges of z = x*y + y",))

@@ -15,6 +15,7 @@ from engine.trace import (
     grads_at,
     graph_of,
 )
+from tests.examples import MICROGRAD_A_GRAD, micrograd_example
 
 
 def lesson():
@@ -79,24 +80,13 @@ def test_backward_steps_of_the_lesson_example_by_hand():
 
 
 def test_backward_steps_end_with_the_same_grads_as_backward():
-    a = Value(-4.0)
-    b = Value(2.0)
-    c = a + b
-    d = a * b + b**3
-    c += c + 1
-    c += 1 + c + (-a)
-    d += d * 2 + (b + a).relu()
-    d += 3 * d + (b - a).relu()
-    e = c - d
-    f = e**2
-    out = f / 2.0 + 10.0 / f
-    out.backward()
+    a, _, out = micrograd_example(Value)
     expected = [n.grad for n in out.topological_order()]
     g = graph_of(out)
     steps = backward_steps(g)
     assert grads_at(g, steps, len(steps) - 1) == pytest.approx(expected)
     assert [n.grad for n in g.nodes] == pytest.approx(expected)
-    assert f"{a.grad:.4f}" == "138.8338"
+    assert f"{a.grad:.4f}" == MICROGRAD_A_GRAD
 
 
 def test_gradient_sources_split_a_reused_node_by_use():

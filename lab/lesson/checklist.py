@@ -1,9 +1,10 @@
 """The lesson's common bug checklist: what to look at when your gradients don't match.
 
-Each item says how the bug shows up in the numbers. The first four are switches of the Bug
-lab (`engine.trace.Mistake`); for those, `where_it_shows` finds an expression where the bug
-visibly changes a gradient (the learner's own if it does, else a preset) and says which ones.
-The learner's ticks are kept in the work's answers under "checklist:<item id>".
+Each item is a classic mistake of the catalog (lab/model/mistakes.py), which says how it shows up in
+the numbers. The first four are switches of the Bug lab (`engine.trace.Mistake`); for those,
+`where_it_shows` finds an expression where the bug visibly changes a gradient (the learner's own if it
+does, else a preset) and says which ones. The learner's ticks are kept in the work's answers under
+"checklist:<item id>".
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from dataclasses import dataclass
 
 from engine.errors import ExpressionError
 from engine.trace import Mistake
+from lab.model import mistakes
 from lab.model.analysis import Analysis, analyse, format_number
+from lab.model.mistakes import ClassicMistake
 from lab.views.bugs import compare_mistake, suggest_preset
 
 TICK_PREFIX = "checklist:"
@@ -22,68 +25,38 @@ TICKED = "ticked"
 
 @dataclass(frozen=True)
 class Item:
-    id: str
-    title: str  # in the lesson's words
-    shows: str  # how it shows up in the numbers
-    mistake: Mistake | None = None  # where the Bug lab has it
-    own_rules: bool = False  # where "Write the rules yourself" lets you make it
+    id: str  # the tick's key in the work (kept as it was when the item came: links carry it)
+    mistake: ClassicMistake  # the catalog's record: its title, how it shows, the Bug lab's switch if it has one
+
+    @property
+    def title(self) -> str:
+        return self.mistake.title
+
+    @property
+    def shows(self) -> str:
+        return self.mistake.shows
+
+    @property
+    def switch(self) -> Mistake | None:
+        """Where the Bug lab has it."""
+        return self.mistake.switch
+
+    @property
+    def own_rules(self) -> bool:
+        """ "Write the rules yourself" lets you make it."""
+        return self.mistake.rule is not None
 
 
+# The lesson's checklist, in its order: the four Bug lab switches, three slips of a rule, a long chain.
 ITEMS: tuple[Item, ...] = (
-    Item(
-        "overwrite",
-        "`=` instead of `+=`",
-        "A node used more than once ends up with only its last use's part: its gradient is too small "
-        "(in the lesson's example y.grad is 2, not 3), while nodes used once are right.",
-        Mistake.OVERWRITE,
-    ),
-    Item(
-        "no_topo",
-        "No topological order",
-        "A node fires before all its uses have sent their gradient: nodes upstream of a reused node get "
-        "too little. Small expressions can be right by luck.",
-        Mistake.WRONG_ORDER,
-    ),
-    Item(
-        "no_seed",
-        "Output grad not seeded with 1",
-        "Every gradient is 0, the output's too.",
-        Mistake.NO_SEED,
-    ),
-    Item(
-        "twice",
-        "`backward()` called twice without zeroing",
-        "The output's grad is right (it is set to 1 again) but the others are off: the second pass adds on top "
-        "of the first (x.grad 9 instead of 3 in the lesson's example).",
-        Mistake.TWICE,
-    ),
-    Item(
-        "forgets_out_grad",
-        "A rule that forgets `out.grad`",
-        "Right while every out.grad is 1 (as for a and z in the lesson's example), wrong as soon as one is not: "
-        "in `2*(x*y)` x.grad should be 2*y but comes out as y.",
-        own_rules=True,
-    ),
-    Item(
-        "swapped",
-        "The operands swapped in `*`",
-        "Each input gets its own data instead of the other's: in the lesson's example x.grad is 2 instead of 3 "
-        "(and y.grad 4 instead of 3). Invisible when both inputs have the same value.",
-        own_rules=True,
-    ),
-    Item(
-        "minus_sign",
-        "A sign slip in `-`",
-        "In `a - b`, b.grad has the wrong sign (+out.grad instead of -out.grad); a's is right. The finite "
-        "difference shows the sign you should get.",
-        own_rules=True,
-    ),
-    Item(
-        "recursion",
-        "Recursion too deep on a long chain",
-        "No numbers at all: a recursive topological sort raises RecursionError at about 1,000 nodes deep. "
-        "This engine sorts with an explicit stack, so a million-node chain works.",
-    ),
+    Item("overwrite", mistakes.OVERWRITE),
+    Item("no_topo", mistakes.WRONG_ORDER),
+    Item("no_seed", mistakes.NO_SEED),
+    Item("twice", mistakes.TWICE),
+    Item("forgets_out_grad", mistakes.NO_OUT_GRAD),
+    Item("swapped", mistakes.SWAPPED),
+    Item("minus_sign", mistakes.SIGN),
+    Item("recursion", mistakes.RECURSION),
 )
 
 

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from engine.errors import ExpressionError
 from engine.trace import EdgeFlow, Mistake, gradient_sources, grads_at
 from lab.model.analysis import Analysis, analyse, format_number
+from lab.model.entries import close_enough, entry_number, other_points
 from lab.model.explain import backward_sentence, gradient_sum, local_text, op_expression, rule_text
 from lab.views import neuron
 from lab.views.bugs import compare_mistake, suggest_preset
-from lab.views.handcheck import close_enough, entry_number, other_points
 
 n = format_number
 CHOICE, NUMBER, FORMULA = "choice", "number", "formula"

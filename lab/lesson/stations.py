@@ -13,8 +13,6 @@ that are about the example use the example itself.
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 
 from engine.trace import EdgeFlow
@@ -277,12 +275,3 @@ def node_fields(a: Analysis, rules_known: bool = True) -> pd.DataFrame:
 def reverse_order(a: Analysis) -> list[str]:
     """The order `backward()` visits nodes: reverse topological order, the output first."""
     return [a.names[i] for i in reversed(range(len(a.graph)))]
-
-
-_MARKDOWN = re.compile(r"([*_<>$~\\\[\]])")
-
-
-def markdown_safe(text: str) -> str:
-    """Our sentences for st.markdown: `*` and `_` outside `code` stay characters (`x*y` is not italics)."""
-    parts = text.split("`")
-    return "`".join(part if i % 2 else _MARKDOWN.sub(r"\\\1", part) for i, part in enumerate(parts))

@@ -31,9 +31,9 @@ from lab.lesson import stations as lesson
 from lab.lesson.takeaway import PROMPTS, count_sentences
 from lab.model.analysis import Analysis, format_number
 from lab.model.diagram import to_dot, too_big_to_draw
+from lab.model.steps import MODES, last_step
 from lab.model.table import values_table
 from lab.views import handcheck, implement_view, parsons, predict
-from lab.views.flow import MODES, last_step
 from lab.work.share import RESCUE_LESSON, Work
 
 TITLE = "Backprop Lab: my work"

@@ -16,23 +16,16 @@ from typing import Any, Protocol
 from engine import rule_reader as rr
 from lab.lesson import questions
 from lab.lesson import stations as lesson
+from lab.model import mistakes
 from lab.model.analysis import Analysis, format_number
+from lab.model.steps import BACKWARD, MODES, last_step
 from lab.room.store import ANSWER, HAND, IMPLEMENTATION, PREDICTION, RULE, STATION, Fact, RoomStore
 from lab.views import handcheck, own_rules, predict
-from lab.views.flow import BACKWARD, MODES, last_step
 from lab.work.share import Work
 
 STATION_KEYS: tuple[str, ...] = tuple(s.key for s in lesson.STATIONS)
 
-RULE_MISTAKES = {  # a rule's mistake, in the few words the instructor's list shows
-    rr.OVERWRITE: "`=` instead of `+=`",
-    rr.NO_OUT_GRAD: "no `* out.grad`",
-    rr.SWAPPED: "operands swapped",
-    rr.SIGN: "sign slip",
-    rr.TANH_SELF: "tanh slope from self.data",
-    rr.EXP_SELF: "exp slope from self.data",
-    rr.WRONG: "not the local derivative times out.grad",
-}
+NOT_THE_RULE = "not the local derivative times out.grad"  # a wrong rule line that is no classic mistake
 
 
 class ImplementationCheck(Protocol):
@@ -129,6 +122,11 @@ def answer_facts(work: Work, current: Analysis) -> list[Fact]:
     return facts
 
 
+def _label(kind: str) -> str:
+    """A wrong rule line's mistake in the few words the instructor's list shows (the catalog's label)."""
+    return mistakes.BY_ID[kind].label if kind in mistakes.BY_ID else NOT_THE_RULE
+
+
 def rule_facts(work: Work) -> list[Fact]:
     """Each backward rule the learner wrote: right, or which mistake (named), or not readable."""
     read = own_rules.read_rules(work.rules)
@@ -142,16 +140,16 @@ def rule_facts(work: Work) -> list[Fact]:
             facts.append(Fact(RULE, about, text.strip(), False, "it cannot be read", context=op))
             continue
         verdicts = read.verdicts[op]
-        mistakes = [RULE_MISTAKES[v.kind] for v in verdicts if v.kind != rr.RIGHT and v.kind in RULE_MISTAKES]
+        named = [_label(v.kind) for v in verdicts if v.kind != rr.RIGHT]
         if any(v.overwrite for v in verdicts):
-            mistakes.insert(0, RULE_MISTAKES[rr.OVERWRITE])
-        note = ", ".join(dict.fromkeys(mistakes))
+            named.insert(0, mistakes.OVERWRITE.label)
+        note = ", ".join(dict.fromkeys(named))
         facts.append(Fact(RULE, about, text.strip(), read.right(op), note, context=op))
     return facts
 
 
 def implementation_facts(checks: Iterable[ImplementationCheck] | None) -> list[Fact]:
-    """Each check of the learner's own `Value` class (issue 17's report), passed or failed, its line named."""
+    """Each check of the learner's own `Value` class (Implement it's report), passed or failed, its line named."""
     facts = []
     for check in checks or ():
         note = check.message if check.passed or not check.line else f"line {check.line}: {check.message}"

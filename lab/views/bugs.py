@@ -16,27 +16,12 @@ import pandas as pd
 from engine.errors import ExpressionError
 from engine.trace import BackwardStep, Mistake, backward_steps, grads_at
 from engine.value import Value
+from lab.model import mistakes
 from lab.model.analysis import VARIABLE, Analysis, analyse, differs, format_number, gradient_scale
 from lab.model.presets import PRESETS
-from lab.views.why_rules import backward_source, source_of
+from lab.model.source import backward_source, source_of
 
 n = format_number
-
-
-@dataclass(frozen=True)
-class MistakeInfo:
-    label: str  # the switch's text
-    title: str  # one line: what the mistake is
-
-
-MISTAKES: dict[Mistake, MistakeInfo] = {
-    Mistake.OVERWRITE: MistakeInfo("= instead of +=", "The rules write `grad = ...` instead of `grad += ...`."),
-    Mistake.WRONG_ORDER: MistakeInfo(
-        "wrong order", "backward() calls `_backward` in the order it finds nodes from the output: no topological sort."
-    ),
-    Mistake.NO_SEED: MistakeInfo("no seed", "backward() never sets the output's grad to 1 (dL/dL = 1)."),
-    Mistake.TWICE: MistakeInfo("backward twice", "backward() is called a second time without zeroing the grads."),
-}
 
 
 @dataclass(frozen=True)
@@ -221,19 +206,10 @@ def _twice_sentence(r: BugReport) -> str:
     return sentence
 
 
-_WHY_NOTHING = {
-    Mistake.OVERWRITE: "no node here collects gradient from more than one use, so `=` and `+=` give the same",
-    Mistake.WRONG_ORDER: "going from the output level by level happens to reach every node only after all of "
-    "its uses have sent their gradient",
-    Mistake.NO_SEED: "the output's gradient happens not to matter",
-    Mistake.TWICE: "every gradient except the output's is 0, and 0 + 0 is still 0",
-}
-
-
 def explain_mistake(r: BugReport) -> str:
     """One sentence with the actual numbers: which gradients go wrong and why (or that none does)."""
     if r.changes_nothing:
-        why = _WHY_NOTHING[r.mistake]
+        why = mistakes.BY_SWITCH[r.mistake].hides
         if r.mistake is Mistake.OVERWRITE and any(uses > 1 for uses in r.analysis.graph.uses):
             why = "the gradient that `=` throws away happens to be 0 for every node used more than once"
         return f"This mistake changes nothing for this expression: {why}."

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import math
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -19,21 +18,8 @@ from engine.trace import BackwardStep, forward_steps, grads_at
 from lab.model.analysis import Analysis, format_number
 from lab.model.diagram import COLOURS, Highlight
 from lab.model.explain import backward_sentence, forward_sentence, op_expression
+from lab.model.steps import BACKWARD, CURRENT, DONE, FORWARD, LEAF, MODES, WAITING, OrderItem, clamp
 from lab.model.table import values_table
-
-BACKWARD, FORWARD = "backward", "forward"
-MODES = (BACKWARD, FORWARD)
-
-# states of a node in the row that shows the topological order
-DONE, CURRENT, WAITING, LEAF = "done", "current", "waiting", "leaf"
-
-
-@dataclass(frozen=True)
-class OrderItem:
-    """One node in the topological order, and where it stands at this step."""
-
-    name: str
-    state: str  # DONE, CURRENT, WAITING, or LEAF (backward: a leaf has no _backward to call)
 
 
 @dataclass(frozen=True)
@@ -52,18 +38,6 @@ class FlowView:
     order: tuple[OrderItem, ...]  # the topological order, inputs first
     position: str  # "Step 2 of 2", "Node 3 of 4"
     where: str  # where the node is in the topological order, in words
-
-
-def last_step(a: Analysis, mode: str, steps: Sequence[BackwardStep] | None = None) -> int:
-    """The number of the last step: backward steps go 0 (the seed) .. N, forward 0 .. nodes - 1.
-
-    `steps`: the backward pass to show (default: the engine's, `a.steps`).
-    """
-    return len(steps if steps is not None else a.steps) - 1 if mode == BACKWARD else len(a.graph) - 1
-
-
-def clamp(step: int, a: Analysis, mode: str, steps: Sequence[BackwardStep] | None = None) -> int:
-    return max(0, min(int(step), last_step(a, mode, steps)))
 
 
 def signed(x: float) -> str:
@@ -245,11 +219,6 @@ def order_html(order: Sequence[OrderItem]) -> str:
             f'display:inline-block;font-family:monospace;font-size:1.05rem">{html.escape(item.name)}</span>'
         )
     return '<div style="line-height:2.1">' + "→".join(chips) + "</div>"
-
-
-def with_code(text: str) -> str:
-    """Escaped HTML of a message, its `formula` parts as code."""
-    return re.sub(r"`([^`]*)`", r"<code>\1</code>", html.escape(text))
 
 
 def banner_html(position: str, sentence: str, score: str | None = None) -> str:

@@ -10,17 +10,16 @@ lesson's example `dz/dy = y` is 3 at x = 2, y = 3, like the right answer `x + 1`
 from __future__ import annotations
 
 import math
-import random
-import re
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
 
 from engine.errors import ExpressionError, quote
-from engine.parser import Program, parse_program
+from engine.parser import Program
 from engine.trace import evaluate, finite_difference, gradient_sources
-from lab.model.analysis import OPERATION, Analysis, analyse, format_number
+from lab.model.analysis import OPERATION, Analysis, format_number
+from lab.model.entries import close_enough, number_at, other_points, read_entry
 from lab.model.explain import forward_sentence, gradient_sum
 from lab.model.identity import program_id
 from lab.work.share import OWNER
@@ -44,7 +43,6 @@ SEE_BELOW = " (see below)"
 RESULT_COLUMN_PX = int(7 * max(len(text) for text in RESULT_TEXT.values()) + 7 * len(SEE_BELOW) + 24)
 
 MAX_FORWARD_LINES = 12  # a failing value row shows the forward pass, shortened for big graphs
-OTHER_POINTS = 5  # how many other points a formula is checked at
 FLOAT_NOISE = 1e-12  # relative (absolute near 0): a difference this small is the floats' rounding, shown as 0
 FD_ALL_ROWS_UP_TO = 100  # bigger graphs: finite differences of computed nodes only for rows with an entry
 
@@ -180,11 +178,6 @@ def engine_hidden(a: Analysis, hand: Mapping[str, str], settings: Mapping[str, o
     return bool(settings.get("hand_first", True)) and not entries_complete(a, hand)
 
 
-def close_enough(hand: float, engine: float, tolerance: float) -> bool:
-    """|hand - engine| <= tolerance * max(1, |engine|): absolute near 0, relative for big numbers."""
-    return abs(hand - engine) <= tolerance * max(1.0, abs(engine))
-
-
 def check(a: Analysis, hand: Mapping[str, str], tolerance: float = 1e-3, seed: int = 0) -> HandCheck:
     """Compare every row's entry with the engine (and, for formulas, at other random points).
 
@@ -235,50 +228,6 @@ def _entry(hand: Mapping[str, str], key: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-_ASSIGNMENT = re.compile(r"(?<![=<>!])=(?!=)")
-
-
-def read_entry(entry: str, a: Analysis, notation: bool = False, grads: Collection[str] | None = None) -> Program:
-    """The entry as a formula over the variables (a number is a formula without any). Raises ExpressionError.
-
-    A variable may be written in the lesson's notation too: `y.data` is `y`. With `notation=True` (a
-    prediction on Watch it flow, where the lesson's rule `y.data * a.grad` is the natural answer) every
-    node's `.data` and `.grad` may be used, as its number in the current graph (`grads`, when given, names
-    the only nodes whose `.grad` may be used: a prediction may use the firing node's grad, which is final
-    when it fires, not the grad it is asked to predict). Without it (the hand
-    check, where `z.data` or `x.grad` would be the engine's own answer to the row) the message says
-    what to type instead.
-    """
-    if _ASSIGNMENT.search(entry):
-        raise ExpressionError("type only your answer, without `name =`: for example `3` or `x + 1`")
-    fields: dict[str, float | None] = {f"{name}.data": None for name in a.variables}
-    if notation:
-        for name, node in zip(a.names, a.graph.nodes, strict=True):
-            if name not in a.variables:
-                fields[f"{name}.data"] = node.data
-            if grads is None or name in grads:
-                fields[f"{name}.grad"] = node.grad
-    formula = parse_program(entry, fields)
-    unknown = [name for name in formula.variables if name not in a.variables]
-    if unknown:
-        name = unknown[0]
-        allowed = ", ".join(quote(variable) for variable in a.variables) or "none: type a number"
-        if name in a.names:
-            raise ExpressionError(
-                f"{quote(name)} is a node, not a variable: write it in terms of the variables ({allowed})"
-            )
-        raise ExpressionError(f"{quote(name)} is not a variable here: a formula may use only the variables ({allowed})")
-    return formula
-
-
-def number_at(formula: Program, values: Mapping[str, float]) -> float:
-    """The entry's number with the variables at `values`. Raises ExpressionError when it can't be computed."""
-    result = formula.build(values).output.data
-    if not math.isfinite(result):
-        raise ExpressionError(f"it is {result}, not a number")
-    return result
-
-
 # -- the engine's numbers -----------------------------------------------------------------
 
 
@@ -301,36 +250,6 @@ def _finite(a: Analysis, row: Row, has_entry: bool) -> float:
 
 
 # -- a formula at other points ------------------------------------------------------------
-
-
-def other_points(a: Analysis, count: int = OTHER_POINTS, seed: int = 0) -> list[Analysis]:
-    """The same program at up to `count` random points near its values, where it can be computed.
-
-    Each value moves by up to its own size (at least 1) and is rounded as a learner would check it by
-    hand (_round); a point where the graph comes out another shape, or anything is not finite, is skipped.
-    The Check by hand page and the checkpoint questions check a formula at the same points.
-    """
-    rng = random.Random(seed)
-    here = a.values
-    points: list[Analysis] = []
-    for _ in range(count * 4):
-        if len(points) == count or not here:
-            break
-        values = {name: _round(x + rng.uniform(-1.0, 1.0) * max(1.0, abs(x))) for name, x in here.items()}
-        try:
-            other = analyse(a.program.text, values)
-        except (ExpressionError, ArithmeticError, ValueError, OverflowError):
-            continue
-        if other.names != a.names:
-            continue
-        if all(math.isfinite(node.data) and math.isfinite(node.grad) for node in other.graph.nodes):
-            points.append(other)
-    return points
-
-
-def _round(x: float) -> float:
-    """A number a learner can check by hand: one decimal (whole numbers above 1000)."""
-    return round(x, 1) if abs(x) < 1000 else float(round(x))
 
 
 def _check_elsewhere(
@@ -424,16 +343,6 @@ def comparison_table(result: HandCheck, hide_engine: bool = False, entered_only:
         records.append(record)
     index = pd.Index([c.row.key for c in shown], name="key")
     return pd.DataFrame(records, columns=COLUMNS, index=index)
-
-
-def entry_number(entry: str, a: Analysis, values: Mapping[str, float] | None = None) -> tuple[float, bool]:
-    """An answer read the way a hand entry is (a number or a formula in the variables, parsed, never run).
-
-    Returns its number at `values` (default: the variables' current values) and whether it is a formula.
-    Raises ExpressionError with a message for the learner.
-    """
-    formula = read_entry(entry.strip(), a)
-    return number_at(formula, a.values if values is None else values), bool(formula.variables)
 
 
 def turned_by_values(before: Analysis, after: Analysis, hand: Mapping[str, str], tolerance: float = 1e-3) -> str:

@@ -16,8 +16,8 @@ import pandas as pd
 from engine.trace import BackwardStep, Graph
 from lab.implement import run as implement
 from lab.model.analysis import CONSTANT, OPERATION, OUTPUT, VARIABLE, Analysis, format_number
+from lab.model.steps import CURRENT, DONE, WAITING, OrderItem
 from lab.model.table import values_table
-from lab.views.flow import CURRENT, DONE, WAITING, OrderItem
 
 MAX_OUTPUT_CHARS = 5_000  # what the learner's code printed, shown on the page (the rest is cut, and says so)
 DIFFERS_NOTE = "✘ differs"  # the diagram's words on a node whose numbers differ (not colour alone)

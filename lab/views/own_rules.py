@@ -22,10 +22,10 @@ from engine import rule_reader as rr
 from engine.derivatives import DERIVATIVES
 from engine.errors import ExpressionError
 from engine.trace import BackwardStep, backward_steps, grads_at
+from lab.model import mistakes
 from lab.model.analysis import Analysis, analyse, differs, format_number, gradient_scale
 from lab.model.explain import backward_sentence, local_text, op_expression
 from lab.model.presets import PRESETS
-from lab.views.why_rules import RULES
 
 n = format_number
 OPERATORS: list[str] = operators.names()  # every operator of engine/operators.py, in the order the page offers them
@@ -35,7 +35,7 @@ DONE_PRESETS = ("lesson", "neuron", "micrograd")
 
 
 def label(op: str) -> str:
-    return RULES[op].label
+    return operators.OPERATORS[op].label
 
 
 def forward_line(op: str) -> str:
@@ -77,7 +77,7 @@ def read_rules(texts: Mapping[str, str]) -> ReadRules:
             errors[op] = f"Your {rr.op_label(op)} rule is not read: {e}"
             continue
         rules[op] = rule
-        verdicts[op] = rr.recognise(rule)
+        verdicts[op] = mistakes.recognise(rule)
     return ReadRules(rules, errors, verdicts)
 
 
@@ -187,24 +187,15 @@ class Finding:
     level: str  # "error", "warning", "success", "info"
     text: str  # markdown
     op: str | None = None
-    mistake: str | None = None  # a kind from engine.rule_reader (OVERWRITE, NO_OUT_GRAD, ...)
+    mistake: str | None = None  # the id of a classic mistake (lab/model/mistakes.py): "overwrite", "swapped", ...
 
 
-_MISTAKE_WORDS = {
-    rr.NO_OUT_GRAD: "the rule is missing the `out.grad` factor: the chain rule multiplies the local derivative by "
-    "the gradient that arrived at out",
-    rr.SWAPPED: "the operands are swapped: each input's gradient takes the *other* input's value "
-    "(`self.grad += other.data * out.grad`)",
-    rr.SIGN: "a sign slip: nudging the second input of `-` up moves the result *down*, so its local derivative "
-    "is -1 (and the first input's is +1)",
-    rr.TANH_SELF: "tanh's slope is computed from the output, `out.data` (1 - tanh² of the input), not from `self.data`",
-    rr.EXP_SELF: "exp's slope is exp of the input, which is the output `out.data`, not `self.data`",
-    rr.WRONG: "it is not the local derivative times `out.grad`",
-}
-_HIDDEN_WHY = {
-    rr.NO_OUT_GRAD: "every node it fires at has out.grad = 1 here, and multiplying by 1 changes nothing",
-    rr.SWAPPED: "its two inputs have the same value at every node here",
-}
+_NOT_THE_RULE = "It is not the local derivative times `out.grad`."
+
+
+def _words(kind: str) -> str:
+    """What a wrong line's mistake is, in one sentence: the catalog's words, or that it is not the rule."""
+    return mistakes.BY_ID[kind].words if kind in mistakes.BY_ID else _NOT_THE_RULE
 
 
 def _step_of(steps: Sequence[BackwardStep], node: int) -> BackwardStep | None:
@@ -308,7 +299,7 @@ def _line_finding(c: Comparison, op: str, verdict: rr.LineVerdict) -> Finding | 
     text = (
         f"At `{out} = {op_expression(a, node)}` ({out}.grad = {n(incoming)}), your {rr.op_label(op)} rule sends "
         f"{n(got)} to {parent}.grad; the engine's `{engine_symbols}` = {engine_numbers} = {n(want)}. "
-        f"Your `{verdict.target}.grad` line: {_MISTAKE_WORDS[verdict.kind]}."
+        f"Your `{verdict.target}.grad` line: {_words(verdict.kind)}"
     )
     return Finding("error", text, op, verdict.kind)
 
@@ -331,7 +322,7 @@ def _overwrite_finding(c: Comparison, op: str) -> Finding | None:
                     f"rule writes `{name}.grad = ...` (`=` instead of `+=`), which throws away what the other uses "
                     "had already sent. Write `+=`.",
                     op,
-                    rr.OVERWRITE,
+                    mistakes.OVERWRITE.id,
                 )
     return None
 
@@ -420,14 +411,14 @@ def hidden_mistakes(c: Comparison, texts: Mapping[str, str], program: str) -> li
             continue
         if op in c.used and any(f.op == op for f in findings(c)):
             continue  # it shows here already
-        kinds = [v.kind for v in verdicts if v.kind != rr.RIGHT] or [rr.OVERWRITE]
+        kinds = [v.kind for v in verdicts if v.kind != rr.RIGHT] or [mistakes.OVERWRITE.id]
         kind = kinds[0]
         why = (
             f"your expression does not use {rr.op_label(op)}"
             if op not in c.used
             else _overwrite_why(c, op)
-            if kind == rr.OVERWRITE
-            else _HIDDEN_WHY.get(kind, "the numbers here happen to agree")
+            if kind == mistakes.OVERWRITE.id
+            else (mistakes.BY_ID[kind].hides if kind in mistakes.BY_ID else "") or "the numbers here happen to agree"
         )
         suggestion = next(
             (

@@ -16,15 +16,16 @@ import functools
 import hashlib
 import html
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from engine.errors import ExpressionError
 from engine.parser import Program
 from engine.trace import BackwardStep, EdgeFlow
 from lab.model.analysis import Analysis, format_number
+from lab.model.entries import close_enough, number_at, read_entry
 from lab.model.explain import forward_sentence, gradient_sum, local_text, rule_numbers, rule_text
-from lab.views.flow import BACKWARD, FORWARD, last_step, with_code
-from lab.views.handcheck import close_enough, number_at, read_entry
+from lab.model.steps import BACKWARD, FORWARD, last_step
+from lab.model.text import with_code
 
 RIGHT, WRONG, UNREADABLE, EMPTY = "right", "wrong", "unreadable", "empty"
 SEED, EDGE, VALUE = "seed", "edge", "value"  # what a blank asks: the output's grad, what an edge adds, a node's data
@@ -130,6 +131,11 @@ def unreadable(a: Analysis, shown: Sequence[Blank], entries: Mapping[str, str]) 
     return [j for j in judged if j.status in (EMPTY, UNREADABLE)]
 
 
+def problems(a: Analysis, shown: Sequence[Blank], entries: Mapping[str, str]) -> list[str]:
+    """Why Check can reveal nothing yet, a phrase per box that is empty or cannot be read."""
+    return [f"{j.blank.label}: {j.message}" for j in unreadable(a, shown, entries)]
+
+
 def revealed(shown: Sequence[Blank], predictions: Mapping[str, str]) -> bool:
     """A step is revealed once each of its predictions is kept (a step with nothing to predict always is)."""
     return all(b.key in predictions for b in shown)
@@ -207,31 +213,6 @@ def how_it_is_made(a: Analysis, blank: Blank, steps: Sequence[BackwardStep] | No
     if len(so_far) > 1:
         text += f". With +=, {parent}.grad collects every use so far: {gradient_sum(a, f.parent, so_far)}"
     return text
-
-
-@dataclass
-class Drafts:
-    """What the learner typed into a step's boxes (back in them after a page switch), and why the last
-    Check revealed nothing."""
-
-    texts: dict[str, str] = field(default_factory=dict)  # blank key -> what its box held at the last Check
-    problem: tuple[str, str] | None = None  # (the key of the first box of the step, why nothing was revealed)
-
-    def check(self, a: Analysis, shown: Sequence[Blank], entries: Mapping[str, str]) -> bool:
-        """Keep what was typed; True when every entry can be read (then the predictions may be kept)."""
-        self.texts.update(entries)
-        problems = unreadable(a, shown, entries)
-        if problems:
-            self.problem = (shown[0].key, "; ".join(f"{j.blank.label}: {j.message}" for j in problems))
-            return False
-        self.problem = None
-        return True
-
-    def problem_at(self, shown: Sequence[Blank]) -> str | None:
-        """Why the last Check of this step revealed nothing (None: it was not refused)."""
-        if self.problem and shown and self.problem[0] == shown[0].key:
-            return self.problem[1]
-        return None
 
 
 def verdicts_html(

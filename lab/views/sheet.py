@@ -5,10 +5,10 @@
 engine/operators.py, through engine/derivatives.py), the seed, the chain rule one edge at a time in
 the order `backward()` fires (engine/trace.py's `backward_steps`), and the nodes used more than once,
 whose shares add (`gradient_sources`). Every step is set beside the line of the engine's own `Value`
-code that it justifies, read from engine/value.py (`inspect`), so an operator added with its record and
+code that it justifies, read from engine/value.py as it is (`inspect`), so an operator added with its record and
 its two methods gets its derivation too.
 
-`page_html(sheet)` writes it as a notebook page in a bundled handwriting font (Kalam, SIL Open Font
+`sheet_html(sheet)` writes it as a notebook page in a bundled handwriting font (Kalam, SIL Open Font
 Licence, from the @fontsource/kalam package: fonts/), inlined, so the page and the downloaded file
 work offline; `document_html(sheet)` is the downloadable file. Print CSS keeps it to one page on A4
 and on Letter (tests/browser/test_sheet_browser.py prints both and counts the pages).
@@ -33,7 +33,8 @@ from engine.trace import gradient_sources
 from engine.value import Value
 from lab.model.analysis import CONSTANT, Analysis, analyse, format_number
 from lab.model.presets import LESSON_PROGRAM
-from lab.views.why_rules import RULES, derivative_text, source_of
+from lab.model.rules import RULES, derivative_text
+from lab.model.source import source_of
 
 PAGE = "app_pages/sheet.py"  # the page that shows it (opened from the Lesson)
 MAX_SHEET_NODES = 8  # about what one printed page holds: a line per node and per edge of the chain rule
@@ -60,7 +61,6 @@ class Box:
     text: str
     column: int
     row: int
-    used: int  # how many edges leave it
 
 
 @dataclass(frozen=True)
@@ -341,9 +341,9 @@ def _local_number(a: Analysis, child: int, slot: int) -> float:
     return float("nan")
 
 
-def _expression_numbers(a: Analysis, i: int, num) -> str:
+def _expression_numbers(a: Analysis, i: int, num: Callable[[float], str]) -> str:
+    """`2 · 3`, `tanh(-5)`: node i's expression with its inputs' numbers (an operation's own as `num` shows it)."""
     node = a.graph.nodes[i]
-    inputs = [a.graph.nodes[p] for p in a.graph.inputs[i]]
 
     def value(p: int) -> str:
         return format_number(a.graph.nodes[p].data) if a.graph.is_leaf(p) else num(a.graph.nodes[p].data)
@@ -353,14 +353,14 @@ def _expression_numbers(a: Analysis, i: int, num) -> str:
         return handwritten(f"{shown[0]}**{format_number(node._exponent)}")
     if node._op == "neg":
         return f"-({shown[0]})"
-    if len(inputs) == 2:
+    if len(shown) == 2:
         return handwritten(f"{shown[0]} {OPERATORS[node._op].symbol} {shown[1]}")
     return f"{OPERATORS[node._op].symbol}({shown[0]})"
 
 
 def _program_title(a: Analysis) -> str:
     """`z = x*y + y` for the lesson's example; else the program's operations, `;`-separated."""
-    lines = [line for line in a.program.text.splitlines() if line.strip()] if hasattr(a, "program") else []
+    lines = [line for line in a.program.text.splitlines() if line.strip()]
     number = r"[-+0-9.eE]+"
     ops = [
         line.strip()
@@ -370,7 +370,7 @@ def _program_title(a: Analysis) -> str:
     return "; ".join(ops) if ops else a.names[a.output]
 
 
-def _boxes(a: Analysis, num) -> tuple[Box, ...]:
+def _boxes(a: Analysis, num: Callable[[float], str]) -> tuple[Box, ...]:
     g = a.graph
     column = [0] * len(g)
     for i in range(len(g)):
@@ -386,7 +386,7 @@ def _boxes(a: Analysis, num) -> tuple[Box, ...]:
             text = f"{a.names[i]} = {format_number(node.data)}" if a.kinds[i] != CONSTANT else format_number(node.data)
         else:
             text = f"{a.names[i]} = {_expression(a, i)} = {num(node.data)}"
-        boxes.append(Box(a.names[i], text, column[i], row, g.uses[i]))
+        boxes.append(Box(a.names[i], text, column[i], row))
     return tuple(boxes)
 
 

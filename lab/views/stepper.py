@@ -7,10 +7,15 @@ step to draw on this run.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from lab.views.flow import BACKWARD, FORWARD
-from lab.views.predict import Drafts
+from lab.model.steps import BACKWARD, FORWARD
+
+
+class Keyed(Protocol):
+    key: str  # a prediction box's key (lab.views.predict.Blank)
 
 
 @dataclass
@@ -118,6 +123,31 @@ class Stepper:
         self.clicked = False
         self.step = step
         return ticking != self.playing
+
+
+@dataclass
+class Drafts:
+    """What the learner typed into a step's boxes (back in them after a page switch), and why the last
+    Check revealed nothing."""
+
+    texts: dict[str, str] = field(default_factory=dict)  # blank key -> what its box held at the last Check
+    problem: tuple[str, str] | None = None  # (the key of the first box of the step, why nothing was revealed)
+
+    def check(self, shown: Sequence[Keyed], entries: Mapping[str, str], problems: Sequence[str]) -> bool:
+        """Keep what was typed; True when every entry can be read (`problems`: why some cannot, from
+        lab.views.predict.problems), and then the predictions may be kept."""
+        self.texts.update(entries)
+        if problems:
+            self.problem = (shown[0].key, "; ".join(problems))
+            return False
+        self.problem = None
+        return True
+
+    def problem_at(self, shown: Sequence[Keyed]) -> str | None:
+        """Why the last Check of this step revealed nothing (None: it was not refused)."""
+        if self.problem and shown and self.problem[0] == shown[0].key:
+            return self.problem[1]
+        return None
 
 
 @dataclass

@@ -220,7 +220,8 @@ def open_app(page: Page, base: str, query: str = "", path: str = "") -> None:
     if query and not query.startswith("?"):
         query = "?" + query
     page.goto(f"{base}/{path}{query}")
-    page.wait_for_function(SETTLED, timeout=30_000)
+    # a server's first run imports the whole app: slow on a busy machine, where every worker has its own server
+    page.wait_for_function(SETTLED, timeout=60_000)
 
 
 def assert_no_traceback(page: Page) -> None:

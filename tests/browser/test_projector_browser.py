@@ -17,7 +17,7 @@ from lab.model.analysis import analyse
 from lab.model.diagram import drawn_node_count
 from lab.model.presets import PRESETS
 
-from .conftest import DIAGRAM_NODES, assert_no_traceback, go_to_page, open_app, plain_table_row, wait_idle
+from .conftest import DIAGRAM_NODES, NAV_TITLES, assert_no_traceback, go_to_page, open_app, plain_table_row, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -31,6 +31,7 @@ PAGES = [
     "Bug lab",
 ]
 PRESET_NAMES = ["lesson", "dead_relu", "micrograd"]
+NAV_PAGES = [NAV_TITLES.get(title, title) for title in PAGES]  # as the top bar names them
 NORMAL_MIN_PX, PRESENTER_MIN_PX = 13, 18
 
 # Per diagram on the page: the smallest text on screen (px), the nodes cut off, and the box's fit.
@@ -150,21 +151,6 @@ def check_diagrams(page: Page, where: str, min_px: float | None, whole: bool = F
 def small_screen(page: Page) -> Page:
     page.set_viewport_size(VIEWPORT)
     return page
-
-
-@pytest.mark.parametrize("preset", PRESET_NAMES)
-def test_no_diagram_is_cut_off_at_1280x720_and_the_lesson_reads_at_13_px(small_screen: Page, app_url: str, preset):
-    page = small_screen
-    open_app(page, app_url, "expr=" + quote(PRESETS[preset].program), path="build")
-    for title in PAGES:
-        go_to_page(page, title)
-        if title == "Why each rule is right":  # no diagram on this page: nothing may stick out of it either
-            assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
-            continue
-        # the lesson's example is seen whole, without scrolling, on every page
-        lesson = preset == "lesson"
-        check_diagrams(page, f"{title}, {preset}", NORMAL_MIN_PX if lesson else None, whole=lesson)
-    assert_no_traceback(page)
 
 
 @pytest.mark.parametrize("preset", PRESET_NAMES)
@@ -309,10 +295,46 @@ def top_bar_pages(page: Page) -> list[str]:
     return [links.nth(i).inner_text().strip() for i in range(links.count())]
 
 
-@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)], ids=["1280x720", "1920x1080"])
+def check_output_seen(page: Page, where: str) -> int:
+    """Each diagram on the page shows its output, or a note beside it says how to scroll to it; how many."""
+    wait_diagrams_settled(page)
+    found = page.evaluate(OUTPUT_SEEN)
+    for d in found:
+        if d["seen"]:
+            continue
+        assert d["note"], f"{where}: the output {d['output']} is out of its box's view and nothing says the box scrolls"
+        assert "scroll" in d["note"] and (d["scrollsX"] or d["scrollsY"]), (where, d)
+    return len(found)
+
+
+@pytest.mark.parametrize("program", [*PROGRAMS, "dead relu"])
+def test_at_1280x720_no_diagram_is_cut_off_each_shows_its_output_or_how_to_scroll_and_the_lesson_reads_at_13_px(
+    small_screen: Page, app_url: str, program
+):
+    page = small_screen
+    text = PRESETS["dead_relu"].program if program == "dead relu" else PROGRAMS[program]
+    open_app(page, app_url, "expr=" + quote(text), path="build")
+    checked = 0
+    for title in top_bar_pages(page):  # every page, one walk for both checks
+        page.get_by_test_id("stTopNavLink").filter(has_text=title).first.click()
+        wait_idle(page, started_within=1.0)
+        where = f"{title}, {program}, 1280x720"
+        if title == NAV_TITLES["Why each rule is right"]:  # no diagram on this page: nothing may stick out of it
+            assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0, where
+            continue
+        if page.locator(DIAGRAM_NODES).count() == 0:
+            continue
+        if title in NAV_PAGES:  # the lesson's example is seen whole, without scrolling, on every page
+            lesson = program == "lesson"
+            check_diagrams(page, where, NORMAL_MIN_PX if lesson else None, whole=lesson)
+        checked += check_output_seen(page, where)
+    assert checked >= 4, f"{program}: only {checked} diagrams found"
+    assert_no_traceback(page)
+
+
 @pytest.mark.parametrize("program", list(PROGRAMS))
-def test_every_diagram_shows_its_output_or_says_how_to_scroll_to_it(page: Page, app_url: str, program, size):
-    page.set_viewport_size({"width": size[0], "height": size[1]})
+def test_at_1920x1080_every_diagram_shows_its_output_or_says_how_to_scroll_to_it(page: Page, app_url: str, program):
+    page.set_viewport_size({"width": 1920, "height": 1080})
     open_app(page, app_url, "expr=" + quote(PROGRAMS[program]), path="build")
     checked = 0
     for title in top_bar_pages(page):  # every page; those without a diagram are skipped
@@ -320,14 +342,7 @@ def test_every_diagram_shows_its_output_or_says_how_to_scroll_to_it(page: Page, 
         wait_idle(page, started_within=1.0)
         if page.locator(DIAGRAM_NODES).count() == 0:
             continue
-        wait_diagrams_settled(page)
-        for d in page.evaluate(OUTPUT_SEEN):
-            checked += 1
-            where = f"{title}, {program}, {size}: the output {d['output']}"
-            if d["seen"]:
-                continue
-            assert d["note"], f"{where} is out of its box's view and nothing says the box scrolls"
-            assert "scroll" in d["note"] and (d["scrollsX"] or d["scrollsY"]), (where, d)
+        checked += check_output_seen(page, f"{title}, {program}, 1920x1080")
     assert checked >= 4, f"{program}: only {checked} diagrams found"
     assert_no_traceback(page)
 

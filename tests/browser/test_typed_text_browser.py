@@ -1,4 +1,4 @@
-"""Text typed into any box, then a click on a top-bar page link without leaving the box first (issue 16, item 2).
+"""Text typed into any box, then a click on a top-bar page link without leaving the box first.
 
 A Streamlit text box sends its text when it loses focus (or on Enter). A click on a link moves the focus, so
 the box's text and the link's page change both go to the server, in an order the browser picks: when the page

@@ -1,4 +1,6 @@
-"""Issue 7, the workshop run-through, in Chromium: what a room of learners ran into, each as they met it.
+"""The learner's work kept, in Chromium: the address bar carries it on every page, through a reload and into
+another browser, and the share link brings it all back; messages show where the learner typed, fully visible;
+the hand check's columns fit at 1280x720.
 
 The work used throughout, by hand: w = 1.5, b = -2, q = w*w + b*w = 2.25 - 3 = -0.75, L = q*b = 1.5.
 dL/dw = b * dq/dw = b*(2w + b) = -2 * 1 = -2; dL/db = q + b * dq/db = q + b*w = w*w + 2*b*w = -3.75.
@@ -19,7 +21,6 @@ from .conftest import (
     SCREENSHOTS,
     SETTLED,
     assert_no_traceback,
-    glide_rows,
     go_to_page,
     open_app,
     open_share_box,
@@ -127,7 +128,7 @@ def reload_and_open_elsewhere(page: Page, browser: Browser, path: str) -> None:
     """Reload: the work is back. Then the same address in a new browser: the work is back there too."""
     expect_the_work(page, path)
     page.reload()
-    page.wait_for_function(SETTLED, timeout=30_000)
+    page.wait_for_function(SETTLED, timeout=60_000)  # a new session: slow when busy
     expect_the_work(page, path)
     if path == "/compare":
         expect_hand_entries_shown(page)
@@ -136,7 +137,7 @@ def reload_and_open_elsewhere(page: Page, browser: Browser, path: str) -> None:
     try:
         elsewhere = context.new_page()
         elsewhere.goto(address)
-        elsewhere.wait_for_function(SETTLED, timeout=30_000)
+        elsewhere.wait_for_function(SETTLED, timeout=60_000)  # a new session: slow when busy
         expect_the_work(elsewhere, path)
         if path != "/compare":
             go_to_page(elsewhere, "Check by hand")
@@ -168,6 +169,17 @@ def expect_fully_visible(page: Page, locator, what: str) -> dict:
 # -- defect 1: the address bar carries the work on every page, whatever path a run takes -----------
 
 
+# Each walks one learner's work through pages whose runs take different paths (st.stop(), a fragment, a refused
+# program), checked after a reload and in a new browser opened on the same address at every stop.
+
+
+def test_check_by_hand_and_the_rules_keep_the_work(page: Page, browser: Browser, app_url: str):
+    start_the_work(page, app_url)
+    reload_and_open_elsewhere(page, browser, "/compare")
+    go_to_page(page, "Why each rule is right")
+    reload_and_open_elsewhere(page, browser, "/rules")
+
+
 def test_bug_lab_keeps_the_work_with_no_mistake_and_with_a_mistake(page: Page, browser: Browser, app_url: str):
     start_the_work(page, app_url)
     go_to_page(page, "Bug lab")  # "no mistake": the page ends with st.stop()
@@ -182,12 +194,7 @@ def test_bug_lab_keeps_the_work_with_no_mistake_and_with_a_mistake(page: Page, b
     reload_and_open_elsewhere(page, browser, "/bugs")
 
 
-def test_check_by_hand_keeps_its_entries_through_a_reload(page: Page, browser: Browser, app_url: str):
-    start_the_work(page, app_url)
-    reload_and_open_elsewhere(page, browser, "/compare")
-
-
-def test_watch_gradients_flow_keeps_the_work_after_steps_and_while_playing(page: Page, browser: Browser, app_url: str):
+def test_watch_it_flow_and_build_and_see_keep_the_work(page: Page, browser: Browser, app_url: str):
     start_the_work(page, app_url)
     go_to_page(page, "Watch gradients flow")
     step = page.get_by_test_id("stMain").get_by_role("button", name="Step")
@@ -200,39 +207,11 @@ def test_watch_gradients_flow_keeps_the_work_after_steps_and_while_playing(page:
     page.wait_for_timeout(1500)
     reload_and_open_elsewhere(page, browser, "/flow")
 
-
-def test_build_and_see_keeps_the_work_after_a_refused_program(page: Page, browser: Browser, app_url: str):
-    start_the_work(page, app_url)
     go_to_page(page, "Build and see")
     type_program(page, PROGRAM + " +")
     expect(page.get_by_test_id("stMain").get_by_text("Not changed")).to_be_visible()
     reload_and_open_elsewhere(page, browser, "/build")
     wait_for_record(page, "L", "data 1.5")
-
-
-def test_why_each_rule_is_right_keeps_the_work(page: Page, browser: Browser, app_url: str):
-    start_the_work(page, app_url)
-    go_to_page(page, "Why each rule is right")
-    reload_and_open_elsewhere(page, browser, "/rules")
-
-
-# -- defect 4: by hand first is the default; a link can turn it off --------------------------------
-
-
-def test_a_fresh_session_hides_the_engines_numbers_until_the_hand_entries_and_first_0_shows_them(
-    page: Page, app_url: str
-):
-    open_app(page, app_url, path="build")
-    go_to_page(page, "Check by hand")
-    for row in glide_rows(page)[:3]:  # value of z, d z / d x, d z / d y
-        assert row[ENGINE] == "?" and row[FINITE] == "?", f"by hand first should hide the engine's numbers: {row}"
-    wait_for_record(page, "x", "grad ?")
-    wait_for_record(page, "y", "grad ?")
-    open_app(page, app_url, "first=0", path="build")
-    go_to_page(page, "Check by hand")
-    row = wait_for_cell(page, ENGINE, 2, "3")  # dz/dy = x + 1 = 3
-    assert row[FINITE] == "3", row
-    wait_for_record(page, "y", "grad 3")
 
 
 # -- defect 2: the error is shown where the learner typed, fully visible -------------------------------
@@ -286,26 +265,6 @@ def test_a_blank_or_invalid_number_keeps_the_value_and_says_why_beside_the_box(p
     assert_no_traceback(page)
 
 
-def test_a_value_change_keeps_a_typed_program_that_is_not_built_and_discard_asks(page: Page, app_url: str):
-    open_app(page, app_url, path="build")
-    draft = "x = 2\ny = 3\nz = x*y + y + 1"
-    type_program(page, draft, build=False)
-    box = sidebar_number_input(page, "y")
-    box.fill("4")
-    box.press("Enter")
-    wait_idle(page)
-    wait_for_record(page, "z", "data 12")  # the value changed: 2*4 + 4
-    expect(program_box(page)).to_have_value(draft)  # the typed program is still there
-    sidebar = page.get_by_test_id("stSidebar")
-    expect(sidebar.get_by_text("not built yet")).to_be_visible()
-    expect(page.get_by_test_id("stMain").get_by_text("not built yet")).to_be_visible()
-    screenshot(page, "draft-kept")
-    sidebar.get_by_role("button", name="Discard my typed program").click()
-    wait_idle(page)
-    expect(program_box(page)).to_have_value("x = 2\ny = 4\nz = x*y + y")
-    expect(page.get_by_text("not built yet")).to_have_count(0)
-
-
 # -- defect 7: the share link is a whole address carrying everything ---------------------------------
 
 
@@ -339,7 +298,7 @@ def test_the_share_link_is_a_whole_address_with_a_copy_button_that_brings_everyt
     try:
         elsewhere = context.new_page()
         elsewhere.goto(link)
-        elsewhere.wait_for_function(SETTLED, timeout=30_000)
+        elsewhere.wait_for_function(SETTLED, timeout=60_000)  # a new session: slow when busy
         expect_the_work(elsewhere, "/compare")
         expect_hand_entries_shown(elsewhere)
         there = elsewhere.get_by_test_id("stMain")
@@ -347,22 +306,6 @@ def test_the_share_link_is_a_whole_address_with_a_copy_button_that_brings_everyt
         expect(there.get_by_role("switch", name="By hand first")).not_to_be_checked()
     finally:
         context.close()
-
-
-# -- defect 8: one precision everywhere -------------------------------------------------------------
-
-
-def test_the_diagram_shows_micrograds_gradient_to_four_decimals_as_its_readme_does(page: Page, app_url: str):
-    # the table draws on a canvas whose hidden cells hold the raw number: tests/test_page_shared.py reads what it
-    # draws (its display values) through AppTest
-    open_app(page, app_url, path="build")
-    main = page.get_by_test_id("stMain")
-    main.get_by_role("tab", name="Presets").click()
-    main.get_by_role("button", name="micrograd's README example").click()
-    wait_idle(page)
-    for name, grad in (("a", "138.8338"), ("b", "645.5773")):
-        record = wait_for_record(page, name, f"grad {grad}").split()
-        assert record[record.index("grad") + 1] == grad, record
 
 
 # -- defect 9: every column of the hand check fits at 1280x720 ------------------------------------------
@@ -380,17 +323,3 @@ def test_check_by_hands_columns_all_fit_at_1280_with_an_unreadable_entry(page: P
     assert widths[0] <= widths[1], f"the table scrolls sideways (its columns are {widths[0]} px in {widths[1]} px)"
     expect(page.get_by_test_id("stMain").get_by_test_id("stAlert").filter(has_text="line 1")).to_be_visible()
     screenshot(page, "compare-1280")
-
-
-def test_a_cleared_tolerance_keeps_the_tolerance_and_says_so(page: Page, app_url: str):
-    open_app(page, app_url, path="build")
-    go_to_page(page, "Check by hand")
-    box = page.get_by_test_id("stMain").get_by_label("Tolerance", exact=True)
-    box.click()
-    page.keyboard.press("Control+A")
-    page.keyboard.press("Delete")
-    page.keyboard.press("Tab")
-    wait_idle(page)
-    expect(page.get_by_test_id("stMain").get_by_test_id("stAlert").filter(has_text="stays 0.001")).to_be_visible()
-    expect(box).to_have_value("0.001")
-    assert "tol" not in parse_qs(urlparse(page.url).query), page.url  # still the default
