@@ -33,6 +33,7 @@ from engine.errors import ExpressionError, quote
 from lab.implement.run import Report
 from lab.lesson import questions, takeaway
 from lab.lesson.records import Done, Lesson, Progress, Seen, Station, question_done
+from lab.model import mistakes
 from lab.model.analysis import Analysis, analyse, format_number
 from lab.model.presets import LESSON_PROGRAM
 from lab.views import handcheck, parsons
@@ -205,7 +206,7 @@ def blank_feedback(blank: Blank, text: str | None, reveal: bool = False) -> Blan
     except ExpressionError as e:
         return BlankFeedback(True, False, f"Can't read {shown}: {e}.")
     line = rr.RuleLine(blank.slot, blank.target, "+=", formula, text.strip())
-    kind = rr.recognise(rr.LearnerRule(blank.op, (line,)))[0].kind
+    kind = mistakes.recognise(rr.LearnerRule(blank.op, (line,)))[0].kind  # the catalog of classic mistakes
     nudge = _nudge(blank.op, blank.slot)
     local = rr.evaluate(rr.local_formula(blank.op, blank.slot), _env(blank.op))
     moves = f"nudge {into} by 0.001 and {out} moves by {n(nudge)}: {n(local)} per unit"
@@ -215,7 +216,7 @@ def blank_feedback(blank: Blank, text: str | None, reveal: bool = False) -> Blan
             True,
             f"Right: at {where}, {moves}, so {into}.grad gets {n(local)} × out.grad ({out}.grad), the chain rule.",
         )
-    if kind == rr.NO_OUT_GRAD:
+    if kind == mistakes.NO_OUT_GRAD.id:
         return BlankFeedback(
             True,
             False,
@@ -237,7 +238,7 @@ def blank_feedback(blank: Blank, text: str | None, reveal: bool = False) -> Blan
             "must hold at every value: which of self.data, other.data is that number here"
         )
         return BlankFeedback(True, False, f"Not quite: at {where}, {sends}?")
-    if kind == rr.SWAPPED:
+    if kind == mistakes.SWAPPED.id:
         own = a.graph.nodes[parent].data
         sends = f"{shown} sends {into} its own data: {n(own)} × out.grad"
     ask = f"Which input's data is {n(local)} here?" if blank.op == "*" else f"So how much of out.grad does {into} get?"
