@@ -21,6 +21,7 @@ import streamlit as st
 
 from engine.errors import ExpressionError
 from lab.implement import run as implement
+from lab.lesson.records import Lesson
 from lab.model.analysis import Analysis, analyse
 from lab.model.presets import LESSON_PROGRAM
 from lab.model.program_edit import set_variable_value
@@ -55,6 +56,7 @@ _RESCUE_RUNS = "_rescue_runs"  # {class text: lab.implement.run.Report}: the res
 _REPORTS = "_implementation_reports"  # {(code, program): lab.implement.run.Report}: each run once per session
 _LAST_RUN = "_implementation_last_run"  # (code, program): the run the Implement it page shows
 MAX_REPORTS = 4  # reports kept per session (a report holds two small graphs)
+_LESSON_RUNS = "_lesson_runs"  # {(lesson id, code): what that lesson's own checks gave}: each once per session
 _ANALYSIS = "_analysis"  # (program, Analysis): computed once per program
 _SYNCED = "_synced"  # True once dashboard.py has put the work in the address bar in this session
 ROOM = "room"  # RoomLink | None: the room this browser is in as a learner, or teaches (app/room.py)
@@ -367,6 +369,41 @@ def implementation_report() -> implement.Report | None:
     return found if found is not None else _run(text)
 
 
+def latest_report() -> implement.Report | None:
+    """The report of the learner's current code, of the current program if it ran on it, else of the last program
+    it ran on: for the Lesson's progress, which a nudged value or another program must neither undo nor pay a new
+    sandbox run for (Watch it flow and Implement it draw the learner's graph of this program: `implementation_report`).
+    Runs the code only when it never ran in this session (a session opened from a link)."""
+    text = code()
+    if not text:
+        return None
+    reports = st.session_state.get(_REPORTS, {})
+    found = reports.get((text, program()))
+    if found is None:
+        found = next((r for (ran, _), r in reversed(reports.items()) if ran == text), None)
+    return found if found is not None else _run(text)
+
+
+def lesson_runs(lesson: Lesson) -> dict[str, object]:
+    """What the lesson's own checks of the learner's current code gave (`Lesson.check_code`; {} without code).
+
+    Run once per code text and lesson per session, lazily, like implementation_report (whose report they read).
+    """
+    text = code()
+    if not text or lesson.check_code is None:
+        return {}
+    runs = st.session_state.setdefault(_LESSON_RUNS, {})
+    key = (lesson.id, text)
+    if key not in runs:
+        try:
+            runs[key] = dict(lesson.check_code(text, implementation_report()))
+        except Exception:  # the sandbox itself failed (not the learner's code): the stations wait, no traceback
+            return {}
+        while len(runs) > MAX_REPORTS:
+            runs.pop(next(iter(runs)))
+    return runs[key]
+
+
 def last_run() -> tuple[str, implement.Report] | None:
     """The code and report of the last run (the Run button's, or a lazy one), even if the code changed since."""
     key = st.session_state.get(_LAST_RUN)
@@ -374,10 +411,17 @@ def last_run() -> tuple[str, implement.Report] | None:
     return (key[0], report) if report is not None else None
 
 
+def last_run_program() -> str:
+    """The program the last run was made on (its graph of "your program" is drawn on it): the current one if none."""
+    key = st.session_state.get(_LAST_RUN)
+    return key[1] if key else program()
+
+
 def forget_runs() -> None:
     """The learner threw their code away: no report of it is shown any more."""
     st.session_state.pop(_REPORTS, None)
     st.session_state.pop(_LAST_RUN, None)
+    st.session_state.pop(_LESSON_RUNS, None)
 
 
 def work() -> Work:

@@ -14,7 +14,7 @@ import streamlit as st
 
 from app import state
 from engine.errors import quote
-from lab.lesson import rescue
+from lab.lesson import questions, rescue
 from lab.model.analysis import Analysis, format_number
 from lab.model.diagram import (
     COLOURS,
@@ -29,6 +29,7 @@ from lab.model.diagram import (
     too_big_to_draw,
 )
 from lab.model.table import values_table
+from lab.model.text import markdown_safe as md
 from lab.views import handcheck
 from lab.work.share import RESCUE_LESSON, work_from_json, work_to_json
 
@@ -199,7 +200,7 @@ def sidebar(page: str = "") -> None:
                 st.session_state.pop(_VALUE_NOTE, None)  # said once, right after the change
             if st.session_state.get(_DRAFT_KEPT_AT) == name:
                 _draft_kept()
-        hidden = page == "compare" and handcheck.engine_hidden(a, state.hand_entries(), state.settings())
+        hidden = page == "by-hand" and handcheck.engine_hidden(a, state.hand_entries(), state.settings())
         if page == "" and state.lesson() == RESCUE_LESSON:  # the rescue version asks for z by hand too
             hidden = state.settings().get("hand_first", True) and not rescue.hand_entered(state.hand())
         if hidden:
@@ -397,7 +398,7 @@ def diagram(a: Analysis, highlight: Highlight | None = None, key: str = "diagram
         return
     big = presenter()
     smallest, largest = SCALE[big]
-    width_pt, height_pt = natural_size(a)
+    width_pt, height_pt = natural_size(a, highlight)
     min_width = int(smallest * width_pt * PX_PER_PT)
     max_width = int(largest * width_pt * PX_PER_PT)
     box = f".st-key-{key}_box"
@@ -493,9 +494,9 @@ PRESENTER_TABLE_ROWS = 40  # a longer table stays a canvas table (it scrolls) in
 COLUMN_PX = 860
 
 
-def drawn_width(a: Analysis) -> int:
+def drawn_width(a: Analysis, highlight: Highlight | None = None) -> int:
     """About how wide the diagram is drawn at its smallest scale, in px."""
-    return int(SCALE[presenter()][0] * natural_size(a)[0] * PX_PER_PT)
+    return int(SCALE[presenter()][0] * natural_size(a, highlight)[0] * PX_PER_PT)
 
 
 def diagram_beside(
@@ -515,7 +516,7 @@ def diagram_beside(
     about 0.15 s (benchmarks/README.md).
     """
     share = parts[0] / sum(parts)
-    if presenter() or too_big_to_draw(a) or drawn_width(a) > share * COLUMN_PX:
+    if presenter() or too_big_to_draw(a) or drawn_width(a, highlight) > share * COLUMN_PX:
         diagram_side = table_side = st.container()
     else:
         diagram_side, table_side = st.columns(list(parts), gap="medium")
@@ -536,3 +537,47 @@ def keep_typed_text() -> None:
     with st.container(key="keep_typed"):
         st.html("<style>.st-key-keep_typed{display:none}</style>")
         st.html(f"<script>{KEEP_TYPED_SCRIPT}</script>", unsafe_allow_javascript=True)
+
+
+# -- a question of a lesson ----------------------------------------------------------------------
+
+ANSWER_ICONS = {"success": ":material/check_circle:", "error": ":material/lightbulb:", "warning": ":material/help:"}
+
+
+def _save_answer(question_id: str) -> None:
+    value = st.session_state.get(f"lesson:q:{question_id}")
+    state.set_answer(question_id, "" if value is None else str(value))
+
+
+def ask(q: questions.Question, a: Analysis, reveal: bool = True, waiting: str = "") -> questions.Feedback:
+    """A question with its widget and its feedback; the answer is kept in the work's answers.
+
+    `reveal` False: the verdict is shown, and `waiting` in place of the explanation (by hand first)."""
+    key = f"lesson:q:{q.id}"
+    kept_answer = state.answers().get(q.id)
+    if q.kind == questions.CHOICE:
+        kept(key, kept_answer if kept_answer in q.keys else None)
+        st.radio(
+            md(q.prompt(a)),
+            q.keys,
+            format_func=lambda option: md(questions.option_text(q, a, option)),
+            index=None,
+            key=key,
+            on_change=_save_answer,
+            args=(q.id,),
+        )
+    else:
+        kept(key, kept_answer or "")
+        st.text_input(
+            md(q.prompt(a)),
+            key=key,
+            on_change=_save_answer,
+            args=(q.id,),
+            placeholder="a formula in x and y, like x*y" if q.kind == questions.FORMULA else "a number, like 1.5",
+        )
+    result = questions.feedback(q, a, kept_answer)
+    if result.answered:
+        explanation = result.explanation if reveal else waiting
+        text = md(result.verdict) + (f"  \n{md(explanation)}" if explanation else "")
+        say(result.level, text, icon=ANSWER_ICONS[result.level])
+    return result

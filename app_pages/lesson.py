@@ -22,18 +22,13 @@ from lab.report import sections as report
 from lab.views import handcheck, implement_view, sheet
 from lab.work.share import FULL_LESSON, RESCUE_LESSON, Work
 
-ANSWER_ICONS = {"success": ":material/check_circle:", "error": ":material/lightbulb:", "warning": ":material/help:"}
 VERSION = "lesson:version"  # the choice of the full lesson or the rescue version (kept in the work)
 STATION = "lesson:station"  # which station is open (a view, not work: a fresh visit opens the first not done)
 TAKEAWAY_BOX = "lesson:takeaway"
+LESSON2_PAGE = "app_pages/lesson2.py"  # the next lesson, on its own page
 
 
 # -- callbacks: everything the learner makes goes to app/state.py -----------------------------------
-
-
-def save_answer(question_id: str) -> None:
-    value = st.session_state.get(f"lesson:q:{question_id}")
-    state.set_answer(question_id, "" if value is None else str(value))
 
 
 def save_takeaway() -> None:
@@ -111,42 +106,12 @@ def sheet_link() -> None:
 
 
 def ask(q: questions.Question, a, reveal: bool = True) -> questions.Feedback:
-    """A question with its widget and its feedback; the answer is kept in the work's answers."""
-    key = f"lesson:q:{q.id}"
-    kept = state.answers().get(q.id)
-    if q.kind == questions.CHOICE:
-        ui.kept(key, kept if kept in q.keys else None)
-        st.radio(
-            md(q.prompt(a)),
-            q.keys,
-            format_func=lambda option: md(questions.option_text(q, a, option)),
-            index=None,
-            key=key,
-            on_change=save_answer,
-            args=(q.id,),
-        )
-    else:
-        ui.kept(key, kept or "")
-        st.text_input(
-            md(q.prompt(a)),
-            key=key,
-            on_change=save_answer,
-            args=(q.id,),
-            placeholder="a formula in x and y, like x*y" if q.kind == questions.FORMULA else "a number, like 1.5",
-        )
-    result = questions.feedback(q, a, kept)
-    if result.answered:
-        explanation = (
-            result.explanation
-            if reveal
-            else (
-                "The explanation with the example's numbers waits until you have done the example by hand "
-                f"(station {lesson.LESSON.number('by_hand')})."
-            )
-        )
-        text = md(result.verdict) + (f"  \n{md(explanation)}" if explanation else "")
-        ui.say(result.level, text, icon=ANSWER_ICONS[result.level])
-    return result
+    """A question with its widget and its feedback (ui.ask); its explanation waits for the example by hand."""
+    waiting = (
+        "The explanation with the example's numbers waits until you have done the example by hand "
+        f"(station {lesson.LESSON.number('by_hand')})."
+    )
+    return ui.ask(q, a, reveal, waiting)
 
 
 def next_button(index: int, stations: tuple[lesson.Station, ...]) -> None:
@@ -242,7 +207,7 @@ def rules_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool
 
 @view("implement")
 def implement_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool) -> None:
-    report = state.implementation_report()
+    report = state.latest_report()
     if report is not None:
         passed, total = implement_view.passed_count(report)
         if report.problem is not None:
@@ -360,6 +325,7 @@ def next_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool)
     if not result.answered:
         st.caption("The question waits on the next lesson's page.")
     go_to(station)
+    st.page_link(LESSON2_PAGE, label="Then walk lesson 2 itself: when gradients die", icon=":material/school:")
 
 
 # -- the page -----------------------------------------------------------------------------------
@@ -375,7 +341,7 @@ if version == RESCUE_LESSON:  # always the example at x = 2, y = 3; its class's 
     reveal = rescue_views.numbers_shown(work)
 else:
     a = walked.example_analysis(current)
-    steps = walked.progress(work, current, state.implementation_report())
+    steps = walked.progress(work, current, state.latest_report())  # a nudged value runs no sandbox again
     reveal = not handcheck.engine_hidden(a, state.hand(), state.settings())
 is_example = lesson.is_example(current)
 done = sum(p.done for p in steps)
@@ -400,6 +366,7 @@ st.caption(
     "Walk the stations in order: each is marked done from what you do, and your progress travels with your work "
     "(the link and the work file)."
 )
+st.page_link(LESSON2_PAGE, label="Lesson 2: when gradients die, and the leap to training", icon=":material/school:")
 
 if STATION not in st.session_state or state.view(open_at()) is None:  # a fresh visit, back from another page,
     open_station(lesson.first_not_done(steps))  # or the other version chosen: the first station not done

@@ -27,9 +27,9 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))  # `python benchmarks/bench_training.py` puts only benchmarks/ on the path
 
 from lab.implement import lesson2  # noqa: E402
+from lab.lesson.solution import LESSON2_SOLUTION as LESSON2  # noqa: E402
 from lab.model.training import FIT  # noqa: E402
 from sandbox import runner  # noqa: E402
-from tests.test_implement_lesson2 import LESSON2  # noqa: E402
 
 STEPS = 100
 

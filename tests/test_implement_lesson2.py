@@ -14,45 +14,9 @@ import pytest
 
 from lab.implement import lesson2
 from lab.implement.lesson2 import FAIL, PASS, WAIT
-from tests.implement_solutions import SOLUTION
+from lab.lesson.solution import LESSON2_SOLUTION, SOLUTION
 
-METHODS = """\
-    def tanh(self):
-        t = math.tanh(self.data)
-        out = Value(t, (self,), 'tanh')
-
-        def _backward():
-            self.grad += (1 - t**2) * out.grad
-        out._backward = _backward
-        return out
-
-    def relu(self):
-        out = Value(self.data if self.data > 0 else 0.0, (self,), 'relu')
-
-        def _backward():
-            self.grad += (out.data > 0) * out.grad
-        out._backward = _backward
-        return out
-
-"""
-TRAIN = """
-def train(w, b, points, lr, steps):
-    losses = []
-    for step in range(steps):
-        loss = Value(0.0)
-        for x, y in points:
-            o = (w * Value(x) + b).tanh()
-            d = o + Value(-y)
-            loss = loss + d * d
-        w.grad = 0.0
-        b.grad = 0.0
-        loss.backward()
-        w.data -= lr * w.grad
-        b.data -= lr * b.grad
-        losses.append(loss.data)
-    return losses
-"""
-LESSON2 = "import math\n\n" + SOLUTION.replace("    def backward(self):", METHODS + "    def backward(self):") + TRAIN
+LESSON2 = LESSON2_SOLUTION
 
 # (the line as it is in the solution, what it becomes, the check that must fail)
 SLIPS = {

@@ -17,6 +17,7 @@ import pytest
 from apptest_helpers import open_dashboard
 
 from lab.implement import run as implement
+from lab.lesson import lesson2
 from lab.lesson.questions import CHOICE, Question, feedback
 from lab.lesson.records import Lesson
 from lab.lesson.stations import LESSON
@@ -25,7 +26,12 @@ from lab.model.analysis import analyse
 from lab.work.share import Work, work_to_params
 
 REPO = Path(__file__).resolve().parents[1]
-LESSONS: tuple[Lesson, ...] = tuple(VERSIONS.values())  # the full lesson and the rescue version
+LESSONS: tuple[Lesson, ...] = (*VERSIONS.values(), lesson2.LESSON)  # the full lesson, the rescue version, lesson 2
+WALKED_ON = {  # a lesson's page (None: the Lesson, where `/` lands) and its row of stations
+    LESSON.id: (None, "lesson:station"),
+    VERSIONS["rescue"].id: (None, "lesson:station"),
+    lesson2.LESSON.id: ("app_pages/lesson2.py", "lesson2:station"),
+}
 QUESTIONS = [(lesson, q) for lesson in LESSONS for q in lesson.questions.values()]
 STATIONS = [(lesson, s) for lesson in LESSONS for s in lesson.stations]
 
@@ -61,11 +67,19 @@ def with_work(work: Work, fields: dict) -> Work:
 
 def fresh_work(lesson: Lesson) -> Work:
     """A work that has done nothing yet, walking `lesson` (the version it is, in the link and the work file)."""
-    return Work(lesson.example, lesson=next(version for version, walked in VERSIONS.items() if walked is lesson))
+    versions = [version for version, walked in VERSIONS.items() if walked is lesson]
+    return Work(lesson.example, lesson=versions[0]) if versions else Work(lesson.example)
+
+
+@cache
+def checked(lesson_id: str, code: str) -> dict[str, object]:
+    lesson = next(lesson for lesson in LESSONS if lesson.id == lesson_id)
+    return dict(lesson.check_code(code, ran(code))) if lesson.check_code and code else {}
 
 
 def progress(lesson: Lesson, work: Work) -> dict[str, bool]:
-    steps = lesson.progress(work, analyse(work.program), ran(work.code) if work.code else None)
+    runs = checked(lesson.id, work.code)
+    steps = lesson.progress(work, analyse(work.program), ran(work.code) if work.code else None, runs)
     return {p.station.key: p.done for p in steps}
 
 
@@ -122,10 +136,11 @@ def test_the_page_reaches_every_station_and_shows_each_done_from_the_whole_work(
         work = with_work(work, station.work_that_does_it())
     total = len(lesson.stations)
     assert progress(lesson, work) == {s.key: True for s in lesson.stations}
-    at = open_dashboard(**work_to_params(work))
+    page, row = WALKED_ON[lesson.id]
+    at = open_dashboard(page, **work_to_params(work))
     assert f"{total} of {total} stations done" in at.get("progress")[0].proto.text
     for index, station in enumerate(lesson.stations):
-        at.segmented_control(key="lesson:station").set_value(index).run()
+        at.segmented_control(key=row).set_value(index).run()
         assert not at.exception, station.key
         assert at.subheader[0].value == f"{station.number}. {station.title}"
         assert any(c.value.startswith("✔ done") for c in at.caption), station.key

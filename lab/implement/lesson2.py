@@ -225,11 +225,11 @@ def _recording(name: str, facts: Mapping[str, Any], line: int | None) -> Check:
         return Check(f"{name}:record", title, FAIL, f"`out._op` is empty: give it `'{name}'`", line)
     if not first.get("callable"):
         return Check(f"{name}:record", title, FAIL, f"`{name}()` never sets `out._backward`", line)
-    return Check(f"{name}:record", title, PASS, f"a = Value(x); out = a.{name}(): out._prev holds a, out._op is set")
+    return Check(f"{name}:record", title, PASS, f"`a = Value(x); out = a.{name}()`: out._prev holds a, out._op is set")
 
 
 def _rule(name: str, facts: Mapping[str, Any], line: int | None) -> Check:
-    key, title = f"{name}:rule", f"`{name}()`'s rule alone: out._backward() with out.grad = {n(OUT_GRAD)}"
+    key, title = f"{name}:rule", f"`{name}()`'s rule alone: `out._backward()` with out.grad = {n(OUT_GRAD)}"
     if "error" in facts:
         return Check(key, title, FAIL, _error_words(facts["error"]), facts["error"].get("line") or line)
     inputs, rule = EXPECTED[name]
@@ -251,23 +251,25 @@ def _rule(name: str, facts: Mapping[str, Any], line: int | None) -> Check:
 
 def _rule_slip(name: str, x: float, mine: float | None, right: float) -> str:
     """What a wrong a.grad most likely is, in the lesson's words."""
-    base = f"a = Value({n(x)}); out = a.{name}(); out.grad = {n(OUT_GRAD)}; out._backward() gave a.grad = {n(mine)}"
+    base = f"`a = Value({n(x)}); out = a.{name}(); out.grad = {n(OUT_GRAD)}; out._backward()` gave a.grad = {n(mine)}"
     if mine is None:
         return f"{base}: not a number"
     if name == "tanh":
         t = math.tanh(x)
         if _close(mine, (1 - x * x) * OUT_GRAD):
-            return f"{base}, which is (1 - x**2) * out.grad: the slope of tanh is 1 - t**2 with t = tanh(x) = {n(t)}"
+            return (
+                f"{base}, which is `(1 - x**2) * out.grad`: the slope of tanh is `1 - t**2` with t = tanh(x) = {n(t)}"
+            )
         if _close(mine, 1 - t * t):
-            return f"{base}: the slope 1 - t**2 = {n(1 - t * t)} is right, but it is not multiplied by out.grad"
+            return f"{base}: the slope `1 - t**2` = {n(1 - t * t)} is right, but it is not multiplied by `out.grad`"
         if _close(mine, OUT_GRAD * t):
-            return f"{base}, which is t * out.grad: the slope is 1 - t**2, not t"
-        return f"{base}; the rule gives (1 - t**2) * out.grad = {n(right)}"
+            return f"{base}, which is `t * out.grad`: the slope is `1 - t**2`, not t"
+        return f"{base}; the rule gives `(1 - t**2) * out.grad` = {n(right)}"
     if x < 0 and _close(mine, OUT_GRAD):
         return f"{base}: below 0 relu's output is flat (0 for every nearby input), so its slope there is 0"
     if x > 0 and _close(mine, 1.0):
-        return f"{base}: the slope 1 is right, but it is not multiplied by out.grad"
-    return f"{base}; the rule gives (out.data > 0) * out.grad = {n(right)}"
+        return f"{base}: the slope 1 is right, but it is not multiplied by `out.grad`"
+    return f"{base}; the rule gives `(out.data > 0) * out.grad` = {n(right)}"
 
 
 def _twice(name: str, facts: Mapping[str, Any], line: int | None) -> Check:
@@ -383,7 +385,7 @@ def check(code: str, lesson1_ok: bool = True) -> Lesson2Report:
         method = places.methods[name]
         record = _recording(name, results[name], _record_line(method))
         checks.append(record)
-        rule_title = f"`{name}()`'s rule alone: out._backward() with out.grad = {n(OUT_GRAD)}"
+        rule_title = f"`{name}()`'s rule alone: `out._backward()` with out.grad = {n(OUT_GRAD)}"
         twice_title = f"`+=` in `{name}()`: one input used by two results gets both"
         if record.status != PASS:
             checks.append(_waiting(f"{name}:rule", rule_title, f"`{name}()` records its input"))

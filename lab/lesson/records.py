@@ -35,6 +35,7 @@ class Seen:
     example: Analysis  # the lesson's example: the learner's program when it is one, else the example itself
     current: Analysis  # the learner's program, whatever it is
     implemented: Report | None  # the report of a run of the work's code (None: not run)
+    runs: Mapping[str, object] = field(default_factory=dict)  # what the lesson's own checks of the code gave
 
 
 Done = tuple[bool, str]  # done or not, and one short line: what is done and what is left
@@ -77,6 +78,9 @@ class Lesson:
     example: str  # the program its stations are about
     stations: tuple[Station, ...]
     checkpoints: tuple[Question, ...] = ()  # questions answered together on one station
+    # the lesson's own checks of the learner's code, beside Implement it's: (code, Implement it's report of it)
+    # -> {name: report}, read by its stations from `Seen.runs`
+    check_code: Callable[[str, Report | None], Mapping[str, object]] | None = None
 
     def __post_init__(self) -> None:
         keys = [s.key for s in self.stations]
@@ -110,9 +114,17 @@ class Lesson:
         """
         return current if self.is_example(current) else analyse(self.example)
 
-    def progress(self, work: Work, current: Analysis, implemented: Report | None = None) -> list[Progress]:
-        """Every station, done or not, from the work alone (and the analysis of its program)."""
-        seen = Seen(work, self.example_analysis(current), current, implemented)
+    def progress(
+        self,
+        work: Work,
+        current: Analysis,
+        implemented: Report | None = None,
+        runs: Mapping[str, object] | None = None,
+    ) -> list[Progress]:
+        """Every station, done or not, from the work alone (and the analysis of its program).
+
+        `runs`: what the lesson's own checks of the work's code gave (`check_code`), when it has any."""
+        seen = Seen(work, self.example_analysis(current), current, implemented, dict(runs or {}))
         return [Progress(s, *s.done(seen)) for s in self.stations]
 
 

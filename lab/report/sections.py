@@ -22,14 +22,15 @@ import html
 import re
 import shutil
 import subprocess
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from lab.implement.run import Report
-from lab.lesson import checklist, questions, rescue
+from lab.lesson import checklist, lesson2, questions, rescue
 from lab.lesson import stations as lesson
+from lab.lesson.records import Progress
 from lab.lesson.takeaway import PROMPTS, count_sentences
-from lab.model.analysis import Analysis, format_number
+from lab.model.analysis import Analysis, analyse, format_number
 from lab.model.diagram import to_dot, too_big_to_draw
 from lab.model.steps import MODES, last_step
 from lab.model.table import values_table
@@ -88,7 +89,7 @@ def _verdict(result: questions.Feedback) -> str:
 
 def other_answers(work: Work) -> dict[str, str]:
     """Answers kept in the work that are not a question's (e.g. from a newer version): shown as they are."""
-    known = set(questions.ALL)
+    known = set(questions.ALL) | {q.id for q in lesson2.QUESTIONS} | {lesson2.TAKEAWAY}
     ours = (checklist.TICK_PREFIX, rescue.PREFIX)  # the rescue version's answers are in its own section
     return {k: v for k, v in work.answers.items() if k not in known and not k.startswith(ours)}
 
@@ -174,6 +175,7 @@ class Source:
     current: Analysis
     render: Callable[[str], str | None] = render_svg
     implemented: Report | None = None  # a run of the work's code (Implement it): its section and its station
+    runs: Mapping[str, object] | None = None  # what lesson 2's own checks of the code gave (its stations)
     rescued: Report | None = None  # a run of the rescue version's assembled class: its by-hand-and-run station
 
 
@@ -267,26 +269,31 @@ def hand_section(s: Source) -> Section:
 REPORT_STATION = "takeaway"  # the station that offers this report: the ones after it come after it
 
 
+def stations_table(steps: Sequence[Progress], offered_at: int | None = None) -> Table:
+    """A lesson's stations: done or not, and how far, from the work."""
+    rows = []
+    for p in steps:
+        if p.done:
+            mark = "✔ done"
+        elif offered_at is not None and p.station.number > offered_at:
+            mark = "○ after this report"
+        else:
+            mark = "○ not yet"
+        rows.append([str(p.station.number), Cell(p.station.title, ours=True), mark, Cell(p.status, ours=True)])
+    return Table(["", "station", "", "how far"], rows)
+
+
 def rescue_section(s: Source) -> Section | None:
     """The rescue version's stations, when the learner chose it or did some of it: which version was done."""
     if s.work.lesson != RESCUE_LESSON and not rescue.started(s.work.answers):
         return None
     steps = rescue.progress(s.work, s.rescued)
     done = sum(p.done for p in steps)
-    rows = [
-        [
-            str(p.station.number),
-            Cell(p.station.title, ours=True),
-            "✔ done" if p.done else "○ not yet",
-            Cell(p.status, ours=True),
-        ]
-        for p in steps
-    ]
     chosen = "chosen" if s.work.lesson == RESCUE_LESSON else "started, then the full lesson chosen"
     summary = "done" if done == len(steps) else f"{done} of {len(steps)} stations done"
     parts: list[Part] = [
         Text(f"**The rescue version (15 min)**: {chosen}; {summary}.", id="lesson-version"),
-        Table(["", "station", "", "how far"], rows),
+        stations_table(steps),
     ]
     blanks = []
     for b in rescue.BLANKS:
@@ -308,28 +315,55 @@ def rescue_section(s: Source) -> Section | None:
 
 def lesson_section(s: Source) -> Section:
     steps = lesson.progress(s.work, s.current, s.implemented)
+    offered_at = next(p.station.number for p in steps if p.station.key == REPORT_STATION)
     chosen = (
         "chosen"
         if s.work.lesson != RESCUE_LESSON
         else "not chosen (the rescue version is); what the rescue version did counts here"
     )
-    offered_at = next(p.station.number for p in steps if p.station.key == REPORT_STATION)
-    rows = []
-    for p in steps:
-        if p.done:
-            mark = "✔ done"
-        elif p.station.number > offered_at:
-            mark = "○ after this report"
-        else:
-            mark = "○ not yet"
-        rows.append([str(p.station.number), Cell(p.station.title, ours=True), mark, Cell(p.status, ours=True)])
     return Section(
         "The lesson",
-        [
-            Text(f"**The full lesson (90 min)**: {chosen}.", id="lesson-full"),
-            Table(["", "station", "", "how far"], rows),
-        ],
+        [Text(f"**The full lesson (90 min)**: {chosen}.", id="lesson-full"), stations_table(steps, offered_at)],
     )
+
+
+def lesson2_section(s: Source) -> Section | None:
+    """Lesson 2, once the learner has started it: its stations, its answers, its training and its takeaway."""
+    started = any(q.id in s.work.answers for q in lesson2.QUESTIONS) or lesson2.TAKEAWAY in s.work.answers
+    runs = s.runs or {}
+    if not started and not runs:
+        return None
+    steps = lesson2.LESSON.progress(s.work, s.current, s.implemented, runs)
+    parts: list[Part] = [stations_table(steps)]
+    rows = []
+    for q in lesson2.QUESTIONS:
+        answer = s.work.answers.get(q.id)
+        if answer is None:
+            continue
+        result = questions.feedback(q, None, answer)
+        right = result.right
+        rows.append(
+            [
+                Cell(q.prompt(analyse(q.program)), ours=True),
+                Cell(result.shown or answer, mark=("answer", "data-id", q.id)),
+                Cell("✔ right" if right else f"✘ {_verdict(result)}", style="right" if right else "wrong"),
+            ]
+        )
+    if rows:
+        parts.append(Table(["question", "your answer", ""], rows))
+    found = runs.get("lesson2")
+    losses = [x for x in getattr(found, "losses", ()) if x is not None]
+    if losses:
+        parts.append(
+            Text(
+                f"Your `train()`: the loss went from {format_number(losses[0])} to {format_number(losses[-1])} "
+                f"in {len(losses)} steps."
+            )
+        )
+    text = s.work.answers.get(lesson2.TAKEAWAY, "")
+    if text.strip():
+        parts += [Text("My takeaway of lesson 2", style="muted"), Block(text, id="takeaway2", style="takeaway")]
+    return Section(f"Lesson 2: {lesson2.LESSON.title}", parts)
 
 
 def answers_section(s: Source) -> Section:
@@ -444,6 +478,7 @@ SECTIONS: list[Callable[[Source], Section | None]] = [
     rescue_section,
     lesson_section,
     answers_section,
+    lesson2_section,
     predictions_section,
     rules_section,
     code_section,
@@ -456,10 +491,11 @@ def sections(
     current: Analysis,
     render: Callable[[str], str | None] = render_svg,
     implemented: Report | None = None,
+    runs: Mapping[str, object] | None = None,
     rescued: Report | None = None,
 ) -> list[Section]:
     """The report's sections, built once: report_html and report_markdown write the same ones."""
-    source = Source(work, current, render, implemented, rescued)
+    source = Source(work, current, render, implemented, runs, rescued)
     return [section for make in SECTIONS if (section := make(source)) is not None]
 
 
@@ -537,11 +573,13 @@ def report_html(
     today: dt.date | None = None,
     render: Callable[[str], str | None] = render_svg,
     implemented: Report | None = None,
+    runs: Mapping[str, object] | None = None,
     rescued: Report | None = None,
 ) -> str:
     """The report as one self-contained HTML page (no scripts, no outside files).
 
-    `implemented`: the report of a run of the work's code (Implement it), for its section and its station.
+    `implemented`: the report of a run of the work's code (Implement it), for its section and its station;
+    `runs`: what lesson 2's own checks of that code gave.
     """
     today = today or dt.date.today()
     out = [
@@ -552,7 +590,7 @@ def report_html(
         f'<p class="muted">Backprop Lab report, <time id="date" datetime="{today.isoformat()}">'
         f"{e(today.strftime('%d %B %Y'))}</time></p>",
     ]
-    for section in sections(work, current, render, implemented, rescued):
+    for section in sections(work, current, render, implemented, runs, rescued):
         out.append(f"<h2>{e(section.title)}</h2>")
         out += [part_html(part) for part in section.parts]
     out.append("</body></html>")
@@ -627,12 +665,13 @@ def report_markdown(
     current: Analysis,
     today: dt.date | None = None,
     implemented: Report | None = None,
+    runs: Mapping[str, object] | None = None,
     rescued: Report | None = None,
 ) -> str:
     """The report as Markdown: the same sections as the HTML report."""
     today = today or dt.date.today()
     out = [f"# {TITLE}", "", f"Backprop Lab report, {today.isoformat()}"]
-    for section in sections(work, current, lambda dot: None, implemented, rescued):
+    for section in sections(work, current, lambda dot: None, implemented, runs, rescued):
         out += ["", f"## {section.title}"]
         for part in section.parts:
             out += ["", part_markdown(part)]
