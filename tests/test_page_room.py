@@ -216,7 +216,7 @@ def test_every_run_of_a_learners_code_reaches_the_instructor_and_the_last_run_co
     teacher.run()
     wrong = live_html(teacher)
     assert wrong.count("ran a Value class that fails") == 1 and "(Ann)" in wrong  # one mistake, not three checks
-    assert "<code>+=</code>" in wrong and check == "overwrite"
+    assert "<code>+=</code>" in wrong and check == "twice_add"
     runs = count_runs(code)
     learner.button(key="implement:run").click().run()  # the same code again: a run of its own, activity
     assert count_runs(code) == runs + 1
