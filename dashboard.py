@@ -10,6 +10,14 @@ import streamlit as st
 
 from app import room, state, ui
 
+BY_HAND = "app_pages/by_hand.py"
+
+
+def open_by_hand() -> None:
+    """By hand's old address, /compare: a link made before the page was named as it is opens By hand."""
+    st.switch_page(BY_HAND)
+
+
 st.set_page_config(page_title="Backprop Lab", page_icon="🔁", layout="wide")
 state.init()
 state.watch_work("room", room.send_progress)  # a change made in a fragment's rerun is sent too
@@ -17,7 +25,7 @@ state.watch_work("room", room.send_progress)  # a change made in a fragment's re
 pages = [
     st.Page("app_pages/lesson.py", title="Lesson", default=True),
     st.Page("app_pages/build.py", title="Build and see", url_path="build"),
-    st.Page("app_pages/handcheck.py", title="By hand", url_path="compare"),
+    st.Page(BY_HAND, title="By hand", url_path="by-hand"),
     st.Page("app_pages/flow.py", title="Watch it flow"),
     st.Page("app_pages/why_rules.py", title="Rules", url_path="rules"),
     st.Page("app_pages/own_rules.py", title="Your rules"),
@@ -26,6 +34,8 @@ pages = [
     st.Page("app_pages/next_lesson.py", title="Next lesson", url_path="next"),
     # the instructor's page: not in the top bar (learners join in the sidebar's Room box, which links to it)
     st.Page("app_pages/room.py", title="Room", url_path="room", visibility="hidden"),
+    # By hand's address before it was named as the page: a link made then still opens By hand, with its work
+    st.Page(open_by_hand, title="By hand", url_path="compare", visibility="hidden"),
     # lesson 2: reached from the Lesson page (the lessons' picker), not a tenth title in the top bar
     st.Page("app_pages/lesson2.py", title="Lesson 2", url_path="lesson2", visibility="hidden"),
     # the derivation sheet: opened from the Lesson's stations (the rules, by hand), not from the top bar

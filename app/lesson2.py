@@ -138,7 +138,7 @@ def neuron_station(station: Station, a: Analysis, work: Work, reveal: bool) -> N
     st.markdown("\n".join(lines))
     if not lesson2.LESSON.is_example(state.analysis()):
         st.button(
-            "Open the neuron on “Check by hand”",
+            "Open the neuron on “By hand”",
             key="lesson2:open_neuron",
             on_click=state.set_program,
             args=(lesson2.NEURON,),
@@ -146,7 +146,7 @@ def neuron_station(station: Station, a: Analysis, work: Work, reveal: bool) -> N
             help="Makes the neuron your program (your other hand entries are kept with their programs).",
         )
     else:
-        st.page_link(lesson2.BY_HAND_PAGE, label="Go to “Check by hand”", icon=":material/arrow_forward:")
+        st.page_link(lesson2.BY_HAND_PAGE, label="Go to “By hand”", icon=":material/arrow_forward:")
 
 
 def dies_station(station: Station, a: Analysis, work: Work, reveal: bool) -> None:

@@ -15,6 +15,7 @@ Room box; the rest of the dashboard works on as before.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import streamlit as st
@@ -32,7 +33,7 @@ ROOM_BOX = "room_box"  # the sidebar's Room box: open or closed
 ROOM_PAGE = "app_pages/room.py"  # the instructor's page, at /room: linked from the box, not in the top bar
 
 # what the memo (state.room_session()) holds
-_SENDER, _SENT_FOR, _MESSAGE, _NICKNAME = "sender", "sent_for", "message", "nickname"
+_SENDER, _SENT_FOR, _MESSAGE, _NICKNAME, _RUN = "sender", "sent_for", "message", "nickname", "run"
 
 
 class RoomUnavailable(Exception):
@@ -60,9 +61,19 @@ def _sqlite_folder(url: str) -> Path | None:
     return Path(url.removeprefix("sqlite:///")).parent
 
 
+_STORES: dict[str, RoomStore] = {}  # database URL -> its store, once it worked: shared by every session
+
+
 def store() -> RoomStore:
-    """The room's store on this server's database. Raises RoomUnavailable with a message for the page."""
+    """The room's store on this server's database. Raises RoomUnavailable with a message for the page.
+
+    The first call for a database checks it can be written; later calls (every send, every few seconds'
+    look at whether the room is still open) take the same store.
+    """
     url = database_url()
+    found = _STORES.get(url)
+    if found is not None:
+        return found
     folder = _sqlite_folder(url)
     try:
         if folder is not None:
@@ -71,7 +82,8 @@ def store() -> RoomStore:
             probe.write_bytes(b"")  # a read-only folder: say so now, not at the first write
             probe.unlink()
         connection = st.connection("room", type="sql", url=url)
-        return RoomStore(connection.engine)
+        made = _STORES[url] = RoomStore(connection.engine)
+        return made
     except (OSError, SQLAlchemyError) as e:
         where = f"the folder {folder}" if folder is not None else "the room's database"
         raise RoomUnavailable(
@@ -125,6 +137,7 @@ def leave() -> None:
         return
     try:
         store().leave(link.code, link.token)
+        forget_members(link.code)
     except (RoomUnavailable, SQLAlchemyError):
         _say("You left the room here; the room's database could not be reached to delete what you sent.")
 
@@ -146,16 +159,25 @@ def nickname() -> str | None:
 def _implementation_report():
     """The report of the last run of the learner's own code (Implement it) when that run was of the code as it is
     now, else None: the room never starts a run of its own (a run is a sandboxed process)."""
-    found = state.last_run()
-    if found is None or found[0] != state.code():
-        return None
-    return found[1]
+    return room_events.current_report(state.last_run(), state.code())
+
+
+def _run_name(report) -> str:
+    """A name for the run that made `report`, new for each run (each report is a new object): "" for none."""
+    if report is None:
+        return ""
+    memo = state.room_session()
+    seen = memo.get(_RUN)
+    if seen is None or seen[0] is not report:
+        seen = memo[_RUN] = (report, new_token())
+    return seen[1]
 
 
 def send_progress(slot=None) -> None:
     """After a run: send the facts of this learner's work the room has not acknowledged (nothing when not in one).
 
-    Facts are worked out only when the work changed since the last send. Anything that goes wrong is a
+    Facts are worked out only when the work changed since the last send, or the learner's code was run again
+    (each run of the code as it is now is sent: lab/room/events.py's `run_fact`). Anything that goes wrong is a
     message in the Room box (and in `slot`, the sidebar's place for it in this run, when given), never an
     error on the page; what was not acknowledged is sent next time.
     """
@@ -164,14 +186,16 @@ def send_progress(slot=None) -> None:
         return
     memo = state.room_session()
     work = state.work()
-    signature = (link, work_to_json(work))
+    report = _implementation_report()
+    run = _run_name(report)
+    signature = (link, work_to_json(work), run)  # a new run of the same code is new too
     if memo.get(_SENT_FOR) == signature:
         return
     try:
         sender = memo.get(_SENDER)
         if sender is None or (sender.code, sender.token) != (link.code, link.token):
             sender = memo[_SENDER] = room_events.Sender(store(), link.code, link.token)
-        found = room_events.facts(work, state.analysis(), _implementation_report())
+        found = room_events.facts(work, state.analysis(), report, run)
         sender.send(found)
     except RoomError as e:  # closed, expired, or this learner was removed
         state.set_room_link(None)
@@ -192,6 +216,52 @@ def _show(slot) -> None:
         slot.warning(message(), icon=":material/groups:")
 
 
+CLOSED_CHECK_SECONDS = 3  # how often a learner's page looks whether their room is still open
+MEMBERS_FRESH_SECONDS = 1.0  # one look at a room's learners serves every session of this server for this long
+_MEMBERS: dict[str, tuple[float, frozenset[str]]] = {}  # room code -> (when read, its learners' tokens)
+
+
+def _members(code: str) -> frozenset[str]:
+    """The tokens of room `code`'s learners (none when it is closed), read at most once a second per server."""
+    now = time.monotonic()
+    found = _MEMBERS.get(code)
+    if found is None or now - found[0] > MEMBERS_FRESH_SECONDS:
+        found = _MEMBERS[code] = (now, frozenset(store().members(code)))
+    return found[1]
+
+
+def forget_members(code: str) -> None:
+    """This server changed who is in room `code` (closed it, a learner left): its next look reads the database."""
+    _MEMBERS.pop(code, None)
+
+
+@st.fragment(run_every=CLOSED_CHECK_SECONDS)
+def _still_in_room() -> None:
+    """Every few seconds, on every page: is this learner still in their room? When the instructor has closed it
+    (or it expired, or they left it in another tab) they are told at once, and the room leaves their link.
+
+    One small query a tick and nothing drawn while the room is open (benchmarks/bench_room_watch.py measures it).
+    """
+    link = state.room_link()
+    if link is None or link.teaching:
+        return
+    try:
+        if link.token in _members(link.code):
+            return
+        there = store().is_member(link.code, link.token)  # not in the shared look: ask for this learner alone
+    except (RoomUnavailable, SQLAlchemyError):
+        return  # the database is away for a moment: look again next tick
+    if there:
+        return
+    state.set_room_link(None)
+    state.room_session().clear()
+    _say(
+        f"Room {link.code} was closed by the instructor (or it is older than a day, or you left it in another tab). "
+        "You are no longer in a room; your work here is as it was."
+    )
+    st.rerun(scope="app")
+
+
 def _on_join() -> None:
     join(st.session_state.get("room:code", ""), st.session_state.get("room:nickname", ""))
 
@@ -203,6 +273,8 @@ def sidebar_box():
     """
     link = state.room_link()
     with st.sidebar:
+        if link is not None and not link.teaching:
+            _still_in_room()
         # one label whatever the state: Streamlit takes a new label for a new box (closed again)
         box = st.expander("Room", key=ROOM_BOX, on_change="rerun", icon=":material/groups:")
         slot = st.empty()

@@ -330,6 +330,21 @@ def implementation_report() -> implement.Report | None:
     return found if found is not None else _run(text)
 
 
+def latest_report() -> implement.Report | None:
+    """The report of the learner's current code, of the current program if it ran on it, else of the last program
+    it ran on: for the Lesson's progress, which a nudged value or another program must neither undo nor pay a new
+    sandbox run for (Watch it flow and Implement it draw the learner's graph of this program: `implementation_report`).
+    Runs the code only when it never ran in this session (a session opened from a link)."""
+    text = code()
+    if not text:
+        return None
+    reports = st.session_state.get(_REPORTS, {})
+    found = reports.get((text, program()))
+    if found is None:
+        found = next((r for (ran, _), r in reversed(reports.items()) if ran == text), None)
+    return found if found is not None else _run(text)
+
+
 def lesson_runs(lesson: Lesson) -> dict[str, object]:
     """What the lesson's own checks of the learner's current code gave (`Lesson.check_code`; {} without code).
 
@@ -355,6 +370,12 @@ def last_run() -> tuple[str, implement.Report] | None:
     key = st.session_state.get(_LAST_RUN)
     report = st.session_state.get(_REPORTS, {}).get(key) if key else None
     return (key[0], report) if report is not None else None
+
+
+def last_run_program() -> str:
+    """The program the last run was made on (its graph of "your program" is drawn on it): the current one if none."""
+    key = st.session_state.get(_LAST_RUN)
+    return key[1] if key else program()
 
 
 def forget_runs() -> None:

@@ -200,7 +200,7 @@ def sidebar(page: str = "") -> None:
                 st.session_state.pop(_VALUE_NOTE, None)  # said once, right after the change
             if st.session_state.get(_DRAFT_KEPT_AT) == name:
                 _draft_kept()
-        if page == "compare" and handcheck.engine_hidden(a, state.hand_entries(), state.settings()):
+        if page == "by-hand" and handcheck.engine_hidden(a, state.hand_entries(), state.settings()):
             st.caption(f"Output **{a.names[a.output]}** = ? (by hand first: yours to work out)")
         else:
             st.caption(f"Output **{a.names[a.output]}** = {format_number(a.graph.output.data)}")
@@ -395,7 +395,7 @@ def diagram(a: Analysis, highlight: Highlight | None = None, key: str = "diagram
         return
     big = presenter()
     smallest, largest = SCALE[big]
-    width_pt, height_pt = natural_size(a)
+    width_pt, height_pt = natural_size(a, highlight)
     min_width = int(smallest * width_pt * PX_PER_PT)
     max_width = int(largest * width_pt * PX_PER_PT)
     box = f".st-key-{key}_box"
@@ -491,9 +491,9 @@ PRESENTER_TABLE_ROWS = 40  # a longer table stays a canvas table (it scrolls) in
 COLUMN_PX = 860
 
 
-def drawn_width(a: Analysis) -> int:
+def drawn_width(a: Analysis, highlight: Highlight | None = None) -> int:
     """About how wide the diagram is drawn at its smallest scale, in px."""
-    return int(SCALE[presenter()][0] * natural_size(a)[0] * PX_PER_PT)
+    return int(SCALE[presenter()][0] * natural_size(a, highlight)[0] * PX_PER_PT)
 
 
 def diagram_beside(
@@ -513,7 +513,7 @@ def diagram_beside(
     about 0.15 s (benchmarks/README.md).
     """
     share = parts[0] / sum(parts)
-    if presenter() or too_big_to_draw(a) or drawn_width(a) > share * COLUMN_PX:
+    if presenter() or too_big_to_draw(a) or drawn_width(a, highlight) > share * COLUMN_PX:
         diagram_side = table_side = st.container()
     else:
         diagram_side, table_side = st.columns(list(parts), gap="medium")

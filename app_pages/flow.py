@@ -42,6 +42,13 @@ def on_my_value_change(watch: Watch) -> None:
     watch.my_value = bool(st.session_state[MY_VALUE_WIDGET])
 
 
+def on_my_value_instead(watch: Watch) -> None:
+    """Predict first off, and the learner's own backward() from its first step."""
+    state.set_setting("predict", False)
+    watch.my_value = True
+    watch.stepper.go_to(0)
+
+
 def on_predict_change(stepper: Stepper) -> None:
     state.set_setting("predict", bool(st.session_state[PREDICT_WIDGET]))
     stepper.pause()
@@ -357,15 +364,33 @@ shown_pass = pass_shown(a, watch)
 if shown_pass.my_value is not None:
     a = shown_pass.my_value.a  # the learner's own objects: their graph, their grads, their calls
 last = last_step(a, watch.stepper.mode, shown_pass.steps)
+value_available = my_value_available()
 controls(
     watch,
     bool(state.rules()),
     shown_pass.my_rules is not None,
     shown_pass.predicting,
     last,
-    my_value_available(),
+    value_available,
     shown_pass.my_value is not None,
 )
+if shown_pass.predicting and value_available:  # said on the page, not only in the switch's tooltip
+    note, instead = st.columns([4, 1.4], vertical_alignment="center")
+    with note:
+        ui.say(
+            "info",
+            "**My Value is off while you predict**: your predictions are checked against the engine's pass. "
+            "To step through your own `backward()` (your calls, your order, your grads), turn Predict first off.",
+            icon=":material/info:",
+        )
+    instead.button(
+        "Predict first off: show My Value",
+        on_click=on_my_value_instead,
+        args=(watch,),
+        icon=":material/code:",
+        width="stretch",
+        key="flow:my_value_instead",
+    )
 if shown_pass.my_value is not None:
     ui.say("info", shown_pass.my_value.note, icon=":material/code:")
 if shown_pass.predicting:

@@ -68,9 +68,10 @@ def start_again() -> None:
     st.session_state.pop(ASKING, None)
 
 
-def learner_table(a, differs, which: str) -> None:
-    df = implement_view.learner_table(a, differs)
-    shown = df.style.format(format_number, subset=["data", "grad"]).apply(
+def learner_table(a, differs, engine, which: str) -> None:
+    df = implement_view.learner_table(a, differs, engine)
+    numbers = ["your data", "engine's data", "your grad", "engine's grad"]
+    shown = df.style.format(format_number, subset=numbers).apply(
         lambda row: ["font-weight: bold" if row["as the engine?"] == implement_view.DIFFERS else "" for _ in row],
         axis=1,
     )
@@ -210,13 +211,15 @@ if report is not None:
         st.subheader(title)
         a = implement_view.learner_analysis(graph)
         differs = report.lesson_differs if which == "lesson" else report.program_differs
-        highlight = Highlight(mismatch=set(differs), notes=implement_view.differs_notes(differs))
+        program = implement.LESSON if which == "lesson" else state.last_run_program()
+        engine = implement_view.engine_values(graph, program)
+        highlight = Highlight(mismatch=set(differs), engine=implement_view.engine_beside(graph, engine, differs))
         ui.diagram_beside(
             a,
             highlight,
-            lambda a=a, which=which, differs=differs: learner_table(a, differs, which),
+            lambda a=a, which=which, differs=differs, engine=engine: learner_table(a, differs, engine, which),
             caption="Drawn from your objects: `_prev`, `_op`, `data` and `grad` as your code left them."
-            + (" Nodes marked ✘ (red) differ from the engine's numbers." if differs else ""),
+            + (" Nodes marked ✘ (red) differ from the engine's: its number is beside yours." if differs else ""),
             key=f"implement_diagram_{which}",
         )
 

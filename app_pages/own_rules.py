@@ -3,9 +3,10 @@
 import streamlit as st
 
 from app import state, ui
+from lab.lesson.stations import BY_HAND_PAGE
 from lab.model.analysis import format_number
 from lab.model.diagram import COLOURS, Highlight
-from lab.views import own_rules
+from lab.views import handcheck, own_rules
 
 ICONS = {"error": "⚠️", "warning": "⚠️", "success": ":material/check_circle:", "info": ":material/info:"}
 
@@ -24,6 +25,9 @@ def load_program(program: str) -> None:
 
 a = state.analysis()
 texts = state.rules()
+# "by hand first": this expression's gradients (the engine's, and yours, which are the engine's once your rules
+# are right) wait until the learner has worked them out by hand
+hidden = handcheck.engine_hidden(a, state.hand_entries(), state.settings())
 
 st.title("Write the rules yourself")
 st.markdown(
@@ -81,12 +85,22 @@ if done.done:
     )
 
 st.subheader("Your rules on your expression")
+if hidden:
+    ui.say(
+        "info",
+        "**By hand first**: the gradients of your expression (the engine's, and yours) show here once you have "
+        "worked them out by hand. Until then each mistake is named in words, and the diagram marks where your "
+        "rules differ from the engine's.",
+        icon=":material/edit_note:",
+    )
+    st.page_link(BY_HAND_PAGE, label="Work them out on “By hand”", icon=":material/arrow_forward:")
 if not comparison.own:
     st.info(
         "Your expression does not run any rule of yours yet: write the rule of one of the operators it uses.",
         icon=":material/edit:",
     )
-for finding in own_rules.findings(comparison):
+found = own_rules.findings(comparison)
+for finding in own_rules.without_numbers(found) if hidden else found:
     ui.say(finding.level, finding.text, icon=ICONS[finding.level])
 hidden_mistakes = own_rules.hidden_mistakes(comparison, texts, state.program())
 if comparison.own and comparison.all_right and not any(h.op in comparison.own for h in hidden_mistakes):
@@ -97,14 +111,15 @@ if comparison.own and comparison.all_right and not any(h.op in comparison.own fo
         + ("s." if len(comparison.own) > 1 else "."),
         icon=":material/check_circle:",
     )
-for number, hidden in enumerate(hidden_mistakes):
-    message = f"Your `{own_rules.label(hidden.op)}` rule is not right yet, but {hidden.why}."
-    if hidden.program:
-        st.warning(message + f" “{hidden.title}” shows it.", icon=":material/visibility:")
+for number, unseen in enumerate(hidden_mistakes):
+    why = "this expression does not show it" if hidden else unseen.why  # the why can carry the pass's numbers
+    message = f"Your `{own_rules.label(unseen.op)}` rule is not right yet, but {why}."
+    if unseen.program:
+        st.warning(message + f" “{unseen.title}” shows it.", icon=":material/visibility:")
         st.button(
-            f"Load “{hidden.title}”",
+            f"Load “{unseen.title}”",
             on_click=load_program,
-            args=(hidden.program,),
+            args=(unseen.program,),
             key=f"own_rules:load:{number}",
             icon=":material/swap_horiz:",
         )
@@ -114,13 +129,18 @@ for number, hidden in enumerate(hidden_mistakes):
 table = own_rules.comparison_table(comparison)
 wrong_fill = COLOURS["mismatch"][0]
 for column in ("your grad", "engine's grad"):
-    table[column] = table[column].map(format_number)  # NaN (a rule that cannot be computed) shows as –
+    # NaN (a rule that cannot be computed) shows as –
+    table[column] = "?" if hidden else table[column].map(format_number)
 styled = table.style.apply(
     lambda row: [f"background-color: {wrong_fill}" if row["right?"] != own_rules.RIGHT_MARK else "" for _ in row],
     axis=1,
 )
+notes = own_rules.notes(comparison)
 highlight = Highlight(
-    grads=comparison.learner, mismatch=set(comparison.wrong) | set(comparison.failed), notes=own_rules.notes(comparison)
+    grads=comparison.learner,
+    hide_grads=hidden,
+    mismatch=set(comparison.wrong) | set(comparison.failed),
+    notes={i: note for i, note in notes.items() if i in comparison.failed} if hidden else notes,  # "engine: 3"
 )
 ui.diagram_beside(
     a,

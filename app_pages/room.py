@@ -18,6 +18,10 @@ from lab.room.view import live_html
 
 PROJECTOR = "room:projector"
 REFRESH_SECONDS = 2
+HIDE_SIDEBAR = (
+    "[data-testid='stSidebar'],[data-testid='stSidebarCollapsedControl'],[data-testid='stExpandSidebarButton']"
+    "{display:none !important}"
+)
 
 
 def open_room() -> None:
@@ -35,6 +39,7 @@ def open_room() -> None:
 def close_room(code: str, key: str) -> None:
     try:
         room.store().close_room(code, key)
+        room.forget_members(code)
     except (room.RoomUnavailable, SQLAlchemyError):
         st.session_state["room:refused"] = "The room's database could not be reached: the room is not closed yet."
         return
@@ -60,7 +65,9 @@ def teach(code: str, key: str) -> None:
     instructor_link = state.link_address(
         st.context.url, st.context.headers.get("host"), "room", state.room_link_params(state.RoomLink(code, key=key))
     )
-    projector = st.toggle("Projector view: no nicknames, large", key=PROJECTOR)
+    projector = st.toggle("Projector view: no nicknames, large, no sidebar", key=PROJECTOR)
+    if projector:  # the whole width for the room; the toggle above brings the sidebar back
+        st.html(f"<style>{HIDE_SIDEBAR}</style>")
     st.html(
         f'<p style="font-size:1.2rem;margin:0">Learners join in the sidebar\'s <b>Room</b> box with the code</p>'
         f'<p data-testid="room-code" style="font-size:3.2rem;font-weight:700;letter-spacing:0.2em;margin:0">{code}</p>'

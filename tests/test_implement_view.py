@@ -17,13 +17,16 @@ from lab.model.analysis import CONSTANT, OPERATION, OUTPUT, VARIABLE, analyse
 from lab.model.diagram import Highlight, to_dot
 from lab.model.table import values_table
 from lab.views.implement_view import (
-    DIFFERS_NOTE,
+    DIFFERS,
+    SAME,
     call_order,
     capped_output,
     check_lines,
-    differs_notes,
+    engine_beside,
+    engine_values,
     kept_code,
     learner_analysis,
+    learner_table,
     problem_text,
     station_status,
     waiting_words,
@@ -78,15 +81,44 @@ def test_the_problem_is_named_with_the_learners_line_never_a_traceback():
     assert text.lower().count("line 2") == 1  # the sandbox's words already name it: not said twice
 
 
-def test_the_nodes_that_differ_are_marked_in_words_too():
+def test_a_differing_node_is_marked_once_with_the_engines_number_beside_its_own():
     # `=` in __mul__ on z = x*x + x at x = 3: z fires first (x.grad 1), then x*x: `self.grad = 3` throws the 1
-    # away and `other.grad += 3` adds 3: 6 where the engine's 2x + 1 is 7
-    report = report_of(BUGS["overwrite_mul"][0], "x = 3\nz = x*x + x")
-    a = learner_analysis(report.program_graph)
+    # away and `other.grad += 3` adds 3: 6 where the engine's 2x + 1 is 7; every data is right (z = 12)
+    program = "x = 3\nz = x*x + x"
+    report = report_of(BUGS["overwrite_mul"][0], program)
+    graph = report.program_graph
+    a = learner_analysis(graph)
     x = a.names.index("x")
     assert report.program_differs == {x}
-    dot = to_dot(a, Highlight(mismatch=report.program_differs, notes=differs_notes(report.program_differs)))
-    assert DIFFERS_NOTE in dot and "grad 6" in dot
+    engine = engine_values(graph, program)
+    assert engine[x] == (3, 7) and engine[a.output] == (12, 1)
+    beside = engine_beside(graph, engine, report.program_differs)
+    assert beside == {x: (None, 7)}  # its data is the engine's: only the grad gets the engine's beside it
+    dot = to_dot(a, Highlight(mismatch=report.program_differs, engine=beside))
+    (x_line,) = [line for line in dot.splitlines() if line.strip().startswith(f"v{x} [")]
+    assert "grad 6, engine 7" in x_line and "data 3 |" in x_line
+    assert x_line.count("✘") == 1  # the mark once, beside the node (not again under it)
+    assert dot.count("engine") == 1  # no other node has the engine's number beside its own
+
+
+def test_the_learners_table_has_the_engines_numbers_beside_theirs():
+    program = "x = 3\nz = x*x + x"
+    report = report_of(BUGS["overwrite_mul"][0], program)
+    graph = report.program_graph
+    a = learner_analysis(graph)
+    df = learner_table(a, report.program_differs, engine_values(graph, program)).set_index("node")
+    assert list(df.columns) == [
+        "op",
+        "formula",
+        "your data",
+        "engine's data",
+        "your grad",
+        "engine's grad",
+        "uses",
+        "as the engine?",
+    ]
+    assert df.loc["x", ["your grad", "engine's grad", "as the engine?"]].tolist() == [6, 7, DIFFERS]
+    assert df.loc[a.names[a.output], ["your data", "engine's data", "as the engine?"]].tolist() == [12, 12, SAME]
 
 
 def test_my_value_steps_follow_the_learners_own_calls():

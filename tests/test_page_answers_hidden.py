@@ -50,7 +50,7 @@ def test_predict_first_does_not_say_the_seed_before_it_is_checked():
 
 
 def test_by_hand_first_hides_the_outputs_value_until_it_is_entered():
-    at = open_dashboard("app_pages/handcheck.py")
+    at = open_dashboard("app_pages/by_hand.py")
     spec = at.get("graphviz_chart")[0].proto.spec
     assert "data 9" not in spec and "data 6" not in spec and "data 2" in spec  # the inputs are given
     assert not [c for c in at.sidebar.caption if "= 9" in c.value]

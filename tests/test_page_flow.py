@@ -511,3 +511,21 @@ def test_my_value_falls_back_to_the_lessons_example_and_says_why():
     note = " ".join(i.value for i in at.info)
     assert "the lesson's example" in note and "no `__sub__`" in note
     assert "your z._backward()" in sentence(click(at, "flow:next"))
+
+
+def test_while_predicting_the_page_says_why_my_value_is_off_and_turns_predict_first_off_for_it():
+    from implement_solutions import SOLUTION
+
+    at = open_flow_with_code(SOLUTION, predict="1")
+    (switch,) = [t for t in at.toggle if t.label == "My Value"]
+    assert switch.disabled
+    said = " ".join(i.value for i in at.info)
+    assert "My Value is off while you predict" in said and "checked against the engine" in said
+    click(at, "flow:my_value_instead")
+    assert not at.exception
+    assert not at.toggle(key="flow:predict").value and at.toggle(key="flow:my_value").value
+    assert not at.toggle(key="flow:my_value").disabled
+    said = " ".join(i.value for i in at.info)
+    assert "off while you predict" not in said and "Your own `backward()` on your program" in said
+    assert "your z._backward()" in sentence(click(at, "flow:next"))  # their backward(), stepped
+    assert not [b for b in at.button if b.key == "flow:my_value_instead"]

@@ -18,7 +18,7 @@ from lab.work.share import Work, owned_hand, work_from_json, work_from_params, w
 EXAMPLE = "x = 2\ny = 3\nz = x*y + y"
 NEURON = "x1 = 2\nx2 = 0\nw1 = -3\nw2 = 1\nb = 6.8813735870195432\no = tanh(x1*w1 + x2*w2 + b)"
 BY_HAND = {"value": "9", "grad:x": "y", "grad:y": "x + 1"}
-LESSON, BUILD, COMPARE = None, "app_pages/build.py", "app_pages/handcheck.py"
+LESSON, BUILD, COMPARE = None, "app_pages/build.py", "app_pages/by_hand.py"
 BY_HAND_STATION = 4  # graph, rules, implement, backward, by hand
 
 
@@ -70,7 +70,7 @@ def build(at: AppTest, program: str) -> None:
 
 
 def answers(at: AppTest) -> list[str]:
-    """The 'your answer' column of Check by hand's table."""
+    """The 'your answer' column of By hand's table."""
     return list(at.dataframe[0].value["your answer"])
 
 

@@ -1,4 +1,4 @@
-"""The "Check by hand" page in AppTest, on the lesson's example (z = x*y + y at x = 2, y = 3:
+"""The "By hand" page in AppTest, on the lesson's example (z = x*y + y at x = 2, y = 3:
 z = 9, dz/dx = 3, dz/dy = 3). Rows of the table: value of z, d z / d x, d z / d y, d z / d a."""
 
 import re
@@ -11,7 +11,7 @@ from lab.model.analysis import analyse
 from lab.views.handcheck import entries_of
 
 DASHBOARD = str(Path(__file__).resolve().parent.parent / "dashboard.py")
-PAGE = "app_pages/handcheck.py"
+PAGE = "app_pages/by_hand.py"
 EXAMPLE = "x = 2\ny = 3\nz = x*y + y"
 VALUE, DX, DY, DA = 0, 1, 2, 3  # row positions in the table
 
@@ -39,7 +39,7 @@ def node_line(at: AppTest, name: str) -> str:
 
 def test_the_page_opens_with_an_empty_table_and_says_what_to_type():
     at = open_page()
-    assert at.title[0].value == "Check by hand"
+    assert at.title[0].value == "By hand"
     assert "Type your hand calculation" in at.info[0].value
     assert list(at.dataframe[0].value["row"]) == ["value of z", "d z / d x", "d z / d y", "d z / d a  (x * y)"]
     assert 'class="mismatch' not in dot(at) and "mismatch" not in dot(at)

@@ -16,7 +16,6 @@ from implement_solutions import BUGS, SOLUTION
 from streamlit.testing.v1 import AppTest
 
 from lab.implement import run as implement
-from lab.views import implement_view
 
 PAGE = "app_pages/implement.py"
 _ids = itertools.count()
@@ -116,7 +115,10 @@ def test_the_nodes_that_differ_from_the_engine_are_marked_not_by_colour_alone():
     lesson_dot, program_dot = (chart.proto.spec for chart in at.get("graphviz_chart"))
     assert marked(lesson_dot) == set()
     assert marked(program_dot) == {"x"}
-    assert "grad 6" in program_dot and implement_view.DIFFERS_NOTE in program_dot
+    assert "grad 6, engine 7" in program_dot  # the engine's number beside theirs (2x + 1 at x = 3)
+    table = at.dataframe[-1].value  # the table beside it: the engine's columns beside theirs
+    x = table[table["node"] == "x"].iloc[0]
+    assert (x["your grad"], x["engine's grad"]) == (6, 7)
 
 
 def test_a_program_their_class_cannot_build_is_named():

@@ -78,6 +78,21 @@ def test_a_link_with_the_work_opens_on_the_first_station_not_done():
     assert "2 of 9 stations done" in at.get("progress")[0].proto.text
 
 
+def test_a_nudged_value_on_the_lesson_runs_no_sandbox_again_and_keeps_implement_it_done(monkeypatch):
+    from lab.implement import run as implement
+
+    runs = []
+    real_run = implement.run
+    monkeypatch.setattr(implement, "run", lambda *args, **kw: runs.append(args[1]) or real_run(*args, **kw))
+    at = open_lesson(code=SOLUTION)  # the code from the link is run once, on the link's program
+    assert len(runs) == 1
+    at.number_input(key="value:x").set_value(2.5).run()  # a value nudged in the sidebar: another program
+    station(at, IMPLEMENT)
+    assert not at.exception
+    assert len(runs) == 1, f"the sandbox ran again for a nudged value: {runs}"
+    assert status(at).startswith("✔ done")
+
+
 def test_implement_it_is_done_from_the_learners_code_run_once_from_the_link():
     at = open_lesson(code=SOLUTION)  # a fresh session from a link: the code is run (once), not trusted
     station(at, IMPLEMENT)

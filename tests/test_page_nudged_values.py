@@ -43,7 +43,7 @@ def test_a_nudged_value_does_not_ungrade_the_answers_about_the_example():
 
 
 def test_a_nudge_that_turns_a_hand_entry_says_so_under_its_box():
-    at = open_dashboard("app_pages/handcheck.py", hand=json.dumps({"value": "9", "grad:x": "y", "grad:y": "3"}))
+    at = open_dashboard("app_pages/by_hand.py", hand=json.dumps({"value": "9", "grad:x": "y", "grad:y": "3"}))
     nudge_x(at, 2.5)
     notes = [i.value for i in at.sidebar.info]
     assert len(notes) == 1, notes
@@ -54,6 +54,6 @@ def test_a_nudge_that_turns_a_hand_entry_says_so_under_its_box():
 
 
 def test_a_nudge_that_turns_no_verdict_says_nothing():
-    at = open_dashboard("app_pages/handcheck.py", hand=json.dumps({"grad:x": "y", "grad:y": "x + 1"}))
+    at = open_dashboard("app_pages/by_hand.py", hand=json.dumps({"grad:x": "y", "grad:y": "x + 1"}))
     nudge_x(at, 2.5)
     assert not at.sidebar.info

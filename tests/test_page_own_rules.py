@@ -4,11 +4,13 @@ By hand: with `=` in the `*` rule, z fires first (y.grad = 1) and a = x*y then o
 x.data * a.grad = 2, so only y is wrong (2 instead of 3).
 """
 
+import json
 import re
 
 from apptest_helpers import open_dashboard
 from streamlit.testing.v1 import AppTest
 
+from lab.model import mistakes
 from lab.model.presets import PRESETS
 
 PAGE = "app_pages/own_rules.py"
@@ -18,7 +20,7 @@ MUL_OVERWRITE = "self.grad = other.data * out.grad\nother.grad = self.data * out
 
 
 def open_page() -> AppTest:
-    return open_dashboard(PAGE)
+    return open_dashboard(PAGE, first="0")  # the rules at work, their numbers shown (by hand first: its own test)
 
 
 def write(at: AppTest, op: str, text: str) -> None:
@@ -121,3 +123,30 @@ def test_plus_with_overwrite_on_the_lesson_is_explained_by_the_order_it_fires_in
     assert "no node here collects gradient" not in warning
     assert "`y` is used 2 times" in warning and "first of its uses to fire" in warning
     assert "ends at 3 either way" in warning
+
+
+def shown_numbers(at: AppTest) -> str:
+    """What the page says and draws of the pass: its messages, the diagram, the table's grad columns."""
+    table = at.dataframe[0].value
+    said = [e.value for e in at.main.error] + [w.value for w in at.main.warning] + [m.value for m in at.main.markdown]
+    grads = [str(x) for x in table["your grad"]] + [str(x) for x in table["engine's grad"]]
+    return " ".join([*said, at.get("graphviz_chart")[0].proto.spec, *grads])
+
+
+def test_by_hand_first_keeps_the_examples_gradients_off_the_page_until_they_are_entered():
+    # the lesson's example by hand: x.grad = y = 3, y.grad = x + 1 = 3; with `=` in `*`, y.grad is 2 (see above)
+    hands_off = open_dashboard(PAGE)  # "by hand first" is on by default, nothing entered yet
+    write(hands_off, "*", MUL_OVERWRITE)
+    text = shown_numbers(hands_off)
+    assert "grad 3" not in text and "grad 2" not in text and "is 3" not in text and "engine: 3" not in text
+    assert set(hands_off.dataframe[0].value["engine's grad"]) == {"?"}
+    assert "grad ?" in text
+    assert marked_in_diagram(hands_off) == {"y"}  # where it differs is said, not by how much
+    words = mistakes.OVERWRITE.words[1:]  # "The rules write `grad = ...` instead of `grad += ...`."
+    assert any(words in e.value for e in hands_off.main.error)  # the mistake named in words
+    assert any("By hand first" in i.value for i in hands_off.main.info)
+    entered = open_dashboard(PAGE, hand=json.dumps({"grad:x": "3", "grad:y": "3"}))
+    write(entered, "*", MUL_OVERWRITE)
+    text = shown_numbers(entered)
+    assert "grad 2" in text and "engine: 3" in text and "engine's y.grad is 3, yours 2" in text
+    assert not any("By hand first" in i.value for i in entered.main.info)

@@ -6,12 +6,16 @@ tests run on PostgreSQL as well (tests/test_room_store.py).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 from apptest_helpers import open_dashboard, open_share_box
+from implement_solutions import BUGS, SOLUTION
+from sqlalchemy import create_engine, func, select
 
 from app.room import ROOM_BOX, URL_VARIABLE
+from lab.room.store import IMPLEMENTATION, events
 
 ROOM_PAGE = "app_pages/room.py"
 
@@ -174,3 +178,89 @@ def test_the_share_link_carries_the_work_but_not_the_learners_token():
     open_share_box(learner)
     link = next(c.value for c in learner.code)
     assert "expr=" in link and "me=" not in link and "room=" not in link
+
+
+def type_code(at, text: str) -> None:
+    """What the Implement it editor sends when the learner types (tests/test_page_implement.py says more)."""
+    revision = at.session_state["implement:editor_revision"] if "implement:editor_revision" in at.session_state else 0  # noqa: SIM401 (AppTest's state has no .get)
+    sent = {"id": f"typed-{len(text)}-{hash(text)}", "type": "change", "text": text}
+    at.session_state[f"implement:editor:{revision}"] = sent
+    at.run()
+    assert not at.exception
+
+
+def run_code(at, text: str) -> None:
+    type_code(at, text)
+    at.button(key="implement:run").click().run()
+    assert not at.exception
+
+
+def count_runs(code: str) -> int:
+    """The runs of their own code the room has from its learners (read from the room's database)."""
+    with create_engine(os.environ[URL_VARIABLE]).connect() as conn:
+        where = (events.c.room == code) & (events.c.kind == IMPLEMENTATION)
+        return conn.execute(select(func.count()).select_from(events).where(where)).scalar_one()
+
+
+def implement_row(html: str) -> str:
+    start = html.index('data-station="implement">')
+    return html[start : html.index("</tr>", start)]
+
+
+def test_every_run_of_a_learners_code_reaches_the_instructor_and_the_last_run_counts():
+    teacher, code, _key = open_room()
+    learner = join(code, "Ann")
+    learner.switch_page("app_pages/implement.py").run()
+    slip, check, _line = BUGS["overwrite_add"]
+    run_code(learner, slip)
+    teacher.run()
+    wrong = live_html(teacher)
+    assert wrong.count("ran a Value class that fails") == 1 and "(Ann)" in wrong  # one mistake, not three checks
+    assert "<code>+=</code>" in wrong and check == "overwrite"
+    runs = count_runs(code)
+    learner.button(key="implement:run").click().run()  # the same code again: a run of its own, activity
+    assert count_runs(code) == runs + 1
+    run_code(learner, SOLUTION)  # fixed: all checks pass
+    teacher.run()
+    html = live_html(teacher)
+    assert "ran a Value class" not in html
+    assert '<td class="n">0</td><td class="n">1</td>' in implement_row(html)  # past Implement it
+
+
+def test_the_report_of_an_earlier_run_is_not_sent_for_code_edited_since():
+    teacher, code, _key = open_room()
+    learner = open_dashboard("app_pages/implement.py")
+    run_code(learner, SOLUTION)  # passes, before joining
+    type_code(learner, SOLUTION.replace("self.grad += out.grad", "self.grad = out.grad"))  # edited, not run
+    open_box(learner)
+    learner.text_input(key="room:code").input(code)
+    learner.text_input(key="room:nickname").input("Ann")
+    learner.button(key="room:join").click().run()
+    teacher.run()
+    html = live_html(teacher)
+    assert "1 learner" in html.replace("<b>", "").replace("</b>", "")
+    assert '<td class="n">0</td><td class="n">0</td>' in implement_row(html) and "ran a Value class" not in html
+
+
+def test_a_closed_room_is_told_to_its_learner_on_any_page_without_anything_to_send():
+    teacher, code, _key = open_room()
+    learner = join(code, "Ann")
+    learner.switch_page("app_pages/build.py").run()
+    teacher.checkbox(key="room:sure").check().run()
+    teacher.button(key="room:close").click().run()
+    learner.run()  # what the page's look every few seconds runs: the learner changed nothing
+    assert f"Room {code} was closed by the instructor" in warnings(learner)
+    assert "room" not in learner.query_params and "me" not in learner.query_params
+    assert not learner.exception and learner.get("graphviz_chart")  # the page itself is as it was
+
+
+def test_a_nickname_taken_in_the_room_is_refused_with_what_to_do():
+    teacher, code, _key = open_room()
+    ann = join(code, "Ann")
+    other = join(code, "ann")  # another browser (or a new tab at the dashboard's address), the same nickname
+    assert "“ann” is already taken in room" in warnings(other) and "your own link" in warnings(other)
+    assert "room" not in other.query_params and "me" not in other.query_params
+    again = open_dashboard(room=code, me=ann.query_params["me"])  # Ann's own link in a second tab: Ann
+    assert not warnings(again)
+    teacher.run()
+    assert "1 learner in room" in live_html(teacher).replace("<b>", "").replace("</b>", "")

@@ -171,7 +171,7 @@ def test_an_unreadable_entry_keeps_the_result_cell_short_and_the_message_below()
 @pytest.mark.parametrize("first", ["1", "0"])
 def test_a_hand_entry_reaches_the_address_bar(first):
     at = app(first=first)
-    at.switch_page("app_pages/handcheck.py").run()
+    at.switch_page("app_pages/by_hand.py").run()
     at.session_state["handcheck:table"] = {
         "edited_rows": {1: {"your answer": "y"}},
         "added_rows": [],
@@ -186,7 +186,7 @@ def test_a_hand_entry_reaches_the_address_bar(first):
 
 def test_a_cleared_tolerance_keeps_the_tolerance_and_says_so():
     at = app(tol="0.01")
-    at.switch_page("app_pages/handcheck.py").run()
+    at.switch_page("app_pages/by_hand.py").run()
     at.number_input(key="handcheck:tolerance").set_value(None).run()
     assert not at.exception
     assert at.session_state["settings"]["tolerance"] == 0.01

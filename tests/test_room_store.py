@@ -22,8 +22,10 @@ from lab.room.events import STATION_KEYS, Sender
 from lab.room.store import (
     ANSWER,
     CODE_ALPHABET,
+    IMPLEMENTATION,
     PREDICTION,
     ROOM_LIFETIME,
+    RULE,
     STALLED_AFTER,
     STATION,
     Fact,
@@ -104,6 +106,74 @@ def test_a_room_older_than_a_day_expires_and_is_purged(store, clock):
     assert rows_of_room(store, old.code) == 0  # the join purged it, every row
 
 
+def test_an_expired_room_is_unusable_before_any_purge(store, clock):
+    old = store.open_room()
+    store.join(old.code, "Ann", "t1")
+    clock.now += ROOM_LIFETIME + 1  # a day later, and nothing has purged it yet
+    assert rows_of_room(store, old.code) == 2
+    with pytest.raises(RoomError, match="closed"):
+        store.record(old.code, "t1", [station("graph")])
+    assert not store.room_exists(old.code) and not store.is_instructor(old.code, old.key)
+    assert store.view(old.code, old.key, STATION_KEYS) is None
+    assert store.nickname_of(old.code, "t1") is None
+    assert store.count_events(old.code) == 0
+
+
+def test_a_learner_is_a_member_until_the_room_closes_expires_or_they_leave(store, clock):
+    one, two, three = store.open_room(), store.open_room(), store.open_room()
+    for room in (one, two, three):
+        store.join(room.code, "Ann", "a")
+    store.join(one.code, "Bob", "b")
+    assert store.is_member(one.code, "a") and store.is_member(one.code, "b") and not store.is_member(two.code, "b")
+    assert store.members(one.code) == {"a", "b"} and store.members(two.code) == {"a"}
+    store.close_room(one.code, one.key)
+    store.leave(two.code, "a")
+    assert not store.is_member(one.code, "a") and not store.is_member(one.code, "b")
+    assert not store.is_member(two.code, "a") and store.is_member(three.code, "a")
+    assert store.members(one.code) == set() and store.members(two.code) == set()
+    clock.now += ROOM_LIFETIME + 1
+    assert not store.is_member(three.code, "a") and store.members(three.code) == set()
+
+
+def test_a_nickname_taken_in_the_room_is_refused_and_never_makes_one_learner_another(store):
+    opened, other = store.open_room(), store.open_room()
+    store.join(opened.code, "Ana", "a")
+    store.record(opened.code, "a", [station("graph")])
+    for token, name in (("b", "Ana"), ("b", " ana "), ("c", "ANA")):
+        with pytest.raises(RoomError, match=r"“.*” is already taken in room .*pick another.*your own link"):
+            store.join(opened.code, name, token)
+    store.join(opened.code, "Bo", "b")
+    with pytest.raises(RoomError, match="already taken"):
+        store.join(opened.code, "Ana", "b")  # Bo cannot rename himself Ana either
+    store.join(opened.code, "Ana", "a")  # Ana's own link: herself again
+    store.join(other.code, "Ana", "b")  # another room's Ana is another learner
+    view = store.view(opened.code, opened.key, STATION_KEYS)
+    assert [(r.nickname, r.done) for r in view.learners] == [("Ana", 1), ("Bo", 0)]
+    assert store.facts_of(opened.code, "b") == set()
+
+
+def test_two_browsers_joining_with_one_nickname_at_once_make_one_learner(store):
+    opened = store.open_room()
+    outcomes: list[str] = []
+    start = threading.Barrier(8)
+
+    def join(i: int) -> None:
+        start.wait()
+        try:
+            store.join(opened.code, "Ana", f"t{i}")
+            outcomes.append("in")
+        except RoomError as e:
+            outcomes.append(str(e))
+
+    threads = [threading.Thread(target=join, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count("in") == 1 and all("already taken" in o for o in outcomes if o != "in")
+    assert [r.nickname for r in store.view(opened.code, opened.key, STATION_KEYS).learners] == ["Ana"]
+
+
 def test_a_code_is_read_as_capitals_without_spaces(store):
     opened = store.open_room()
     typed = f" {opened.code[:3].lower()}-{opened.code[3:].lower()} "
@@ -140,6 +210,25 @@ def test_the_same_fact_sent_twice_counts_once(store):
     assert store.record(opened.code, "t1", facts) == 0  # a resend after a dropped connection
     assert store.record(opened.code, "t1", list(reversed(facts)) + facts) == 0
     assert store.count_events(opened.code) == 2
+
+
+def test_the_same_answer_at_another_step_or_in_another_program_is_another_fact(store):
+    opened = store.open_room()
+    store.join(opened.code, "Ann", "a")
+    store.join(opened.code, "Bob", "b")
+    here = Fact(PREDICTION, "y.grad += ?", "3", False, "it adds 2", "p1|backward|2")
+    other_step = Fact(PREDICTION, "y.grad += ?", "3", False, "it adds 2", "p1|backward|1")
+    other_program = Fact(PREDICTION, "y.grad += ?", "3", False, "it adds 2", "p2|backward|2")
+    sender = Sender(store, opened.code, "a")
+    assert sender.send([here]) == 1
+    assert sender.send([here, other_step, other_program]) == 2  # neither is taken for a resend of the first
+    Sender(store, opened.code, "b").send([other_step])
+    view = store.view(opened.code, opened.key, STATION_KEYS)
+    assert sorted((w.context, w.learners) for w in view.wrong) == [
+        ("p1|backward|1", 2),
+        ("p1|backward|2", 1),
+        ("p2|backward|2", 1),
+    ]
 
 
 def test_stations_at_and_past_and_the_most_common_wrong_answer(store):
@@ -180,6 +269,55 @@ def test_learners_without_progress_for_five_minutes_are_stalled(store, clock):
     assert [row.nickname for row in store.view(opened.code, opened.key, STATION_KEYS).stalled] == ["Ann", "Bob"]
 
 
+def run(n: int, mistake: str = "") -> Fact:
+    """A run of a learner's own code, as lab/room/events.py's run_fact sends it: its one mistake, or a pass."""
+    if not mistake:
+        return Fact(IMPLEMENTATION, "all checks pass", "", True, "", f"run|{n}")
+    return Fact(IMPLEMENTATION, f"the {mistake} check", mistake, False, f"line {n}: {mistake}", f"run|{n}")
+
+
+def test_each_run_counts_as_activity_and_the_last_run_decides_the_mistake(store, clock):
+    opened = store.open_room()
+    for token in ("a", "b", "c"):
+        store.join(opened.code, token.upper(), token)
+    store.record(opened.code, "a", [run(1, "overwrite")])
+    store.record(opened.code, "b", [run(2, "overwrite")])
+    store.record(opened.code, "c", [run(3, "seed")])
+    view = store.view(opened.code, opened.key, STATION_KEYS)
+    assert [(w.answer, w.learners, w.nicknames) for w in view.wrong] == [
+        ("overwrite", 2, ("A", "B")),
+        ("seed", 1, ("C",)),
+    ]
+    store.record(opened.code, "a", [run(4)])  # A fixed it: all checks pass
+    store.record(opened.code, "c", [run(5, "overwrite")])  # C's next run has another mistake
+    view = store.view(opened.code, opened.key, STATION_KEYS)
+    assert [(w.answer, w.learners, w.nicknames) for w in view.wrong] == [("overwrite", 2, ("B", "C"))]
+    # B runs the same code again and again for five minutes: each run is activity, never "no progress"
+    for minute in range(1, 7):
+        clock.now += 60
+        store.record(opened.code, "b", [run(10 + minute, "overwrite")])
+    assert [row.nickname for row in store.view(opened.code, opened.key, STATION_KEYS).stalled] == ["A", "C"]
+
+
+def test_one_slip_is_one_entry_counting_learners_not_events(store):
+    opened = store.open_room()
+    store.join(opened.code, "Ann", "a")
+    store.join(opened.code, "Bob", "b")
+    overwrite = "`=` instead of `+=`"
+    ann = [
+        Fact(RULE, "your + rule", "self.grad = out.grad", False, overwrite, "+"),
+        Fact(RULE, "your * rule", "self.grad = other.data * out.grad", False, overwrite, "*"),
+        Fact(RULE, "your tanh rule", "self.grad = (1 - t**2) * out.grad", False, overwrite, "tanh"),
+    ]
+    store.record(opened.code, "a", ann)
+    store.record(opened.code, "b", [Fact(RULE, "your * rule", "self.grad = out.grad", False, "no `* out.grad`", "*")])
+    view = store.view(opened.code, opened.key, STATION_KEYS)
+    assert [(w.note, w.learners, w.nicknames) for w in view.wrong] == [
+        (overwrite, 1, ("Ann",)),
+        ("no `* out.grad`", 1, ("Bob",)),
+    ]
+
+
 def test_two_rooms_never_see_each_others_learners(store):
     one, two = store.open_room(), store.open_room()
     store.join(one.code, "Ann", "a")
@@ -216,13 +354,20 @@ def test_closing_the_room_deletes_every_row_of_it(store):
 
 
 def test_leaving_deletes_the_learners_rows_and_stops_sending(store):
-    opened = store.open_room()
+    opened, other = store.open_room(), store.open_room()
     store.join(opened.code, "Ann", "a")
     store.join(opened.code, "Bob", "b")
-    store.record(opened.code, "a", [station("graph")])
+    store.join(other.code, "Ann", "a")
+    wrong = Fact(PREDICTION, "y.grad += ?", "3", False, "it adds 2", "p|backward|2")
+    store.record(opened.code, "a", [station("graph"), wrong])
+    store.record(opened.code, "b", [station("graph"), station("rules"), wrong])
+    store.record(other.code, "a", [station("graph")])
     store.leave(opened.code, "a")
     view = store.view(opened.code, opened.key, STATION_KEYS)
-    assert [r.nickname for r in view.learners] == ["Bob"] and view.past[0] == 0
+    assert [r.nickname for r in view.learners] == ["Bob"] and view.past[:2] == [1, 1]  # Bob's events stay
+    assert [(w.answer, w.learners) for w in view.wrong] == [("3", 1)]
+    assert store.count_events(opened.code) == 3
+    assert store.facts_of(other.code, "a") == {station("graph").key}  # Ann's other room keeps hers
     with pytest.raises(RoomError, match="not in room"):
         store.record(opened.code, "a", [station("rules")])
 

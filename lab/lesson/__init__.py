@@ -1,1 +1,2 @@
-"""The lesson's content: its stations, checkpoint questions, bug checklist and takeaway."""
+"""The lessons' content, as records: a Lesson of Station records (records.py), each marked done from the
+learner's work; lesson 1's stations (stations.py), its questions, bug checklist and takeaway."""

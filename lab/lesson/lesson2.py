@@ -27,7 +27,7 @@ n = format_number
 
 NEURON = PRESETS["neuron"].program  # micrograd's neuron: o = tanh(x1*w1 + x2*w2 + b)
 IMPLEMENT_PAGE = "app_pages/implement.py"
-BY_HAND_PAGE = "app_pages/handcheck.py"
+BY_HAND_PAGE = "app_pages/by_hand.py"
 FLOW_PAGE = "app_pages/flow.py"
 NEXT_PAGE = "app_pages/next_lesson.py"
 TAKEAWAY = "lesson2:takeaway"  # lesson 2's takeaway, kept among the work's answers under this key
@@ -287,11 +287,11 @@ LESSON = Lesson(
             title="By hand first: a neuron",
             short="Neuron",
             todo="The lecture's neuron, o = tanh(x1*w1 + x2*w2 + b). Work out o and the gradient of each input and "
-            "weight on paper, then type them in on “Check by hand”: the engine's numbers stay hidden until you have.",
+            "weight on paper, then type them in on “By hand”: the engine's numbers stay hidden until you have.",
             done=_neuron_by_hand,
             solved_by={"hand": HAND_RIGHT},
             page=BY_HAND_PAGE,
-            page_label="Check by hand",
+            page_label="By hand",
         ),
         Station(
             key="l2:dies",

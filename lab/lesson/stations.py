@@ -29,7 +29,7 @@ from lab.work.share import Work
 
 __all__ = ["LESSON", "LESSON_PROGRAM", "STATIONS", "Progress", "Station", "first_not_done", "progress"]
 
-BY_HAND_PAGE = "app_pages/handcheck.py"
+BY_HAND_PAGE = "app_pages/by_hand.py"
 FLOW_PAGE = "app_pages/flow.py"
 RULES_PAGE = "app_pages/why_rules.py"
 BUGS_PAGE = "app_pages/bugs.py"
@@ -158,7 +158,7 @@ LESSON = Lesson(
             done=_by_hand,
             solved_by={"hand": HAND_RIGHT},
             page=BY_HAND_PAGE,
-            page_label="Check by hand",
+            page_label="By hand",
         ),
         Station(
             key="trace",
@@ -170,7 +170,7 @@ LESSON = Lesson(
             done=_traced,
             solved_by={"hand": HAND_RIGHT},
             page=BY_HAND_PAGE,
-            page_label="Check by hand",
+            page_label="By hand",
         ),
         Station(
             key="explain",

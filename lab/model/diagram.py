@@ -72,6 +72,35 @@ class Highlight:
     edge_labels: Mapping[tuple[int, int, int], str] = field(default_factory=dict)
     notes: Mapping[int, str] = field(default_factory=dict)  # extra line under a node's record, e.g. "should be 3"
     unknown_data: Collection[int] = ()  # nodes the forward pass has not computed yet: `data ?`
+    # the engine's data and grad written beside a node's own where they differ (None where the same):
+    # `grad 2, engine 3` (the learner's own Value on Implement it)
+    engine: Mapping[int, tuple[float | None, float | None]] = field(default_factory=dict)
+
+
+def _marks(h: Highlight, i: int) -> list[str]:
+    """The marks on node i: "mismatch", "current" (each drawn in its colour and written beside the node once)."""
+    return [mark for mark, on in (("mismatch", i in h.mismatch), ("current", h.current == i)) if on]
+
+
+def record_texts(a: Analysis, i: int, h: Highlight, grads: Sequence[float]) -> list[str]:
+    """The fields of node i's record as drawn: its name, `data ...`, `grad ...` (with the engine's number
+    beside a differing one), and a note under it if there is one."""
+    engine_data, engine_grad = h.engine.get(i, (None, None))
+    data_text = "?" if i in h.unknown_data else format_number(a.graph.nodes[i].data)
+    grad_text = "?" if h.hide_grads else format_number(grads[i])
+    if engine_data is not None and i not in h.unknown_data:
+        data_text += f", engine {format_number(engine_data)}"
+    if engine_grad is not None and not h.hide_grads:
+        grad_text += f", engine {format_number(engine_grad)}"
+    fields = [a.names[i], f"data {data_text}", f"grad {grad_text}"]
+    if i in h.notes:
+        fields.append(h.notes[i])
+    return fields
+
+
+def mark_text(h: Highlight, i: int) -> str:
+    """What is written beside node i (its xlabel): "✘ differs", "▶ this step", or nothing."""
+    return ", ".join(f"{MARK_SYMBOLS[mark]} {MARK_WORDS[mark]}" for mark in _marks(h, i))
 
 
 def record_field(text: str) -> str:
@@ -166,9 +195,7 @@ def digraph(a: Analysis, highlight: Highlight | None = None) -> graphviz.Digraph
     h = highlight or Highlight()
     graph = a.graph
     grads = h.grads if h.grads is not None else a.grads
-    mismatch = set(h.mismatch)
     flowing = set(h.flowing)
-    unknown = set(h.unknown_data)
     edge_sources = sources(a)
     copies: dict[int, list[str]] = {}
     for e, source in zip(graph.edges, edge_sources, strict=True):
@@ -188,27 +215,16 @@ def digraph(a: Analysis, highlight: Highlight | None = None) -> graphviz.Digraph
     )
     for i, node in enumerate(graph.nodes):
         kind = a.kinds[i]
-        style = kind if kind in COLOURS else "operation"
-        classes = [kind]
-        if i in mismatch:
-            style = "mismatch"
-            classes.append("mismatch")
-        if h.current == i:
-            style = "current"
-            classes.append("current")
+        marks = _marks(h, i)
+        style = marks[-1] if marks else kind if kind in COLOURS else "operation"
+        classes = [kind, *marks]
         fill, border = COLOURS[style]
-        grad_text = "?" if h.hide_grads else format_number(grads[i])
-        data_text = "?" if i in unknown else format_number(node.data)
-        fields = [a.names[i], f"data {data_text}", f"grad {grad_text}"]
-        if i in h.notes:
-            fields.append(h.notes[i])
-        label = "{ " + " | ".join(record_field(text) for text in fields) + " }"
-        width = "3.0" if style in ("mismatch", "current") or kind == OUTPUT else "1.4"
+        label = "{ " + " | ".join(record_field(text) for text in record_texts(a, i, h, grads)) + " }"
+        width = "3.0" if marks or kind == OUTPUT else "1.4"
         tooltip = f"{a.names[i]} = {a.formulas[i]}" if node._prev else f"{a.names[i]}: {kind}"
         attrs = {"shape": "record", "style": "filled", "fillcolor": fill, "color": border, "penwidth": width}
-        marks = [f"{MARK_SYMBOLS[mark]} {MARK_WORDS[mark]}" for mark in ("mismatch", "current") if mark in classes]
         if marks:
-            attrs["xlabel"] = ", ".join(marks)
+            attrs["xlabel"] = mark_text(h, i)
         dot.node(f"v{i}", label, tooltip=tooltip, **attrs, **{"class": " ".join(classes)})
         for copy in copies.get(i, []):
             if kind == CONSTANT:  # a number is the same number wherever it is drawn
@@ -289,20 +305,22 @@ def notebook_code(a: Analysis) -> str:
     return python_code(a) + NOTEBOOK_DRAW.format(labels=labels, output=names[a.output])
 
 
-def natural_size(a: Analysis) -> tuple[float, float]:
-    """About how wide and tall graphviz lays the diagram out, in points (an estimate from the text).
+def natural_size(a: Analysis, highlight: Highlight | None = None) -> tuple[float, float]:
+    """About how wide and tall graphviz lays the diagram out, in points (an estimate from the text as drawn
+    with `highlight`: its notes, the engine's numbers and the marks written beside a node make it wider).
 
     Each value sits one rank right of its operation circle, which sits right of its inputs,
     so a rank's width is its widest record and the height follows its busiest rank.
     """
+    h = highlight or Highlight()
     graph = a.graph
     depth = depths(a)
     widest: dict[int, float] = {}
     count: dict[int, int] = {}
-    grads = a.grads  # a list made on each call: once here, not once per node
+    grads = h.grads if h.grads is not None else a.grads  # a list made on each call: once here, not once per node
     for i, node in enumerate(graph.nodes):
-        fields = [a.names[i], f"data {format_number(node.data)}", "grad " + format_number(grads[i])]
-        width = sum(0.5 * 14 * len(text) + 10 for text in fields)
+        width = sum(0.5 * 14 * len(text) + 10 for text in record_texts(a, i, h, grads))
+        width += 0.5 * 14 * len(mark_text(h, i))  # the mark sits beside the record
         widest[2 * depth[i]] = max(widest.get(2 * depth[i], 0.0), width)
         count[2 * depth[i]] = count.get(2 * depth[i], 0) + 1
         if node._prev:

@@ -73,7 +73,7 @@ def other_points(a: Analysis, count: int = OTHER_POINTS, seed: int = 0) -> list[
 
     Each value moves by up to its own size (at least 1) and is rounded as a learner would check it by
     hand (_round); a point where the graph comes out another shape, or anything is not finite, is skipped.
-    The Check by hand page and the checkpoint questions check a formula at the same points.
+    The By hand page and the checkpoint questions check a formula at the same points.
     """
     rng = random.Random(seed)
     here = a.values

@@ -1,17 +1,20 @@
 """What a learner in a room sends: facts derived from their work, never from the page that changed it.
 
 After every run the app computes the learner's facts from the work (stations done, predictions
-checked, hand-check rows, checkpoint answers, own rules, implementation checks) and sends only
-those not yet acknowledged in this session (`unsent`). A fact is what it says (a prediction's step
-and the number typed, right or wrong), so the same work always gives the same facts, a resend is
-ignored by the store (lab/room/store.py), and a change of page, program or value never takes back
-what was sent. No Streamlit here: the tests and the benchmark call the same functions as the app.
+checked, hand-check rows, checkpoint answers, own rules) and sends only those not yet acknowledged
+in this session (`unsent`). A fact is what it says (a prediction's step and the number typed, right
+or wrong), so the same work always gives the same facts, a resend is ignored by the store
+(lab/room/store.py), and a change of page, program or value never takes back what was sent. A run
+of the learner's own code on Implement it is the one exception: each run is a fact of its own
+(`run_fact`), so every run reaches the room and counts as activity, and the room reads the last.
+No Streamlit here: the tests and the benchmark call the same functions as the app.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any, Protocol
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
 from engine import rule_reader as rr
 from lab.lesson import questions
@@ -28,12 +31,61 @@ STATION_KEYS: tuple[str, ...] = tuple(s.key for s in lesson.STATIONS)
 NOT_THE_RULE = "not the local derivative times out.grad"  # a wrong rule line that is no classic mistake
 
 
-class ImplementationCheck(Protocol):
-    key: str
-    title: str
+# A slip in a learner's `Value` fails several checks at once (`=` for `+=` fails the overwrite check and, through
+# it, the topological order and the visited set too). The room names one mistake per run: the first of these that
+# failed, the most specific first (each classic mistake's own check comes before the checks it drags along).
+ROOT_ORDER = ("prev_op", "backward_set", "closure", "seed", "direction", "overwrite", "visited", "topo", "lesson")
+NOT_RUN = "not_run"  # the code was refused or failed before any check: a mistake of its own
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What the room needs of one run of the learner's code: passed, or its one mistake (key, title, message)."""
+
     passed: bool
-    message: str
-    line: int | None
+    mistake: str = ""  # a check's key (ROOT_ORDER, or another check's), or NOT_RUN
+    title: str = ""
+    message: str = ""
+
+
+def summary(report: Any) -> RunSummary:
+    """The room's reading of an Implement it report (lab/implement/run.py): the only place that reads its shape."""
+    problem = getattr(report, "problem", None)
+    if problem is not None:
+        return RunSummary(False, NOT_RUN, "their code did not run", str(getattr(problem, "message", problem)))
+    checks = tuple(getattr(report, "checks", ()) or ())
+    failed = [c for c in checks if not c.passed]
+    if not checks:
+        return RunSummary(False, NOT_RUN, "their code did not run", "no check could be run")
+    if not failed:
+        return RunSummary(True)
+    rank = {key: i for i, key in enumerate(ROOT_ORDER)}
+    root = min(failed, key=lambda c: rank.get(str(c.key), len(ROOT_ORDER)))
+    note = f"line {root.line}: {root.message}" if root.line else root.message
+    return RunSummary(False, str(root.key), root.title, note)
+
+
+def current_report(last_run: tuple[str, Any] | None, code: str) -> Any:
+    """The report of the last run when it was a run of `code`, the learner's code as it is now; else None.
+
+    Code edited since its last run has no report: nothing of that run is sent, and the Implement it station
+    is not done by it.
+    """
+    if last_run is None or last_run[0] != code:
+        return None
+    return last_run[1]
+
+
+def run_fact(report: Any, run: str) -> Fact:
+    """One run of the learner's code as one fact: all checks pass, or its one mistake named.
+
+    `run` names this run: each run is a new fact (a run is activity, and the room reads each learner's last run).
+    """
+    found = summary(report)
+    context = f"run|{run}"[:64]
+    if found.passed:
+        return Fact(IMPLEMENTATION, "all checks pass", "", True, "", context=context)
+    return Fact(IMPLEMENTATION, found.title, found.mistake, False, found.message, context=context)
 
 
 def station_facts(work: Work, current: Analysis, implemented: Any = None) -> list[Fact]:
@@ -148,30 +200,23 @@ def rule_facts(work: Work) -> list[Fact]:
     return facts
 
 
-def implementation_facts(checks: Iterable[ImplementationCheck] | None) -> list[Fact]:
-    """Each check of the learner's own `Value` class (Implement it's report), passed or failed, its line named."""
-    facts = []
-    for check in checks or ():
-        note = check.message if check.passed or not check.line else f"line {check.line}: {check.message}"
-        facts.append(Fact(IMPLEMENTATION, check.title, "", bool(check.passed), note, context=str(check.key)))
-    return facts
-
-
-def facts(work: Work, current: Analysis, implemented: Any = None) -> list[Fact]:
+def facts(work: Work, current: Analysis, implemented: Any = None, run: str = "") -> list[Fact]:
     """Everything the learner's work says, as facts for the room.
 
-    `implemented`: the report (lab.implement.run.Report) of a run of the work's code, when there is one: its
-    checks are sent, and it marks the Implement it station; the room never runs the code itself.
+    `implemented`: the report (lab.implement.run.Report) of a run of the work's code as it is now (see
+    `current_report`), when there is one: it marks the Implement it station, and with `run` (that run's name)
+    the run itself is sent (`run_fact`). The room never runs the code itself.
     """
-    checks: Sequence[Any] | None = getattr(implemented, "checks", None) if implemented is not None else None
-    return [
+    found = [
         *station_facts(work, current, implemented),
         *prediction_facts(work, current),
         *hand_facts(work, current),
         *answer_facts(work, current),
         *rule_facts(work),
-        *implementation_facts(checks),
     ]
+    if implemented is not None and run:
+        found.append(run_fact(implemented, run))
+    return found
 
 
 def unsent(found: Iterable[Fact], sent: set[str]) -> list[Fact]:

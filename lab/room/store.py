@@ -45,6 +45,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.schema import CreateIndex
 
 SCHEMA_VERSION = 1
 CODE_LENGTH = 6
@@ -79,6 +80,8 @@ learners = Table(
     Column("nickname", String(MAX_NICKNAME), nullable=False),
     Column("joined_at", Float, nullable=False),
 )
+# one learner per nickname in a room, whatever its capitals: two joins at once with the same nickname, one wins
+ONE_NICKNAME = Index("one_nickname_per_room", learners.c.room, func.lower(learners.c.nickname), unique=True)
 
 events = Table(
     "events",
@@ -135,6 +138,7 @@ class WrongAnswer:
     learners: int  # how many learners gave it
     note: str
     context: str = ""
+    nicknames: tuple[str, ...] = ()  # who gave it, first first (the instructor's own view shows them)
 
 
 @dataclass(frozen=True)
@@ -199,6 +203,13 @@ def suggest_nickname() -> str:
     return f"{secrets.choice(_ADJECTIVES)} {secrets.choice(_ANIMALS)} {secrets.randbelow(90) + 10}"
 
 
+def _taken(name: str, code: str) -> str:
+    return (
+        f"The nickname “{name}” is already taken in room {code}: pick another. If it is yours, open your own "
+        "link (the address of the tab where you joined) to come back as yourself."
+    )
+
+
 def _hash_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
@@ -250,6 +261,11 @@ def prepare(engine: Engine) -> Engine:
             if attempt == 2:
                 raise
             time.sleep(0.2)
+    try:  # a database made before the index had none; one with two learners of one nickname keeps none
+        with engine.begin() as conn:
+            conn.execute(CreateIndex(ONE_NICKNAME, if_not_exists=True))
+    except (IntegrityError, ProgrammingError, OperationalError):
+        pass  # `join` checks nicknames itself: the index only settles two joins at the same moment
     engine._room_ready = True  # type: ignore[attr-defined]
     return engine
 
@@ -331,7 +347,8 @@ class RoomStore:
     def join(self, code: str, nickname: str, token: str) -> str:
         """Put learner `token` in room `code` as `nickname` (a rejoin keeps their events). Returns the clean code.
 
-        Raises RoomError for an unknown or expired room, or a refused nickname.
+        Raises RoomError for an unknown or expired room, or a refused nickname: one another learner of the room
+        has (capitals aside). A nickname never makes one browser another learner: the token decides who is who.
         """
         code = clean_code(code)
         name = clean_nickname(nickname)
@@ -340,18 +357,27 @@ class RoomStore:
                 f"A room code is {CODE_LENGTH} letters and digits, like {new_code()}: check it on the screen."
             )
         self.purge()
-        with self.engine.begin() as conn:
-            if self._room_row(conn, code) is None:
-                raise RoomError(f"There is no room {code} (it may have been closed, or be older than a day).")
-            found = conn.execute(
-                select(learners.c.nickname).where(learners.c.room == code, learners.c.token == token)
-            ).first()
-            if found is None:
-                conn.execute(learners.insert().values(room=code, token=token, nickname=name, joined_at=self.clock()))
-            elif found.nickname != name:
-                conn.execute(
-                    update(learners).where(learners.c.room == code, learners.c.token == token).values(nickname=name)
-                )
+        try:
+            with self.engine.begin() as conn:
+                if self._room_row(conn, code) is None:
+                    raise RoomError(f"There is no room {code} (it may have been closed, or be older than a day).")
+                others = conn.execute(
+                    select(learners.c.nickname).where(learners.c.room == code, learners.c.token != token)
+                ).scalars()
+                if any(other.casefold() == name.casefold() for other in others):
+                    raise RoomError(_taken(name, code))
+                found = conn.execute(
+                    select(learners.c.nickname).where(learners.c.room == code, learners.c.token == token)
+                ).first()
+                if found is None:
+                    row = {"room": code, "token": token, "nickname": name, "joined_at": self.clock()}
+                    conn.execute(learners.insert().values(**row))
+                elif found.nickname != name:
+                    conn.execute(
+                        update(learners).where(learners.c.room == code, learners.c.token == token).values(nickname=name)
+                    )
+        except IntegrityError:  # another browser took this nickname at the same moment
+            raise RoomError(_taken(name, code)) from None
         return code
 
     def nickname_of(self, code: str, token: str) -> str | None:
@@ -361,6 +387,28 @@ class RoomStore:
                 return None
             found = conn.execute(select(learners.c.nickname).where(learners.c.room == code, learners.c.token == token))
             return found.scalar_one_or_none()
+
+    def is_member(self, code: str, token: str) -> bool:
+        """Is learner `token` in room `code`, and the room open? One query: a learner's page asks every few seconds."""
+        limit = self.clock() - ROOM_LIFETIME
+        found = (
+            select(learners.c.token)
+            .join(rooms, rooms.c.code == learners.c.room)
+            .where(learners.c.room == code, learners.c.token == token, rooms.c.created_at >= limit)
+        )
+        with self.reader.connect() as conn:
+            return conn.execute(found).first() is not None
+
+    def members(self, code: str) -> set[str]:
+        """The tokens of room `code`'s learners; none when the room is closed or expired. One query."""
+        limit = self.clock() - ROOM_LIFETIME
+        found = (
+            select(learners.c.token)
+            .join(rooms, rooms.c.code == learners.c.room)
+            .where(learners.c.room == code, rooms.c.created_at >= limit)
+        )
+        with self.reader.connect() as conn:
+            return set(conn.execute(found).scalars())
 
     def leave(self, code: str, token: str) -> None:
         """The learner leaves: their row and everything they sent are deleted."""
@@ -441,20 +489,7 @@ class RoomStore:
                 select(events.c.token, events.c.about).where(events.c.room == code, events.c.kind == STATION)
             ):
                 done.setdefault(token, set()).add(about)
-            learners_in = select(learners.c.token).where(learners.c.room == code)
-            count = func.count(events.c.token.distinct()).label("n")
-            wrong = conn.execute(
-                select(events.c.kind, events.c.about, events.c.answer, count, func.max(events.c.note), events.c.context)
-                .where(
-                    events.c.room == code,
-                    events.c.correct.is_(False),
-                    events.c.kind != STATION,
-                    events.c.token.in_(learners_in),
-                )
-                .group_by(events.c.kind, events.c.context, events.c.about, events.c.answer)
-                .order_by(count.desc(), events.c.kind, events.c.about, events.c.answer)
-                .limit(top)
-            ).all()
+            wrong = _wrong_events(conn, code)
         at = [0] * len(stations)
         past = [0] * len(stations)
         rows = []
@@ -468,11 +503,71 @@ class RoomStore:
             progress = max(joined_at, last.get(token) or joined_at)
             stalled = first < len(stations) and now - progress >= STALLED_AFTER
             rows.append(LearnerRow(nickname, first, len(mine & set(stations)), progress, stalled))
-        found = [WrongAnswer(k, about, answer, n, note or "", context) for k, about, answer, n, note, context in wrong]
-        return RoomView(code, room.created_at, rows, at, past, found)
+        names = {token: nickname for token, nickname, _ in people}
+        return RoomView(code, room.created_at, rows, at, past, most_common(wrong, names, top))
 
 
 def _delete_rooms(conn, codes: list[str]) -> None:
     conn.execute(delete(events).where(events.c.room.in_(codes)))
     conn.execute(delete(learners).where(learners.c.room.in_(codes)))
     conn.execute(delete(rooms).where(rooms.c.code.in_(codes)))
+
+
+def _wrong_events(conn, code: str) -> list:
+    """The room's wrong answers, oldest first: every wrong fact but stations and runs, and each learner's last run
+    of their own code when it failed (a run that passes later takes the learner out of that mistake's count)."""
+    columns = (events.c.id, events.c.token, events.c.kind, events.c.context, events.c.about, events.c.answer)
+    columns += (events.c.note,)
+    learners_in = select(learners.c.token).where(learners.c.room == code)
+    last_runs = (
+        select(func.max(events.c.id))
+        .where(events.c.room == code, events.c.kind == IMPLEMENTATION)
+        .group_by(events.c.token)
+        .scalar_subquery()
+    )
+    answers = select(*columns).where(
+        events.c.room == code,
+        events.c.correct.is_(False),
+        events.c.kind.not_in((STATION, IMPLEMENTATION)),
+        events.c.token.in_(learners_in),
+    )
+    runs = select(*columns).where(
+        events.c.id.in_(last_runs), events.c.correct.is_(False), events.c.token.in_(learners_in)
+    )
+    return sorted([*conn.execute(answers).all(), *conn.execute(runs).all()], key=lambda row: row.id)
+
+
+def mistake_of(kind: str, context: str, about: str, answer: str, note: str) -> tuple[str, ...]:
+    """What makes two wrong answers the same mistake: the same prediction (program, step, box) with the same
+    number, the same question with the same choice, the same hand-check row and entry, a rule's mistake (its
+    named slip, whichever operator), a run's one mistake (its check)."""
+    if kind == RULE and note:
+        return (kind, note)
+    if kind == IMPLEMENTATION:
+        return (kind, answer)
+    if kind == ANSWER:
+        return (kind, context, answer)
+    return (kind, context, about, answer)
+
+
+def most_common(rows: Iterable, names: dict[str, str], top: int) -> list[WrongAnswer]:
+    """The wrong answers grouped by mistake, each counted once per learner, most learners first (then oldest)."""
+    groups: dict[tuple[str, ...], tuple[object, list[str]]] = {}
+    for row in rows:
+        key = mistake_of(row.kind, row.context, row.about, row.answer, row.note)
+        _, tokens = groups.setdefault(key, (row, []))
+        if row.token not in tokens:
+            tokens.append(row.token)
+    ranked = sorted(groups.values(), key=lambda group: -len(group[1]))  # stable: the oldest first among equals
+    return [
+        WrongAnswer(
+            row.kind,
+            row.about,
+            row.answer,
+            len(tokens),
+            row.note or "",
+            row.context,
+            tuple(names.get(token, "") for token in tokens),
+        )
+        for row, tokens in ranked[:top]
+    ]

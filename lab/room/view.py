@@ -7,17 +7,21 @@ HTML or Markdown. The projector form leaves nicknames out and is large.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 
 from lab.lesson.stations import STATIONS
-from lab.room.events import prediction_place
+from lab.room.events import NOT_RUN, prediction_place
 from lab.room.store import ANSWER, HAND, IMPLEMENTATION, PREDICTION, RULE, STALLED_AFTER, RoomView, WrongAnswer
 
 e = html.escape
 
 
 def wrong_sentence(w: WrongAnswer) -> str:
-    """`12 said y.grad += 3 at step 2; it adds 2`: how many learners gave this wrong answer, and the right one."""
+    """`12 said y.grad += 3 at step 2; it adds 2`: how many learners made this mistake, and the right answer.
+
+    Code is between backticks (`wrong_html` shows it as code).
+    """
     if w.kind == PREDICTION:
         said = w.about.replace("?", w.answer, 1) if "?" in w.about else f"{w.about} {w.answer}"
         return f"{w.learners} said {said} at {prediction_place(w.context)}; {w.note}"
@@ -26,10 +30,34 @@ def wrong_sentence(w: WrongAnswer) -> str:
     if w.kind == HAND:
         return f"{w.learners} wrote {w.answer} for {w.about} by hand" + (f"; {w.note}" if w.note else "")
     if w.kind == RULE:
-        return f"{w.learners} wrote `{w.answer}` as {w.about}" + (f": {w.note}" if w.note else "")
+        where = w.about.replace("your ", "their ", 1)
+        if w.note:  # grouped by the slip: one example of it
+            return f"{w.learners} wrote a backward rule with {w.note}, like `{w.answer}` as {where}"
+        return f"{w.learners} wrote `{w.answer}` as {where}"
     if w.kind == IMPLEMENTATION:
-        return f"{w.learners} failed the check “{w.about}” of their own Value class" + (f": {w.note}" if w.note else "")
+        if w.answer == NOT_RUN:
+            return f"{w.learners} ran a Value class that did not run" + (f": {w.note}" if w.note else "")
+        return f"{w.learners} ran a Value class that fails “{w.about}”" + (f": {w.note}" if w.note else "")
     return f"{w.learners}: {w.about} {w.answer}"
+
+
+NAMES_SHOWN = 8  # nicknames listed after a wrong answer; more are counted
+
+
+def code_spans(escaped: str) -> str:
+    """HTML-escaped text with its `code` between backticks shown as code (the backticks themselves not shown)."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped)
+
+
+def wrong_html(w: WrongAnswer, projector: bool = False) -> str:
+    """One wrong answer as a list item: its sentence with code as code, and who (not on the projector)."""
+    who = ""
+    if not projector and w.nicknames:
+        names = ", ".join(e(name) for name in w.nicknames[:NAMES_SHOWN])
+        more = len(w.nicknames) - NAMES_SHOWN
+        names += f" and {more} more" if more > 0 else ""
+        who = f' <span class="who">({names})</span>'
+    return f"<li>{code_spans(e(wrong_sentence(w)))}{who}</li>"
 
 
 def _ago(seconds: float) -> str:
@@ -40,7 +68,9 @@ def _ago(seconds: float) -> str:
 STYLE = """<style>
 .room-live { font-size: 1rem; }
 .room-live.projector { font-size: 1.45rem; }
-.room-live p, .room-live li, .room-live td, .room-live th { font-size: inherit !important; line-height: 1.35; }
+.room-live p, .room-live ol, .room-live li, .room-live td, .room-live th {
+  font-size: inherit !important; line-height: 1.35;
+}
 .room-live .cols { display: grid; grid-template-columns: minmax(0, 1.1fr) minmax(0, 1fr); gap: 0 2rem; }
 .room-live table { border-collapse: collapse; width: 100%; }
 .room-live th, .room-live td { text-align: left; padding: 0.15em 0.4em; border-bottom: 1px solid #ddd; }
@@ -48,6 +78,8 @@ STYLE = """<style>
 .room-live .bar { background: #4c78a8; height: 0.7em; border-radius: 2px; }
 .room-live h4 { margin: 0.2em 0 0.3em; font-size: 1.1em; }
 .room-live ol { margin: 0; padding-left: 1.4em; }
+.room-live code { font-size: 0.92em; padding: 0 0.15em; background: #f0f0ef; border-radius: 3px; color: inherit; }
+.room-live .who { color: #444; }
 </style>"""
 
 
@@ -74,7 +106,7 @@ def live_html(view: RoomView, now: float, projector: bool = False, stations: Seq
     parts.append("<h4>Most common wrong answers</h4>")
     if view.wrong:
         parts.append('<ol data-testid="room-wrong">')
-        parts += [f"<li>{e(wrong_sentence(w))}</li>" for w in view.wrong]
+        parts += [wrong_html(w, projector) for w in view.wrong]
         parts.append("</ol>")
     else:
         parts.append('<p data-testid="room-wrong">None yet.</p>')

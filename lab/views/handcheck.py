@@ -371,7 +371,7 @@ def turned_by_values(before: Analysis, after: Analysis, hand: Mapping[str, str],
     if won:
         parts.append(f"{rows_of(won)} now match{'es' if len(won) == 1 else ''}")
     text = f"With {moved or 'these values'}, your hand entr{'y' if len(turned) == 1 else 'ies'} for " + "; ".join(parts)
-    text += ": Check by hand shows it."
+    text += ": By hand shows it."
     if any(not c.is_formula for c in lost):
         text += (
             " A number worked out by hand holds at the values it was worked out for; a formula in the variables,"

@@ -8,11 +8,15 @@ says in words what each check found. Plain Python, no Streamlit.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
+from engine.errors import ExpressionError
+from engine.parser import parse_program
 from engine.trace import BackwardStep, Graph
 from lab.implement import run as implement
 from lab.model.analysis import CONSTANT, OPERATION, OUTPUT, VARIABLE, Analysis, format_number
@@ -20,7 +24,6 @@ from lab.model.steps import CURRENT, DONE, WAITING, OrderItem
 from lab.model.table import values_table
 
 MAX_OUTPUT_CHARS = 5_000  # what the learner's code printed, shown on the page (the rest is cut, and says so)
-DIFFERS_NOTE = "✘ differs"  # the diagram's words on a node whose numbers differ (not colour alone)
 UNARY = {"neg", "tanh", "relu", "exp", "log"}
 
 
@@ -142,17 +145,51 @@ def capped_output(text: str, limit: int = MAX_OUTPUT_CHARS) -> tuple[str, bool]:
 SAME, DIFFERS = "✓ same", "✘ differs"
 
 
-def learner_table(a: Analysis, differs) -> pd.DataFrame:
-    """The values table of the learner's graph, with a last column that says in words which nodes' numbers
-    are the engine's."""
+@functools.lru_cache(maxsize=16)
+def _engine_by_label(program: str) -> Mapping[str, tuple[float, float]]:
+    """Label -> the engine's data and grad after its backward(), for a program (read-only: shared by sessions)."""
+    try:
+        built = parse_program(program).build()
+    except ExpressionError:
+        return {}
+    built.output.backward()
+    return {node.label: (node.data, node.grad) for node in built.output.topological_order() if node.label}
+
+
+def engine_values(graph: Graph, program: str) -> dict[int, tuple[float, float]]:
+    """The engine's data and grad for each node of the learner's graph that `program` has (matched by label):
+    the numbers their graph is checked against."""
+    engine = _engine_by_label(program)
+    return {i: engine[node.label] for i, node in enumerate(graph.nodes) if node.label in engine}
+
+
+def _same(mine: float, engine: float) -> bool:
+    return mine == engine or math.isclose(mine, engine, rel_tol=implement.TOLERANCE, abs_tol=implement.TOLERANCE)
+
+
+def engine_beside(
+    graph: Graph, engine: Mapping[int, tuple[float, float]], differs
+) -> dict[int, tuple[float | None, float | None]]:
+    """For the diagram: the engine's data and grad beside each differing node's own (None where they agree),
+    so it reads `grad 2, engine 3`."""
+    beside = {}
+    for i in sorted(differs):
+        if i not in engine:
+            continue
+        node, (data, grad) = graph.nodes[i], engine[i]
+        beside[i] = (None if _same(node.data, data) else data, None if _same(node.grad, grad) else grad)
+    return beside
+
+
+def learner_table(a: Analysis, differs, engine: Mapping[int, tuple[float, float]]) -> pd.DataFrame:
+    """The values table of the learner's graph with the engine's numbers beside theirs, and a last column that
+    says in words which nodes' numbers are the engine's."""
     df = values_table(a)[["node", "op", "formula", "data", "grad", "uses"]]
+    df = df.rename(columns={"data": "your data", "grad": "your grad"})
+    df.insert(4, "engine's data", [engine.get(i, (math.nan, math.nan))[0] for i in range(len(df))])
+    df.insert(6, "engine's grad", [engine.get(i, (math.nan, math.nan))[1] for i in range(len(df))])
     df["as the engine?"] = [DIFFERS if i in differs else SAME for i in range(len(df))]
     return df
-
-
-def differs_notes(differs) -> dict[int, str]:
-    """The note under each node whose numbers differ from the engine's (so it is not told by colour alone)."""
-    return dict.fromkeys(sorted(differs), DIFFERS_NOTE)
 
 
 def call_order(a: Analysis, steps: Sequence[BackwardStep]) -> list[str]:

@@ -363,6 +363,22 @@ def findings(c: Comparison) -> list[Finding]:
     return result
 
 
+def without_numbers(found: Sequence[Finding]) -> list[Finding]:
+    """The findings while "by hand first" hides this expression's gradients: each mistake named in words, with no
+    number of the pass (they would give away the gradients the learner is to work out by hand)."""
+    result = []
+    for f in found:
+        if f.mistake is not None:
+            words = _words(f.mistake)
+            text = f"Your {rr.op_label(f.op)} rule: {words[:1].lower()}{words[1:]}"
+            result.append(Finding(f.level, text, f.op, f.mistake))
+        elif f.op is None:  # the gradients that differ, with their numbers
+            result.append(Finding(f.level, "Some gradients differ from the engine's with your rules.", None, None))
+        else:  # a rule that cannot be computed: said without gradients
+            result.append(f)
+    return result
+
+
 @dataclass(frozen=True)
 class Hidden:
     """A mistake in a rule that the current expression does not show, and where it would."""

@@ -188,7 +188,7 @@ def pass_keys(program: str, mode: str, predictions: Mapping[str, str]) -> list[s
 
 
 def how_it_is_made(a: Analysis, blank: Blank, steps: Sequence[BackwardStep] | None = None) -> str:
-    """How the right number is made, in the words of the step's sentence and of Check by hand.
+    """How the right number is made, in the words of the step's sentence and of By hand.
 
     An edge: `x.grad += y.data * a.grad = 3 * 1 = 3: the upstream gradient a.grad = 1 times the
     local derivative da/dx = y.data = 3`; and when the input has collected gradient from more

@@ -82,7 +82,7 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 
 @pytest.fixture(scope="session")
 def base_url(app_url: str) -> str:
-    """pytest-playwright's base URL is the session's server, so `page.goto("/compare")` works too."""
+    """pytest-playwright's base URL is the session's server, so `page.goto("/by-hand")` works too."""
     return app_url
 
 
@@ -371,7 +371,6 @@ def open_share_box(page: Page) -> None:
 
 # The top bar's short titles (all nine fit at 1280 px) of the pages whose heading is longer.
 NAV_TITLES = {
-    "Check by hand": "By hand",
     "Watch gradients flow": "Watch it flow",
     "Why each rule is right": "Rules",
     "Write the rules yourself": "Your rules",

@@ -1,4 +1,4 @@
-"""Check by hand, in Chromium: hand entries typed into the editable table turn a row from fail to pass.
+"""By hand, in Chromium: hand entries typed into the editable table turn a row from fail to pass.
 
 By hand, for x = 2, y = 3, z = x*y + y: dz/dx = y = 3 and dz/dy = x + 1 = 3. A wrong formula can give the
 right number by luck: dz/dy = y is also 3 here, but not at other points.
@@ -29,7 +29,7 @@ DZ_DX, DZ_DY = 1, 2  # its rows: value of z, d z / d x, d z / d y, d z / d a
 
 def test_a_wrong_gradient_fails_and_the_right_one_passes(page: Page, app_url: str):
     open_app(page, app_url, "first=0")  # the engine's numbers shown from the start (a link can turn by-hand-first off)
-    go_to_page(page, "Check by hand")
+    go_to_page(page, "By hand")
     wait_for_cell(page, 0, DZ_DX, "d z / d x")
 
     type_in_editor_cell(page, ANSWER, DZ_DX, "2")
@@ -53,7 +53,7 @@ def test_a_wrong_gradient_fails_and_the_right_one_passes(page: Page, app_url: st
 
 def test_a_formula_right_only_here_is_caught_and_the_right_formula_passes(page: Page, app_url: str):
     open_app(page, app_url, "first=0")  # the engine's numbers shown from the start (a link can turn by-hand-first off)
-    go_to_page(page, "Check by hand")
+    go_to_page(page, "By hand")
     wait_for_cell(page, 0, DZ_DY, "d z / d y")
 
     type_in_editor_cell(page, ANSWER, DZ_DY, "y")

@@ -1,20 +1,24 @@
-"""Implement it's code editor in Chromium: leaving the page from it, and its line numbers beside their lines.
+"""Implement it in Chromium: leaving the page from the editor, the editor's line numbers beside their lines, and
+the learner's own graph drawn readable.
 
 The editor is a component in an iframe: what it sends (on Ctrl+Enter, when it loses the focus, after a pause in
-typing) reruns its fragment. Only a real browser shows what a late message of it does to a page change, and
-where Ace draws its gutter and its text.
+typing) reruns its fragment. Only a real browser shows what a late message of it does to a page change, where
+Ace draws its gutter and its text, and how big the diagram's text is on screen.
 """
 
 from __future__ import annotations
 
 import re
 import time
+from urllib.parse import urlencode
 
 import pytest
+from implement_solutions import BUGS
 from playwright.sync_api import Page, expect
 
 from .conftest import assert_no_traceback, wait_idle
 from .test_implement_browser import EDITOR, open_implement, url_code
+from .test_projector_browser import NORMAL_MIN_PX, check_diagrams
 
 pytestmark = pytest.mark.browser
 
@@ -78,3 +82,14 @@ def test_the_line_numbers_sit_beside_their_lines_after_typing_at_the_end_and_a_r
     assert len(rows) > 20, rows
     apart = [(number, gutter - text) for number, gutter, text in rows if text is not None and gutter != text]
     assert not apart, f"line numbers and their lines apart by (number, px): {apart[:5]}"
+
+
+def test_the_learners_graph_reads_at_13_px_with_the_engines_numbers_beside_theirs(page: Page, app_url: str):
+    """No seed: every node of their graph differs (grad 0), and each carries the engine's number and one mark: the
+    widest their graph gets on the lesson's example, drawn as every other diagram, at 13 px or more."""
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_implement(page, app_url, urlencode({"code": BUGS["no_seed"][0], "first": "0"}))
+    main = page.get_by_test_id("stMain")
+    expect(main.get_by_text("grad 0, engine 3").first).to_be_attached(timeout=30_000)
+    main.locator('[data-testid="stGraphVizChart"]').first.scroll_into_view_if_needed()
+    check_diagrams(page, "Implement it at 1280x720", NORMAL_MIN_PX)

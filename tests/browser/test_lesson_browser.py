@@ -106,10 +106,10 @@ def test_a_learner_walks_the_lesson_and_the_report_and_a_reload_keep_everything(
     expect_done(page)
     shoot(page, "3-backward")
 
-    # 5. by hand first, on the Check by hand page
+    # 5. by hand first, on the By hand page
     open_station(page, "5 By hand")
     shoot(page, "4-by-hand")
-    main(page).get_by_role("link", name="Go to “Check by hand”").click()
+    main(page).get_by_role("link", name="Go to “By hand”").click()
     wait_idle(page, started_within=1.0)
     wait_for_cell(page, 0, 1, "d z / d x")
     type_in_editor_cell(page, ANSWER, 0, "9")
@@ -176,7 +176,7 @@ def test_a_learner_walks_the_lesson_and_the_report_and_a_reload_keep_everything(
     expect(page.get_by_test_id("stProgress").filter(has_text=all_but_implement)).to_be_visible()
     open_station(page, "Takeaway")
     expect(main(page).get_by_label("Your takeaway")).to_have_value(TAKEAWAY)
-    go_to_page(page, "Check by hand")
+    go_to_page(page, "By hand")
     row = wait_for_cell(page, 0, 2, "d z / d y")
     assert row[ANSWER] == "x + 1", row
     assert_no_traceback(page)

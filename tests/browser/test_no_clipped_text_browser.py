@@ -51,7 +51,7 @@ def test_by_hands_result_column_shows_right_only_at_this_point_whole(page: Page,
     # dz/dy = x + 1 = 3 at x = 2; `y` is 3 here too but not at other points: "right only at this point"
     page.set_viewport_size(VIEWPORT)
     open_app(page, app_url, "first=0")
-    go_to_page(page, "Check by hand")
+    go_to_page(page, "By hand")
     type_in_editor_cell(page, ANSWER, DZ_DX, "3")
     type_in_editor_cell(page, ANSWER, DZ_DY, "y")
     row = wait_for_cell(page, RESULT, DZ_DY, "right only")

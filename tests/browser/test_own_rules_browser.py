@@ -30,7 +30,7 @@ RIGHT_COLUMN = 5  # node, formula, its rule, your grad, engine's grad, right?
 
 
 def open_own_rules(page: Page, app_url: str) -> None:
-    open_app(page, app_url + "/own_rules")
+    open_app(page, app_url, query="first=0", path="own_rules")  # the rules at work, their numbers shown
     expect(page.get_by_test_id("stMain").locator("h1").first).to_have_text("Write the rules yourself")
 
 

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.browser
 VIEWPORT = {"width": 1280, "height": 720}
 PAGES = [
     "Build and see",
-    "Check by hand",
+    "By hand",
     "Watch gradients flow",
     "Why each rule is right",
     "Write the rules yourself",
@@ -166,7 +166,7 @@ def test_presenter_view_collapses_the_sidebar_and_draws_text_at_18_px(small_scre
             assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
             continue
         found = check_diagrams(page, f"presenter, {title}, {preset}", PRESENTER_MIN_PX)
-        if title in ("Build and see", "Check by hand", "Watch gradients flow"):
+        if title in ("Build and see", "By hand", "Watch gradients flow"):
             # the full width: the sidebar is out of the way and the diagram's box spans the main column
             box = page.locator('[class*="st-key-diagram_box"]').first.bounding_box()
             assert box is not None and box["width"] >= 0.9 * VIEWPORT["width"], (title, box, found)

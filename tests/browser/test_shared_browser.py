@@ -32,7 +32,7 @@ pytestmark = pytest.mark.browser
 PAGES = [
     ("Lesson", "/"),
     ("Build and see", "/build"),
-    ("Check by hand", "/compare"),
+    ("By hand", "/by-hand"),
     ("Watch gradients flow", "/flow"),
     ("Why each rule is right", "/rules"),
     ("Bug lab", "/bugs"),
@@ -53,12 +53,22 @@ def test_every_page_shows_the_sidebar_variables_and_its_content_without_a_traceb
         expect(main.locator("h1").first).to_be_visible()
         assert main.inner_text().strip(), f"{title}: the page is empty"
         assert_no_traceback(page)
-    # the pages that draw the diagram draw the lesson's example; Check by hand works by hand first: neither
+    # the pages that draw the diagram draw the lesson's example; By hand works by hand first: neither
     # z's value nor a gradient is on screen before the learner has entered theirs (issue 16, item 10)
     go_to_page(page, "Build and see")
     wait_for_record(page, "z", "data 9", "grad 1")
-    go_to_page(page, "Check by hand")
+    go_to_page(page, "By hand")
     wait_for_record(page, "z", "data ?", "grad ?")
+
+
+def test_the_old_address_compare_opens_by_hand_with_the_links_work(page: Page, app_url: str):
+    program = "a = 1.5\nb = -2\nc = a*b + a"
+    open_app(page, app_url, "expr=" + quote(program), path="compare")
+    expect(page.get_by_test_id("stMain").locator("h1").first).to_have_text("By hand")
+    expect(sidebar_number_input(page, "a")).to_have_value("1.5")
+    assert page.url.split("?")[0].removeprefix(app_url) == "/by-hand", page.url
+    assert "expr=" in page.url, page.url
+    assert_no_traceback(page)
 
 
 def test_a_link_opens_with_its_program(page: Page, app_url: str):
@@ -99,13 +109,13 @@ def test_a_reload_keeps_the_program(page: Page, app_url: str):
 def test_switching_pages_keeps_the_program_and_the_hand_entries(page: Page, app_url: str):
     open_app(page, app_url, "first=0")
     set_sidebar_number(page, "x", 4)
-    go_to_page(page, "Check by hand")
+    go_to_page(page, "By hand")
     type_in_editor_cell(page, ANSWER_COLUMN, 0, "15")  # the value of z, by hand: 4*3 + 3
     wait_for_cell(page, RESULT_COLUMN, 0, "matches")
     go_to_page(page, "Bug lab")
     go_to_page(page, "Build and see")
     wait_for_record(page, "z", "data 15")
-    go_to_page(page, "Check by hand")
+    go_to_page(page, "By hand")
     expect(sidebar_number_input(page, "x")).to_have_value("4")
     row = wait_for_cell(page, 0, 0, "value of z")
     assert row[ANSWER_COLUMN] == "15", f"the hand entry was lost: {row}"
@@ -135,7 +145,7 @@ def test_the_downloaded_work_file_loads_back_into_a_fresh_page(page: Page, app_u
     # p = 3, q = p * p: q = 9, dq/dp = 2p = 6 (by hand)
     open_app(page, app_url, "expr=" + quote("p = 3\nq = p * p"), path="build")
     wait_for_record(page, "q", "data 9", "grad 1")
-    go_to_page(page, "Check by hand")
+    go_to_page(page, "By hand")
     type_in_editor_cell(page, ANSWER_COLUMN, 1, "6")  # d q / d p
     wait_for_cell(page, RESULT_COLUMN, 1, "matches")
     sidebar = page.get_by_test_id("stSidebar")
@@ -156,7 +166,7 @@ def test_the_downloaded_work_file_loads_back_into_a_fresh_page(page: Page, app_u
     wait_for_record(page, "q", "data 9", "grad 1")
     wait_for_record(page, "p", "data 3", "grad 6")
     expect(sidebar_number_input(page, "p")).to_have_value("3")
-    go_to_page(page, "Check by hand")
+    go_to_page(page, "By hand")
     row = wait_for_cell(page, ANSWER_COLUMN, 1, "6")
     assert "matches" in row[RESULT_COLUMN], row
     assert_no_traceback(page)

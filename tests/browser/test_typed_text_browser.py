@@ -159,7 +159,7 @@ def test_a_hand_entry_typed_then_a_top_bar_click_opens_that_page_and_keeps_the_e
     try: the table's canvas takes clicks reliably when it is drawn for the first time)."""
     page.set_viewport_size({"width": 1280, "height": 720})
     for attempt, text in enumerate(["9", "10", "11"][:TRIES]):
-        open_app(page, app_url, path="compare")
+        open_app(page, app_url, path="by-hand")
         grid = main(page).locator('[data-testid="stDataFrame"]').first
         grid.scroll_into_view_if_needed()
         bounds = grid.bounding_box()
@@ -178,6 +178,6 @@ def test_a_hand_entry_typed_then_a_top_bar_click_opens_that_page_and_keeps_the_e
             "Write the rules yourself", timeout=10_000
         )
         assert text in url_param(page, "hand"), f"try {attempt + 1}: the work keeps {text!r}"
-        go_to_page(page, "Check by hand")
+        go_to_page(page, "By hand")
         assert glide_rows(page)[0][1] == text
         assert_no_traceback(page)

@@ -72,7 +72,7 @@ def type_program(page: Page, text: str, build: bool = True) -> None:
 
 
 def enter_hand_entries(page: Page) -> None:
-    """On Check by hand, type the hand calculation row by row; each one matches the engine."""
+    """On By hand, type the hand calculation row by row; each one matches the engine."""
     for key, row in HAND_ROWS.items():
         type_in_editor_cell(page, ANSWER, row, HAND[key])
     for row in HAND_ROWS.values():
@@ -84,7 +84,7 @@ def start_the_work(page: Page, app_url: str) -> None:
     open_app(page, app_url, path="build")
     type_program(page, PROGRAM)
     wait_for_record(page, "L", "data 1.5", "grad 1")
-    go_to_page(page, "Check by hand")
+    go_to_page(page, "By hand")
     enter_hand_entries(page)
 
 
@@ -118,7 +118,7 @@ def expect_the_work(page: Page, path: str) -> None:
 
 
 def expect_hand_entries_shown(page: Page) -> None:
-    """On Check by hand: the entries are in the table, and they match (all variables are there)."""
+    """On By hand: the entries are in the table, and they match (all variables are there)."""
     for key, row in HAND_ROWS.items():
         cells = wait_for_cell(page, RESULT, row, "matches")
         assert cells[ANSWER] == HAND[key], cells
@@ -130,7 +130,7 @@ def reload_and_open_elsewhere(page: Page, browser: Browser, path: str) -> None:
     page.reload()
     page.wait_for_function(SETTLED, timeout=60_000)  # a new session: slow when busy
     expect_the_work(page, path)
-    if path == "/compare":
+    if path == "/by-hand":
         expect_hand_entries_shown(page)
     address = page.url
     context = browser.new_context(viewport=page.viewport_size)
@@ -139,8 +139,8 @@ def reload_and_open_elsewhere(page: Page, browser: Browser, path: str) -> None:
         elsewhere.goto(address)
         elsewhere.wait_for_function(SETTLED, timeout=60_000)  # a new session: slow when busy
         expect_the_work(elsewhere, path)
-        if path != "/compare":
-            go_to_page(elsewhere, "Check by hand")
+        if path != "/by-hand":
+            go_to_page(elsewhere, "By hand")
         expect_hand_entries_shown(elsewhere)
     finally:
         context.close()
@@ -175,7 +175,7 @@ def expect_fully_visible(page: Page, locator, what: str) -> dict:
 
 def test_check_by_hand_and_the_rules_keep_the_work(page: Page, browser: Browser, app_url: str):
     start_the_work(page, app_url)
-    reload_and_open_elsewhere(page, browser, "/compare")
+    reload_and_open_elsewhere(page, browser, "/by-hand")
     go_to_page(page, "Why each rule is right")
     reload_and_open_elsewhere(page, browser, "/rules")
 
@@ -283,7 +283,7 @@ def test_the_share_link_is_a_whole_address_with_a_copy_button_that_brings_everyt
     open_share_box(page)
     code = sidebar.get_by_test_id("stCode")
     link = code.inner_text().strip()
-    assert link.startswith(f"{app_url}/compare?"), f"not a whole address of this page: {link}"
+    assert link.startswith(f"{app_url}/by-hand?"), f"not a whole address of this page: {link}"
     assert re.fullmatch(r"\S+", link), link
     work = linked_work(link)
     assert work == {"program": PROGRAM, "hand": HAND, "tolerance": 0.01, "hand_first": False}, link
@@ -299,7 +299,7 @@ def test_the_share_link_is_a_whole_address_with_a_copy_button_that_brings_everyt
         elsewhere = context.new_page()
         elsewhere.goto(link)
         elsewhere.wait_for_function(SETTLED, timeout=60_000)  # a new session: slow when busy
-        expect_the_work(elsewhere, "/compare")
+        expect_the_work(elsewhere, "/by-hand")
         expect_hand_entries_shown(elsewhere)
         there = elsewhere.get_by_test_id("stMain")
         expect(there.get_by_label("Tolerance", exact=True)).to_have_value("0.01")
@@ -314,7 +314,7 @@ def test_the_share_link_is_a_whole_address_with_a_copy_button_that_brings_everyt
 def test_check_by_hands_columns_all_fit_at_1280_with_an_unreadable_entry(page: Page, app_url: str):
     at_size(page, 1280, 720)
     open_app(page, app_url, "first=0", path="build")
-    go_to_page(page, "Check by hand")
+    go_to_page(page, "By hand")
     type_in_editor_cell(page, ANSWER, 1, "x +")
     row = wait_for_cell(page, RESULT, 1, "can't read it")
     assert row[RESULT] == "? can't read it", f"the result column holds the long message: {row}"

@@ -1,4 +1,4 @@
-"""Check by hand: the learner's hand calculation beside the engine and a finite difference."""
+"""By hand: the learner's hand calculation beside the engine and a finite difference."""
 
 import streamlit as st
 
@@ -59,7 +59,7 @@ settings = state.settings()
 tolerance = state.tolerance()
 out = a.names[a.output]
 
-st.title("Check by hand")
+st.title("By hand")
 st.markdown(
     f"Work out the value of **{out}** and its gradients on paper, then type your answers below: "
     "a number (`3`) or a formula in the variables (`x + 1`)."
