@@ -35,7 +35,7 @@ from lab.room.store import (
     RoomView,
     WrongAnswer,
 )
-from lab.room.view import live_html, wrong_sentence
+from lab.room.view import live_html, of_lesson, wrong_sentence
 from lab.views import predict
 from lab.work.share import Work
 
@@ -181,3 +181,7 @@ def test_lesson_2s_stations_are_sent_and_the_room_counts_them_per_lesson(tmp_pat
     assert sum(first.past) == 0  # lesson 2's stations are not lesson 1's
     (wrong,) = second.wrong
     assert wrong.learners == 1 and wrong.answer == "-2" and "relu" in wrong.about
+
+    html = live_html(of_lesson(second, "Lesson 2"), now=600.0, stations=lesson2.LESSON.stations)
+    assert 'data-station="l2:slope"' in html and "answered “-2”" in html
+    assert of_lesson(second, "Lesson 1").wrong == []  # lesson 2's answer is not among lesson 1's wrong answers
