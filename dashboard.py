@@ -10,12 +10,10 @@ import streamlit as st
 
 from app import room, state, ui
 
-BY_HAND = "app_pages/by_hand.py"
-
 
 def open_by_hand() -> None:
     """By hand's old address, /compare: a link made before the page was named as it is opens By hand."""
-    st.switch_page(BY_HAND)
+    st.switch_page("app_pages/by_hand.py")
 
 
 st.set_page_config(page_title="Backprop Lab", page_icon="🔁", layout="wide")
@@ -25,7 +23,7 @@ state.watch_work("room", room.send_progress)  # a change made in a fragment's re
 pages = [
     st.Page("app_pages/lesson.py", title="Lesson", default=True),
     st.Page("app_pages/build.py", title="Build and see", url_path="build"),
-    st.Page(BY_HAND, title="By hand", url_path="by-hand"),
+    st.Page("app_pages/by_hand.py", title="By hand", url_path="by-hand"),
     st.Page("app_pages/flow.py", title="Watch it flow"),
     st.Page("app_pages/why_rules.py", title="Rules", url_path="rules"),
     st.Page("app_pages/own_rules.py", title="Your rules"),

@@ -30,6 +30,8 @@ from lab.views.implement_view import kept_code
 from lab.views.stepper import Watch
 from lab.work.share import (
     DEFAULT_SETTINGS,
+    FULL_LESSON,
+    LESSON_VERSIONS,
     PROGRAM_PARAM,
     Work,
     clean_settings,
@@ -49,6 +51,8 @@ ANSWERS = "answers"  # dict[str, str]: checkpoint question id -> the learner's a
 RULES = "rules"  # dict[str, str]: operator -> the backward rule the learner wrote
 PREDICTIONS = "predictions"  # dict[str, str]: prediction key -> what the learner typed
 CODE = "code"  # str: the learner's Value class and backward() ("": nothing typed yet, the skeleton is shown)
+LESSON = "lesson"  # str: which version of the lesson the learner walks, "full" or "rescue" (lab/work/share.py)
+_RESCUE_RUNS = "_rescue_runs"  # {class text: lab.implement.run.Report}: the rescue version's assembled class, run once
 _REPORTS = "_implementation_reports"  # {(code, program): lab.implement.run.Report}: each run once per session
 _LAST_RUN = "_implementation_last_run"  # (code, program): the run the Implement it page shows
 MAX_REPORTS = 4  # reports kept per session (a report holds two small graphs)
@@ -83,6 +87,7 @@ def init() -> None:
     st.session_state[RULES] = {}
     st.session_state[PREDICTIONS] = {}
     st.session_state[CODE] = ""
+    st.session_state[LESSON] = FULL_LESSON
     params = st.query_params.to_dict()
     st.session_state[ROOM] = room_link_from_params(params)
     _link_work(params)
@@ -206,9 +211,10 @@ def hand_entries() -> dict[str, str]:
     return entries_of(hand(), analysis())
 
 
-def set_hand_entries(entries: Mapping[str, str]) -> None:
-    """Replace the current program's hand entries (blank ones left out); other programs' stay as they are."""
-    st.session_state[HAND] = with_entries(hand(), analysis(), entries)
+def set_hand_entries(entries: Mapping[str, str], of: Analysis | None = None) -> None:
+    """Replace the current program's hand entries (or those of program `of`: the rescue version's example), blank
+    ones left out; other programs' stay as they are."""
+    st.session_state[HAND] = with_entries(hand(), of or analysis(), entries)
     _sync_now()
 
 
@@ -283,6 +289,48 @@ def set_code(text: str) -> None:
     _sync_now()
 
 
+def lesson() -> str:
+    """Which version of the lesson the learner walks: "full" (90 min) or "rescue" (15 min)."""
+    return st.session_state[LESSON]
+
+
+def set_lesson(version: str) -> None:
+    st.session_state[LESSON] = version if version in LESSON_VERSIONS else FULL_LESSON
+    _sync_now()
+
+
+def rescue_run(text: str, keep: bool = False) -> implement.Report:
+    """The rescue version's assembled class (the lesson's class with the learner's blanks and backward()) run in
+    the sandbox on the lesson's test: once per class text per session (a reload runs it again, lazily).
+
+    `keep` (the Run button): when the learner has no code of their own yet, the class becomes their code, so
+    Implement it starts from it."""
+    runs = st.session_state.setdefault(_RESCUE_RUNS, {})
+    if text not in runs:
+        try:
+            runs[text] = implement.run(text, "")
+        except Exception as e:  # the sandbox itself failed (not the learner's code): say so, never a traceback
+            runs[text] = _runner_failed(e)
+        while len(runs) > MAX_REPORTS:
+            runs.pop(next(iter(runs)))
+    if keep and not code():
+        set_code(text)
+    return runs[text]
+
+
+def _runner_failed(e: Exception) -> implement.Report:
+    return implement.Report(
+        problem=implement.Problem(f"your code could not be run: the runner failed ({e})", None, None),
+        checks=(),
+        output="",
+        lesson_graph=None,
+        program_graph=None,
+        differs=frozenset(),
+        program_note=None,
+        seconds=0.0,
+    )
+
+
 def run_code(text: str, on_wait: Callable[[int], None] | None = None) -> implement.Report:
     """Keep `text` as the learner's code and run it in the sandbox now (on the current program): the Run button.
 
@@ -297,16 +345,7 @@ def _run(text: str, on_wait: Callable[[int], None] | None = None) -> implement.R
     try:
         report = implement.run(text, program(), on_wait)
     except Exception as e:  # the sandbox itself failed (not the learner's code): say so, never a traceback
-        report = implement.Report(
-            problem=implement.Problem(f"your code could not be run: the runner failed ({e})", None, None),
-            checks=[],
-            output="",
-            lesson_graph=None,
-            program_graph=None,
-            differs=frozenset(),
-            program_note=None,
-            seconds=0.0,
-        )
+        report = _runner_failed(e)
     reports = st.session_state.setdefault(_REPORTS, {})
     reports.pop((text, program()), None)
     reports[(text, program())] = report
@@ -400,6 +439,7 @@ def work() -> Work:
         dict(rules()),
         dict(predictions()),
         code(),
+        lesson(),
     )
 
 
@@ -412,6 +452,7 @@ def _put_back(saved: Work) -> None:
     st.session_state[RULES] = dict(saved.rules)
     st.session_state[PREDICTIONS] = dict(saved.predictions)
     st.session_state[CODE] = saved.code
+    st.session_state[LESSON] = saved.lesson
 
 
 def load_work(saved: Work) -> bool:

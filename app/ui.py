@@ -14,7 +14,7 @@ import streamlit as st
 
 from app import state
 from engine.errors import quote
-from lab.lesson import questions
+from lab.lesson import questions, rescue
 from lab.model.analysis import Analysis, format_number
 from lab.model.diagram import (
     COLOURS,
@@ -31,7 +31,7 @@ from lab.model.diagram import (
 from lab.model.table import values_table
 from lab.model.text import markdown_safe as md
 from lab.views import handcheck
-from lab.work.share import work_from_json, work_to_json
+from lab.work.share import RESCUE_LESSON, work_from_json, work_to_json
 
 # -- page habits: one way each ------------------------------------------------------------------
 
@@ -200,7 +200,10 @@ def sidebar(page: str = "") -> None:
                 st.session_state.pop(_VALUE_NOTE, None)  # said once, right after the change
             if st.session_state.get(_DRAFT_KEPT_AT) == name:
                 _draft_kept()
-        if page == "by-hand" and handcheck.engine_hidden(a, state.hand_entries(), state.settings()):
+        hidden = page == "by-hand" and handcheck.engine_hidden(a, state.hand_entries(), state.settings())
+        if page == "" and state.lesson() == RESCUE_LESSON:  # the rescue version asks for z by hand too
+            hidden = state.settings().get("hand_first", True) and not rescue.hand_entered(state.hand())
+        if hidden:
             st.caption(f"Output **{a.names[a.output]}** = ? (by hand first: yours to work out)")
         else:
             st.caption(f"Output **{a.names[a.output]}** = {format_number(a.graph.output.data)}")

@@ -1,7 +1,8 @@
-"""The lesson: its 90 minutes as stations, each done where it happens and marked done from the work.
+"""The lesson: its 90 minutes as stations, or the rescue version's 15, each marked done from the work.
 
-Each station is a record (lab/lesson/stations.py); the function that draws it is here, found by the
-station's key (`@view("graph")`).
+Each station is a record (lab/lesson/stations.py; the rescue version's in lab/lesson/rescue.py); the
+function that draws it is here, found by the station's key (`@view("graph")`; the rescue version's in
+app/rescue.py). Which version the learner walks is their choice at the top, kept with their work.
 """
 
 import datetime as dt
@@ -9,8 +10,9 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from app import rescue as rescue_views
 from app import state, ui
-from lab.lesson import checklist, questions, takeaway
+from lab.lesson import checklist, questions, rescue, takeaway
 from lab.lesson import stations as lesson
 from lab.model.analysis import Analysis
 from lab.model.diagram import Highlight
@@ -18,8 +20,9 @@ from lab.model.source import backward_source
 from lab.model.text import markdown_safe as md
 from lab.report import sections as report
 from lab.views import handcheck, implement_view, sheet
-from lab.work.share import Work
+from lab.work.share import FULL_LESSON, RESCUE_LESSON, Work
 
+VERSION = "lesson:version"  # the choice of the full lesson or the rescue version (kept in the work)
 STATION = "lesson:station"  # which station is open (a view, not work: a fresh visit opens the first not done)
 TAKEAWAY_BOX = "lesson:takeaway"
 LESSON2_PAGE = "app_pages/lesson2.py"  # the next lesson, on its own page
@@ -42,14 +45,23 @@ def load_example() -> None:
 
 
 def open_station(index: int) -> None:
-    state.set_view(STATION, index)
+    state.set_view(open_at(), index)
+
+
+def open_at() -> str:
+    """Where the open station of the version the learner walks is kept (each version keeps its own)."""
+    return f"{STATION}:{state.lesson()}"
 
 
 def on_station() -> None:
     """A click on the row of stations. None (the open one clicked again, or the row redrawn) keeps it open."""
     index = st.session_state.get(STATION)
     if index is not None:
-        state.set_view(STATION, index)
+        state.set_view(open_at(), index)
+
+
+def choose_version() -> None:
+    state.set_lesson(st.session_state.get(VERSION) or FULL_LESSON)
 
 
 def show_in_bug_lab(mistake: str, program: str) -> None:
@@ -102,10 +114,10 @@ def ask(q: questions.Question, a, reveal: bool = True) -> questions.Feedback:
     return ui.ask(q, a, reveal, waiting)
 
 
-def next_button(index: int) -> None:
-    if index + 1 < len(lesson.STATIONS):
+def next_button(index: int, stations: tuple[lesson.Station, ...]) -> None:
+    if index + 1 < len(stations):
         st.button(
-            f"Next station: {lesson.STATIONS[index + 1].title.replace('`', '')}",
+            f"Next station: {stations[index + 1].title.replace('`', '')}",
             key=f"lesson:next:{index}",
             on_click=open_station,
             args=(index + 1,),
@@ -156,6 +168,9 @@ def view(key: str) -> Callable:
         return draw
 
     return register
+
+
+VIEWS.update(rescue_views.VIEWS)  # the rescue version's stations, drawn by app/rescue.py
 
 
 @view("graph")
@@ -316,17 +331,36 @@ def next_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool)
 # -- the page -----------------------------------------------------------------------------------
 
 
+version = state.lesson()
+walked = lesson.LESSONS[version]
 current = state.analysis()
 work = state.work()
-a = lesson.example_analysis(current)
+if version == RESCUE_LESSON:  # always the example at x = 2, y = 3; its class's run is its "implemented"
+    a = rescue.example()
+    steps = rescue.progress(work, rescue_views.run_report(work))
+    reveal = rescue_views.numbers_shown(work)
+else:
+    a = walked.example_analysis(current)
+    steps = walked.progress(work, current, state.latest_report())  # a nudged value runs no sandbox again
+    reveal = not handcheck.engine_hidden(a, state.hand(), state.settings())
 is_example = lesson.is_example(current)
-steps = lesson.progress(work, current, state.latest_report())  # a nudged value runs no sandbox again
 done = sum(p.done for p in steps)
-reveal = not handcheck.engine_hidden(a, state.hand(), state.settings())
 
-title_column, progress_column = st.columns([3, 2], vertical_alignment="bottom")
+title_column, choice_column = st.columns([3, 2], vertical_alignment="bottom")
 title_column.title("The lesson")
-progress_column.progress(done / len(steps), text=f"{done} of {len(steps)} stations done")
+ui.kept(VERSION, version)
+choice_column.segmented_control(
+    "Which lesson",
+    list(rescue.VERSIONS),
+    format_func=rescue.VERSIONS.get,
+    key=VERSION,
+    on_change=choose_version,
+    required=True,
+    help="The rescue version is the lesson in 15 minutes, for when you are short on time. It is the same work: "
+    "going on with the full lesson keeps it, and counts what matches.",
+)
+minutes = f" · about {rescue.TOTAL_MINUTES} min" if version == RESCUE_LESSON else ""
+st.progress(done / len(steps), text=f"{done} of {len(steps)} stations done{minutes}")
 st.caption(
     "Goal: understand backprop by implementing it for scalar expressions and watching gradients flow. "
     "Walk the stations in order: each is marked done from what you do, and your progress travels with your work "
@@ -334,14 +368,17 @@ st.caption(
 )
 st.page_link(LESSON2_PAGE, label="Lesson 2: when gradients die, and the leap to training", icon=":material/school:")
 
-if STATION not in st.session_state:  # a fresh visit, or back from another page: the first station not done
-    open_station(lesson.first_not_done(steps))
-index = int(state.view(STATION, 0))  # the open station stays open while its work gets done (not the next not done)
+if STATION not in st.session_state or state.view(open_at()) is None:  # a fresh visit, back from another page,
+    open_station(lesson.first_not_done(steps))  # or the other version chosen: the first station not done
+index = min(int(state.view(open_at(), 0)), len(steps) - 1)  # the open station stays open while its work gets done
 ui.kept(STATION, index)
 st.segmented_control(
     "Station",
     list(range(len(steps))),
-    format_func=lambda i: f"{'✔' if steps[i].done else steps[i].station.number} {steps[i].station.short}",
+    format_func=lambda i: (
+        f"{'✔' if steps[i].done else steps[i].station.number} {steps[i].station.short}"
+        + (f" · {steps[i].station.minutes}′" if steps[i].station.minutes else "")
+    ),
     key=STATION,
     on_change=on_station,
     label_visibility="collapsed",
@@ -350,13 +387,14 @@ station, status = steps[index].station, steps[index]
 
 with st.container(border=True):
     mark = "✔ done" if status.done else "not done yet"
+    box = f" · {rescue_views.TIMER} about {station.minutes} min" if station.minutes else ""  # its time box
     st.subheader(f"{station.number}. {station.title}")
-    st.caption(f"{mark} · {md(status.status)}")
+    st.caption(f"{mark}{box} · {md(status.status)}")
     st.markdown(md(station.todo))
     example_note(station, is_example)
 
     VIEWS[station.key](station, a, work, reveal)
-    next_button(index)
+    next_button(index, walked.stations)
 
 # drawn only when opened: a line of Markdown per station that the browser would otherwise draw, hidden
 all_stations = st.expander("All stations", key="lesson:all_stations", on_change="rerun")

@@ -21,13 +21,15 @@ from lab.lesson import lesson2
 from lab.lesson.questions import CHOICE, Question, feedback
 from lab.lesson.records import Lesson
 from lab.lesson.stations import LESSON
+from lab.lesson.stations import LESSONS as VERSIONS
 from lab.model.analysis import analyse
 from lab.work.share import Work, work_to_params
 
 REPO = Path(__file__).resolve().parents[1]
-LESSONS: tuple[Lesson, ...] = (LESSON, lesson2.LESSON)
+LESSONS: tuple[Lesson, ...] = (*VERSIONS.values(), lesson2.LESSON)  # the full lesson, the rescue version, lesson 2
 WALKED_ON = {  # a lesson's page (None: the Lesson, where `/` lands) and its row of stations
     LESSON.id: (None, "lesson:station"),
+    VERSIONS["rescue"].id: (None, "lesson:station"),
     lesson2.LESSON.id: ("app_pages/lesson2.py", "lesson2:station"),
 }
 QUESTIONS = [(lesson, q) for lesson in LESSONS for q in lesson.questions.values()]
@@ -46,13 +48,27 @@ def ran(code: str) -> implement.Report:
 
 def with_work(work: Work, fields: dict) -> Work:
     """`work` with `fields` added (dict fields merged, others replaced)."""
-    merged = Work(work.program, dict(work.hand), dict(work.settings), work.takeaway, dict(work.answers), code=work.code)
+    merged = Work(
+        work.program,
+        dict(work.hand),
+        dict(work.settings),
+        work.takeaway,
+        dict(work.answers),
+        code=work.code,
+        lesson=work.lesson,
+    )
     for name, value in fields.items():
         if isinstance(value, dict):
             getattr(merged, name).update(value)
         else:
             setattr(merged, name, value)
     return merged
+
+
+def fresh_work(lesson: Lesson) -> Work:
+    """A work that has done nothing yet, walking `lesson` (the version it is, in the link and the work file)."""
+    versions = [version for version, walked in VERSIONS.items() if walked is lesson]
+    return Work(lesson.example, lesson=versions[0]) if versions else Work(lesson.example)
 
 
 @cache
@@ -98,7 +114,7 @@ def test_the_typed_answers_of_the_records_agree_with_the_example_worked_by_hand(
 @pytest.mark.parametrize("pair", STATIONS, ids=ids)
 def test_every_station_is_done_by_the_work_its_record_names_and_not_before(pair):
     lesson, station = pair
-    fresh = Work(lesson.example)
+    fresh = fresh_work(lesson)
     assert not progress(lesson, fresh)[station.key]
     fields = station.work_that_does_it()
     assert fields, f"{station.key}: its record names no work that does it"
@@ -115,7 +131,7 @@ def test_a_station_is_numbered_by_its_place_and_keys_are_unique(lesson: Lesson):
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.id)
 def test_the_page_reaches_every_station_and_shows_each_done_from_the_whole_work(lesson: Lesson):
-    work = Work(lesson.example)
+    work = fresh_work(lesson)
     for station in lesson.stations:
         work = with_work(work, station.work_that_does_it())
     total = len(lesson.stations)

@@ -28,6 +28,7 @@ FULL = Work(
     {"*": "self.grad += other.data * out.grad"},
     {"backward:1:x": "3"},
     "class Value:\n    def __init__(self, data):\n        self.data = data  # é, <b>, & and % kept\n",
+    "rescue",
 )
 
 
@@ -133,6 +134,25 @@ def test_a_tolerance_that_is_not_a_number_takes_the_default(value):
     linked, problems = work_from_params({PROGRAM_PARAM: "x = 1", "tol": "true"})
     assert linked is not None and tolerance_from(linked.settings.get("tolerance")) == DEFAULT_TOLERANCE
     assert problems  # and the link says it could not be read
+
+
+def test_the_lesson_version_travels_in_the_link_only_for_the_rescue_version():
+    assert work_to_params(Work("x = 1", lesson="rescue"))["lesson"] == "rescue"
+    assert "lesson" not in work_to_params(Work("x = 1"))  # the full lesson: every older link reads the same
+    assert work_from_params({"lesson": "rescue"})[0].lesson == "rescue"
+    assert work_from_params({PROGRAM_PARAM: "x = 1"})[0].lesson == "full"
+    work, problems = work_from_params({PROGRAM_PARAM: "x = 1", "lesson": "quick"})
+    assert work.lesson == "full" and "`lesson`" in problems[0]
+
+
+def test_a_work_file_of_version_4_still_loads_as_the_full_lesson():
+    old = json.loads(work_to_json(FULL))
+    old["version"] = 4
+    del old["lesson"]
+    work = work_from_json(json.dumps(old))
+    assert work.lesson == "full" and work.code == FULL.code and work.answers == FULL.answers
+    old["lesson"] = "speedrun"  # damaged: left out, the rest loads
+    assert work_from_json(json.dumps(old)).lesson == "full"
 
 
 def test_the_work_file_carries_its_version():

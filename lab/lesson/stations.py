@@ -17,7 +17,7 @@ import pandas as pd
 
 from engine.trace import EdgeFlow
 from lab.implement.run import Report
-from lab.lesson import questions, takeaway
+from lab.lesson import questions, rescue, takeaway
 from lab.lesson.records import Done, Lesson, Progress, Seen, Station, first_not_done, question_done
 from lab.lesson.solution import SOLUTION
 from lab.model.analysis import Analysis, format_number
@@ -25,7 +25,7 @@ from lab.model.explain import rule_text
 from lab.model.presets import LESSON_PROGRAM
 from lab.views import handcheck
 from lab.views.implement_view import station_status
-from lab.work.share import Work
+from lab.work.share import FULL_LESSON, RESCUE_LESSON, Work
 
 __all__ = ["LESSON", "LESSON_PROGRAM", "STATIONS", "Progress", "Station", "first_not_done", "progress"]
 
@@ -64,6 +64,16 @@ def _by_hand(seen: Seen) -> Done:
             f"{matching} of {len(required)} match; {len(check.failing) + len(check.unreadable)} to look at again",
         )
     return False, f"{matching} of {len(required)} entered and matching"
+
+
+_rules_question = question_done(questions.RULES, "the blank in `*`'s rule")
+
+
+def _rules(seen: Seen) -> Done:
+    done, status = _rules_question(seen)
+    if not done and rescue.blanks_right(seen.work.answers, "*"):  # the rescue version's blanks hold this one
+        return True, "`*`'s rule: its blanks filled right in the rescue version"
+    return done, status
 
 
 _trace_question = question_done(questions.TRACE, "the edge into the product")
@@ -121,7 +131,7 @@ LESSON = Lesson(
             todo="Each operator's backward rule is its partial derivative times out.grad. Fill the blank of `*`'s "
             "rule; see every rule checked against a finite difference on its own page.",
             question=questions.RULES,
-            done=question_done(questions.RULES, "the blank in `*`'s rule"),
+            done=_rules,
             page=RULES_PAGE,
             page_label="Why each rule is right",
         ),
@@ -205,6 +215,7 @@ LESSON = Lesson(
     ),
 )
 STATIONS = LESSON.stations
+LESSONS: dict[str, Lesson] = {FULL_LESSON: LESSON, RESCUE_LESSON: rescue.RESCUE}  # the versions a learner can walk
 RULES_STATION = f"station {LESSON.number('rules')}"  # where the learner fills in `*`'s rule
 
 

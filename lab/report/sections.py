@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from lab.implement.run import Report
-from lab.lesson import checklist, lesson2, questions
+from lab.lesson import checklist, lesson2, questions, rescue
 from lab.lesson import stations as lesson
 from lab.lesson.records import Progress
 from lab.lesson.takeaway import PROMPTS, count_sentences
@@ -34,8 +34,8 @@ from lab.model.analysis import Analysis, analyse, format_number
 from lab.model.diagram import to_dot, too_big_to_draw
 from lab.model.steps import MODES, last_step
 from lab.model.table import values_table
-from lab.views import handcheck, implement_view, predict
-from lab.work.share import Work
+from lab.views import handcheck, implement_view, parsons, predict
+from lab.work.share import RESCUE_LESSON, Work
 
 TITLE = "Backprop Lab: my work"
 n = format_number
@@ -90,7 +90,8 @@ def _verdict(result: questions.Feedback) -> str:
 def other_answers(work: Work) -> dict[str, str]:
     """Answers kept in the work that are not a question's (e.g. from a newer version): shown as they are."""
     known = set(questions.ALL) | {q.id for q in lesson2.QUESTIONS} | {lesson2.TAKEAWAY}
-    return {k: v for k, v in work.answers.items() if k not in known and not k.startswith(checklist.TICK_PREFIX)}
+    ours = (checklist.TICK_PREFIX, rescue.PREFIX)  # the rescue version's answers are in its own section
+    return {k: v for k, v in work.answers.items() if k not in known and not k.startswith(ours)}
 
 
 def _other_hand(work: Work, check: handcheck.HandCheck, a: Analysis) -> dict[str, str]:
@@ -175,6 +176,7 @@ class Source:
     render: Callable[[str], str | None] = render_svg
     implemented: Report | None = None  # a run of the work's code (Implement it): its section and its station
     runs: Mapping[str, object] | None = None  # what lesson 2's own checks of the code gave (its stations)
+    rescued: Report | None = None  # a run of the rescue version's assembled class: its by-hand-and-run station
 
 
 # -- the sections, in the report's order ---------------------------------------------------------
@@ -281,10 +283,48 @@ def stations_table(steps: Sequence[Progress], offered_at: int | None = None) -> 
     return Table(["", "station", "", "how far"], rows)
 
 
+def rescue_section(s: Source) -> Section | None:
+    """The rescue version's stations, when the learner chose it or did some of it: which version was done."""
+    if s.work.lesson != RESCUE_LESSON and not rescue.started(s.work.answers):
+        return None
+    steps = rescue.progress(s.work, s.rescued)
+    done = sum(p.done for p in steps)
+    chosen = "chosen" if s.work.lesson == RESCUE_LESSON else "started, then the full lesson chosen"
+    summary = "done" if done == len(steps) else f"{done} of {len(steps)} stations done"
+    parts: list[Part] = [
+        Text(f"**The rescue version (15 min)**: {chosen}; {summary}.", id="lesson-version"),
+        stations_table(steps),
+    ]
+    blanks = []
+    for b in rescue.BLANKS:
+        typed = s.work.answers.get(b.id, "")
+        if typed.strip():
+            right = rescue.blank_feedback(b, typed).right
+            verdict = Cell("✔ right" if right else "✘ not right yet", style="right" if right else "wrong")
+            blanks.append([Cell(f"`{b.method}`: `{b.target}.grad += ___`", ours=True), Cell(typed, code=True), verdict])
+    if blanks:
+        parts.append(Table(["blank", "your answer", ""], blanks))
+    if s.work.answers.get(rescue.PUZZLE, "").strip():
+        verdict = rescue.puzzle_verdict(s.work.answers, reveal=True)
+        right = verdict is not None and verdict.right
+        parts.append(Text("Your `backward()` puzzle" + (" (in order):" if right else " (not in order yet):")))
+        arranged, _ = rescue.arrangement(s.work.answers)
+        parts.append(Block(parsons.code(arranged), id="rescue-puzzle", info="python"))
+    return Section("The rescue version", parts)
+
+
 def lesson_section(s: Source) -> Section:
     steps = lesson.progress(s.work, s.current, s.implemented)
     offered_at = next(p.station.number for p in steps if p.station.key == REPORT_STATION)
-    return Section("The lesson", [stations_table(steps, offered_at)])
+    chosen = (
+        "chosen"
+        if s.work.lesson != RESCUE_LESSON
+        else "not chosen (the rescue version is); what the rescue version did counts here"
+    )
+    return Section(
+        "The lesson",
+        [Text(f"**The full lesson (90 min)**: {chosen}.", id="lesson-full"), stations_table(steps, offered_at)],
+    )
 
 
 def lesson2_section(s: Source) -> Section | None:
@@ -435,6 +475,7 @@ SECTIONS: list[Callable[[Source], Section | None]] = [
     values_section,
     diagram_section,
     hand_section,
+    rescue_section,
     lesson_section,
     answers_section,
     lesson2_section,
@@ -451,9 +492,10 @@ def sections(
     render: Callable[[str], str | None] = render_svg,
     implemented: Report | None = None,
     runs: Mapping[str, object] | None = None,
+    rescued: Report | None = None,
 ) -> list[Section]:
     """The report's sections, built once: report_html and report_markdown write the same ones."""
-    source = Source(work, current, render, implemented, runs)
+    source = Source(work, current, render, implemented, runs, rescued)
     return [section for make in SECTIONS if (section := make(source)) is not None]
 
 
@@ -532,6 +574,7 @@ def report_html(
     render: Callable[[str], str | None] = render_svg,
     implemented: Report | None = None,
     runs: Mapping[str, object] | None = None,
+    rescued: Report | None = None,
 ) -> str:
     """The report as one self-contained HTML page (no scripts, no outside files).
 
@@ -547,7 +590,7 @@ def report_html(
         f'<p class="muted">Backprop Lab report, <time id="date" datetime="{today.isoformat()}">'
         f"{e(today.strftime('%d %B %Y'))}</time></p>",
     ]
-    for section in sections(work, current, render, implemented, runs):
+    for section in sections(work, current, render, implemented, runs, rescued):
         out.append(f"<h2>{e(section.title)}</h2>")
         out += [part_html(part) for part in section.parts]
     out.append("</body></html>")
@@ -623,11 +666,12 @@ def report_markdown(
     today: dt.date | None = None,
     implemented: Report | None = None,
     runs: Mapping[str, object] | None = None,
+    rescued: Report | None = None,
 ) -> str:
     """The report as Markdown: the same sections as the HTML report."""
     today = today or dt.date.today()
     out = [f"# {TITLE}", "", f"Backprop Lab report, {today.isoformat()}"]
-    for section in sections(work, current, lambda dot: None, implemented, runs):
+    for section in sections(work, current, lambda dot: None, implemented, runs, rescued):
         out += ["", f"## {section.title}"]
         for part in section.parts:
             out += ["", part_markdown(part)]

@@ -18,12 +18,16 @@ from lab.model.analysis import analyse
 from lab.model.identity import program_id
 
 WORK_FORMAT = "backprop-lab-work"
+# 5: which version of the lesson the learner walks (`lesson`: "full" or "rescue"; older files: the full lesson);
 # 4: hand entries keyed by their program ("<program key>|<row key>"; older files' are given to their program);
 # 3: the learner's code (Implement it)
-WORK_VERSION = 4
+WORK_VERSION = 5
 MAX_WORK_FILE_BYTES = 1_000_000
 OWNER = "|"  # in a hand entry's key, between its program's id (lab/model/identity.py) and its row's key
 MIN_TOLERANCE, MAX_TOLERANCE, DEFAULT_TOLERANCE = 1e-12, 1.0, 1e-3
+
+FULL_LESSON, RESCUE_LESSON = "full", "rescue"  # the two versions of the lesson a learner can walk
+LESSON_VERSIONS = (FULL_LESSON, RESCUE_LESSON)
 
 DEFAULT_SETTINGS: dict[str, object] = {
     "tolerance": DEFAULT_TOLERANCE,  # how close a hand entry must be (relative; absolute near 0)
@@ -45,6 +49,7 @@ class Work:
     rules: dict[str, str] = field(default_factory=dict)  # operator -> the backward rule the learner wrote
     predictions: dict[str, str] = field(default_factory=dict)  # a step's prediction key -> what was typed
     code: str = ""  # the learner's Value class and backward() ("": nothing typed yet, the page shows the skeleton)
+    lesson: str = FULL_LESSON  # which version of the lesson they walk: the full one (90 min) or the rescue (15 min)
 
     @property
     def tolerance(self) -> float:
@@ -72,9 +77,17 @@ PROGRAM_PARAM = "expr"
 DICT_PARAMS = {"hand": "hand", "answers": "ans", "rules": "rules", "predictions": "pred"}
 TAKEAWAY_PARAM = "take"
 CODE_PARAM = "code"
+LESSON_PARAM = "lesson"  # only written for the rescue version: a link without it is the full lesson
 # settings and their link parameter; only a setting that differs from its default is written
 SETTING_PARAMS = {"tolerance": "tol", "hand_first": "first", "presenter": "present", "predict": "predict"}
-ALL_PARAMS = (PROGRAM_PARAM, *DICT_PARAMS.values(), TAKEAWAY_PARAM, CODE_PARAM, *SETTING_PARAMS.values())
+ALL_PARAMS = (
+    PROGRAM_PARAM,
+    *DICT_PARAMS.values(),
+    TAKEAWAY_PARAM,
+    CODE_PARAM,
+    LESSON_PARAM,
+    *SETTING_PARAMS.values(),
+)
 
 
 def _setting_text(value: object) -> str:
@@ -107,6 +120,8 @@ def work_to_params(work: Work) -> dict[str, str]:
         params[TAKEAWAY_PARAM] = work.takeaway
     if work.code:
         params[CODE_PARAM] = work.code
+    if work.lesson != FULL_LESSON:
+        params[LESSON_PARAM] = work.lesson
     for name, param in SETTING_PARAMS.items():
         if name in work.settings and work.settings[name] != DEFAULT_SETTINGS[name]:
             params[param] = _setting_text(work.settings[name])
@@ -133,6 +148,12 @@ def work_from_params(params: Mapping[str, str]) -> tuple[Work | None, list[str]]
         work.takeaway = str(params[TAKEAWAY_PARAM])
     if CODE_PARAM in params:
         work.code = str(params[CODE_PARAM])
+    if LESSON_PARAM in params:
+        if params[LESSON_PARAM] in LESSON_VERSIONS:
+            work.lesson = params[LESSON_PARAM]
+        else:
+            versions = " or ".join(LESSON_VERSIONS)
+            problems.append(f"the link's `{LESSON_PARAM}` is not {versions}, so the full lesson is shown")
     for name, param in SETTING_PARAMS.items():
         if param in params:
             try:
@@ -209,6 +230,8 @@ def work_from_json(text: str | bytes) -> Work:
     work.takeaway = takeaway if isinstance(takeaway, str) else ""
     code = data.get("code", "")
     work.code = code if isinstance(code, str) else ""  # damaged: left out, the rest still loads
+    lesson = data.get("lesson", FULL_LESSON)  # a file before version 5 has none: the full lesson
+    work.lesson = lesson if lesson in LESSON_VERSIONS else FULL_LESSON
     for attribute in ("answers", "rules", "predictions"):
         # an optional part that is damaged is left out: the rest of the work still loads
         with contextlib.suppress(ValueError):
