@@ -21,6 +21,8 @@ import streamlit as st
 
 from engine.errors import ExpressionError
 from lab.implement import run as implement
+from lab.implement.results import Report
+from lab.lesson import stations
 from lab.lesson.records import Lesson
 from lab.model.analysis import Analysis, analyse
 from lab.model.presets import LESSON_PROGRAM
@@ -52,8 +54,10 @@ RULES = "rules"  # dict[str, str]: operator -> the backward rule the learner wro
 PREDICTIONS = "predictions"  # dict[str, str]: prediction key -> what the learner typed
 CODE = "code"  # str: the learner's Value class and backward() ("": nothing typed yet, the skeleton is shown)
 LESSON = "lesson"  # str: which version of the lesson the learner walks, "full" or "rescue" (lab/work/share.py)
-_RESCUE_RUNS = "_rescue_runs"  # {class text: lab.implement.run.Report}: the rescue version's assembled class, run once
-_REPORTS = "_implementation_reports"  # {(code, program): lab.implement.run.Report}: each run once per session
+_RESCUE_RUNS = (
+    "_rescue_runs"  # {class text: lab.implement.results.Report}: the rescue version's assembled class, run once
+)
+_REPORTS = "_implementation_reports"  # {(code, program): lab.implement.results.Report}: each run once per session
 _LAST_RUN = "_implementation_last_run"  # (code, program): the run the Implement it page shows
 MAX_REPORTS = 4  # reports kept per session (a report holds two small graphs)
 _LESSON_RUNS = "_lesson_runs"  # {(lesson id, code): what that lesson's own checks gave}: each once per session
@@ -341,7 +345,7 @@ def run_code(text: str, on_wait: Callable[[int], None] | None = None) -> impleme
     return _run(code() or implement.SKELETON, on_wait)
 
 
-def _run(text: str, on_wait: Callable[[int], None] | None = None) -> implement.Report:
+def _run(text: str, on_wait: Callable[[int], None] | None = None) -> Report:
     try:
         report = implement.run(text, program(), on_wait)
     except Exception as e:  # the sandbox itself failed (not the learner's code): say so, never a traceback
@@ -355,7 +359,7 @@ def _run(text: str, on_wait: Callable[[int], None] | None = None) -> implement.R
     return report
 
 
-def implementation_report() -> implement.Report | None:
+def implementation_report() -> Report | None:
     """The report of the learner's current code on the current program, or None when there is no code of theirs
     (nothing typed, or the skeleton as it was).
 
@@ -409,7 +413,7 @@ def lesson_runs_made(lesson: Lesson) -> dict[str, object]:
     return dict(st.session_state.get(_LESSON_RUNS, {}).get((lesson.id, code()), {}))
 
 
-def last_run() -> tuple[str, implement.Report] | None:
+def last_run() -> tuple[str, Report] | None:
     """The code and report of the last run (the Run button's, or a lazy one), even if the code changed since."""
     key = st.session_state.get(_LAST_RUN)
     report = st.session_state.get(_REPORTS, {}).get(key) if key else None
@@ -427,6 +431,11 @@ def forget_runs() -> None:
     st.session_state.pop(_REPORTS, None)
     st.session_state.pop(_LAST_RUN, None)
     st.session_state.pop(_LESSON_RUNS, None)
+
+
+def example_hidden() -> bool:
+    """ "By hand first" holds the lesson example's numbers back (lab/lesson/stations.py `example_hidden`)."""
+    return stations.example_hidden(hand(), settings(), analysis())
 
 
 def work() -> Work:

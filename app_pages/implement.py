@@ -43,6 +43,20 @@ FONT_CSS = (
 EDITOR_CSS = FONT_CSS + ".ace_scroller{overflow:clip !important}"
 
 
+# the line to fix first, marked in the editor (lab/views/implement_view.py `editor_marks`)
+MARK_CSS = (
+    f".ace_marker-layer .{implement_view.MARK_CLASS}{{position:absolute;background:rgba(220,38,38,0.16);"
+    "border-left:3px solid #b91c1c}"
+)
+
+
+def marks() -> dict[str, list[dict]]:
+    last = state.last_run()
+    if last is None:
+        return {"annotations": [], "markers": []}
+    return implement_view.editor_marks(last[1], shown_code(), held(), skipped())
+
+
 def shown_code() -> str:
     return state.code() or implement.SKELETON
 
@@ -78,6 +92,57 @@ def learner_table(a, differs, engine, which: str) -> None:
     st.dataframe(shown, hide_index=True, key=f"implement:table:{which}", height=ui.grid_height(len(df)))
 
 
+def held() -> frozenset[str]:
+    """The checks whose numbers "by hand first" holds back just now."""
+    return implement_view.held_checks(state.example_hidden(), lesson.is_example(state.analysis()))
+
+
+def skipped() -> tuple[str, ...]:
+    """While lesson 2 is walked its own checks (below) name a slip in its methods: the program that uses them is
+    not the box's to name."""
+    return ("program",) if lesson2_views.walking_lesson2(state.code()) else ()
+
+
+def results(report) -> None:
+    """The "Fix this first" box (the first failing part, the learner's number beside the engine's, the line also
+    marked in the editor), and every other check folded under it."""
+    total = len(report.checks)
+    fix = implement_view.fix_first(report, held(), skipped())
+    if report.passed:
+        ui.say("success", f"**All {total} checks pass.** Your `Value` backpropagates as the engine.", icon="🏅")
+    elif fix is None:
+        passed, _ = implement_view.passed_count(report)
+        st.markdown(f"**{passed} of {total} checks pass.**")
+    else:
+        words = [f"**Fix this first** ({fix.part}): {md(fix.title)}", md(fix.message)]
+        if fix.found and fix.wanted:
+            words.append(f"Yours: **{md(fix.found)}** · the engine's: **{md(fix.wanted)}**")
+        if fix.line:
+            shown = f": `{fix.code_line}`" if fix.code_line and "`" not in fix.code_line else ""
+            words.append(f"Marked in the editor: line {fix.line}{shown}")
+        with st.container(key="implement-fix-first"):
+            ui.say("error", "\n\n".join(words), icon=":material/build:")
+    first = implement_view.first_to_fix(report, skipped())
+    others = [line for line in implement_view.check_lines(report, held()) if first is None or line.key != first.key]
+    label = implement_view.folded_words(report, first) if first else f"The {total} checks"
+    with st.expander(label, expanded=False):
+        st.markdown("\n".join(f"- {line.symbol} {md(line.text)}" for line in others))
+
+
+def printed(output: str, hidden: bool) -> None:
+    st.markdown("**What your code printed**")
+    if hidden:
+        st.caption(
+            "What your code printed on the lesson's example waits, like its numbers, until you have worked the "
+            "example on **By hand** (By hand first)."
+        )
+        return
+    shown, cut = implement_view.capped_output(output)
+    st.code(shown, language=None)
+    if cut:
+        st.caption(f"Only the first {len(shown):,} characters are shown.")
+
+
 def editor() -> None:
     """The code editor, drawn on its own: what it sends while the learner types reruns only this part."""
     text = shown_code()
@@ -92,33 +157,54 @@ def editor() -> None:
         text,
         lang="python",
         height=[22, 48],
-        key=f"implement:editor:{st.session_state.get(REVISION, 0)}",
+        key=editor_key(),
         response_mode=["debounce", "blur"],
         options={"showLineNumbers": True, "wrap": True, "fontFamily": f"'{EDITOR_FONT}', monospace", "tabSize": 4},
-        props={"debounceChangePeriod": 500},
-        component_props={"globalCSS": EDITOR_CSS},
+        props={"debounceChangePeriod": 500, **marks()},
+        component_props={"globalCSS": EDITOR_CSS + MARK_CSS},
     )
+    if take(response):  # Ctrl+Enter
+        ask_to_run()
+        st.rerun()
+
+
+def editor_key() -> str:
+    return f"implement:editor:{st.session_state.get(REVISION, 0)}"
+
+
+def take(response) -> bool:
+    """Keep what the editor sent, once per event; True when it was Ctrl+Enter."""
     event = (response or {}).get("id")
     if not event or event == st.session_state.get(SEEN_EVENT):
-        return
+        return False
     st.session_state[SEEN_EVENT] = event
     typed = response.get("text", "")
     st.session_state[EDITOR_HOLDS] = typed
     state.set_code(typed)
-    if response.get("type") == "submit":  # Ctrl+Enter
-        ask_to_run()
-        st.rerun()
+    return response.get("type") == "submit"
 
 
 st.title("Implement it: your own Value")
 st.markdown(
     "Write the lesson's `Value` class: `__add__` and `__mul__` each build `out` with `_prev` and `_op` and give it "
     "a `_backward` closure; `backward()` orders the nodes topologically (depth-first, with a visited set), seeds "
-    "the output's grad with 1 and calls `_backward` in reverse. **Run** tests *your* class: the lesson's test, one "
-    "check per classic mistake, and your program from Build and see. It runs in a sandbox, never on the server."
+    "the output's grad with 1 and calls `_backward` in reverse. **Run** tests each part of *your* class alone "
+    "(recording, each operator's rule, `backward()`), then the lesson's test and your program from Build and see; "
+    "the first part to fix comes first, its line marked in the editor. It runs in a sandbox, never on the server."
 )
 
 code_column, side = st.columns([3, 2], gap="medium")
+with side:  # the run first, so the editor drawn next marks the line this run found
+    if code_editor is not None and take(st.session_state.get(editor_key())):  # what it sent with a click on Run
+        ask_to_run()
+    if st.session_state.pop(RUN_ASKED, False):
+        in_line = st.empty()  # while every runner is busy: how many runs are ahead, as that changes
+        with st.spinner(implement_view.RUNNING_WORDS):
+            state.run_code(shown_code(), on_wait=lambda ahead: in_line.info(implement_view.waiting_words(ahead)))
+        in_line.empty()
+    elif state.code() and state.last_run() is None:
+        with st.spinner("Running your code (from your work) in the sandbox…"):
+            state.implementation_report()  # a fresh session from a link: run once
 with code_column:
     run_column, keys_column, again_column = st.columns([1, 2.2, 2.3], vertical_alignment="center")
     run_column.button(
@@ -152,16 +238,9 @@ with code_column:
         st.text_area("Your code", key=PLAIN_BOX, height=520, on_change=keep_plain_box)
 
 with side:
-    if st.session_state.pop(RUN_ASKED, False):
-        in_line = st.empty()  # while every runner is busy: how many runs are ahead, as that changes
-        with st.spinner(implement_view.RUNNING_WORDS):
-            state.run_code(shown_code(), on_wait=lambda ahead: in_line.info(implement_view.waiting_words(ahead)))
-        in_line.empty()
-    elif state.code() and state.last_run() is None:
-        with st.spinner("Running your code (from your work) in the sandbox…"):
-            state.implementation_report()  # a fresh session from a link: run once
     last = state.last_run()
     report = last[1] if last else None
+    hidden = state.example_hidden()
     if report is None:
         ui.say("info", "Write your class, then **Run** it: each check says here what your `Value` did.", icon="💡")
     else:
@@ -172,26 +251,9 @@ with side:
             if report.problem.code_line:
                 st.code(report.problem.code_line, language="python")
         if report.checks:
-            passed, total = implement_view.passed_count(report)
-            lines = implement_view.check_lines(report)
-            if implement_view.every_check_passes(report):
-                ui.say("success", f"**All {total} checks pass.** Your `Value` backpropagates as the engine.", icon="🏅")
-            else:
-                st.markdown(f"**{passed} of {total} checks pass.**")
-            for line in lines:
-                if not line.passed:
-                    ui.say("error", md(line.text), icon=":material/cancel:")
-            passing = [line for line in lines if line.passed]
-            if passing:
-                st.markdown(
-                    "\n".join(f"- :green[✔ {md(line.text)}]" for line in passing),
-                )
+            results(report)
         if report.output:
-            shown, cut = implement_view.capped_output(report.output)
-            st.markdown("**What your code printed**")
-            st.code(shown, language=None)
-            if cut:
-                st.caption(f"Only the first {len(shown):,} characters are shown.")
+            printed(report.output, hidden)
 
 if report is not None:
     graphs = [
@@ -210,6 +272,13 @@ if report is not None:
             continue
         st.subheader(title)
         a = implement_view.learner_analysis(graph)
+        if hidden and (which == "lesson" or lesson.is_example(state.analysis())):
+            ui.diagram(a, implement_view.unspoiled(a), key=f"implement_diagram_{which}")
+            st.caption(
+                "Drawn from your objects, with `?` for the numbers: they wait until you have worked the example "
+                "on **By hand** (By hand first). Your checks above ran on other numbers."
+            )
+            continue
         differs = report.lesson_differs if which == "lesson" else report.program_differs
         program = implement.LESSON if which == "lesson" else state.last_run_program()
         engine = implement_view.engine_values(graph, program)

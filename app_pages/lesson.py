@@ -215,8 +215,10 @@ def implement_station(station: lesson.Station, a: Analysis, work: Work, reveal: 
         elif implement_view.every_check_passes(report):
             ui.say("success", f"All {total} checks pass with your own `Value`.", icon="🏅")
         else:
-            failing = [line for line in implement_view.check_lines(report) if not line.passed]
-            ui.say("error", f"{passed} of {total} checks pass. First to fix: {md(failing[0].text)}")
+            program_is_example = lesson.is_example(state.analysis())
+            held = implement_view.held_checks(state.example_hidden(), program_is_example)
+            first = implement_view.check_text(report.first_failing, held)
+            ui.say("error", f"{passed} of {total} checks pass. First to fix: {md(first)}")
     warm_up, page = st.columns(2)
     with warm_up:
         st.page_link(lesson.OWN_RULES_PAGE, label="Warm up: “Write the rules yourself”", icon=":material/edit:")

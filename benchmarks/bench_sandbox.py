@@ -30,8 +30,8 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))  # `python benchmarks/bench_sandbox.py` puts only benchmarks/ on the path
 
 from lab.implement import run as implement  # noqa: E402
+from lab.implement.slips import SOLUTION  # noqa: E402
 from sandbox import runner  # noqa: E402
-from tests.implement_solutions import SOLUTION  # noqa: E402
 
 PROGRAM = "x = 2.0\ny = 3.0\nz = x*y + y"
 

@@ -11,10 +11,10 @@ working directory it cannot write to, a new session (so the whole group can be k
 wall-clock timeout.
 
 Job (marshal, from the parent only):  {"code": str, "graphs": [{"key", "steps": [[op, [args], number, label], ...],
-         "record": bool, "capture": bool}], "probes": ["+", "*"],
+         "record": bool, "capture": bool}], "parts": {"ops": ["+", "*"], "numbers": {...}, "backward": steps},
          "methods": ["tanh", "relu"], "method_inputs": {name: [numbers]},
          "train": {"w", "b", "points", "lr", "steps"}}  (the last two for lesson 2, each optional)
-Result (JSON):  {"problem": error | null, "output": str, "graphs": {key: graph facts}, "probes": {op: facts},
+Result (JSON):  {"problem": error | null, "output": str, "graphs": {key: graph facts}, "parts": {part: facts},
          "methods": {name: facts}, "train": {"losses": [...]}}
 An error is {"kind": "AttributeError", "message": str, "line": int | null}: the line is the
 learner's own (the innermost frame of their code), never a traceback of ours.
@@ -146,7 +146,42 @@ def _error(e: BaseException) -> dict:
         message = str(e)
     except BaseException:  # a learner's exception class whose __str__ fails
         message = ""
-    return {"kind": kind, "message": message[:MAX_TEXT], "line": line}
+    error = {"kind": kind, "message": message[:MAX_TEXT], "line": line}
+    if type(e) is AttributeError and isinstance(getattr(e, "name", None), str):
+        error.update(_closest_attribute(e.name, getattr(e, "obj", None)))
+    return error
+
+
+def _distance(a: str, b: str) -> int:
+    """Edits (insert, delete, replace, swap two neighbours) from a to b."""
+    previous, row = None, list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            cost = min(row[j] + 1, current[j - 1] + 1, row[j - 1] + (ca != cb))
+            if previous is not None and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cost = min(cost, previous[j - 2] + 1)
+            current.append(cost)
+        previous, row = row, current
+    return row[-1]
+
+
+def _closest_attribute(name: str, obj) -> dict:
+    """The attribute `obj` has that is closest to the missing `name` (a typo's fix), and what obj is."""
+    try:
+        kind = type(obj).__name__
+        names = set(getattr(obj, "__dict__", {}) or ()) | {n for n in dir(type(obj)) if not n.startswith("__")}
+    except Exception:
+        return {"name": name[:MAX_TEXT]}
+    best, score = None, max(1, (len(name) + 2) // 3)
+    for candidate in sorted(n for n in names if isinstance(n, str)):
+        d = _distance(name.lower(), candidate.lower())
+        if d <= score and (best is None or d < best[0]):
+            best = (d, candidate)
+    facts = {"name": name[:MAX_TEXT], "object": kind[:MAX_TEXT]}
+    if best is not None:
+        facts["suggest"] = best[1][:MAX_TEXT]
+    return facts
 
 
 def _number(x):
@@ -343,39 +378,180 @@ def run_graph(Value, job: dict) -> dict:
     return result
 
 
-def probe(Value, op: str) -> dict:
-    """One operator on its own: does `a op b` record _prev and _op, and is out's _backward its own?"""
-    function = _OPERATORS[op][0]
-    facts = {}
+# -- the part checks: each part of the learner's class alone, known-good stand-ins for the rest -----------
+#
+# The parent (lab/implement/checks.py) chooses the numbers and judges; here only what their objects did is
+# read. Each part runs on its own: an error in one is that part's fact, never the next part's.
+
+
+def _try(facts, run):
     try:
-        a1, b1, a2, b2 = Value(2.0), Value(3.0), Value(5.0), Value(7.0)
-        leaf_rules = [getattr(v, "_backward", None) for v in (a1, b1)]
-        c1 = function(a1, b1)
-        c2 = function(a2, b2)
-        if not isinstance(c1, Value) or not isinstance(c2, Value):
-            return {"not_value": _kind(c1 if not isinstance(c1, Value) else c2)}
-        prev = getattr(c1, "_prev", None)
-        items = list(prev) if isinstance(prev, (set, frozenset, tuple, list)) else []
-        facts["prev_kind"] = _kind(prev)
-        facts["prev_has"] = [any(x is a1 for x in items), any(x is b1 for x in items)]
-        facts["prev_size"] = len(items)
-        op_value = getattr(c1, "_op", None)
-        facts["op"] = op_value[:20] if isinstance(op_value, str) else None
-        facts["op_kind"] = _kind(op_value)
-        facts["data"] = _number(getattr(c1, "data", None))
-        rules_now = [getattr(v, "_backward", None) for v in (a1, b1)]
-        facts["inputs_rule_replaced"] = [now is not before for now, before in zip(rules_now, leaf_rules, strict=True)]
-        nodes = (a1, b1, c1, a2, b2, c2)
-        for v, g in zip(nodes, (0.0, 0.0, 2.0, 0.0, 0.0, 10.0), strict=True):
-            v.grad = g
-        rule = getattr(c1, "_backward", None)
-        if callable(rule):
-            rule()
-        facts["callable"] = callable(rule)
-        facts["grads"] = [_number(getattr(v, "grad", None)) for v in nodes]
+        run(facts)
     except Exception as e:
         facts["error"] = _error(e)
     return facts
+
+
+def _grads(nodes):
+    return [_number(getattr(v, "grad", None)) for v in nodes]
+
+
+def _code_of(rule):
+    """What a `_backward` runs (a function's code, a bound method's function's code), to tell a leaf's rule."""
+    rule = getattr(rule, "__func__", rule)
+    return getattr(rule, "__code__", None)
+
+
+def part_record(Value, op: str, numbers: dict) -> dict:
+    """`c = a op b` alone: its data, what it keeps in `_prev` and `_op`, whose `_backward` it sets."""
+    function = _OPERATORS[op][0]
+
+    def run(facts):
+        a, b = Value(numbers["a"]), Value(numbers["b"])
+        leaf = Value(numbers["a"])
+        leaf_rule = _code_of(getattr(leaf, "_backward", None))
+        before = [getattr(v, "_backward", None) for v in (a, b)]
+        c = function(a, b)
+        if not isinstance(c, Value):
+            facts["not_value"] = _kind(c)
+            return
+        facts["data"] = _number(getattr(c, "data", None))
+        facts["data_kind"] = _kind(getattr(c, "data", None))
+        prev = getattr(c, "_prev", None)
+        items = list(prev)[:10] if isinstance(prev, (set, frozenset, tuple, list)) else []
+        facts["prev_kind"] = _kind(prev)
+        facts["prev_has"] = [any(x is a for x in items), any(x is b for x in items)]
+        facts["prev_others"] = sum(1 for x in items if x is not a and x is not b)
+        op_value = getattr(c, "_op", None)
+        facts["op"] = op_value[:20] if isinstance(op_value, str) else None
+        rule = getattr(c, "_backward", None)
+        facts["rule_callable"] = callable(rule)
+        facts["rule_is_leafs"] = leaf_rule is not None and _code_of(rule) is leaf_rule
+        after = [getattr(v, "_backward", None) for v in (a, b)]
+        facts["inputs_rule_replaced"] = [x is not y for x, y in zip(after, before, strict=True)]
+
+    return _try({}, run)
+
+
+def part_rule(Value, op: str, numbers: dict) -> dict:
+    """`c = a op b`, c.grad set (not 1), c._backward() called directly: the inputs' grads after it."""
+    function = _OPERATORS[op][0]
+
+    def run(facts):
+        a, b = Value(numbers["a"]), Value(numbers["b"])
+        c = function(a, b)
+        a.grad, b.grad, c.grad = 0.0, 0.0, numbers["grad"]
+        c._backward()
+        facts["grads"] = _grads((a, b, c))
+
+    return _try({}, run)
+
+
+def part_twice(Value, op: str, numbers: dict) -> dict:
+    """`c = a op a`, a.grad already holding another use's part: does c._backward() add to it?"""
+    function = _OPERATORS[op][0]
+
+    def run(facts):
+        a = Value(numbers["a"])
+        c = function(a, a)
+        a.grad, c.grad = numbers["prior"], numbers["grad"]
+        c._backward()
+        facts["grads"] = _grads((a, c))
+
+    return _try({}, run)
+
+
+def part_own(Value, op: str, numbers: dict) -> dict:
+    """c1 = a op b, then c2 = a op d (a used again, later): c1._backward() must change a and b alone, by c1.grad."""
+    function = _OPERATORS[op][0]
+
+    def run(facts):
+        a, b, d = Value(numbers["a"]), Value(numbers["b"]), Value(numbers["d"])
+        c1 = function(a, b)
+        c2 = function(a, d)
+        for v in (a, b, d):
+            v.grad = 0.0
+        c1.grad, c2.grad = numbers["grad"], numbers["grad2"]
+        c1._backward()
+        facts["grads"] = _grads((a, b, d, c1, c2))
+
+    return _try({}, run)
+
+
+def part_backward(Value, steps: list) -> dict:
+    """Their backward() alone: every node's `_backward` replaced by a known-good one that applies the engine's
+    rule and records its call (which node, the output's grad then); then their backward() on the output."""
+    facts = {}
+    built = []
+    try:
+        for op, args, number, _label in steps:
+            node = Value(number) if op in ("variable", "constant") else _OPERATORS[op][0](*(built[a] for a in args))
+            if not isinstance(node, Value):
+                facts["not_value"] = _kind(node)
+                return facts
+            built.append(node)
+    except Exception as e:
+        facts["error"] = _error(e)
+        facts["phase"] = "forward"
+        return facts
+    output = built[-1]
+    calls = []
+
+    def stand_in(i, op, args):
+        def _backward():
+            node = built[i]
+            calls.append([i, _number(getattr(output, "grad", None))])
+            if len(calls) > MAX_CALLS:
+                raise RecursionError("too many `_backward` calls")
+            grad = getattr(node, "grad", 0.0)
+            try:
+                if op == "+":
+                    for a in args:
+                        built[a].grad += grad
+                elif op == "*":
+                    left, right = built[args[0]], built[args[1]]
+                    left.grad += right.data * grad
+                    right.grad += left.data * grad
+            except Exception:  # their grad is not a number: the order is still what is checked
+                pass
+
+        return _backward
+
+    try:
+        for i, (op, args, *_rest) in enumerate(steps):
+            built[i]._backward = stand_in(i, op, args)
+    except Exception as e:
+        facts["error"] = _error(e)
+        facts["phase"] = "stand_in"
+        return facts
+    try:
+        output.backward()
+    except Exception as e:
+        facts["error"] = _error(e)
+        facts["phase"] = "backward"
+    facts["calls"] = calls[:MAX_CALLS]
+    facts["grad"] = _number(getattr(output, "grad", None))
+    return facts
+
+
+PARTS = {"record": part_record, "rule": part_rule, "twice": part_twice, "own": part_own}
+
+
+def run_parts(Value, job: dict) -> dict:
+    """Every part check of the job: {"record:+": facts, ..., "backward": facts}. An operator the class lacks is
+    {"missing": method} for each of its parts."""
+    numbers = job["numbers"]
+    out = {}
+    names = dir(Value)
+    for op in job.get("ops", ()):
+        method = _OPERATORS[op][1]
+        for part, run in PARTS.items():
+            out[f"{part}:{op}"] = run(Value, op, numbers) if method in names else {"missing": method}
+    steps = job.get("backward")
+    if steps is not None:
+        missing = sorted({_needed(s[0]) for s in steps if s[0] not in ("variable", "constant")} - set(names))
+        out["backward"] = {"missing": missing[0]} if missing else part_backward(Value, steps)
+    return out
 
 
 def probe_method(Value, name: str, inputs: list) -> dict:
@@ -505,7 +681,7 @@ def _write(value, parts) -> None:
 
 def main() -> None:
     job = marshal.loads(sys.stdin.buffer.read())  # from the parent (runner.py), never from the learner
-    result = {"problem": None, "graphs": {}, "probes": {}}
+    result = {"problem": None, "graphs": {}}
     namespace = {"__builtins__": BUILTINS, "__name__": "learner"}
     signal.signal(signal.SIGPROF, _time_up)
     signal.signal(signal.SIGALRM, _time_up)
@@ -520,8 +696,8 @@ def main() -> None:
                 result["problem"] = {"kind": "NoValue", "message": "", "line": None}
             else:
                 _capturing[0] = False
-                for op in job.get("probes", ()):
-                    result["probes"][op] = probe(Value, op) if _OPERATORS[op][1] in dir(Value) else {"missing": True}
+                if "parts" in job:
+                    result["parts"] = run_parts(Value, job["parts"])
                 for graph_job in job.get("graphs", ()):
                     result["graphs"][graph_job["key"]] = run_graph(Value, graph_job)
                 for name in job.get("methods", ()):

@@ -13,6 +13,7 @@ from implement_solutions import BUGS, SOLUTION
 
 from engine.trace import grads_at
 from lab.implement import run as implement
+from lab.implement.graphs import learner_backward_steps
 from lab.model.analysis import CONSTANT, OPERATION, OUTPUT, VARIABLE, analyse
 from lab.model.diagram import Highlight, to_dot
 from lab.model.table import values_table
@@ -22,8 +23,12 @@ from lab.views.implement_view import (
     call_order,
     capped_output,
     check_lines,
+    editor_marks,
     engine_beside,
     engine_values,
+    fix_first,
+    folded_words,
+    held_checks,
     kept_code,
     learner_analysis,
     learner_table,
@@ -55,15 +60,6 @@ def test_the_learners_graph_is_drawn_and_tabled_as_the_engines():
 def test_a_number_in_the_program_is_a_constant():
     a = learner_analysis(report_of(SOLUTION, "x = 2\nz = 2*x + x").program_graph)
     assert CONSTANT in a.kinds and a.kinds[-1] == OUTPUT
-
-
-def test_each_failing_check_names_its_line():
-    for bug in ("overwrite_add", "no_seed", "no_topological_order", "wrong_direction", "closure_wrong_out"):
-        code, key, line = BUGS[bug]
-        lines = {c.key: c for c in check_lines(report_of(code))}
-        assert not lines[key].passed, bug
-        assert f"line {line}" in lines[key].text, (bug, lines[key].text)
-        assert lines[key].text.startswith(implement.TITLES[key])
 
 
 def test_the_station_is_done_only_when_every_check_passes():
@@ -123,7 +119,7 @@ def test_the_learners_table_has_the_engines_numbers_beside_theirs():
 
 def test_my_value_steps_follow_the_learners_own_calls():
     report = report_of(SOLUTION)
-    steps = implement.learner_backward_steps(report, "lesson")
+    steps = learner_backward_steps(report, "lesson")
     a = learner_analysis(report.lesson_graph, steps)
     assert call_order(a, steps) == ["z", "a"]  # reverse topological order, leaves have no _backward
     # after every call the grads are the learner's final ones: x 3, y 3, a 1, z 1
@@ -131,7 +127,7 @@ def test_my_value_steps_follow_the_learners_own_calls():
     # without a topological order, their own order shows
     code = BUGS["no_topological_order"][0]
     report = report_of(code, "x = 2\ny = 3\na = x*y\nb = a*x\nc = b*y\nz = a + c")
-    a = learner_analysis(report.program_graph, implement.learner_backward_steps(report, "program"))
+    a = learner_analysis(report.program_graph, learner_backward_steps(report, "program"))
     order = call_order(a, a.steps)
     assert order.index("a") < order.index("b")  # a fires before b, which uses it: too early
 
@@ -154,3 +150,48 @@ def test_the_engine_analysis_is_untouched():
     before = analyse(LESSON).grads
     report_of(BUGS["overwrite_add"][0])
     assert analyse(LESSON).grads == before
+
+
+def test_the_box_names_the_first_failing_part_with_both_numbers_and_folds_the_rest():
+    code, _key, line = BUGS["swapped"]
+    report = report_of(code)
+    fix = fix_first(report)
+    assert fix is not None and fix.title.startswith("`*`'s rule alone") and fix.line == line
+    assert fix.code_line == "self.grad += self.data * out.grad"
+    # a = 4, b = -1.5, c.grad = 2: their a.grad is a.data * 2 = 8; the rule's b.data * 2 = -3
+    assert fix.found == "a.grad 8, b.grad 8" and fix.wanted == "a.grad -3, b.grad 8"
+    # of the 11 others, `*`'s two other rule checks wait for this fix, the lesson's test fails beside it (the
+    # program is the lesson's example: not judged twice), the rest pass
+    assert [c.key for c in report.checks][-1] == "lesson"
+    assert fix.folded == "11 more: 8 pass, 1 fails, 2 wait for this fix"
+    assert fix_first(report_of(SOLUTION)) is None
+
+
+def test_a_waiting_check_says_what_it_waits_for_and_is_never_marked_wrong():
+    lines = {line.key: line for line in check_lines(report_of(BUGS["no_visited_set"][0]))}
+    assert lines["once"].symbol == "✘" and lines["order"].symbol == "⋯"
+    assert "not checked until “backward() runs each node's `_backward` exactly once" in lines["order"].text
+    assert folded_words(report_of(BUGS["no_visited_set"][0]), report_of(BUGS["no_visited_set"][0]).first_failing)
+
+
+def test_by_hand_first_holds_the_lesson_examples_numbers_back():
+    report = report_of(BUGS["overwrite_mul_other"][0])  # the lesson's y.grad: 2 where the engine's is 3
+    shown = {line.key: line.text for line in check_lines(report)}
+    held = {line.key: line.text for line in check_lines(report, held_checks(True, program_is_example=True))}
+    title = implement.run(SOLUTION, "").checks[-1].title
+    assert "the engine's is 3" in shown["lesson"]
+    assert held["lesson"].startswith(title) and not any(ch.isdigit() for ch in held["lesson"][len(title) :])
+    assert "do not all match" in held["lesson"]
+    assert shown["twice_mul"] == held["twice_mul"]  # the part checks run on numbers of their own
+
+
+def test_the_editor_marks_the_line_to_fix_and_nothing_once_the_code_changed():
+    code, _key, line = BUGS["no_seed"]
+    marks = editor_marks(report_of(code), code)
+    assert [a["row"] for a in marks["annotations"]] == [line - 1]
+    assert marks["annotations"][0]["type"] == "error" and "Fix this first" in marks["annotations"][0]["text"]
+    assert [(m["startRow"], m["type"]) for m in marks["markers"]] == [(line - 1, "fullLine")]
+    assert editor_marks(report_of(code), code + "\n# more") == {"annotations": [], "markers": []}
+    assert editor_marks(report_of(SOLUTION), SOLUTION) == {"annotations": [], "markers": []}
+    stopped = "class Value:\n    pass\nimport os\n"
+    assert editor_marks(report_of(stopped), stopped)["annotations"][0]["row"] == 2

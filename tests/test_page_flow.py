@@ -480,9 +480,8 @@ def test_my_value_steps_through_the_learners_own_backward_in_their_order():
     # gradient before it has all of it. Step by step, their order, their grads.
     from implement_solutions import BUGS
 
-    from lab.implement import run as implement
+    from lab.implement.graphs import learner_backward_steps
 
-    assert implement.RECORDED  # the calls are recorded for My Value
     code = BUGS["no_topological_order"][0]
     program = "x = 2\ny = 3\na = x*y\nb = a*x\nc = b*y\nz = a + c"
     at = open_flow_with_code(code, expr=program)
@@ -490,7 +489,7 @@ def test_my_value_steps_through_the_learners_own_backward_in_their_order():
     assert not at.exception
     # the page's own run: `_prev` is a set in the lesson's class, so the order can differ from one run to the next
     (report,) = at.session_state["_implementation_reports"].values()
-    calls = [report.program_graph.names[s.node] for s in implement.learner_backward_steps(report, "program")[1:]]
+    calls = [report.program_graph.names[s.node] for s in learner_backward_steps(report, "program")[1:]]
     assert calls.index("a") < calls.index("b")  # their order, not the engine's
     assert "Your own `backward()` on your program" in " ".join(i.value for i in at.info)
     order = next(m.value for m in at.markdown if "→" in m.value)

@@ -7,6 +7,7 @@ session state, as the browser would send it (`{"id", "type": "change" | "blur" |
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import sys
 
@@ -55,6 +56,12 @@ def marked(dot: str) -> set[str]:
     return {m.group(1) for m in re.finditer(r'label="\{ ([^ |]+) \|[^\n]*class="[^"]*mismatch', dot)}
 
 
+def page_text(at: AppTest) -> str:
+    return "\n".join(
+        e.value for kind in ("markdown", "error", "success", "info", "caption", "code") for e in at.get(kind)
+    ) + "\n".join(e.label for e in at.expander)
+
+
 def errors(at: AppTest) -> list[str]:
     return [e.value for e in at.error]
 
@@ -94,15 +101,41 @@ def test_ctrl_enter_runs_what_the_editor_holds():
     assert all_pass(at)
 
 
-@pytest.mark.parametrize("bug", ["overwrite_add", "no_topological_order", "no_seed"])
-def test_a_classic_mistake_fails_its_check_with_its_line(bug):
-    code, key, line = BUGS[bug]
-    at = open_dashboard(PAGE)
+EXAMPLE_BY_HAND = json.dumps({"grad:x": "3", "grad:y": "3"})  # the lesson's example worked on By hand
+
+
+def test_fix_this_first_names_the_first_failing_part_with_both_numbers_and_folds_the_rest():
+    code, _key, line = BUGS["swapped"]
+    at = open_dashboard(PAGE, hand=EXAMPLE_BY_HAND)
     run(at, code)
-    title = next(c.title for c in implement.run(SOLUTION, "").checks if c.key == key)
-    failed = [e for e in errors(at) if e.startswith(title)]
-    assert failed and f"line {line}" in failed[0], (errors(at), line)
-    assert not all_pass(at)
+    assert len(errors(at)) == 1  # one box: the rest is folded
+    box = errors(at)[0]
+    assert box.startswith("**Fix this first** (rules): `*`'s rule alone")
+    assert "Yours: **a.grad 8, b.grad 8** · the engine's: **a.grad -3, b.grad 8**" in box
+    assert f"Marked in the editor: line {line}: `self.grad += self.data * out.grad`" in box
+    folded = at.expander[0]
+    assert folded.label == "11 more: 8 pass, 1 fails, 2 wait for this fix"
+    shown = folded.markdown[0].value
+    assert shown.count("\n- ") + 1 == 11 and shown.count("⋯") == 2 and "not checked until" in shown
+
+
+def test_by_hand_first_the_lesson_examples_numbers_wait_until_entered():
+    # `other.grad = ...` in __mul__: on the lesson's example the learner's y.grad is 2 where the engine's is 3
+    code = BUGS["overwrite_mul_other"][0]
+    at = open_dashboard(PAGE)  # by hand first (the default), nothing entered
+    run(at, code)
+    text = page_text(at)
+    assert "the engine's is 3" not in text and "your y.grad is 2" not in text
+    assert "do not all match the engine's yet" in text
+    (dot,) = (chart.proto.spec for chart in at.get("graphviz_chart"))  # the example: the program's graph
+    assert "data 9" not in dot and "grad 2" not in dot and "grad ?" in dot and "data ?" in dot
+    assert "a.grad 16" in text  # the part checks ran on numbers of their own, and say them
+    at = open_dashboard(PAGE, hand=EXAMPLE_BY_HAND)
+    run(at, code)
+    text = page_text(at)
+    assert "your y.grad is 2, the engine's is 3" in text
+    (dot,) = (chart.proto.spec for chart in at.get("graphviz_chart"))
+    assert "grad 2" in dot
 
 
 def test_the_nodes_that_differ_from_the_engine_are_marked_not_by_colour_alone():

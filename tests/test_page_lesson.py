@@ -102,8 +102,9 @@ def test_implement_it_is_done_from_the_learners_code_run_once_from_the_link():
     at = open_lesson(code=BUGS["no_seed"][0])
     station(at, IMPLEMENT)
     assert status(at).startswith("not done yet")
-    # without the seed every grad stays 0: the lesson's test is the first to fix
-    assert any("First to fix: The lesson's test" in e.value and "the engine's is 3" in e.value for e in at.error)
+    # without the seed the first part to fix is backward()'s seed, at the line of `def backward`
+    first = "First to fix: backward() starts from the output's grad, 1"
+    assert any(first in e.value and f"line {BUGS['no_seed'][2]}" in e.value for e in at.error)
     at = open_lesson()
     station(at, IMPLEMENT)
     assert status(at).startswith("not done yet") and "skeleton" in status(at)

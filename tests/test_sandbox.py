@@ -114,9 +114,9 @@ def test_no_class_named_value() -> None:
 def test_a_value_whose_data_is_text_is_explained() -> None:
     code = SOLUTION.replace("self.data = data", "self.data = str(data)")
     report = implement.run(code, "")
-    lesson = report.checks[0]
-    assert not lesson.passed and lesson.line == 19  # `out = Value(self.data * other.data, ...)`: str * str
-    assert "is `data` text?" in lesson.message
+    first = report.first_failing  # `a + b` joins the two texts: `out = Value(self.data + other.data, ...)`
+    assert first.key == "record_add" and first.line == 10
+    assert "is `data` text?" in first.message
 
 
 # -- refused before running: the line is named ---------------------------------------------------------

@@ -13,7 +13,7 @@ import math
 
 from lab.implement import lesson2 as implement_lesson2
 from lab.implement.lesson2 import Lesson2Report
-from lab.implement.run import Report
+from lab.implement.results import Report
 from lab.lesson import takeaway
 from lab.lesson.questions import CHOICE, NUMBER, Option, Question
 from lab.lesson.records import Done, Lesson, Seen, Station, question_done

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from lab.implement.run import Report
+from lab.implement.results import Report
 from lab.lesson.questions import Question, feedback
 from lab.model.analysis import Analysis, analyse
 from lab.model.identity import program_id

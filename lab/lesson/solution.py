@@ -5,49 +5,7 @@ lesson's walk (tests/test_lesson_walk.py) marks the Implement it station done wi
 tests' buggy variants (tests/implement_solutions.py) are made from it, one change each.
 """
 
-SOLUTION = """\
-class Value:
-    def __init__(self, data, _children=(), _op=''):
-        self.data = data
-        self.grad = 0
-        self._backward = lambda: None
-        self._prev = set(_children)
-        self._op = _op
-
-    def __add__(self, other):
-        out = Value(self.data + other.data, (self, other), '+')
-
-        def _backward():
-            self.grad += out.grad
-            other.grad += out.grad
-        out._backward = _backward
-        return out
-
-    def __mul__(self, other):
-        out = Value(self.data * other.data, (self, other), '*')
-
-        def _backward():
-            self.grad += other.data * out.grad
-            other.grad += self.data * out.grad
-        out._backward = _backward
-        return out
-
-    def backward(self):
-        topo = []
-        visited = set()
-
-        def build_topo(v):
-            if v not in visited:
-                visited.add(v)
-                for child in v._prev:
-                    build_topo(child)
-                topo.append(v)
-        build_topo(self)
-        self.grad = 1
-        for node in reversed(topo):
-            node._backward()
-"""
-
+from lab.implement.slips import SOLUTION  # written once: the base of every slip of Implement it's catalog
 
 # Lesson 2: lesson 1's class with tanh() and relu(), and a training loop (lab/implement/lesson2.py checks them).
 LESSON2_METHODS = """\

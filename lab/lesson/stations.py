@@ -13,13 +13,15 @@ that are about the example use the example itself.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
 from engine.trace import EdgeFlow
-from lab.implement.run import Report
+from lab.implement.results import Report
+from lab.implement.slips import SOLUTION
 from lab.lesson import questions, rescue, takeaway
 from lab.lesson.records import Done, Lesson, Progress, Seen, Station, first_not_done, question_done
-from lab.lesson.solution import SOLUTION
 from lab.model.analysis import Analysis, format_number
 from lab.model.explain import rule_text
 from lab.model.presets import LESSON_PROGRAM
@@ -227,6 +229,13 @@ def is_example(a: Analysis) -> bool:
 def example_analysis(current: Analysis) -> Analysis:
     """The current program if it is the lesson's example, else the example itself (x = 2, y = 3)."""
     return LESSON.example_analysis(current)
+
+
+def example_hidden(hand: Mapping[str, str], settings: Mapping[str, object], current: Analysis) -> bool:
+    """ "By hand first" holds the lesson example's numbers back: it is on (the default) and the example's
+    variables' gradients have not all been entered by hand. Pages that run the example (Implement it) then
+    show neither its numbers nor the learner's own on it."""
+    return handcheck.engine_hidden(example_analysis(current), hand, settings)
 
 
 def progress(work: Work, current: Analysis, implemented: Report | None = None) -> list[Progress]:

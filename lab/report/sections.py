@@ -25,7 +25,7 @@ import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from lab.implement.run import Report
+from lab.implement.results import Report
 from lab.lesson import checklist, lesson2, questions, rescue
 from lab.lesson import stations as lesson
 from lab.lesson.records import Progress
@@ -453,7 +453,9 @@ def code_section(s: Source) -> Section:
     passed, total = implement_view.passed_count(ran)
     if total:
         parts.append(Text(f"**Checks:** {passed} of {total} pass.", id="code-checks"))
-        parts.append(Items([f"{'✔' if c.passed else '✘'} {c.text}" for c in implement_view.check_lines(ran)]))
+        hidden = lesson.example_hidden(s.work.hand, s.work.settings, s.current)
+        held = implement_view.held_checks(hidden, lesson.is_example(s.current))
+        parts.append(Items([f"{c.symbol} {c.text}" for c in implement_view.check_lines(ran, held)]))
     if ran.program_note:
         parts.append(Text(f"Your program: {ran.program_note}", style="muted"))
     return Section(title, parts)

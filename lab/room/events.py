@@ -32,10 +32,6 @@ LESSON2_KEYS: tuple[str, ...] = tuple(s.key for s in lesson2.LESSON.stations)  #
 NOT_THE_RULE = "not the local derivative times out.grad"  # a wrong rule line that is no classic mistake
 
 
-# A slip in a learner's `Value` fails several checks at once (`=` for `+=` fails the overwrite check and, through
-# it, the topological order and the visited set too). The room names one mistake per run: the first of these that
-# failed, the most specific first (each classic mistake's own check comes before the checks it drags along).
-ROOT_ORDER = ("prev_op", "backward_set", "closure", "seed", "direction", "overwrite", "visited", "topo", "lesson")
 NOT_RUN = "not_run"  # the code was refused or failed before any check: a mistake of its own
 
 
@@ -44,7 +40,7 @@ class RunSummary:
     """What the room needs of one run of the learner's code: passed, or its one mistake (key, title, message)."""
 
     passed: bool
-    mistake: str = ""  # a check's key (ROOT_ORDER, or another check's), or NOT_RUN
+    mistake: str = ""  # the first failing check's key (lab/implement/checks.py), or NOT_RUN
     title: str = ""
     message: str = ""
 
@@ -55,13 +51,13 @@ def summary(report: Any) -> RunSummary:
     if problem is not None:
         return RunSummary(False, NOT_RUN, "their code did not run", str(getattr(problem, "message", problem)))
     checks = tuple(getattr(report, "checks", ()) or ())
-    failed = [c for c in checks if not c.passed]
     if not checks:
         return RunSummary(False, NOT_RUN, "their code did not run", "no check could be run")
-    if not failed:
+    # each check tests one part and a check whose part needs a failed one waits: the first failing check, in the
+    # lesson's order of the parts, is the one mistake of the run (lab/implement/checks.py)
+    root = next((c for c in checks if c.state == "fail"), None)
+    if root is None:
         return RunSummary(True)
-    rank = {key: i for i, key in enumerate(ROOT_ORDER)}
-    root = min(failed, key=lambda c: rank.get(str(c.key), len(ROOT_ORDER)))
     note = f"line {root.line}: {root.message}" if root.line else root.message
     return RunSummary(False, str(root.key), root.title, note)
 

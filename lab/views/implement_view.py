@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -18,8 +18,10 @@ import pandas as pd
 from engine.errors import ExpressionError
 from engine.parser import parse_program
 from engine.trace import BackwardStep, Graph
-from lab.implement import run as implement
+from lab.implement.graphs import TOLERANCE, learner_backward_steps
+from lab.implement.results import FAIL, PASS, WAIT
 from lab.model.analysis import CONSTANT, OPERATION, OUTPUT, VARIABLE, Analysis, format_number
+from lab.model.diagram import Highlight
 from lab.model.steps import CURRENT, DONE, WAITING, OrderItem
 from lab.model.table import values_table
 
@@ -74,35 +76,155 @@ def learner_analysis(graph: Graph, steps: Sequence[BackwardStep] = ()) -> Analys
     return Analysis(None, None, graph, list(steps), formulas, kinds, variables)  # type: ignore[arg-type]
 
 
+SYMBOLS = {PASS: "✔", FAIL: "✘", WAIT: "⋯"}  # a waiting check is never marked wrong
+
+
 @dataclass(frozen=True)
 class CheckLine:
-    """One check as the page says it: passed or not, and the lesson's words with the numbers."""
+    """One check as the page says it: passed, failed or waiting, and the lesson's words with the numbers."""
 
     key: str
     passed: bool
     text: str  # Markdown-free plain words (the page and the report format them)
     line: int | None
+    state: str = PASS
+
+    @property
+    def symbol(self) -> str:
+        return SYMBOLS.get(self.state, "✘")
 
 
-def check_lines(report) -> list[CheckLine]:
-    """Each check of the report in the lesson's words, its line named when the check failed at one."""
-    lines = []
-    for check in report.checks:
-        text = f"{check.title}: {check.message}" if check.message else check.title
-        if not check.passed and check.line and f"line {check.line}" not in text:
-            text += f" (line {check.line})"
-        lines.append(CheckLine(check.key, bool(check.passed), text, check.line))
-    return lines
+def held_checks(hidden: bool, program_is_example: bool) -> frozenset[str]:
+    """The checks whose numbers "by hand first" holds back: the lesson's test, and the program from Build and see
+    when it is the lesson's example; none once the example has been worked by hand (`hidden` False)."""
+    if not hidden:
+        return frozenset()
+    return frozenset({"lesson", "program"} if program_is_example else {"lesson"})
+
+
+def check_text(check, held: Collection[str] = ()) -> str:
+    """A check in the lesson's words, its line named when it failed at one; a check in `held` (its numbers held
+    back by "by hand first") in its words without them."""
+    message = check.quiet if check.key in held and check.quiet is not None else check.message
+    text = f"{check.title}: {message}" if message else check.title
+    if check.state == FAIL and check.line and f"line {check.line}" not in text:
+        text += f" (line {check.line})"
+    return text
+
+
+def check_lines(report, held: Collection[str] = ()) -> list[CheckLine]:
+    """Each check of the report in the lesson's words (those in `held` without the lesson example's numbers)."""
+    return [CheckLine(c.key, c.state == PASS, check_text(c, held), c.line, c.state) for c in report.checks]
 
 
 def passed_count(report) -> tuple[int, int]:
     """How many checks passed, of how many."""
-    return sum(1 for c in report.checks if c.passed), len(report.checks)
+    return sum(1 for c in report.checks if c.state == PASS), len(report.checks)
 
 
 def every_check_passes(report) -> bool:
     """The Lesson's station is done: the code ran and every check passed."""
     return report is not None and report.passed
+
+
+@dataclass(frozen=True)
+class Fix:
+    """The "Fix this first" box: the first failing part in the lesson's order, and the rest folded under it."""
+
+    title: str
+    part: str
+    message: str
+    line: int | None
+    code_line: str  # the learner's line, as typed ("" when the check names none)
+    found: str  # the learner's numbers ("" when there are none to show)
+    wanted: str  # the engine's
+    folded: str  # "8 more: 5 pass, 3 wait for this fix"
+
+
+def _waits_on(report, key: str, target: str) -> bool:
+    by_key = {c.key: c for c in report.checks}
+    seen = set()
+    while key in by_key and by_key[key].state == WAIT and key not in seen:
+        seen.add(key)
+        key = by_key[key].waits_for
+    return key == target
+
+
+def folded_words(report, first) -> str:
+    """ "8 more: 5 pass, 3 wait for this fix": the checks under the box."""
+    others = [c for c in report.checks if c is not first]
+    passing = sum(1 for c in others if c.state == PASS)
+    failing = sum(1 for c in others if c.state == FAIL)
+    waiting = [c for c in others if c.state == WAIT]
+    parts = [f"{passing} pass"] if passing else []
+    if failing:
+        parts.append(f"{failing} fail{'s' if failing == 1 else ''}")
+    if waiting:
+        ours = sum(1 for c in waiting if _waits_on(report, c.key, first.key))
+        if ours == len(waiting):
+            parts.append(f"{ours} wait{'s' if ours == 1 else ''} for this fix")
+        else:
+            parts.append(f"{len(waiting)} wait{'s' if len(waiting) == 1 else ''} for a part to pass first")
+    return f"{len(others)} more: {', '.join(parts)}" if others else ""
+
+
+def first_to_fix(report, skip: Collection[str] = ()):
+    """The first failing check in the lesson's order of the parts (recording, rules, backward(), the whole), those
+    in `skip` left to another page part (lesson 2's checks name a slip in tanh more precisely than the program)."""
+    if report is None:
+        return None
+    return next((c for c in report.checks if c.state == FAIL and c.key not in skip), None)
+
+
+def fix_first(report, held: Collection[str] = (), skip: Collection[str] = ()) -> Fix | None:
+    """The first check to fix (`first_to_fix`), as the box at the top of the results says it; None when none
+    fails. The numbers of a check in `held` stay back ("by hand first")."""
+    first = first_to_fix(report, skip)
+    if first is None:
+        return None
+    quiet = first.key in held and first.quiet is not None
+    message = first.quiet if quiet else first.message
+    code_line = line_of(report.code, first.line)
+    return Fix(
+        first.title,
+        first.part,
+        message,
+        first.line,
+        code_line,
+        "" if quiet else first.found,
+        "" if quiet else first.wanted,
+        folded_words(report, first),
+    )
+
+
+def line_of(code: str, line: int | None) -> str:
+    lines = code.splitlines()
+    return lines[line - 1].strip() if line and 1 <= line <= len(lines) else ""
+
+
+MARK_CLASS = "backprop-lab-fix-line"  # the class of the editor's marker on the line to fix (styled by the page)
+
+
+def editor_marks(report, code: str, held: Collection[str] = (), skip: Collection[str] = ()) -> dict[str, list[dict]]:
+    """The Ace editor's annotation (the gutter's mark, with the words on hover) and full-line marker on the line
+    to fix first: the line that stopped the code, else the first failing check's. Nothing when the code in the
+    editor is no longer the code that ran (its lines may have moved)."""
+    if report is None or report.code != code:
+        return {"annotations": [], "markers": []}
+    if report.problem is not None:
+        line, words = report.problem.line, problem_text(report.problem)
+    else:
+        fix = fix_first(report, held, skip)
+        line, words = (fix.line, f"{fix.title}: {fix.message}") if fix else (None, "")
+    if not line or not 1 <= line <= len(code.splitlines()):
+        return {"annotations": [], "markers": []}
+    row = line - 1
+    return {
+        "annotations": [{"row": row, "column": 0, "type": "error", "text": f"Fix this first: {words}"}],
+        "markers": [
+            {"startRow": row, "startCol": 0, "endRow": row, "endCol": 1, "className": MARK_CLASS, "type": "fullLine"}
+        ],
+    }
 
 
 def station_status(report, has_code: bool) -> tuple[bool, str]:
@@ -164,7 +286,7 @@ def engine_values(graph: Graph, program: str) -> dict[int, tuple[float, float]]:
 
 
 def _same(mine: float, engine: float) -> bool:
-    return mine == engine or math.isclose(mine, engine, rel_tol=implement.TOLERANCE, abs_tol=implement.TOLERANCE)
+    return mine == engine or math.isclose(mine, engine, rel_tol=TOLERANCE, abs_tol=TOLERANCE)
 
 
 def engine_beside(
@@ -231,7 +353,7 @@ def my_value(report) -> MyValue | None:
     for which, graph in (("program", report.program_graph), ("lesson", report.lesson_graph)):
         if graph is None:
             continue
-        steps = implement.learner_backward_steps(report, which)
+        steps = learner_backward_steps(report, which)
         if len(steps) < 2:  # the seed alone: their backward() called no _backward
             continue
         if which == "program":
@@ -255,3 +377,9 @@ def engine_order(a: Analysis) -> list[str]:
     """The nodes whose `_backward` the engine's backward() calls on this graph: reverse topological order, leaves
     left out (the graph is drawn in topological order)."""
     return [a.names[i] for i in reversed(range(len(a.graph))) if a.graph.inputs[i]]
+
+
+def unspoiled(a: Analysis) -> Highlight:
+    """The learner's graph of the lesson's example while "by hand first" holds its numbers back: the inputs'
+    data (the lesson gives them), `?` for every computed value and every grad, and no mark of which differ."""
+    return Highlight(hide_grads=True, unknown_data=[i for i, node in enumerate(a.graph.nodes) if node._prev])

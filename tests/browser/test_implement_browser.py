@@ -6,6 +6,7 @@ solution with one change, and the line of that change): the page must name each 
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from urllib.parse import parse_qs, urlencode, urlparse
@@ -13,6 +14,9 @@ from urllib.parse import parse_qs, urlencode, urlparse
 import pytest
 from implement_solutions import BUGS, SOLUTION
 from playwright.sync_api import Browser, Page, expect
+
+from lab.implement.checks import TITLES
+from lab.views.implement_view import MARK_CLASS
 
 from .conftest import APP, assert_no_traceback, go_to_page, open_app, set_sidebar_number, wait_for_record, wait_idle
 
@@ -64,13 +68,11 @@ def alerts(page: Page) -> list[str]:
 
 
 def check_title(key: str) -> str:
-    from lab.implement.run import TITLES
-
     return re.sub(r"`", "", TITLES[key])
 
 
 def test_the_lessons_solution_passes_every_check(page: Page, app_url: str):
-    open_implement(page, app_url)
+    open_implement(page, app_url, urlencode({"hand": json.dumps({"grad:x": "3", "grad:y": "3"})}))  # by hand
     assert "self.grad +=" not in editor_text(page)  # the skeleton, never the answer
     type_code(page, SOLUTION)
     run(page)
@@ -87,18 +89,28 @@ def test_the_lessons_solution_passes_every_check(page: Page, app_url: str):
     assert_no_traceback(page)
 
 
-@pytest.mark.parametrize("bug", ["overwrite_add", "no_seed", "no_topological_order", "no_visited_set"])
-def test_each_classic_mistake_is_named_with_its_line(page: Page, app_url: str, bug: str):
-    code, key, line = BUGS[bug]
+def test_the_line_to_fix_first_is_marked_in_the_editor_itself(page: Page, app_url: str):
+    """Ctrl+Enter runs; the gutter's error mark and the full-line marker sit on the slip's own line."""
+    code, key, line = BUGS["no_visited_set"]
     open_implement(page, app_url)
     type_code(page, code)
     page.frame_locator(EDITOR).locator(".ace_content").click()
     page.keyboard.press("Control+Enter")  # the editor's shortcut runs
     wait_idle(page, started_within=1.0)
-    title = check_title(key)
-    failed = page.get_by_test_id("stMain").get_by_test_id("stAlert").filter(has_text=title)
-    expect(failed).to_have_count(1)
-    expect(failed).to_contain_text(f"line {line}")
+    box = page.get_by_test_id("stMain").get_by_test_id("stAlert").filter(has_text="Fix this first")
+    expect(box).to_have_count(1)
+    expect(box).to_contain_text(check_title(key))
+    frame = page.frame_locator(EDITOR)
+    expect(frame.locator(".ace_gutter-cell.ace_error")).to_have_count(1)
+    expect(frame.locator(".ace_gutter-cell.ace_error")).to_have_text(str(line))
+    marker = frame.locator(f".ace_marker-layer .{MARK_CLASS}")
+    expect(marker).to_have_count(1)
+    # the marker covers the slip's own line of text (not the gutter's number, which Ace draws apart)
+    text = code.splitlines()[line - 1].strip()
+    row = frame.locator(".ace_text-layer .ace_line", has_text=text).first
+    row_top = row.evaluate("r => r.getBoundingClientRect().top")
+    marker_top = marker.evaluate("m => m.getBoundingClientRect().top")
+    assert abs(marker_top - row_top) <= 2, (marker_top, row_top)
     assert_no_traceback(page)
 
 
@@ -218,7 +230,9 @@ def test_my_value_steps_through_the_learners_own_backward(page: Page, app_url: s
     code = BUGS["no_topological_order"][0]
     program = "x = 2\ny = 3\na = x*y\nb = a*x\nc = b*y\nz = a + c"
     open_app(page, app_url, query=urlencode({"expr": program, "code": code}), path="implement")
-    expect(page.get_by_test_id("stMain").get_by_test_id("stAlert").filter(has_text=check_title("topo"))).to_be_visible()
+    expect(
+        page.get_by_test_id("stMain").get_by_test_id("stAlert").filter(has_text=check_title("order"))
+    ).to_be_visible()
     go_to_page(page, "Watch gradients flow")
     page.get_by_test_id("stMain").get_by_text("My Value", exact=True).click()
     wait_idle(page)
