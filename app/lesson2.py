@@ -6,6 +6,7 @@ the learner's code) and lab/model/training.py (the engine's training loop); this
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 import pandas as pd
@@ -18,6 +19,7 @@ from lab.lesson.records import Station
 from lab.model import training
 from lab.model.analysis import Analysis, analyse, format_number
 from lab.model.text import markdown_safe as md
+from lab.report import sections
 from lab.views import handcheck
 from lab.work.share import Work
 
@@ -243,6 +245,27 @@ def takeaway_station(station: Station, a: Analysis, work: Work, reveal: bool) ->
         placeholder="What surprised me was … It felt simpler than I expected that … What still feels fuzzy is …",
     )
     ui.say(*takeaway.message(text))
+    st.markdown("**Your report**: lesson 1's work and lesson 2's stations, answers, training and this takeaway.")
+    current, today = state.analysis(), dt.date.today()
+    # read here: the download makes the file on another thread
+    implemented, runs = state.implementation_report(), state.lesson_runs(lesson2.LESSON)
+    html_col, md_col, _ = st.columns([1, 1, 2])
+    with html_col:
+        ui.download(
+            "Report (HTML)",
+            lambda: sections.report_html(work, current, today, implemented=implemented, runs=runs),
+            "backprop-lab-report.html",
+            "text/html",
+            key="lesson2:report_html",
+        )
+    with md_col:
+        ui.download(
+            "Report (Markdown)",
+            lambda: sections.report_markdown(work, current, today, implemented, runs),
+            "backprop-lab-report.md",
+            "text/markdown",
+            key="lesson2:report_md",
+        )
 
 
 VIEWS: dict[str, Callable[[Station, Analysis, Work, bool], None]] = {

@@ -22,6 +22,7 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import state
+from lab.lesson import lesson2
 from lab.room import events as room_events
 from lab.room.store import MAX_NICKNAME, RoomError, RoomStore, new_token, suggest_nickname
 from lab.work.share import work_to_json
@@ -162,6 +163,11 @@ def _implementation_report():
     return room_events.current_report(state.last_run(), state.code())
 
 
+def _lesson2_runs() -> dict[str, object]:
+    """What lesson 2's own checks gave for the code as it is now, when lesson 2 ran them (the room runs nothing)."""
+    return state.lesson_runs_made(lesson2.LESSON)
+
+
 def _run_name(report) -> str:
     """A name for the run that made `report`, new for each run (each report is a new object): "" for none."""
     if report is None:
@@ -195,7 +201,7 @@ def send_progress(slot=None) -> None:
         sender = memo.get(_SENDER)
         if sender is None or (sender.code, sender.token) != (link.code, link.token):
             sender = memo[_SENDER] = room_events.Sender(store(), link.code, link.token)
-        found = room_events.facts(work, state.analysis(), report, run)
+        found = room_events.facts(work, state.analysis(), report, run, _lesson2_runs())
         sender.send(found)
     except RoomError as e:  # closed, expired, or this learner was removed
         state.set_room_link(None)

@@ -408,6 +408,11 @@ def lesson_runs(lesson: Lesson) -> dict[str, object]:
     return runs[key]
 
 
+def lesson_runs_made(lesson: Lesson) -> dict[str, object]:
+    """`lesson_runs` when they were made already in this session for the current code, else {} (never runs code)."""
+    return dict(st.session_state.get(_LESSON_RUNS, {}).get((lesson.id, code()), {}))
+
+
 def last_run() -> tuple[str, Report] | None:
     """The code and report of the last run (the Run button's, or a lazy one), even if the code changed since."""
     key = st.session_state.get(_LAST_RUN)

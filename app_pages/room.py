@@ -12,9 +12,8 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import room, state
-from lab.room.events import STATION_KEYS
 from lab.room.store import RoomError
-from lab.room.view import live_html
+from lab.room.view import LESSONS, live_html, of_lesson
 
 PROJECTOR = "room:projector"
 REFRESH_SECONDS = 2
@@ -48,17 +47,18 @@ def close_room(code: str, key: str) -> None:
 
 
 @st.fragment(run_every=REFRESH_SECONDS)
-def live(code: str, key: str, projector: bool) -> None:
-    """The room as it is now: read from the database on every refresh, nothing cached."""
+def live(code: str, key: str, projector: bool, lesson: str) -> None:
+    """The room as it is now, for one lesson: read from the database on every refresh, nothing cached."""
+    stations, keys = LESSONS[lesson]
     try:
-        view = room.store().view(code, key, STATION_KEYS)
+        view = room.store().view(code, key, keys)
     except (room.RoomUnavailable, SQLAlchemyError):
         st.warning("The room's database cannot be reached just now; this view tries again in 2 seconds.")
         return
     if view is None:
         st.warning(f"Room {code} is closed.")
         return
-    st.html(live_html(view, time.time(), projector))
+    st.html(live_html(of_lesson(view, lesson), time.time(), projector, stations))
 
 
 def teach(code: str, key: str) -> None:
@@ -75,7 +75,8 @@ def teach(code: str, key: str) -> None:
     if not projector:  # the key stays off the projector
         with st.expander("Your instructor link (keep it to yourself: it opens this view)"):
             st.code(instructor_link, language=None, wrap_lines=True)
-    live(code, key, projector)
+    lesson = st.segmented_control("Lesson", list(LESSONS), default="Lesson 1", key="room:lesson") or "Lesson 1"
+    live(code, key, projector, lesson)
     st.divider()
     sure = st.checkbox("Yes, delete everything of this room", key="room:sure")
     st.button(

@@ -72,6 +72,13 @@ def test_the_plots_wait_for_the_learners_own_loop():
     assert any("wait for your train()" in c.value for c in at.caption)
 
 
+def test_the_takeaway_offers_the_report_it_asks_for():
+    at = opened(Work(lesson2.NEURON), "l2:takeaway")
+    assert any("download your report" in m.value for m in at.markdown)  # the station's to-do asks for it
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Report (HTML)" in labels and "Report (Markdown)" in labels
+
+
 def test_implement_it_names_a_lesson_2_slip_at_its_line_once_lesson_2_is_open():
     slip = LESSON2_SOLUTION.replace("self.grad += (1 - t**2) * out.grad", "self.grad += (1 - self.data**2) * out.grad")
     line = next(i for i, text in enumerate(slip.splitlines(), 1) if "1 - self.data**2" in text)

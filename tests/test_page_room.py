@@ -264,3 +264,17 @@ def test_a_nickname_taken_in_the_room_is_refused_with_what_to_do():
     assert not warnings(again)
     teacher.run()
     assert "1 learner in room" in live_html(teacher).replace("<b>", "").replace("</b>", "")
+
+
+def test_the_instructor_picks_a_lesson_and_sees_its_stations():
+    teacher, code, _key = open_room()
+    learner = join(code, "Ann")
+    learner.session_state["answers"] = {"lesson2:slope": "0.5"}  # tanh's slope at o = 0.7071: 1 - o² = 0.5
+    learner.run()
+    teacher.run()
+    assert 'data-station="l2:slope"' not in live_html(teacher)  # lesson 1 first
+    teacher.segmented_control(key="room:lesson").set_value("Lesson 2").run()
+    html = live_html(teacher)
+    row = '<td>2. tanh&#x27;s slope, by hand</td><td class="n">0</td><td class="n">1</td>'  # at 0, past 1
+    assert f'data-station="l2:slope">{row}' in html
+    assert 'data-station="graph"' not in html

@@ -8,20 +8,34 @@ y.grad += x = 2). So "y.grad += 3 at step 2" is wrong (it adds 2), the issue's o
 from __future__ import annotations
 
 from implement_solutions import BUGS, SOLUTION
+from sqlalchemy import create_engine
 
 from lab.implement import run as implement
+from lab.lesson import lesson2
 from lab.model.analysis import analyse
 from lab.room.events import (
+    LESSON2_KEYS,
     NOT_RUN,
     STATION_KEYS,
+    Sender,
     current_report,
     facts,
     rule_facts,
     summary,
     unsent,
 )
-from lab.room.store import HAND, IMPLEMENTATION, PREDICTION, STATION, LearnerRow, RoomView, WrongAnswer
-from lab.room.view import live_html, wrong_sentence
+from lab.room.store import (
+    ANSWER,
+    HAND,
+    IMPLEMENTATION,
+    PREDICTION,
+    STATION,
+    LearnerRow,
+    RoomStore,
+    RoomView,
+    WrongAnswer,
+)
+from lab.room.view import live_html, of_lesson, wrong_sentence
 from lab.views import predict
 from lab.work.share import Work
 
@@ -128,3 +142,42 @@ def test_the_projector_view_has_no_nicknames():
     assert "Ann" not in html and "projector" in html
     assert "1 learner</p>" in html  # the stalled learner, counted
     assert "Ann" in live_html(view("Ann", "3"), now=600.0)
+
+
+# -- lesson 2 in the room: its own stations (keys "l2:..."), its answers among the wrong answers ----------------
+# Its numbers by hand: o = tanh(0.8814) = 0.7071, so tanh's slope is 1 - o² = 0.5 (1 - n² = 0.2231 is the slip);
+# the ReLU neuron x = 2, w = -1, b = 0.5 has n = -1.5 < 0, so exactly 0 reaches w.
+
+
+def lesson2_work(**answers: str) -> Work:
+    return Work(lesson2.NEURON, answers=answers)
+
+
+def test_lesson_2s_answers_are_sent_and_its_takeaway_is_not():
+    work = lesson2_work(**{lesson2.SLOPE.id: "0.2231", lesson2.DEAD.id: "0", lesson2.TAKEAWAY: "Relu dies."})
+    sent = {f.context: f for f in facts(work, analyse(lesson2.NEURON)) if f.kind == ANSWER}
+    assert set(sent) == {lesson2.SLOPE.id, lesson2.DEAD.id}
+    assert not sent[lesson2.SLOPE.id].right and "1 - n²" in sent[lesson2.SLOPE.id].note
+    assert sent[lesson2.DEAD.id].right
+
+
+def test_lesson_2s_stations_are_sent_and_the_room_counts_them_per_lesson(tmp_path):
+    store = RoomStore(create_engine(f"sqlite:///{tmp_path / 'room.sqlite'}"))
+    opened = store.open_room()
+    store.join(opened.code, "Ann", "t-ann")
+    store.join(opened.code, "Bob", "t-bob")
+    ann = Sender(store, opened.code, "t-ann")
+    ann.send(facts(lesson2_work(**{lesson2.SLOPE.id: "0.5", lesson2.DEAD.id: "-2"}), analyse(lesson2.NEURON)))
+
+    second = store.view(opened.code, opened.key, LESSON2_KEYS)
+    slope = LESSON2_KEYS.index("l2:slope")
+    assert second.past[slope] == 1 and sum(second.past) == 1  # Ann's slope, right; nothing else of lesson 2
+    assert second.at[0] == 2  # both are still at lesson 2's first station (their tanh and relu are not written)
+    first = store.view(opened.code, opened.key, STATION_KEYS)
+    assert sum(first.past) == 0  # lesson 2's stations are not lesson 1's
+    (wrong,) = second.wrong
+    assert wrong.learners == 1 and wrong.answer == "-2" and "relu" in wrong.about
+
+    html = live_html(of_lesson(second, "Lesson 2"), now=600.0, stations=lesson2.LESSON.stations)
+    assert 'data-station="l2:slope"' in html and "answered “-2”" in html
+    assert of_lesson(second, "Lesson 1").wrong == []  # lesson 2's answer is not among lesson 1's wrong answers

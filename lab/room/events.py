@@ -12,21 +12,22 @@ No Streamlit here: the tests and the benchmark call the same functions as the ap
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from engine import rule_reader as rr
-from lab.lesson import questions
+from lab.lesson import lesson2, questions
 from lab.lesson import stations as lesson
 from lab.model import mistakes
-from lab.model.analysis import Analysis, format_number
+from lab.model.analysis import Analysis, analyse, format_number
 from lab.model.steps import BACKWARD, MODES, last_step
 from lab.room.store import ANSWER, HAND, IMPLEMENTATION, PREDICTION, RULE, STATION, Fact, RoomStore
 from lab.views import handcheck, own_rules, predict
 from lab.work.share import Work
 
 STATION_KEYS: tuple[str, ...] = tuple(s.key for s in lesson.STATIONS)
+LESSON2_KEYS: tuple[str, ...] = tuple(s.key for s in lesson2.LESSON.stations)  # its own keys ("l2:..."): one store
 
 NOT_THE_RULE = "not the local derivative times out.grad"  # a wrong rule line that is no classic mistake
 
@@ -84,9 +85,14 @@ def run_fact(report: Any, run: str) -> Fact:
     return Fact(IMPLEMENTATION, found.title, found.mistake, False, found.message, context=context)
 
 
-def station_facts(work: Work, current: Analysis, implemented: Any = None) -> list[Fact]:
-    """A fact per station done (lab/lesson/stations.py decides, from the work and the report of a run of its code)."""
-    return [Fact(STATION, p.station.key) for p in lesson.progress(work, current, implemented) if p.done]
+def station_facts(
+    work: Work, current: Analysis, implemented: Any = None, runs: Mapping[str, object] | None = None
+) -> list[Fact]:
+    """A fact per station done, of either lesson (each lesson's records decide, from the work, the report of a run of
+    its code and, for lesson 2, what its own checks of that code gave: `runs`, lab/lesson/records.py's Seen)."""
+    done = [p for p in lesson.progress(work, current, implemented) if p.done]
+    done += [p for p in lesson2.LESSON.progress(work, current, implemented, runs or {}) if p.done]
+    return [Fact(STATION, p.station.key) for p in done]
 
 
 def _prediction_note(blank: predict.Blank) -> str:
@@ -167,6 +173,19 @@ def answer_facts(work: Work, current: Analysis) -> list[Fact]:
         if not fb.answered or not fb.explanation:  # blank, not a choice, or unreadable: nothing to count
             continue
         facts.append(Fact(ANSWER, q.prompt(a), fb.shown or text.strip(), fb.right, fb.verdict, context=qid))
+    return facts + lesson2_answer_facts(work, current)
+
+
+def lesson2_answer_facts(work: Work, current: Analysis) -> list[Fact]:
+    """Lesson 2's questions answered in a way that can be judged (its takeaway is not a question: never sent)."""
+    facts = []
+    for q in lesson2.QUESTIONS:
+        text = work.answers.get(q.id, "")
+        a = analyse(q.program) if q.program else lesson2.LESSON.example_analysis(current)
+        fb = questions.feedback(q, a, text)
+        if not fb.answered or not fb.explanation:
+            continue
+        facts.append(Fact(ANSWER, q.prompt(a), fb.shown or text.strip(), fb.right, fb.verdict, context=q.id))
     return facts
 
 
@@ -196,15 +215,18 @@ def rule_facts(work: Work) -> list[Fact]:
     return facts
 
 
-def facts(work: Work, current: Analysis, implemented: Any = None, run: str = "") -> list[Fact]:
+def facts(
+    work: Work, current: Analysis, implemented: Any = None, run: str = "", runs: Mapping[str, object] | None = None
+) -> list[Fact]:
     """Everything the learner's work says, as facts for the room.
 
     `implemented`: the report (lab.implement.run.Report) of a run of the work's code as it is now (see
     `current_report`), when there is one: it marks the Implement it station, and with `run` (that run's name)
-    the run itself is sent (`run_fact`). The room never runs the code itself.
+    the run itself is sent (`run_fact`); `runs`: what lesson 2's own checks of that code gave (its stations).
+    The room never runs the code itself.
     """
     found = [
-        *station_facts(work, current, implemented),
+        *station_facts(work, current, implemented, runs),
         *prediction_facts(work, current),
         *hand_facts(work, current),
         *answer_facts(work, current),

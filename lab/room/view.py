@@ -9,12 +9,25 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
+from lab.lesson import lesson2
 from lab.lesson.stations import STATIONS
-from lab.room.events import NOT_RUN, prediction_place
+from lab.room.events import LESSON2_KEYS, NOT_RUN, STATION_KEYS, prediction_place
 from lab.room.store import ANSWER, HAND, IMPLEMENTATION, PREDICTION, RULE, STALLED_AFTER, RoomView, WrongAnswer
 
 e = html.escape
+
+# The instructor's view, one lesson at a time: its stations (records), their keys in the store, and its answers.
+LESSONS = {"Lesson 1": (STATIONS, STATION_KEYS), "Lesson 2": (lesson2.LESSON.stations, LESSON2_KEYS)}
+LESSON2_ANSWERS = frozenset(q.id for q in lesson2.QUESTIONS)
+
+
+def of_lesson(view: RoomView, name: str) -> RoomView:
+    """The view with the wrong answers of lesson `name` only: lesson 2's are its questions' answers; every other
+    wrong answer (predictions, hand checks, rules, runs, lesson 1's questions) is lesson 1's."""
+    second = name == "Lesson 2"
+    return replace(view, wrong=[w for w in view.wrong if (w.kind == ANSWER and w.context in LESSON2_ANSWERS) == second])
 
 
 def wrong_sentence(w: WrongAnswer) -> str:

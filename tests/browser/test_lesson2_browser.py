@@ -7,6 +7,7 @@ station judges is tested below the browser (tests/test_page_lesson2.py, tests/te
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 import pytest
@@ -15,7 +16,7 @@ from playwright.sync_api import Page, expect
 from lab.lesson import lesson2
 from lab.lesson.solution import LESSON2_SOLUTION
 from lab.work.share import Work, work_to_params
-from tests.browser.conftest import SCREENSHOTS, assert_no_traceback, go_to_page, open_app, wait_idle
+from tests.browser.conftest import SCREENSHOTS, SETTLED, assert_no_traceback, go_to_page, open_app, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -49,13 +50,15 @@ def test_lesson_2_from_a_slip_in_tanh_to_every_station_done(page: Page, app_url:
     total = len(lesson2.LESSON.stations)
     expect(page.get_by_test_id("stProgress").filter(has_text=f"{total} of {total} stations done")).to_be_visible()
     train = lesson2.LESSON.station("l2:train")
-    page.get_by_test_id("stMain").get_by_role("button", name=f"✔ {train.short}", exact=True).click()
-    wait_idle(page)
+    row = page.get_by_test_id("stMain").get_by_test_id("stButtonGroup").locator("button")  # the row of stations
+    row.filter(has_text=re.compile(rf"^✔\s*{re.escape(train.short)}$")).click()
+    wait_idle(page, timeout=60)
     expect(page.get_by_role("heading", name=f"{train.number}. Train a neuron")).to_be_visible()
-    expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(4)
+    expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(4, timeout=15_000)  # charts load their code
     page.screenshot(path=SCREENSHOTS / "lesson2-train.png", full_page=True)
     page.reload()
-    page.wait_for_function("() => !!document.querySelector('[data-testid=\"stProgress\"]')")
-    wait_idle(page)
+    # a reload is a new session, whose first run checks the code in the sandbox again: as slow as open_app's
+    page.wait_for_function("() => !!document.querySelector('[data-testid=\"stProgress\"]')", timeout=60_000)
+    page.wait_for_function(SETTLED, timeout=60_000)
     expect(page.get_by_test_id("stProgress").filter(has_text=f"{total} of {total} stations done")).to_be_visible()
     assert_no_traceback(page)
