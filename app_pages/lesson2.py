@@ -16,7 +16,7 @@ state.set_view(views.ACTIVE, True)  # Implement it shows lesson 2's checks from 
 current = state.analysis()
 work = state.work()
 a = lesson2.LESSON.example_analysis(current)
-steps = lesson2.LESSON.progress(work, current, state.implementation_report(), state.lesson_runs(lesson2.LESSON))
+steps = lesson2.LESSON.progress(work, current, state.latest_report(), state.lesson_runs(lesson2.LESSON))
 done = sum(p.done for p in steps)
 reveal = not handcheck.engine_hidden(analyse(lesson2.NEURON), work.hand, work.settings)
 

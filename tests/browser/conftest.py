@@ -134,8 +134,11 @@ def start_server(timeout: float = SERVER_START_TIMEOUT) -> tuple[subprocess.Pope
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = Path(tempfile.mkstemp(prefix="backprop-lab-server-", suffix=".log")[1])
+    # each server its own room database (a test may name one): servers of parallel workers share nothing
+    env = dict(os.environ)
+    env.setdefault("ROOM_DATABASE_URL", f"sqlite:///{tempfile.mkdtemp(prefix='backprop-lab-room-')}/room.sqlite")
     with log.open("wb") as out:
-        process = subprocess.Popen(server_command(port), cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(server_command(port), cwd=REPO, stdout=out, stderr=subprocess.STDOUT, env=env)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
