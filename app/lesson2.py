@@ -78,7 +78,8 @@ def check_lines(found: checks.Lesson2Report, keys: tuple[str, ...] | None = None
         at = f" (line {first.line})" if first.line else ""
         ui.say("error", f"**Fix this first**{at}: {md(first.title)}. {md(first.message)}")
     elif shown:
-        ui.say("success", f"All {len(shown)} checks of lesson 2 pass with your own `Value`.")
+        what = "The check" if len(shown) == 1 else f"All {len(shown)} checks"
+        ui.say("success", f"{what} of lesson 2 {'passes' if len(shown) == 1 else 'pass'} with your own `Value`.")
     for c in shown:
         if c is first:
             continue

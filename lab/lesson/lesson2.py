@@ -216,7 +216,7 @@ def _checks_done(keys: tuple[str, ...], what: str):
         checks = [c for c in report.checks if c.key.split(":")[0] in keys]
         passed = sum(c.status == "pass" for c in checks)
         if checks and passed == len(checks):
-            return True, f"{what}: all {len(checks)} checks pass"
+            return True, f"{what}: " + ("its check passes" if len(checks) == 1 else f"all {len(checks)} checks pass")
         waiting = next((c for c in checks if c.status == "wait"), None)
         if waiting is not None and not any(c.status == "fail" for c in checks):
             return False, f"{what}: {waiting.message}"

@@ -169,7 +169,7 @@ def type_code(page: Page, code: str) -> None:
 
 
 def run_code(page: Page, code: str, report: re.Pattern) -> float:
-    """Type `code` on Implement it and Run it; returns once the run's `report` ("8 of 10 checks pass", "All 10 checks
+    """Type `code` on Implement it and Run it; returns once the run's `report` ("Fix this first", "All 10 checks
     pass") is on the page, as a monotonic time."""
     type_code(page, code)
     main(page).get_by_role("button", name="Run", exact=True).click()  # held until the editor's rerun has run
@@ -237,13 +237,13 @@ def test_runs_nicknames_and_closing_reach_whom_they_should_within_seconds(browse
     # every run of Ann's code reaches the instructor within 3 s: the `=` slip as one mistake, then the fix
     go_to_page(ann, "Implement it")
     slip = SOLUTION.replace("self.grad += out.grad", "self.grad = out.grad", 1)
-    ran = run_code(ann, slip, re.compile(r"\d+ of \d+ checks pass"))
+    ran = run_code(ann, slip, re.compile(r"Fix this first"))
     wrong = teacher.get_by_test_id("room-wrong")
     expect(wrong).to_contain_text("1 ran a Value class that fails", timeout=LIVE_WITHIN * 1000)
     assert time.monotonic() - ran <= LIVE_WITHIN + 0.5
     expect(wrong.locator("li")).to_have_count(1)  # one slip, one entry
     expect(wrong).to_contain_text("(Ann)")  # whom to help, on the instructor's own view
-    expect(wrong.locator("code").first).to_have_text("+=")  # Markdown's code shown as code, no backticks
+    expect(wrong.locator("code")).not_to_have_count(0)  # the check's Markdown code shown as code, no backticks
     assert "`" not in wrong.inner_text()
     check_projector(teacher)
     ran = run_code(ann, SOLUTION, re.compile(r"All \d+ checks pass"))
