@@ -20,6 +20,7 @@ from typing import Any
 
 from engine.errors import ExpressionError
 from engine.parser import parse_program
+from lab.implement.graphs import steps_of
 from lab.model import training
 from lab.model.analysis import format_number
 from sandbox import code_reader, runner
@@ -366,7 +367,7 @@ def check(code: str, lesson1_ok: bool = True) -> Lesson2Report:
         },
     }
     job["graphs"] = [
-        {"key": activation, "steps": _steps(program), "capture": False, "record": False}
+        {"key": activation, "steps": steps_of(parse_program(program)), "capture": False, "record": False}
         for activation, program in training.DYING.items()
     ]
     try:
@@ -410,12 +411,6 @@ def check(code: str, lesson1_ok: bool = True) -> Lesson2Report:
         losses = tuple(train.get("losses") or ())
     dying = {activation: _leaf_grads(result.get("graphs", {}).get(activation, {})) for activation in training.DYING}
     return Lesson2Report(None, None, tuple(checks), losses, output, dying)
-
-
-def _steps(program: str) -> list[list[Any]]:
-    """A program as the child builds it with the learner's Value: [op, [operand steps], number, label]."""
-    p = parse_program(program)
-    return [[s.op, list(s.args), p.variables[s.label] if s.op == "variable" else s.number, s.label] for s in p._steps]
 
 
 def _leaf_grads(graph: Mapping[str, Any]) -> dict[str, float | None]:
