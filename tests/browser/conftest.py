@@ -8,6 +8,7 @@ A failing test leaves a screenshot in test-results/.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -20,7 +21,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -89,6 +91,52 @@ def base_url(app_url: str) -> str:
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args: dict) -> dict:
     return {**browser_context_args, "viewport": {"width": 1440, "height": 900}}
+
+
+# Counts the app's script runs in the page itself (a MutationObserver on Streamlit's run-state attribute), so
+# that wait_idle sees a run that started and ended between two of Playwright's polls. On every context's pages.
+COUNT_RUNS = """
+window.__runs = 0;
+new MutationObserver(changes => {
+  for (const c of changes)
+    if (c.target.getAttribute('data-test-script-state') === 'running' && c.oldValue !== 'running') window.__runs++;
+}).observe(document, {subtree: true, attributes: true, attributeOldValue: true,
+                      attributeFilter: ['data-test-script-state']});
+"""
+
+
+def new_browser_context(browser: Browser, **kwargs) -> BrowserContext:
+    """Another browser (a learner of their own): a fresh context whose pages count their runs for wait_idle."""
+    context = browser.new_context(**kwargs)
+    context.add_init_script(script=COUNT_RUNS)
+    return context
+
+
+@pytest.fixture(scope="session")
+def _shared_context(browser: Browser, browser_context_args: dict) -> Iterator[BrowserContext]:
+    """One context per worker for the tests' pages: a new page is a new Streamlit session, and the app's
+    scripts, already in the context's cache, are not fetched and compiled again for every test."""
+    context = new_browser_context(browser, **browser_context_args)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def context(request: pytest.FixtureRequest, _shared_context: BrowserContext) -> Iterator[BrowserContext]:
+    """The `page` fixture's context: the shared one (its pages closed, its cookies and permissions cleared
+    after each test), or a fresh one for a test marked `own_context` (one that routes or cuts the network)."""
+    if request.node.get_closest_marker("own_context"):
+        context = request.getfixturevalue("new_context")()
+        context.add_init_script(script=COUNT_RUNS)
+        yield context
+        return
+    yield _shared_context
+    for page in list(_shared_context.pages):
+        page.close()
+    _shared_context.clear_cookies()
+    _shared_context.clear_permissions()
+    _shared_context.set_offline(False)
+    _shared_context.unroute_all()
 
 
 # -- the server ----------------------------------------------------------------------------
@@ -204,17 +252,23 @@ def wait_idle(page: Page, started_within: float = 0.4, timeout: float = 30.0) ->
     """Wait until the script has run after an interaction and the app is idle again.
 
     Streamlit starts a rerun a moment after a click or a typed value is sent, so first give it up to
-    `started_within` seconds to leave "notRunning" (otherwise a stale idle state would be read), then
-    wait for the idle state and for no element to be stale (greyed out from the previous run).
+    `started_within` seconds to start (otherwise a stale idle state would be read): a run has started when the
+    app says it is running or when the page's own count of runs (COUNT_RUNS) has grown since this call, so a
+    run too short for a poll to see still counts. Then wait for the idle state and for no element to be stale
+    (greyed out from the previous run). An interaction that starts no run costs `started_within`.
     """
-    app = page.locator(APP)
-    deadline = time.monotonic() + started_within
-    while time.monotonic() < deadline:
-        if app.get_attribute("data-test-script-state") != "notRunning":
-            break
-        page.wait_for_timeout(25)
+    if started_within > 0:  # (Playwright's timeout 0 means no timeout at all)
+        before = page.evaluate("() => window.__runs || 0")
+        with contextlib.suppress(PlaywrightTimeoutError):  # no run: the interaction changed nothing on the server
+            page.wait_for_function(RUN_STARTED, arg=before, polling="raf", timeout=started_within * 1000)
     page.locator(IDLE).wait_for(state="attached", timeout=timeout * 1000)
     page.wait_for_function(SETTLED, timeout=timeout * 1000)
+
+
+RUN_STARTED = """before => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return (window.__runs || 0) > before || (app !== null && app.getAttribute('data-test-script-state') !== 'notRunning');
+}"""
 
 
 def open_app(page: Page, base: str, query: str = "", path: str = "") -> None:

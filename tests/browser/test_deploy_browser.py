@@ -18,7 +18,7 @@ from sqlalchemy import create_engine
 
 from lab.room.store import RoomStore, new_token
 from lab.work.share import PROGRAM_PARAM
-from tests.browser.conftest import IDLE, sidebar_number_input
+from tests.browser.conftest import IDLE, new_browser_context, sidebar_number_input
 from tests.test_deploy import deployment  # noqa: F401 - the fixture: deploy/run 2 on loopback
 
 pytestmark = [pytest.mark.browser, pytest.mark.deploy]
@@ -40,7 +40,7 @@ def test_a_learners_page_reconnects_to_the_other_replica_with_their_work_and_roo
             strict=True,
         )
     )
-    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    context = new_browser_context(browser, viewport={"width": 1280, "height": 720})
     page = context.new_page()
     served: list[str] = []
     page.on("response", lambda r: served.append(r.headers.get("x-replica", "")) if "/_stcore/health" in r.url else None)

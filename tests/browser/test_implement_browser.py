@@ -18,7 +18,16 @@ from playwright.sync_api import Browser, Page, expect
 from lab.implement.checks import TITLES
 from lab.views.implement_view import MARK_CLASS
 
-from .conftest import APP, assert_no_traceback, go_to_page, open_app, set_sidebar_number, wait_for_record, wait_idle
+from .conftest import (
+    APP,
+    assert_no_traceback,
+    go_to_page,
+    new_browser_context,
+    open_app,
+    set_sidebar_number,
+    wait_for_record,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -116,7 +125,7 @@ def test_the_line_to_fix_first_is_marked_in_the_editor_itself(page: Page, app_ur
 
 def test_a_hostile_program_gets_its_message_while_another_learner_keeps_working(browser: Browser, app_url: str):
     viewport = {"width": 1280, "height": 720}
-    first, second = browser.new_context(viewport=viewport), browser.new_context(viewport=viewport)
+    first, second = new_browser_context(browser, viewport=viewport), new_browser_context(browser, viewport=viewport)
     try:
         hostile, other = first.new_page(), second.new_page()
         open_implement(hostile, app_url)
@@ -180,7 +189,7 @@ def test_start_again_asks_before_it_throws_the_code_away(page: Page, app_url: st
 
 def test_the_page_looks_and_works_the_same_with_no_internet(browser: Browser, app_url: str):
     """Every request that is not to this server is refused: the editor's font is this server's own copy."""
-    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    context = new_browser_context(browser, viewport={"width": 1280, "height": 720})
     refused: list[str] = []
 
     def only_this_server(route):

@@ -20,7 +20,16 @@ import pytest
 from implement_solutions import SOLUTION
 from playwright.sync_api import Browser, Page, expect
 
-from .conftest import REPO, assert_no_traceback, go_to_page, open_app, start_server, stop_server, wait_idle
+from .conftest import (
+    REPO,
+    assert_no_traceback,
+    go_to_page,
+    new_browser_context,
+    open_app,
+    start_server,
+    stop_server,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -46,7 +55,7 @@ def main(page: Page):
 
 
 def new_page(browser: Browser) -> Page:
-    return browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+    return new_browser_context(browser, viewport={"width": 1280, "height": 720}).new_page()
 
 
 def join(page: Page, url: str, code: str, nickname: str) -> None:

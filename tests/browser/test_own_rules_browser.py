@@ -16,6 +16,7 @@ from playwright.sync_api import Browser, Page, expect
 from .conftest import (
     assert_no_traceback,
     marked_nodes,
+    new_browser_context,
     open_app,
     wait_for_cell,
     wait_for_record,
@@ -82,8 +83,8 @@ def test_equals_instead_of_plus_equals_is_named_and_y_is_marked(page: Page, app_
 
 def test_a_learners_wrong_rule_leaves_another_learner_on_the_same_server_unaffected(browser: Browser, app_url: str):
     viewport = {"width": 1440, "height": 900}
-    first = browser.new_context(viewport=viewport)
-    second = browser.new_context(viewport=viewport)
+    first = new_browser_context(browser, viewport=viewport)
+    second = new_browser_context(browser, viewport=viewport)
     try:
         wrong, other = first.new_page(), second.new_page()
         open_own_rules(wrong, app_url)

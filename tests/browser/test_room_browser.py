@@ -23,6 +23,7 @@ from .conftest import (
     SETTLED,
     assert_no_traceback,
     diagram_nodes,
+    new_browser_context,
     open_share_box,
     url_expr,
     wait_for_cell,
@@ -102,7 +103,7 @@ def start_change(page: Page, me: Learner) -> None:
 
 
 def test_six_learners_editing_at_once_each_see_only_their_own_numbers(browser: Browser, app_url: str, tmp_path: Path):
-    contexts = [browser.new_context(viewport={"width": 1280, "height": 720}) for _ in ROOM]
+    contexts = [new_browser_context(browser, viewport={"width": 1280, "height": 720}) for _ in ROOM]
     try:
         pages = [context.new_page() for context in contexts]
         # everyone opens their link at about the same time ...

@@ -51,6 +51,7 @@ def keep_on_the_server(page: Page) -> list[str]:
     return outside
 
 
+@pytest.mark.own_context
 def test_the_sheet_prints_on_one_page_in_its_own_font_with_nothing_from_outside(page: Page, app_url: str):
     page.set_viewport_size({"width": 1280, "height": 720})
     outside = keep_on_the_server(page)
@@ -80,6 +81,7 @@ def test_the_biggest_programs_offered_still_print_on_one_page(page: Page, app_ur
     assert outside == []
 
 
+@pytest.mark.own_context
 def test_the_downloaded_file_prints_on_one_page_offline_in_its_font(page: Page, app_url: str, tmp_path):
     open_app(page, app_url, "first=0", path="sheet")
     with page.expect_download() as download:

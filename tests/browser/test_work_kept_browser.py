@@ -22,6 +22,7 @@ from .conftest import (
     SETTLED,
     assert_no_traceback,
     go_to_page,
+    new_browser_context,
     open_app,
     open_share_box,
     sidebar_number_input,
@@ -133,7 +134,7 @@ def reload_and_open_elsewhere(page: Page, browser: Browser, path: str) -> None:
     if path == "/by-hand":
         expect_hand_entries_shown(page)
     address = page.url
-    context = browser.new_context(viewport=page.viewport_size)
+    context = new_browser_context(browser, viewport=page.viewport_size)
     try:
         elsewhere = context.new_page()
         elsewhere.goto(address)
@@ -294,7 +295,7 @@ def test_the_share_link_is_a_whole_address_with_a_copy_button_that_brings_everyt
     copy.click()
     assert page.evaluate("() => navigator.clipboard.readText()").strip() == link
 
-    context = browser.new_context(viewport=page.viewport_size)
+    context = new_browser_context(browser, viewport=page.viewport_size)
     try:
         elsewhere = context.new_page()
         elsewhere.goto(link)
