@@ -29,7 +29,7 @@ from .conftest import (
 
 pytestmark = pytest.mark.browser
 
-TRIES = 3  # the order of the two messages varies from try to try: each box is tried a few times
+TRIES = 2  # the order of the two messages varies from try to try: each box is tried twice (ten tries in all)
 
 
 def main(page: Page):
