@@ -28,7 +28,7 @@ from lab.model.analysis import Analysis, analyse
 from lab.model.identity import program_id
 from lab.model.presets import LESSON_PROGRAM
 from lab.model.program_edit import set_variable_value
-from lab.views.handcheck import entries_of, with_entries
+from lab.views.by_hand import entries_of, with_entries
 from lab.views.implement_view import kept_code
 from lab.views.stepper import Watch
 from lab.work.share import (

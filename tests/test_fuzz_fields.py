@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 
 from engine.errors import ExpressionError
 from lab.model.analysis import analyse
-from lab.views import handcheck, own_rules, predict
+from lab.views import by_hand, own_rules, predict
 from lab.work.share import ALL_PARAMS, DEFAULT_SETTINGS, Work, work_from_json, work_from_params, work_to_json
 
 pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning", "ignore::DeprecationWarning")
@@ -115,11 +115,11 @@ def lesson():
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(entry=hostile_text, row=st.sampled_from(["value", "grad:x", "grad:y", "grad:a"]))
 def test_any_hand_entry_is_checked_or_called_unreadable(lesson, entry, row):
-    result = timed(handcheck.check, lesson, {row: entry})
+    result = timed(by_hand.check, lesson, {row: entry})
     (checked,) = [c for c in result.checks if c.row.key == row]
-    statuses = {handcheck.PASS, handcheck.FAIL, handcheck.ONLY_HERE, handcheck.UNREADABLE, handcheck.BLANK}
+    statuses = {by_hand.PASS, by_hand.FAIL, by_hand.ONLY_HERE, by_hand.UNREADABLE, by_hand.BLANK}
     assert checked.status in statuses
-    if checked.status == handcheck.UNREADABLE:
+    if checked.status == by_hand.UNREADABLE:
         assert checked.message.strip()
     assert result.verdict.strip()
 

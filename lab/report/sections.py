@@ -34,7 +34,7 @@ from lab.model.analysis import Analysis, analyse, format_number
 from lab.model.diagram import to_dot, too_big_to_draw
 from lab.model.steps import MODES
 from lab.model.table import values_table
-from lab.views import handcheck, implement_view, parsons, predict
+from lab.views import by_hand, implement_view, parsons, predict
 from lab.work.share import RESCUE_LESSON, Work
 
 TITLE = "Backprop Lab: my work"
@@ -94,10 +94,10 @@ def other_answers(work: Work) -> dict[str, str]:
     return {k: v for k, v in work.answers.items() if k not in known and not k.startswith(ours)}
 
 
-def _other_hand(work: Work, check: handcheck.HandCheck, a: Analysis) -> dict[str, str]:
+def _other_hand(work: Work, check: by_hand.HandCheck, a: Analysis) -> dict[str, str]:
     """This program's hand entries for rows it doesn't have (other programs' entries are theirs)."""
     shown = {c.row.key for c in check.checks}
-    return {k: v for k, v in handcheck.entries_of(work.hand, a).items() if k not in shown}
+    return {k: v for k, v in by_hand.entries_of(work.hand, a).items() if k not in shown}
 
 
 # -- the parts a section is made of ------------------------------------------------------------

@@ -24,7 +24,7 @@ from lab.model.analysis import Analysis, analyse, format_number
 from lab.model.identity import program_id
 from lab.model.steps import BACKWARD, MODES
 from lab.room.store import ANSWER, HAND, IMPLEMENTATION, PREDICTION, RULE, STATION, Fact, RoomStore
-from lab.views import handcheck, own_rules, predict
+from lab.views import by_hand, own_rules, predict
 from lab.work.share import Work
 
 STATION_KEYS: tuple[str, ...] = tuple(s.key for s in lesson.STATIONS)
@@ -130,19 +130,19 @@ def prediction_place(context: str) -> str:
 
 def hand_facts(work: Work, current: Analysis) -> list[Fact]:
     """Each hand-check row the learner filled in that can be judged: pass or fail, with the engine's message."""
-    check = handcheck.check(current, work.hand, work.tolerance)
+    check = by_hand.check(current, work.hand, work.tolerance)
     facts = []
     for row in check.checks:
-        if row.status in (handcheck.PASS, handcheck.FAIL, handcheck.ONLY_HERE):
-            note = f"the engine has {format_number(row.engine)}" if row.status != handcheck.PASS else ""
-            if row.status == handcheck.ONLY_HERE:
+        if row.status in (by_hand.PASS, by_hand.FAIL, by_hand.ONLY_HERE):
+            note = f"the engine has {format_number(row.engine)}" if row.status != by_hand.PASS else ""
+            if row.status == by_hand.ONLY_HERE:
                 note = "right here only, not as a formula"
             facts.append(
                 Fact(
                     HAND,
                     row.row.label,
                     row.entry,
-                    row.status == handcheck.PASS,
+                    row.status == by_hand.PASS,
                     note,
                     context=program_id(current, at_values=True),
                 )
