@@ -51,6 +51,7 @@ class Run:
     reruns: int  # how many runs ended early for a rerun first
     dots: list[str] = field(default_factory=list)  # the DOT text of every diagram drawn (st.graphviz_chart)
     tables: list[bytes] = field(default_factory=list)  # every st.dataframe's data, Arrow IPC bytes
+    numbers: dict[str, float] = field(default_factory=dict)  # key -> the value a number input was set to by the app
 
 
 def widget_key(widget_id: str) -> str | None:
@@ -324,6 +325,8 @@ class Session:
         inner = getattr(element, type_) if type_ else None
         widget_id = getattr(inner, "id", "") if inner is not None else ""
         key = widget_key(widget_id) if widget_id else None
+        if key is not None and type_ == "number_input" and inner.set_value and inner.HasField("value"):
+            run.numbers[key] = inner.value
         if key is not None:
             options = list(getattr(inner, "options", []) or [])
             widgets[key] = Widget(widget_id, type_, delta.fragment_id, [str(o) for o in options])

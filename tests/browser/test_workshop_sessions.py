@@ -4,9 +4,9 @@ A server-concurrency property, so no browser: six learners are six Streamlit ses
 websocket protocol (benchmarks/ws_learner.py: what the browser's frontend sends and reads), on the server the
 browser tests of this worker already run. Each opens their own program by link, then all change it at once
 (every change sent before any answer is read), half with the sidebar's number input and half by typing a
-new program and pressing Build. Each must see only their own numbers, in the diagram (its DOT) and in the
-table (its data), keep them in their link, and download their own work (the file is made when clicked, on
-a thread of the server's own: all six ask at once). Six, as CI has two cores (bench_workshop runs more).
+new program and pressing Build. Each must see only their own numbers, in the diagram (its DOT), the table
+(its data), the sidebar's boxes and their link, and download their own work (the file is made when clicked,
+on a thread of the server's own: all six ask at once). Six, as CI has two cores (bench_workshop runs more).
 
 Every session's program is `p = P; q = Q; r = p*q + p`. By hand: r = P*Q + P, dr/dp = Q + 1,
 dr/dq = P. The numbers below are worked out on paper; no two sessions share an r.
@@ -108,6 +108,8 @@ async def workshop(url: str) -> None:
         changed = await asyncio.gather(*(change(s, me) for s, me in zip(sessions, ROOM, strict=True)))
         for s, run, me in zip(sessions, changed, ROOM, strict=True):
             check_own_numbers(run, me, me.new_p, me.new_r)
+            sidebar = {name: run.numbers.get(f"value:{name}") for name in "pq"}  # the boxes, as the app set them
+            assert sidebar == {"p": me.new_p, "q": me.q}, sidebar
             link = parse_qs(s.query)[PROGRAM_PARAM][0]
             assert link.splitlines()[:2] == [f"p = {me.new_p}", f"q = {me.q}"], link
 
