@@ -146,7 +146,7 @@ def test_any_rule_text_runs_or_is_refused_with_a_message(lesson, text, op):
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=hostile_text, step=st.integers(0, 2))
 def test_any_prediction_is_judged_or_called_unreadable(lesson, text, step):
-    for blank in predict.blanks(lesson, LESSON, "backward", step):
+    for blank in predict.blanks(lesson, "backward", step):
         judged = timed(predict.judge, lesson, blank, text, 1e-3)
         assert judged.status in (predict.RIGHT, predict.WRONG, predict.UNREADABLE, predict.EMPTY)
         assert judged.message.strip()

@@ -32,7 +32,7 @@ from lab.lesson.records import Progress
 from lab.lesson.takeaway import PROMPTS, count_sentences
 from lab.model.analysis import Analysis, analyse, format_number
 from lab.model.diagram import to_dot, too_big_to_draw
-from lab.model.steps import MODES, last_step
+from lab.model.steps import MODES
 from lab.model.table import values_table
 from lab.views import handcheck, implement_view, parsons, predict
 from lab.work.share import RESCUE_LESSON, Work
@@ -401,23 +401,22 @@ def predictions_section(s: Source) -> Section | None:
     a, tolerance = s.current, s.work.tolerance
     rows, here, right = [], 0, 0
     for mode in MODES:
-        for step in range(last_step(a, mode) + 1):
-            for blank in predict.blanks(a, s.work.program, mode, step):
-                entry = s.work.predictions.get(blank.key)
-                if entry is None:
-                    continue
-                here += 1
-                judged = predict.judge(a, blank, entry, tolerance)
-                right += judged.right
-                rows.append(
-                    [
-                        f"{mode} pass, step {step}",
-                        Cell(blank.label, code=True),
-                        Cell(entry, mark=("prediction", "data-key", blank.key)),
-                        n(blank.answer),
-                        Cell("✔" if judged.right else "✘", style="right" if judged.right else "wrong"),
-                    ]
-                )
+        for blank in predict.every_blank(a, mode):
+            entry = s.work.predictions.get(blank.key)
+            if entry is None:
+                continue
+            here += 1
+            judged = predict.judge(a, blank, entry, tolerance)
+            right += judged.right
+            rows.append(
+                [
+                    f"{mode} pass, step {blank.step}",
+                    Cell(blank.label, code=True),
+                    Cell(entry, mark=("prediction", "data-key", blank.key)),
+                    n(blank.answer),
+                    Cell("✔" if judged.right else "✘", style="right" if judged.right else "wrong"),
+                ]
+            )
     parts: list[Part] = []
     if rows:
         parts.append(Text(f"{right} of {here} predictions right for this program."))
