@@ -86,7 +86,7 @@ def font_px(locator) -> float:
 def learners_link(code: str, token: str, y_at_step_2: str, answered_station_1: bool) -> str:
     """A learner's own link: their place in the room and their work, the backward pass predicted to step 2."""
     a = analyse(LESSON_PROGRAM)
-    blanks = {b.label: b.key for b in predict.blanks(a, LESSON_PROGRAM, "backward", 2)}
+    blanks = {b.label: b.key for b in predict.blanks(a, "backward", 2)}
     work = Work(
         LESSON_PROGRAM,
         predictions={blanks["x.grad += ?"]: "3", blanks["y.grad += ?"]: y_at_step_2},
