@@ -20,7 +20,7 @@ from lab.model import training
 from lab.model.analysis import Analysis, analyse, format_number
 from lab.model.text import markdown_safe as md
 from lab.report import sections
-from lab.views import handcheck
+from lab.views import by_hand
 from lab.work.share import Work
 
 TAKEAWAY_BOX = "lesson2:takeaway_box"
@@ -129,12 +129,12 @@ def slope_station(station: Station, a: Analysis, work: Work, reveal: bool) -> No
 
 def neuron_station(station: Station, a: Analysis, work: Work, reveal: bool) -> None:
     neuron = analyse(lesson2.NEURON)
-    hidden = handcheck.engine_hidden(neuron, work.hand, work.settings)
-    check = handcheck.check(neuron, work.hand, work.tolerance)
+    hidden = by_hand.engine_hidden(neuron, work.hand, work.settings)
+    check = by_hand.check(neuron, work.hand, work.tolerance)
     lines = []
     for c in (c for c in check.checks if c.row.required):
         entry = f"`{c.entry}`" if c.entry else "not entered yet"
-        verdict = "" if not c.entry or hidden else (" ✔" if c.status == handcheck.PASS else " ✘")
+        verdict = "" if not c.entry or hidden else (" ✔" if c.status == by_hand.PASS else " ✘")
         lines.append(f"- {md(c.row.label)}: {entry}{verdict}")
     st.markdown("\n".join(lines))
     if not lesson2.LESSON.is_example(state.analysis()):

@@ -20,13 +20,13 @@ from lab.model.analysis import Analysis, format_number
 from lab.model.diagram import Highlight
 from lab.model.text import markdown_safe as md
 from lab.report import sections as report
-from lab.views import handcheck, parsons
+from lab.views import by_hand, parsons
 from lab.work.share import FULL_LESSON, Work
 
 MOVES = {parsons.UP: "up", parsons.DOWN: "down", parsons.IN: "one step right", parsons.OUT: "one step left"}
 TIMER = ":material/timer:"  # a station's time box (an icon of the page's own font: no emoji font is needed)
 ICONS = {"success": ":material/check_circle:", "error": ":material/lightbulb:", "warning": ":material/help:"}
-HAND_LABELS = {handcheck.VALUE_KEY: "z =", handcheck.grad_key("x"): "dz/dx =", handcheck.grad_key("y"): "dz/dy ="}
+HAND_LABELS = {by_hand.VALUE_KEY: "z =", by_hand.grad_key("x"): "dz/dx =", by_hand.grad_key("y"): "dz/dy ="}
 
 
 # -- callbacks -----------------------------------------------------------------------------------
@@ -155,7 +155,7 @@ def backward_station(station: Station, a: Analysis, work: Work, reveal: bool) ->
 
 
 def by_hand_station(station: Station, a: Analysis, work: Work, reveal: bool) -> None:
-    entries = handcheck.entries_of(work.hand, a)
+    entries = by_hand.entries_of(work.hand, a)
     cells = st.columns(3)
     for key, cell in zip(rescue.HAND_ROWS, cells, strict=True):
         widget = f"rescue:hand:{key}"
@@ -167,7 +167,7 @@ def by_hand_station(station: Station, a: Analysis, work: Work, reveal: bool) -> 
         st.caption("By hand first: the checks wait until all three are entered.")
     else:
         for c in rows:
-            if c.status == handcheck.PASS:
+            if c.status == by_hand.PASS:
                 ui.say("success", md(f"{c.row.label}: `{c.entry}` matches."), icon=ICONS["success"])
             else:
                 ui.say("error", md(f"{c.row.label}: `{c.entry}`: {c.message}"), icon=ICONS["error"])

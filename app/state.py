@@ -25,9 +25,10 @@ from lab.implement.results import Report
 from lab.lesson import stations
 from lab.lesson.records import Lesson
 from lab.model.analysis import Analysis, analyse
+from lab.model.identity import program_id
 from lab.model.presets import LESSON_PROGRAM
 from lab.model.program_edit import set_variable_value
-from lab.views.handcheck import entries_of, with_entries
+from lab.views.by_hand import entries_of, with_entries
 from lab.views.implement_view import kept_code
 from lab.views.stepper import Watch
 from lab.work.share import (
@@ -96,8 +97,7 @@ def init() -> None:
     st.session_state[ROOM] = room_link_from_params(params)
     _link_work(params)
     if STEP_PARAM in params:  # where Watch gradients flow stood: a reload comes back to it
-        a = analysis()
-        watch().stepper.stand_at(str(params[STEP_PARAM]), program(), (a.names, a.graph.edges))
+        watch().stepper.stand_at(str(params[STEP_PARAM]), program_id(analysis()))
 
 
 STEP_PARAM = "step"  # where Watch gradients flow stands (lab.views.stepper.Stepper.where), when not at its start

@@ -30,7 +30,7 @@ from lab.model.diagram import (
 )
 from lab.model.table import values_table
 from lab.model.text import markdown_safe as md
-from lab.views import handcheck
+from lab.views import by_hand
 from lab.work.share import RESCUE_LESSON, work_from_json, work_to_json
 
 # -- page habits: one way each ------------------------------------------------------------------
@@ -200,7 +200,7 @@ def sidebar(page: str = "") -> None:
                 st.session_state.pop(_VALUE_NOTE, None)  # said once, right after the change
             if st.session_state.get(_DRAFT_KEPT_AT) == name:
                 _draft_kept()
-        hidden = page == "by-hand" and handcheck.engine_hidden(a, state.hand_entries(), state.settings())
+        hidden = page == "by-hand" and by_hand.engine_hidden(a, state.hand_entries(), state.settings())
         if page == "" and state.lesson() == RESCUE_LESSON:  # the rescue version asks for z by hand too
             hidden = state.settings().get("hand_first", True) and not rescue.hand_entered(state.hand())
         if hidden:
@@ -255,7 +255,7 @@ def _on_value_change(name: str) -> None:
     before, entries = state.analysis(), state.hand_entries()
     if state.set_value(name, float(value)):
         tolerance = state.tolerance()
-        note = handcheck.turned_by_values(before, state.analysis(), entries, tolerance) if entries else ""
+        note = by_hand.turned_by_values(before, state.analysis(), entries, tolerance) if entries else ""
         st.session_state[_VALUE_NOTE] = (name, note) if note else None
         if kept_draft:
             st.session_state[_DRAFT_KEPT_AT] = name

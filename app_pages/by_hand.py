@@ -5,13 +5,13 @@ import streamlit as st
 from app import state, ui
 from engine.errors import quote
 from lab.model.diagram import Highlight
-from lab.views import handcheck
+from lab.views import by_hand
 from lab.work import share
 
-EDITOR = "handcheck:table"  # the table's widget key (a new one when the entries change elsewhere, e.g. a loaded file)
-TOLERANCE, HAND_FIRST = "handcheck:tolerance", "handcheck:hand_first"
-_EDITOR_GENERATION = "_handcheck:table_generation"
-_EDITOR_IN_STEP = "_handcheck:table_in_step"  # (row keys, entries) the table's own edits were last copied at
+EDITOR = "by_hand:table"  # the table's widget key (a new one when the entries change elsewhere, e.g. a loaded file)
+TOLERANCE, HAND_FIRST = "by_hand:tolerance", "by_hand:hand_first"
+_EDITOR_GENERATION = "_by_hand:table_generation"
+_EDITOR_IN_STEP = "_by_hand:table_in_step"  # (row keys, entries) the table's own edits were last copied at
 
 
 def editor_key(row_keys: tuple[str, ...]) -> str:
@@ -31,8 +31,8 @@ def copy_edits(key: str, row_keys: tuple[str, ...]) -> None:
         hand = dict(state.hand_entries())
         for position, change in edits.get("edited_rows", {}).items():
             position = int(position)
-            if handcheck.ANSWER in change and 0 <= position < len(row_keys):
-                answer = change[handcheck.ANSWER]
+            if by_hand.ANSWER in change and 0 <= position < len(row_keys):
+                answer = change[by_hand.ANSWER]
                 hand[row_keys[position]] = "" if answer is None else str(answer)
         state.set_hand_entries(hand)
     st.session_state[_EDITOR_IN_STEP] = (row_keys, dict(state.hand_entries()))
@@ -47,7 +47,7 @@ def on_tolerance() -> None:
         st.session_state[_TOLERANCE_BLANK] = True
 
 
-_TOLERANCE_BLANK = "_handcheck:tolerance_blank"
+_TOLERANCE_BLANK = "_by_hand:tolerance_blank"
 
 
 def on_hand_first() -> None:
@@ -92,12 +92,12 @@ if st.session_state.pop(_TOLERANCE_BLANK, False):
     st.error(f"**Not changed:** the tolerance needs a number, so it stays {tolerance:g}.", icon="⚠️")
 
 # the table: built from the saved entries every run, its edits copied back into them
-row_keys = tuple(row.key for row in handcheck.rows(a))
+row_keys = tuple(row.key for row in by_hand.rows(a))
 key = editor_key(row_keys)
 copy_edits(key, row_keys)
-result = handcheck.check(a, state.hand_entries(), tolerance)
-hidden = handcheck.engine_hidden(a, state.hand_entries(), settings)
-table = handcheck.comparison_table(result, hide_engine=hidden)
+result = by_hand.check(a, state.hand_entries(), tolerance)
+hidden = by_hand.engine_hidden(a, state.hand_entries(), settings)
+table = by_hand.comparison_table(result, hide_engine=hidden)
 st.data_editor(
     table,
     key=key,
@@ -105,15 +105,15 @@ st.data_editor(
     args=(key, row_keys),
     num_rows="fixed",
     hide_index=True,
-    disabled=[c for c in handcheck.COLUMNS if c != handcheck.ANSWER],
+    disabled=[c for c in by_hand.COLUMNS if c != by_hand.ANSWER],
     column_config={
-        handcheck.ROW: st.column_config.TextColumn(help="Rows after the variables are optional: blank is not checked"),
-        handcheck.ANSWER: st.column_config.TextColumn(help="A number (3) or a formula in the variables (x + 1)"),
-        handcheck.FINITE: st.column_config.TextColumn(
+        by_hand.ROW: st.column_config.TextColumn(help="Rows after the variables are optional: blank is not checked"),
+        by_hand.ANSWER: st.column_config.TextColumn(help="A number (3) or a formula in the variables (x + 1)"),
+        by_hand.FINITE: st.column_config.TextColumn(
             help="The gradient estimated by nudging the node by a tiny step; for the value: the value recomputed"
         ),
-        handcheck.DIFFERENCE: st.column_config.TextColumn(help="yours − engine"),
-        handcheck.RESULT: st.column_config.TextColumn(width=handcheck.RESULT_COLUMN_PX),
+        by_hand.DIFFERENCE: st.column_config.TextColumn(help="yours − engine"),
+        by_hand.RESULT: st.column_config.TextColumn(width=by_hand.RESULT_COLUMN_PX),
     },
     height=ui.grid_height(len(table)),
     width="stretch",
@@ -121,7 +121,7 @@ st.data_editor(
 
 # the verdict
 if hidden:
-    entered = sum(1 for name in a.variables if state.hand_entries().get(handcheck.grad_key(name)))
+    entered = sum(1 for name in a.variables if state.hand_entries().get(by_hand.grad_key(name)))
     to_do = ", ".join(f"d {out} / d {name}" for name in a.variables)
     st.info(
         f"**By hand first:** enter {to_do} to see the engine's numbers ({entered} of {len(a.variables)} entered).",

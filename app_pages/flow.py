@@ -9,6 +9,7 @@ from app import state, ui
 from engine.trace import BackwardStep
 from lab.model.analysis import Analysis
 from lab.model.explain import backward_sentence
+from lab.model.identity import program_id
 from lab.model.steps import BACKWARD, FORWARD, last_step
 from lab.views import implement_view, own_rules, predict
 from lab.views.flow import banner_html, flow_view, order_html, step_table, styled_table
@@ -71,8 +72,8 @@ def on_check(a: Analysis, drafts: Drafts, shown: list[predict.Blank]) -> None:
             state.set_prediction(b.key, entries[b.key])
 
 
-def on_predict_again(program: str, stepper: Stepper) -> None:
-    for key in predict.pass_keys(program, stepper.mode, state.predictions()):
+def on_predict_again(a: Analysis, stepper: Stepper) -> None:
+    for key in predict.pass_keys(a, stepper.mode, state.predictions()):
         state.set_prediction(key, "")
     stepper.go_to(0)
 
@@ -211,7 +212,7 @@ def how_it_works(a: Analysis, mode: str, revealed: bool, seed_known: bool = True
         )
 
 
-def step_buttons(program: str, stepper: Stepper, last: int, revealed: bool, predicted: bool) -> None:
+def step_buttons(a: Analysis, stepper: Stepper, last: int, revealed: bool, predicted: bool) -> None:
     """Reset, Back, Step, the slider, and (once this pass has predictions) Predict again."""
     step = stepper.step
     row = st.columns([1.3, 1.2, 1.2, 5.3] + ([1.9] if predicted else []), vertical_alignment="center")
@@ -254,7 +255,7 @@ def step_buttons(program: str, stepper: Stepper, last: int, revealed: bool, pred
             "Predict again",
             icon=":material/restart_alt:",
             on_click=on_predict_again,
-            args=(program, stepper),
+            args=(a, stepper),
             help="Forget this pass's predictions and start it again",
             width="stretch",
             key="flow:predict_again",
@@ -301,21 +302,21 @@ def prediction_panel(
         )
 
 
-def stepping(ticking: bool, a: Analysis, program: str, watch: Watch, pass_shown: PassShown) -> None:
+def stepping(ticking: bool, a: Analysis, watch: Watch, pass_shown: PassShown) -> None:
     """The stepping part: buttons, slider, prediction, then the step itself. Reruns itself while playing."""
     stepper, predicting, steps = watch.stepper, pass_shown.predicting, pass_shown.steps
     mode, last = stepper.mode, last_step(a, stepper.mode, steps)
 
     stepper.slider_read(st.session_state.get(stepper.slider_key) if stepper.slider_key else None)
-    limit = predict.first_unrevealed(a, program, mode, state.predictions(), steps) if predicting else None
+    limit = predict.first_unrevealed(a, mode, state.predictions(), steps) if predicting else None
     if stepper.settle(ticking, last, limit):
         st.rerun()  # play stopped (the end, or a click): a whole-page rerun stops the timer and shows "Play"
     state.sync_url()  # the step is in the link (this part reruns alone: the entry point does not put it there)
-    shown = predict.blanks(a, program, mode, stepper.step, steps) if predicting else []
+    shown = predict.blanks(a, mode, stepper.step, steps) if predicting else []
     revealed = predict.revealed(shown, state.predictions())
-    score = predict.score(a, program, mode, state.predictions(), state.tolerance(), steps) if predicting else None
+    score = predict.score(a, mode, state.predictions(), state.tolerance(), steps) if predicting else None
 
-    step_buttons(program, stepper, last, revealed, bool(score and score.predicted))
+    step_buttons(a, stepper, last, revealed, bool(score and score.predicted))
     if predicting:
         prediction_panel(a, watch.drafts, stepper.step, shown, revealed, steps)
     the_step(a, mode, stepper.step, revealed, steps, pass_shown.my_rules, score, pass_shown.my_value)
@@ -358,8 +359,8 @@ def the_step(
 
 # -- the page -----------------------------------------------------------------------------------
 
-a, program, watch = state.analysis(), state.program(), state.watch()
-watch.stepper.follow(program, (a.names, a.graph.edges))
+a, watch = state.analysis(), state.watch()
+watch.stepper.follow(program_id(a))
 shown_pass = pass_shown(a, watch)
 if shown_pass.my_value is not None:
     a = shown_pass.my_value.a  # the learner's own objects: their graph, their grads, their calls
@@ -394,7 +395,7 @@ if shown_pass.predicting and value_available:  # said on the page, not only in t
 if shown_pass.my_value is not None:
     ui.say("info", shown_pass.my_value.note, icon=":material/code:")
 if shown_pass.predicting:
-    stepping(False, a, program, watch, shown_pass)  # every click reruns the whole page: the link keeps each prediction
+    stepping(False, a, watch, shown_pass)  # every click reruns the whole page: the link keeps each prediction
 else:
     playing = watch.stepper.playing
-    st.fragment(run_every=watch.stepper.speed if playing else None)(stepping)(playing, a, program, watch, shown_pass)
+    st.fragment(run_every=watch.stepper.speed if playing else None)(stepping)(playing, a, watch, shown_pass)

@@ -19,7 +19,7 @@ from lab.model.diagram import Highlight
 from lab.model.source import backward_source
 from lab.model.text import markdown_safe as md
 from lab.report import sections as report
-from lab.views import handcheck, implement_view, sheet
+from lab.views import by_hand, implement_view, sheet
 from lab.work.share import FULL_LESSON, RESCUE_LESSON, Work
 
 VERSION = "lesson:version"  # the choice of the full lesson or the rescue version (kept in the work)
@@ -244,7 +244,7 @@ def by_hand_station(station: lesson.Station, a: Analysis, work: Work, reveal: bo
     lines = []
     for c in (c for c in check.checks if c.row.required):
         entry = f"`{c.entry}`" if c.entry else "not entered yet"
-        verdict = "" if not c.entry else (" ✔" if c.status == handcheck.PASS else " ✘")
+        verdict = "" if not c.entry else (" ✔" if c.status == by_hand.PASS else " ✘")
         lines.append(f"- {md(c.row.label)}: {entry}{verdict if reveal else ''}")
     st.markdown("\n".join(lines))
     sheet_link()
@@ -260,12 +260,12 @@ def trace_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool
     else:
         ui.say(check.verdict_kind if check.verdict_kind in ("success", "error") else "info", md(check.verdict))
         if check.entered:
-            table = handcheck.comparison_table(check, entered_only=True)
+            table = by_hand.comparison_table(check, entered_only=True)
             st.dataframe(
-                table.drop(columns=[handcheck.DIFFERENCE]),
+                table.drop(columns=[by_hand.DIFFERENCE]),
                 hide_index=True,
                 width="stretch",
-                column_config={handcheck.RESULT: st.column_config.TextColumn(width=handcheck.RESULT_COLUMN_PX)},
+                column_config={by_hand.RESULT: st.column_config.TextColumn(width=by_hand.RESULT_COLUMN_PX)},
             )
         for c in check.failing:
             st.markdown(f"**{md(c.row.label)}**, one edge at a time:")
@@ -344,7 +344,7 @@ if version == RESCUE_LESSON:  # always the example at x = 2, y = 3; its class's 
 else:
     a = walked.example_analysis(current)
     steps = walked.progress(work, current, state.latest_report())  # a nudged value runs no sandbox again
-    reveal = not handcheck.engine_hidden(a, state.hand(), state.settings())
+    reveal = not by_hand.engine_hidden(a, state.hand(), state.settings())
 is_example = lesson.is_example(current)
 done = sum(p.done for p in steps)
 

@@ -10,7 +10,7 @@ from app import lesson2 as views
 from app import state, walk
 from lab.lesson import lesson2
 from lab.model.analysis import analyse
-from lab.views import handcheck
+from lab.views import by_hand
 
 state.set_view(views.ACTIVE, True)  # Implement it shows lesson 2's checks from now on in this session
 current = state.analysis()
@@ -18,7 +18,7 @@ work = state.work()
 a = lesson2.LESSON.example_analysis(current)
 steps = lesson2.LESSON.progress(work, current, state.latest_report(), state.lesson_runs(lesson2.LESSON))
 done = sum(p.done for p in steps)
-reveal = not handcheck.engine_hidden(analyse(lesson2.NEURON), work.hand, work.settings)
+reveal = not by_hand.engine_hidden(analyse(lesson2.NEURON), work.hand, work.settings)
 
 title_column, progress_column = st.columns([5, 2], vertical_alignment="bottom")
 title_column.title("Lesson 2: when gradients die")

@@ -6,7 +6,7 @@ from app import state, ui
 from lab.lesson.stations import BY_HAND_PAGE
 from lab.model.analysis import format_number
 from lab.model.diagram import COLOURS, Highlight
-from lab.views import handcheck, own_rules
+from lab.views import by_hand, own_rules
 
 ICONS = {"error": "⚠️", "warning": "⚠️", "success": ":material/check_circle:", "info": ":material/info:"}
 
@@ -27,7 +27,7 @@ a = state.analysis()
 texts = state.rules()
 # "by hand first": this expression's gradients (the engine's, and yours, which are the engine's once your rules
 # are right) wait until the learner has worked them out by hand
-hidden = handcheck.engine_hidden(a, state.hand_entries(), state.settings())
+hidden = by_hand.engine_hidden(a, state.hand_entries(), state.settings())
 
 st.title("Write the rules yourself")
 st.markdown(

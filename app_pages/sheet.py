@@ -5,7 +5,7 @@ import streamlit as st
 
 from app import state, ui
 from lab.lesson import stations
-from lab.views import handcheck, sheet
+from lab.views import by_hand, sheet
 
 PROGRAM = "sheet:program"
 EXAMPLE, YOURS = "example", "yours"
@@ -33,7 +33,7 @@ if not stations.is_example(current):
     else:
         ui.say("info", sheet.TooBig(len(current.graph)).message)
 a = current if which == YOURS else stations.example_analysis(current)
-hidden = handcheck.engine_hidden(a, state.hand(), state.settings())
+hidden = by_hand.engine_hidden(a, state.hand(), state.settings())
 page = sheet.derivation(a, hidden)
 
 if hidden:

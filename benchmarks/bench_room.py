@@ -45,7 +45,7 @@ def work_of(burst: int, wrong: bool) -> Work:
     a = analyse(program)
     entries = {}
     for step in range(3):
-        for blank in predict.blanks(a, program, "backward", step):
+        for blank in predict.blanks(a, "backward", step):
             right = blank.answer
             entries[blank.key] = str(right + 1) if wrong and step == 2 and blank.label == "y.grad += ?" else repr(right)
     answers = {"station:graph": "my", "station:rules": "other"} if burst >= 1 else {}  # stations 1 and 2 done

@@ -4,10 +4,12 @@ What the browser's frontend does, reduced to what a learner's path needs: connec
 (subprotocol `streamlit`), ask for a run (`BackMsg.rerun_script` with the address bar's query, the page's
 script hash and the widgets' new values), read the `ForwardMsg`s until the run's `script_finished`, and
 keep what they say: the address bar's query (`page_info_changed`, which carries the learner's work), the
-pages (`navigation`), the widgets drawn (their ids, by key) and the texts shown. A run that ends early
-for a rerun (`st.rerun()`) is followed to the run that ends the work, as the browser waits for it.
+pages (`navigation`), the widgets drawn (their ids, by key), the texts shown, the diagrams (their DOT) and
+the tables (their Arrow data). A run that ends early for a rerun (`st.rerun()`) is followed to the run that
+ends the work, as the browser waits for it. A download button whose file is made when clicked is clicked as
+the browser does: a backend operation asks for the file, then its address is fetched over HTTP.
 
-Used by benchmarks/bench_workshop.py and tests/test_deploy.py.
+Used by benchmarks/bench_workshop.py, tests/test_deploy.py and tests/browser/test_workshop_sessions.py.
 """
 
 from __future__ import annotations
@@ -47,6 +49,9 @@ class Run:
     texts: list[str]  # what the page said in that run (Markdown, alerts, headings, spinners, captions)
     exceptions: list[str]  # tracebacks shown on the page (there must be none)
     reruns: int  # how many runs ended early for a rerun first
+    dots: list[str] = field(default_factory=list)  # the DOT text of every diagram drawn (st.graphviz_chart)
+    tables: list[bytes] = field(default_factory=list)  # every st.dataframe's data, Arrow IPC bytes
+    numbers: dict[str, float] = field(default_factory=dict)  # key -> the value a number input was set to by the app
 
 
 def widget_key(widget_id: str) -> str | None:
@@ -86,6 +91,7 @@ class Session:
         self.page_hash = ""
         self.widgets: dict[str, Widget] = {}  # key -> the widget drawn in the last run
         self.session_id = ""  # the server's id of this session (from new_session)
+        self.downloads: dict[str, str] = {}  # label -> the deferred file id of a download button drawn last run
         self.connects = 0
 
     async def connect(self, query: str = "", page: str = "") -> Run:
@@ -193,6 +199,36 @@ class Session:
         }
         return await self.component(key, event)
 
+    async def download(self, label: str) -> bytes:
+        """Click the download button `label` whose file is made when clicked: ask for the file (a backend
+        operation; the server makes it on a thread of its own), then fetch it from the address it answers."""
+        if label not in self.downloads:
+            raise KeyError(f"no download button {label!r} on the page (drawn: {sorted(self.downloads)})")
+        msg = BackMsg()
+        request = msg.backend_operation_request
+        request.request_id = uuid.uuid4().hex
+        request.session_id = self.session_id
+        request.deferred_file.file_id = self.downloads[label]
+        await self.ws.send(msg.SerializeToString())
+        async with asyncio.timeout(self.timeout):
+            while True:
+                forward = ForwardMsg()
+                forward.ParseFromString(await self.ws.recv())
+                if forward.WhichOneof("type") != "backend_operation_response":
+                    continue
+                response = forward.backend_operation_response
+                if response.request_id == request.request_id:
+                    break
+        if response.error_msg:
+            raise RuntimeError(f"the download {label!r} failed: {response.error_msg}")
+        url = response.deferred_file.url
+        address = url if url.startswith("http") else f"{self.base_url}/{url.lstrip('/')}"
+        return await asyncio.to_thread(self._http_read, address)
+
+    def _http_read(self, address: str) -> bytes:
+        with urllib.request.urlopen(address, timeout=self.timeout) as response:
+            return response.read()
+
     def widget(self, key: str) -> Widget:
         if key not in self.widgets:
             raise KeyError(f"no widget {key!r} on the page (drawn: {sorted(self.widgets)})")
@@ -224,10 +260,9 @@ class Session:
         rerun.widget_states.widgets.extend(widgets)
         started = time.perf_counter()
         await self.ws.send(msg.SerializeToString())
-        texts: list[str] = []
-        exceptions: list[str] = []
-        reruns = 0
+        run = Run(0.0, [], [], 0)
         widgets_now: dict[str, Widget] = {}
+        downloads: dict[str, str] = {}
         async with asyncio.timeout(self.timeout):
             while True:
                 forward = ForwardMsg()
@@ -241,20 +276,23 @@ class Session:
                 elif kind == "page_info_changed":
                     self.query = forward.page_info_changed.query_string
                 elif kind == "delta":
-                    self._read_delta(forward.delta, texts, exceptions, widgets_now)
+                    self._read_delta(forward.delta, run, widgets_now, downloads)
                 elif kind == "script_finished":
                     if forward.script_finished == RERUN:
-                        reruns += 1
+                        run.reruns += 1
                         continue
                     break
         if forward.script_finished != FINISHED.FINISHED_FRAGMENT_RUN_SUCCESSFULLY:
-            self.widgets = widgets_now
+            self.widgets, self.downloads = widgets_now, downloads
         else:
             self.widgets.update(widgets_now)
-        return Run(time.perf_counter() - started, texts, exceptions, reruns)
+            self.downloads.update(downloads)
+        run.seconds = time.perf_counter() - started
+        return run
 
     @staticmethod
-    def _read_delta(delta, texts: list[str], exceptions: list[str], widgets: dict[str, Widget]) -> None:
+    def _read_delta(delta, run: Run, widgets: dict[str, Widget], downloads: dict[str, str]) -> None:
+        texts, exceptions = run.texts, run.exceptions
         kind = delta.WhichOneof("type")
         if kind == "add_block":  # an expander with a key is a widget too: open or closed
             block = delta.add_block
@@ -278,9 +316,17 @@ class Session:
         text = _text_of(element)
         if text:
             texts.append(text)
+        if type_ == "graphviz_chart":
+            run.dots.append(element.graphviz_chart.spec)
+        elif type_ == "dataframe":
+            run.tables.append(element.dataframe.arrow_data.data)
+        elif type_ == "download_button" and element.download_button.deferred_file_id:
+            downloads[element.download_button.label] = element.download_button.deferred_file_id
         inner = getattr(element, type_) if type_ else None
         widget_id = getattr(inner, "id", "") if inner is not None else ""
         key = widget_key(widget_id) if widget_id else None
+        if key is not None and type_ == "number_input" and inner.set_value and inner.HasField("value"):
+            run.numbers[key] = inner.value
         if key is not None:
             options = list(getattr(inner, "options", []) or [])
             widgets[key] = Widget(widget_id, type_, delta.fragment_id, [str(o) for o in options])

@@ -11,7 +11,7 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest, app_test
 
 from lab.model.analysis import analyse
-from lab.views.handcheck import entries_of
+from lab.views.by_hand import entries_of
 
 ROOT = Path(__file__).resolve().parent.parent
 # every page the entry point registers, read from dashboard.py: a new page is checked without a list to keep

@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 
 from engine.errors import ExpressionError
 from lab.model.analysis import analyse
-from lab.views import handcheck, own_rules, predict
+from lab.views import by_hand, own_rules, predict
 from lab.work.share import ALL_PARAMS, DEFAULT_SETTINGS, Work, work_from_json, work_from_params, work_to_json
 
 pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning", "ignore::DeprecationWarning")
@@ -115,11 +115,11 @@ def lesson():
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(entry=hostile_text, row=st.sampled_from(["value", "grad:x", "grad:y", "grad:a"]))
 def test_any_hand_entry_is_checked_or_called_unreadable(lesson, entry, row):
-    result = timed(handcheck.check, lesson, {row: entry})
+    result = timed(by_hand.check, lesson, {row: entry})
     (checked,) = [c for c in result.checks if c.row.key == row]
-    statuses = {handcheck.PASS, handcheck.FAIL, handcheck.ONLY_HERE, handcheck.UNREADABLE, handcheck.BLANK}
+    statuses = {by_hand.PASS, by_hand.FAIL, by_hand.ONLY_HERE, by_hand.UNREADABLE, by_hand.BLANK}
     assert checked.status in statuses
-    if checked.status == handcheck.UNREADABLE:
+    if checked.status == by_hand.UNREADABLE:
         assert checked.message.strip()
     assert result.verdict.strip()
 
@@ -146,7 +146,7 @@ def test_any_rule_text_runs_or_is_refused_with_a_message(lesson, text, op):
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=hostile_text, step=st.integers(0, 2))
 def test_any_prediction_is_judged_or_called_unreadable(lesson, text, step):
-    for blank in predict.blanks(lesson, LESSON, "backward", step):
+    for blank in predict.blanks(lesson, "backward", step):
         judged = timed(predict.judge, lesson, blank, text, 1e-3)
         assert judged.status in (predict.RIGHT, predict.WRONG, predict.UNREADABLE, predict.EMPTY)
         assert judged.message.strip()

@@ -12,7 +12,7 @@ from engine.errors import ExpressionError
 from engine.parser import parse_program
 from lab.model.analysis import analyse
 from lab.model.entries import number_at, read_entry
-from lab.views.handcheck import check
+from lab.views.by_hand import check
 
 LESSON = "x = 2\ny = 3\na = x*y\nz = a + y"
 

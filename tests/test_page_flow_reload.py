@@ -33,9 +33,9 @@ def test_the_step_is_in_the_link_and_a_reload_comes_back_to_it():
 
 def test_the_forward_pass_and_its_step_are_kept_too():
     stepper = Stepper()
-    stepper.stand_at("forward:3", "p", None)
+    stepper.stand_at("forward:3", "p")
     assert (stepper.mode, stepper.step, stepper.where()) == ("forward", 3, "forward:3")
     for broken in ("sideways:1", "forward:-1", "forward:", ":", "1" * 30):
         untouched = Stepper()
-        untouched.stand_at(broken, "p", None)
+        untouched.stand_at(broken, "p")
         assert (untouched.mode, untouched.step) == ("backward", 0)

@@ -12,13 +12,13 @@ from streamlit.testing.v1 import AppTest
 
 from lab.model.analysis import analyse
 from lab.model.identity import program_id as program_key
-from lab.views.handcheck import entries_of, with_entries
+from lab.views.by_hand import entries_of, with_entries
 from lab.work.share import Work, owned_hand, work_from_json, work_from_params, work_to_json, work_to_params
 
 EXAMPLE = "x = 2\ny = 3\nz = x*y + y"
 NEURON = "x1 = 2\nx2 = 0\nw1 = -3\nw2 = 1\nb = 6.8813735870195432\no = tanh(x1*w1 + x2*w2 + b)"
 BY_HAND = {"value": "9", "grad:x": "y", "grad:y": "x + 1"}
-LESSON, BUILD, COMPARE = None, "app_pages/build.py", "app_pages/by_hand.py"
+LESSON, BUILD, BY_HAND_PAGE = None, "app_pages/build.py", "app_pages/by_hand.py"
 BY_HAND_STATION = 4  # graph, rules, implement, backward, by hand
 
 
@@ -77,10 +77,10 @@ def answers(at: AppTest) -> list[str]:
 def type_first_answer(at: AppTest, text: str) -> None:
     """As the learner types into the table's first row (the output's value)."""
     try:
-        generation = at.session_state["_handcheck:table_generation"]
+        generation = at.session_state["_by_hand:table_generation"]
     except KeyError:
         generation = 0
-    key = "handcheck:table" if not generation else f"handcheck:table_{generation}"  # app_pages/handcheck.editor_key
+    key = "by_hand:table" if not generation else f"by_hand:table_{generation}"  # app_pages/by_hand.editor_key
     at.session_state[key] = {"edited_rows": {0: {"your answer": text}}, "added_rows": [], "deleted_rows": []}
     at.run()
     assert not at.exception
@@ -97,7 +97,7 @@ def test_work_on_another_program_leaves_the_examples_entries_and_the_lessons_pro
     assert by_hand_status(at).startswith("✔ done")
 
     build(at, NEURON)
-    at.switch_page(COMPARE).run()
+    at.switch_page(BY_HAND_PAGE).run()
     assert answers(at) == [""] * len(answers(at)), "a new program starts with no hand entries"
     type_first_answer(at, "0.7071")
     assert answers(at)[0] == "0.7071"
@@ -105,8 +105,8 @@ def test_work_on_another_program_leaves_the_examples_entries_and_the_lessons_pro
     assert by_hand_status(at).startswith("✔ done"), "the neuron's entries did not undo the example's station"
 
     build(at, EXAMPLE)
-    at.switch_page(COMPARE).run()
+    at.switch_page(BY_HAND_PAGE).run()
     assert answers(at)[:3] == ["9", "y", "x + 1"], "the example's entries come back with it"
     build(at, NEURON)
-    at.switch_page(COMPARE).run()
+    at.switch_page(BY_HAND_PAGE).run()
     assert answers(at)[0] == "0.7071", "and the neuron's with the neuron"

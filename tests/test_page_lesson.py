@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from lab.lesson.stations import LESSON_PROGRAM, node_fields
 from lab.model.analysis import analyse
-from lab.views.handcheck import entries_of
+from lab.views.by_hand import entries_of
 
 EXAMPLE = "x = 2\ny = 3\nz = x*y + y"
 GRAPH, RULES, IMPLEMENT, BACKWARD, BY_HAND, TRACE, EXPLAIN, TAKEAWAY, NEXT = range(9)

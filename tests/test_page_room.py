@@ -216,7 +216,7 @@ def test_every_run_of_a_learners_code_reaches_the_instructor_and_the_last_run_co
     teacher.run()
     wrong = live_html(teacher)
     assert wrong.count("ran a Value class that fails") == 1 and "(Ann)" in wrong  # one mistake, not three checks
-    assert "<code>+=</code>" in wrong and check == "twice_add"
+    assert "<code>+=</code>" in wrong and "`" not in wrong and check == "twice_add"  # code as code, no backticks
     runs = count_runs(code)
     learner.button(key="implement:run").click().run()  # the same code again: a run of its own, activity
     assert count_runs(code) == runs + 1
@@ -278,3 +278,40 @@ def test_the_instructor_picks_a_lesson_and_sees_its_stations():
     row = '<td>2. tanh&#x27;s slope, by hand</td><td class="n">0</td><td class="n">1</td>'  # at 0, past 1
     assert f'data-station="l2:slope">{row}' in html
     assert 'data-station="graph"' not in html
+
+
+def predict(at, **entries: str) -> None:
+    """On Watch it flow: type into the boxes `<name>.grad += ?` (given as y="3") and press Check."""
+    shown = {b.label: b for b in at.text_input if b.key and b.key.startswith("flow:predict:")}
+    for name, text in entries.items():
+        (label,) = [label for label in shown if label.split(".")[0] == name]
+        shown[label].input(text)
+    next(b for b in at.button if b.label == "Check").click().run()
+    assert not at.exception
+
+
+def predict_the_backward_pass(at, y_at_step_2: str) -> None:
+    """The lesson's backward pass, predicted step by step. By hand (x = 2, y = 3, z = x*y + y): step 0 seeds
+    z.grad = 1; step 1 (z = a + y) adds 1 to a and to y; step 2 (a = x*y) adds y = 3 to x.grad and x = 2 to
+    y.grad."""
+    at.switch_page("app_pages/flow.py").run()
+    at.toggle(key="flow:predict").set_value(True).run()
+    predict(at, z="1")
+    at.button(key="flow:next").click().run()
+    predict(at, a="1", y="1")
+    at.button(key="flow:next").click().run()
+    predict(at, x="3", y=y_at_step_2)
+
+
+def test_predictions_checked_on_watch_it_flow_reach_the_instructor_grouped_with_who_said_them():
+    teacher, code, _key = open_room()
+    ann, bob = join(code, "Ann"), join(code, "Bob")
+    predict_the_backward_pass(ann, "3")  # y's total, not what this edge adds
+    predict_the_backward_pass(bob, "3")  # wrong the same way
+    teacher.run()
+    html = live_html(teacher)
+    start = html.index('data-testid="room-wrong"')
+    wrong = html[start : html.index("<h4>", start)]  # up to the next heading (who made no progress)
+    assert "2 said y.grad += 3 at step 2; it adds 2" in wrong, wrong
+    assert wrong.count("<li") == 1  # one entry for both; their right predictions are not among the wrong ones
+    assert "Ann" in wrong and "Bob" in wrong, wrong  # whom to help

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from app.state import link_address
 from lab.model.analysis import analyse
-from lab.views.handcheck import check, comparison_table, entries_of
+from lab.views.by_hand import check, comparison_table, entries_of
 
 LESSON = "x = 2\ny = 3\nz = x*y + y"
 
@@ -172,7 +172,7 @@ def test_an_unreadable_entry_keeps_the_result_cell_short_and_the_message_below()
 def test_a_hand_entry_reaches_the_address_bar(first):
     at = app(first=first)
     at.switch_page("app_pages/by_hand.py").run()
-    at.session_state["handcheck:table"] = {
+    at.session_state["by_hand:table"] = {
         "edited_rows": {1: {"your answer": "y"}},
         "added_rows": [],
         "deleted_rows": [],
@@ -187,9 +187,9 @@ def test_a_hand_entry_reaches_the_address_bar(first):
 def test_a_cleared_tolerance_keeps_the_tolerance_and_says_so():
     at = app(tol="0.01")
     at.switch_page("app_pages/by_hand.py").run()
-    at.number_input(key="handcheck:tolerance").set_value(None).run()
+    at.number_input(key="by_hand:tolerance").set_value(None).run()
     assert not at.exception
     assert at.session_state["settings"]["tolerance"] == 0.01
-    assert at.number_input(key="handcheck:tolerance").value == 0.01
+    assert at.number_input(key="by_hand:tolerance").value == 0.01
     assert "stays 0.01" in at.main.error[0].value
-    assert not at.number_input(key="handcheck:tolerance").proto.HasField("default")
+    assert not at.number_input(key="by_hand:tolerance").proto.HasField("default")

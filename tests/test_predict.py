@@ -9,6 +9,7 @@ Forward: a = 2 * 3 = 6, z = 6 + 3 = 9.
 import pytest
 
 from lab.model.analysis import analyse
+from lab.model.identity import program_id
 from lab.model.steps import BACKWARD, FORWARD
 from lab.views.predict import (
     EMPTY,
@@ -20,7 +21,6 @@ from lab.views.predict import (
     how_it_is_made,
     judge,
     pass_keys,
-    program_id,
     revealed,
     score,
     unreadable,
@@ -35,8 +35,8 @@ def lesson():
     return analyse(LESSON)
 
 
-def ask(a, step, mode=BACKWARD, program=LESSON):
-    return blanks(a, program, mode, step)
+def ask(a, step, mode=BACKWARD):
+    return blanks(a, mode, step)
 
 
 def test_the_seed_asks_for_the_outputs_grad_which_is_one(lesson):
@@ -109,7 +109,7 @@ def test_the_sum_so_far_does_not_give_away_a_later_step(lesson):
 
 def test_a_used_twice_asks_once_per_slot():
     a = analyse("a = 3\nb = a + a")
-    first, second = blanks(a, "a = 3\nb = a + a", BACKWARD, 1)
+    first, second = blanks(a, BACKWARD, 1)
     assert first.label == "a.grad += ?  (input 1 of b)"
     assert second.label == "a.grad += ?  (input 2 of b)"
     assert first.key != second.key
@@ -130,11 +130,13 @@ def test_keys_name_the_program_the_pass_the_step_and_the_edge(lesson):
     keys = [b.key for step in range(3) for b in ask(lesson, step)]
     keys += [b.key for step in range(4) for b in ask(lesson, step, FORWARD)]
     assert len(set(keys)) == len(keys) == 7
-    pid = program_id(LESSON)
+    pid = program_id(lesson, at_values=True)
     assert f"{pid}|backward|2|x.grad#0" in keys
     assert f"{pid}|forward|2|a.data" in keys
-    other = blanks(lesson, "x = 4\ny = 3\nz = x*y + y", BACKWARD, 2)  # another value: another pass
+    other = ask(analyse("x = 4\ny = 3\nz = x*y + y"), 2)  # another value: another pass
     assert not {b.key for b in other} & set(keys)
+    spelled = ask(analyse("x = Value(2.0)\ny = Value(3.0)\nz = x*y + y"), 2)  # the lesson's own spelling
+    assert {b.key for b in spelled} <= set(keys)  # the same program at the same values: the same pass
 
 
 def test_a_step_is_revealed_once_each_of_its_predictions_is_kept(lesson):
@@ -146,13 +148,13 @@ def test_a_step_is_revealed_once_each_of_its_predictions_is_kept(lesson):
 
 def test_the_first_step_not_checked_moves_on_as_steps_are_checked(lesson):
     predictions: dict[str, str] = {}
-    assert first_unrevealed(lesson, LESSON, BACKWARD, predictions) == 0
+    assert first_unrevealed(lesson, BACKWARD, predictions) == 0
     predictions[ask(lesson, 0)[0].key] = "1"
-    assert first_unrevealed(lesson, LESSON, BACKWARD, predictions) == 1
+    assert first_unrevealed(lesson, BACKWARD, predictions) == 1
     predictions.update({b.key: "1" for b in ask(lesson, 1)})
     predictions.update({b.key: "0" for b in ask(lesson, 2)})
-    assert first_unrevealed(lesson, LESSON, BACKWARD, predictions) is None
-    assert first_unrevealed(lesson, LESSON, FORWARD, {}) == 2  # x and y have nothing to predict
+    assert first_unrevealed(lesson, BACKWARD, predictions) is None
+    assert first_unrevealed(lesson, FORWARD, {}) == 2  # x and y have nothing to predict
 
 
 def test_the_score_counts_right_predictions_of_this_pass_only(lesson):
@@ -162,12 +164,12 @@ def test_the_score_counts_right_predictions_of_this_pass_only(lesson):
     predictions = {seed.key: "1", to_a.key: "1", to_y1.key: "1", to_x.key: "y", to_y2.key: "3"}
     predictions["deadbeef|backward|0|z.grad"] = "1"  # another program's pass
     predictions[ask(lesson, 2, FORWARD)[0].key] = "6"  # the forward pass
-    result = score(lesson, LESSON, BACKWARD, predictions, TOLERANCE)
+    result = score(lesson, BACKWARD, predictions, TOLERANCE)
     assert (result.right, result.predicted) == (4, 5)
     assert str(result) == "4 of 5 right so far"
-    assert str(score(lesson, LESSON, BACKWARD, {}, TOLERANCE)).startswith("No predictions")
-    assert sorted(pass_keys(LESSON, FORWARD, predictions)) == [ask(lesson, 2, FORWARD)[0].key]
-    assert len(pass_keys(LESSON, BACKWARD, predictions)) == 5
+    assert str(score(lesson, BACKWARD, {}, TOLERANCE)).startswith("No predictions")
+    assert sorted(pass_keys(lesson, FORWARD, predictions)) == [ask(lesson, 2, FORWARD)[0].key]
+    assert len(pass_keys(lesson, BACKWARD, predictions)) == 5
 
 
 # -- slips a learner would see (issue 17): each of these turned red with the slip planted --------
@@ -182,7 +184,7 @@ def test_a_prediction_is_judged_against_what_the_edge_adds_not_the_local_derivat
     # a = x*y, z = a*4: z sends 4 to a.grad; a sends y.data * a.grad = 3 * 4 = 12 to x (local derivative 3)
     program = "x = 2\ny = 3\nz = (x*y)*4"
     a = analyse(program)
-    (to_x,) = [b for b in blanks(a, program, BACKWARD, 2) if b.label.startswith("x.grad")]
+    (to_x,) = [b for b in blanks(a, BACKWARD, 2) if b.label.startswith("x.grad")]
     assert to_x.answer == 12
     assert judge(a, to_x, "12", TOLERANCE).status == RIGHT
     assert judge(a, to_x, "3", TOLERANCE).status == WRONG  # forgot `* out.grad`
@@ -190,13 +192,13 @@ def test_a_prediction_is_judged_against_what_the_edge_adds_not_the_local_derivat
 
 def test_the_last_step_is_not_revealed_until_it_is_predicted(lesson):
     predictions = {ask(lesson, 0)[0].key: "1", **{b.key: "1" for b in ask(lesson, 1)}}
-    assert first_unrevealed(lesson, LESSON, BACKWARD, predictions) == 2  # the last step, still to predict
+    assert first_unrevealed(lesson, BACKWARD, predictions) == 2  # the last step, still to predict
     assert not revealed(ask(lesson, 2), predictions)
 
 
 def test_the_score_judges_each_edge_on_its_own_even_with_the_same_text(lesson):
     to_x, to_y = ask(lesson, 2)  # they add 3 and 2
-    result = score(lesson, LESSON, BACKWARD, {to_x.key: "3", to_y.key: "3"}, TOLERANCE)
+    result = score(lesson, BACKWARD, {to_x.key: "3", to_y.key: "3"}, TOLERANCE)
     assert (result.right, result.predicted) == (1, 2)
 
 
@@ -204,7 +206,7 @@ def test_a_looser_tolerance_makes_a_near_prediction_right(lesson):
     to_x, _ = ask(lesson, 2)
     assert judge(lesson, to_x, "3.02", TOLERANCE).status == WRONG
     assert judge(lesson, to_x, "3.02", 0.01).status == RIGHT  # |0.02| <= 0.01 * 3
-    assert score(lesson, LESSON, BACKWARD, {to_x.key: "3.02"}, 0.01).right == 1
+    assert score(lesson, BACKWARD, {to_x.key: "3.02"}, 0.01).right == 1
 
 
 def test_a_prediction_in_the_lessons_notation_is_read_with_the_firing_nodes_grad(lesson):

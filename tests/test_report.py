@@ -7,7 +7,7 @@ from lab.lesson.questions import ALL, option_text
 from lab.lesson.stations import STATIONS, example_analysis
 from lab.model.analysis import analyse
 from lab.report.sections import md_block, report_html, report_markdown
-from lab.views.handcheck import entries_of
+from lab.views.by_hand import entries_of
 from lab.work.share import Work, work_from_json, work_to_json
 
 EXAMPLE = "x = 2\ny = 3\nz = x*y + y"

@@ -12,7 +12,7 @@ from lab.implement import run as implement
 from lab.lesson import rescue, stations
 from lab.model.analysis import analyse
 from lab.report import sections
-from lab.views import handcheck, parsons
+from lab.views import by_hand, parsons
 from lab.work.share import RESCUE_LESSON, Work
 
 EXAMPLE = "x = 2\ny = 3\nz = x*y + y"
@@ -23,7 +23,7 @@ BLANKS_RIGHT = {
     "rescue:*:other": "self.data * out.grad",
 }
 PUZZLE_RIGHT = {rescue.PUZZLE: parsons.to_text(parsons.solution())}
-HAND_RIGHT = handcheck.with_entries({}, analyse(EXAMPLE), {"value": "9", "grad:x": "3", "grad:y": "3"})
+HAND_RIGHT = by_hand.with_entries({}, analyse(EXAMPLE), {"value": "9", "grad:x": "3", "grad:y": "3"})
 ALL_RIGHT = {"station:graph": "my", **BLANKS_RIGHT, **PUZZLE_RIGHT, rescue.RAN: rescue.RAN_YES}
 
 
@@ -90,14 +90,14 @@ def test_station_four_needs_both_the_hand_numbers_and_a_passing_run():
     text = rescue.assembled(ALL_RIGHT)
     ran = implement.run(text, "")
     assert rescue.class_numbers(ran) == [("z.data", 9.0), ("x.grad", 3.0), ("y.grad", 3.0)]
-    by_hand = 3
-    assert rescue.progress(done_work(ALL_RIGHT, HAND_RIGHT), ran)[by_hand].done
-    assert not rescue.progress(done_work(ALL_RIGHT, {}), ran)[by_hand].done
-    wrong_hand = handcheck.with_entries({}, analyse(EXAMPLE), {"value": "9", "grad:x": "3", "grad:y": "1"})
-    assert not rescue.progress(done_work(ALL_RIGHT, wrong_hand), ran)[by_hand].done  # y.grad is 3: both uses add
-    assert not rescue.progress(done_work({**ALL_RIGHT, rescue.RAN: ""}, HAND_RIGHT), ran)[by_hand].done  # not run
+    station = 3  # by hand
+    assert rescue.progress(done_work(ALL_RIGHT, HAND_RIGHT), ran)[station].done
+    assert not rescue.progress(done_work(ALL_RIGHT, {}), ran)[station].done
+    wrong_hand = by_hand.with_entries({}, analyse(EXAMPLE), {"value": "9", "grad:x": "3", "grad:y": "1"})
+    assert not rescue.progress(done_work(ALL_RIGHT, wrong_hand), ran)[station].done  # y.grad is 3: both uses add
+    assert not rescue.progress(done_work({**ALL_RIGHT, rescue.RAN: ""}, HAND_RIGHT), ran)[station].done  # not run
     failing = implement.run(BUGS["no_seed"][0], "")  # a run whose lesson test fails
-    assert not rescue.progress(done_work(ALL_RIGHT, HAND_RIGHT), failing)[by_hand].done
+    assert not rescue.progress(done_work(ALL_RIGHT, HAND_RIGHT), failing)[station].done
 
 
 def test_the_class_is_assembled_only_from_right_pieces_and_passes_every_check_in_the_sandbox():

@@ -44,7 +44,7 @@ LESSON = "x = 2\ny = 3\nz = x*y + y"
 
 def blank_key(step: int, label: str) -> str:
     a = analyse(LESSON)
-    return next(b.key for b in predict.blanks(a, LESSON, "backward", step) if b.label == label)
+    return next(b.key for b in predict.blanks(a, "backward", step) if b.label == label)
 
 
 def test_a_wrong_prediction_is_sent_with_the_number_typed_and_what_the_step_adds():
@@ -62,7 +62,7 @@ def test_a_wrong_prediction_is_sent_with_the_number_typed_and_what_the_step_adds
 
 def test_an_unreadable_prediction_or_another_programs_is_not_sent():
     other = "x = 5\ny = 3\nz = x*y + y"
-    other_key = predict.blanks(analyse(other), other, "backward", 2)[0].key
+    other_key = predict.blanks(analyse(other), "backward", 2)[0].key
     work = Work(LESSON, predictions={blank_key(2, "y.grad += ?"): "3 +", other_key: "3"})
     assert [f for f in facts(work, analyse(LESSON)) if f.kind == PREDICTION] == []
 

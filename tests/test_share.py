@@ -2,10 +2,11 @@
 
 import json
 from dataclasses import asdict
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, parse_qsl, urlencode
 
 import pytest
 
+from lab.model.analysis import analyse
 from lab.work.share import (
     DEFAULT_SETTINGS,
     PROGRAM_PARAM,
@@ -170,3 +171,63 @@ def test_the_works_tolerance_from_a_link_or_file_is_made_usable():
     assert Work("", settings={"tolerance": -1}).tolerance == 1e-12
     assert Work("", settings={"tolerance": 50}).tolerance == 1.0
     assert Work("").tolerance == 1e-3
+
+
+# Saved before version 6: the lesson's predictions keyed by the first 8 hex digits of the SHA-1 of the program's
+# text (`printf 'x = 2\ny = 3\nz = x*y + y' | sha1sum` gives bca75d44...), and one of another program's.
+OLD_PREDICTIONS = {
+    "bca75d44|backward|0|z.grad": "1",
+    "bca75d44|backward|2|x.grad#0": "3",
+    "bca75d44|forward|2|a.data": "7",
+    "0123abcd|backward|0|q.grad": "1",
+}
+OLD_LINK = (
+    "expr=x+%3D+2%0Ay+%3D+3%0Az+%3D+x%2Ay+%2B+y&pred=%7B%22bca75d44%7Cbackward%7C0%7Cz.grad%22%3A%221%22%2C%22bca75d44"
+    "%7Cbackward%7C2%7Cx.grad%230%22%3A%223%22%2C%22bca75d44%7Cforward%7C2%7Ca.data%22%3A%227%22%2C%220123abcd%7Cbackward"
+    "%7C0%7Cq.grad%22%3A%221%22%7D&predict=1"
+)
+OLD_FILE = """{
+  "format": "backprop-lab-work",
+  "version": 5,
+  "program": "x = 2\\ny = 3\\nz = x*y + y",
+  "hand": {},
+  "settings": {"predict": true},
+  "takeaway": "",
+  "answers": {},
+  "rules": {},
+  "predictions": {
+    "bca75d44|backward|0|z.grad": "1",
+    "bca75d44|backward|2|x.grad#0": "3",
+    "bca75d44|forward|2|a.data": "7",
+    "0123abcd|backward|0|q.grad": "1"
+  },
+  "code": "",
+  "lesson": "full"
+}"""
+
+
+def _old_link() -> Work:
+    work, problems = work_from_params(dict(parse_qsl(OLD_LINK)))
+    assert problems == []
+    return work
+
+
+@pytest.mark.parametrize("load", [_old_link, lambda: work_from_json(OLD_FILE)], ids=["link", "file"])
+def test_predictions_saved_under_the_programs_text_open_with_their_program(load):
+    from lab.model.steps import BACKWARD, FORWARD
+    from lab.views import predict
+
+    work = load()
+    assert work.program == "x = 2\ny = 3\nz = x*y + y" and work.settings == {"predict": True}
+    a = analyse(work.program)
+    (seed,) = predict.blanks(a, BACKWARD, 0)
+    to_x = next(b for b in predict.blanks(a, BACKWARD, 2) if b.label == "x.grad += ?")
+    (a_data,) = predict.blanks(a, FORWARD, 2)
+    assert (work.predictions[seed.key], work.predictions[to_x.key], work.predictions[a_data.key]) == ("1", "3", "7")
+    assert predict.first_unrevealed(a, BACKWARD, work.predictions) == 1  # step 1 was never predicted
+    score = predict.score(a, FORWARD, work.predictions, work.tolerance)
+    assert (score.right, score.predicted) == (0, 1)  # a = 2 * 3 = 6, not 7
+    assert work.predictions["0123abcd|backward|0|q.grad"] == "1"  # another program's: kept as it was
+    saved = json.loads(work_to_json(work))["predictions"]  # written back under the new keys only
+    assert not [key for key in saved if key.startswith("bca75d44")]
+    assert "bca75d44" not in work_to_params(work)["pred"]

@@ -1,9 +1,10 @@
 """Where "Watch gradients flow" stands: stepping, playing, the slider, and a new program, without Streamlit."""
 
+from lab.model.analysis import analyse
+from lab.model.identity import program_id
 from lab.model.steps import BACKWARD, FORWARD
 from lab.views.stepper import Stepper
 
-LESSON_SHAPE = (("x", "y", "a", "z"), ("edges of z = x*y + y",))
 LAST = 2  # the lesson's backward pass: the seed, z._backward(), a._backward()
 
 
@@ -25,19 +26,19 @@ def test_step_and_back_stay_within_the_pass():
 
 def test_a_new_program_starts_again_at_zero_but_a_new_value_keeps_the_step():
     s = Stepper()
-    s.follow("x = 2\ny = 3\nz = x*y + y", LESSON_SHAPE)
+    s.follow(program_id(analyse("x = 2\ny = 3\nz = x*y + y")))
     s.go_to(2)
-    s.follow("x = 4\ny = 3\nz = x*y + y", LESSON_SHAPE)  # only x's value changed: same nodes, same edges
+    s.follow(program_id(analyse("x = 4\ny = 3\nz = x*y + y")))  # only x's value changed: the same program
     assert settled(s) == 2
-    s.follow("p = 2\nq = p * p", (("p", "q"), ("two edges",)))
+    s.follow(program_id(analyse("x = 4\ny = 3\nz = x*y * y")))  # another operation: another program
     assert settled(s) == 0
 
 
 def test_a_new_program_stops_playing():
     s = Stepper()
-    s.follow("x = 2\ny = 3\nz = x*y + y", LESSON_SHAPE)
+    s.follow(program_id(analyse("x = 2\ny = 3\nz = x*y + y")))
     s.play(LAST)
-    s.follow("p = 2\nq = p * p", (("p", "q"), ("two edges",)))
+    s.follow(program_id(analyse("p = 2\nq = p * p")))
     assert not s.playing and s.step == 0
 
 

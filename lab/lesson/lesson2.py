@@ -21,7 +21,7 @@ from lab.lesson.solution import LESSON2_SOLUTION
 from lab.model import training
 from lab.model.analysis import Analysis, analyse, format_number
 from lab.model.presets import PRESETS
-from lab.views import handcheck
+from lab.views import by_hand
 
 n = format_number
 
@@ -225,14 +225,14 @@ def _checks_done(keys: tuple[str, ...], what: str):
     return done
 
 
-def neuron_check(seen: Seen) -> handcheck.HandCheck:
-    return handcheck.check(analyse(NEURON), seen.work.hand, seen.work.tolerance)
+def neuron_check(seen: Seen) -> by_hand.HandCheck:
+    return by_hand.check(analyse(NEURON), seen.work.hand, seen.work.tolerance)
 
 
 def _neuron_by_hand(seen: Seen) -> Done:
     check = neuron_check(seen)
     required = [c for c in check.checks if c.row.required]
-    matching = sum(1 for c in required if c.status == handcheck.PASS)
+    matching = sum(1 for c in required if c.status == by_hand.PASS)
     if check.verdict_kind == "success":
         return True, f"your {len(required)} answers match the engine"
     return False, f"{matching} of {len(required)} entered and matching"

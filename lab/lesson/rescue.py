@@ -36,7 +36,7 @@ from lab.lesson.records import Done, Lesson, Progress, Seen, Station, question_d
 from lab.model import mistakes
 from lab.model.analysis import Analysis, analyse, format_number
 from lab.model.presets import LESSON_PROGRAM
-from lab.views import handcheck, parsons
+from lab.views import by_hand, parsons
 from lab.work.share import FULL_LESSON, RESCUE_LESSON, Work
 
 n = format_number
@@ -47,7 +47,7 @@ PREFIX = "rescue:"  # of the answers only the rescue version has
 PUZZLE = "rescue:backward"  # the arrangement of the puzzle's lines (lab/views/parsons.py's text)
 RAN = "rescue:ran"  # the learner ran their assembled class ("yes")
 RAN_YES = "yes"
-HAND_ROWS = (handcheck.VALUE_KEY, handcheck.grad_key("x"), handcheck.grad_key("y"))  # z, dz/dx, dz/dy
+HAND_ROWS = (by_hand.VALUE_KEY, by_hand.grad_key("x"), by_hand.grad_key("y"))  # z, dz/dx, dz/dy
 LESSON_TEST = "lesson"  # the key of the lesson's test among Implement it's checks
 
 
@@ -309,22 +309,22 @@ def class_numbers(report: Report) -> list[tuple[str, float]]:
 # -- by hand --------------------------------------------------------------------------------------
 
 
-def hand_check(hand: dict[str, str]) -> handcheck.HandCheck:
+def hand_check(hand: dict[str, str]) -> by_hand.HandCheck:
     """The learner's hand entries for the example, checked at x = 2, y = 3."""
-    return handcheck.check(example(), hand)
+    return by_hand.check(example(), hand)
 
 
-def hand_rows(check: handcheck.HandCheck) -> list[handcheck.RowCheck]:
+def hand_rows(check: by_hand.HandCheck) -> list[by_hand.RowCheck]:
     return [c for c in check.checks if c.row.key in HAND_ROWS]
 
 
 def hand_entered(hand: dict[str, str]) -> bool:
-    entries = handcheck.entries_of(hand, _example())
+    entries = by_hand.entries_of(hand, _example())
     return all(entries.get(key, "").strip() for key in HAND_ROWS)
 
 
 def hand_right(hand: dict[str, str]) -> bool:
-    return all(c.status == handcheck.PASS for c in hand_rows(hand_check(hand)))
+    return all(c.status == by_hand.PASS for c in hand_rows(hand_check(hand)))
 
 
 # -- the stations, as records ----------------------------------------------------------------------
@@ -344,7 +344,7 @@ def _puzzle_done(seen: Seen) -> Done:
 
 def _by_hand_and_run_done(seen: Seen) -> Done:
     rows = hand_rows(hand_check(seen.work.hand))
-    matching = sum(c.status == handcheck.PASS for c in rows)
+    matching = sum(c.status == by_hand.PASS for c in rows)
     ran, ran_status = False, "not run yet"
     if seen.implemented is not None and seen.work.answers.get(RAN) == RAN_YES:
         ran, _ = lesson_test(seen.implemented)
@@ -364,7 +364,7 @@ SOLVED_BLANKS = {
     "rescue:*:other": "self.data * out.grad",
 }
 SOLVED_PUZZLE = {PUZZLE: parsons.to_text(parsons.solution())}
-SOLVED_HAND = {handcheck.VALUE_KEY: "9", handcheck.grad_key("x"): "y", handcheck.grad_key("y"): "x + 1"}
+SOLVED_HAND = {by_hand.VALUE_KEY: "9", by_hand.grad_key("x"): "y", by_hand.grad_key("y"): "x + 1"}
 
 
 def _solved_class() -> str:

@@ -25,7 +25,7 @@ from lab.lesson.records import Done, Lesson, Progress, Seen, Station, first_not_
 from lab.model.analysis import Analysis, format_number
 from lab.model.explain import rule_text
 from lab.model.presets import LESSON_PROGRAM
-from lab.views import handcheck
+from lab.views import by_hand
 from lab.views.implement_view import station_status
 from lab.work.share import FULL_LESSON, RESCUE_LESSON, Work
 
@@ -42,9 +42,9 @@ IMPLEMENT_PAGE = "app_pages/implement.py"
 HAND_RIGHT = {"value": "9", "grad:x": "y", "grad:y": "x + 1"}  # the example by hand: z = 9, dz/dx = y, dz/dy = x + 1
 
 
-def hand_check(work: Work, a: Analysis) -> handcheck.HandCheck:
+def hand_check(work: Work, a: Analysis) -> by_hand.HandCheck:
     """The learner's hand entries against `a` (on the Lesson: the example's analysis, from example_analysis)."""
-    return handcheck.check(a, work.hand, work.tolerance)
+    return by_hand.check(a, work.hand, work.tolerance)
 
 
 # -- how each station is marked done: a function of the work, beside its record -------------------
@@ -57,7 +57,7 @@ def _implemented(seen: Seen) -> Done:
 def _by_hand(seen: Seen) -> Done:
     check = hand_check(seen.work, seen.example)
     required = [c for c in check.checks if c.row.required]
-    matching = sum(1 for c in required if c.status == handcheck.PASS)
+    matching = sum(1 for c in required if c.status == by_hand.PASS)
     if check.verdict_kind == "success":
         return True, f"your {len(required)} answers match the engine"
     if check.failing or check.unreadable:
@@ -235,7 +235,7 @@ def example_hidden(hand: Mapping[str, str], settings: Mapping[str, object], curr
     """ "By hand first" holds the lesson example's numbers back: it is on (the default) and the example's
     variables' gradients have not all been entered by hand. Pages that run the example (Implement it) then
     show neither its numbers nor the learner's own on it."""
-    return handcheck.engine_hidden(example_analysis(current), hand, settings)
+    return by_hand.engine_hidden(example_analysis(current), hand, settings)
 
 
 def progress(work: Work, current: Analysis, implemented: Report | None = None) -> list[Progress]:

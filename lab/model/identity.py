@@ -6,8 +6,9 @@ program, and another operation or constant is another one. What the learner work
 values (a prediction of what a step sends) asks for the values too: `at_values=True`.
 
 Used for: hand entries (kept per program, at any values), the lesson's example (a program of the
-example's graph counts as the example, at any values), the presets' notes, and predictions (kept
-per program and values).
+example's graph counts as the example, at any values), the presets' notes, where Watch gradients
+flow stands (a new value keeps the step), and at its values: predictions and the room's wrong
+answers (one mistake of two learners who typed the same program in another spelling).
 """
 
 from __future__ import annotations

@@ -32,9 +32,9 @@ from lab.lesson.records import Progress
 from lab.lesson.takeaway import PROMPTS, count_sentences
 from lab.model.analysis import Analysis, analyse, format_number
 from lab.model.diagram import to_dot, too_big_to_draw
-from lab.model.steps import MODES, last_step
+from lab.model.steps import MODES
 from lab.model.table import values_table
-from lab.views import handcheck, implement_view, parsons, predict
+from lab.views import by_hand, implement_view, parsons, predict
 from lab.work.share import RESCUE_LESSON, Work
 
 TITLE = "Backprop Lab: my work"
@@ -94,10 +94,10 @@ def other_answers(work: Work) -> dict[str, str]:
     return {k: v for k, v in work.answers.items() if k not in known and not k.startswith(ours)}
 
 
-def _other_hand(work: Work, check: handcheck.HandCheck, a: Analysis) -> dict[str, str]:
+def _other_hand(work: Work, check: by_hand.HandCheck, a: Analysis) -> dict[str, str]:
     """This program's hand entries for rows it doesn't have (other programs' entries are theirs)."""
     shown = {c.row.key for c in check.checks}
-    return {k: v for k, v in handcheck.entries_of(work.hand, a).items() if k not in shown}
+    return {k: v for k, v in by_hand.entries_of(work.hand, a).items() if k not in shown}
 
 
 # -- the parts a section is made of ------------------------------------------------------------
@@ -401,23 +401,22 @@ def predictions_section(s: Source) -> Section | None:
     a, tolerance = s.current, s.work.tolerance
     rows, here, right = [], 0, 0
     for mode in MODES:
-        for step in range(last_step(a, mode) + 1):
-            for blank in predict.blanks(a, s.work.program, mode, step):
-                entry = s.work.predictions.get(blank.key)
-                if entry is None:
-                    continue
-                here += 1
-                judged = predict.judge(a, blank, entry, tolerance)
-                right += judged.right
-                rows.append(
-                    [
-                        f"{mode} pass, step {step}",
-                        Cell(blank.label, code=True),
-                        Cell(entry, mark=("prediction", "data-key", blank.key)),
-                        n(blank.answer),
-                        Cell("✔" if judged.right else "✘", style="right" if judged.right else "wrong"),
-                    ]
-                )
+        for blank in predict.every_blank(a, mode):
+            entry = s.work.predictions.get(blank.key)
+            if entry is None:
+                continue
+            here += 1
+            judged = predict.judge(a, blank, entry, tolerance)
+            right += judged.right
+            rows.append(
+                [
+                    f"{mode} pass, step {blank.step}",
+                    Cell(blank.label, code=True),
+                    Cell(entry, mark=("prediction", "data-key", blank.key)),
+                    n(blank.answer),
+                    Cell("✔" if judged.right else "✘", style="right" if judged.right else "wrong"),
+                ]
+            )
     parts: list[Part] = []
     if rows:
         parts.append(Text(f"{right} of {here} predictions right for this program."))

@@ -21,9 +21,10 @@ from lab.lesson import lesson2, questions
 from lab.lesson import stations as lesson
 from lab.model import mistakes
 from lab.model.analysis import Analysis, analyse, format_number
-from lab.model.steps import BACKWARD, MODES, last_step
+from lab.model.identity import program_id
+from lab.model.steps import BACKWARD, MODES
 from lab.room.store import ANSWER, HAND, IMPLEMENTATION, PREDICTION, RULE, STATION, Fact, RoomStore
-from lab.views import handcheck, own_rules, predict
+from lab.views import by_hand, own_rules, predict
 from lab.work.share import Work
 
 STATION_KEYS: tuple[str, ...] = tuple(s.key for s in lesson.STATIONS)
@@ -102,32 +103,20 @@ def _prediction_note(blank: predict.Blank) -> str:
 
 def prediction_facts(work: Work, current: Analysis) -> list[Fact]:
     """Each checked prediction of the current program: the step, the blank, what was typed, right or wrong."""
-    prefix = predict.program_id(work.program) + "|"
-    mine = {key: text for key, text in work.predictions.items() if key.startswith(prefix)}
-    if not mine:
-        return []  # other programs' predictions were sent while those programs were built
     tolerance = work.tolerance
     facts = []
     for mode in MODES:
-        if not any(key.startswith(f"{prefix}{mode}|") for key in mine):
-            continue
-        for step in range(last_step(current, mode) + 1):
-            for blank in predict.blanks(current, work.program, mode, step):
-                if blank.key not in mine:
-                    continue
-                judged = predict.judge(current, blank, mine[blank.key], tolerance)
-                if judged.status not in (predict.RIGHT, predict.WRONG):
-                    continue
-                facts.append(
-                    Fact(
-                        PREDICTION,
-                        blank.label,
-                        judged.entry,
-                        judged.right,
-                        _prediction_note(blank),
-                        context=f"{prefix}{mode}|{step}",
-                    )
-                )
+        prefix = predict.pass_key(current, mode)
+        if not any(key.startswith(prefix) for key in work.predictions):
+            continue  # other programs' predictions were sent while those programs were built
+        for blank in predict.every_blank(current, mode):
+            if blank.key not in work.predictions:
+                continue
+            judged = predict.judge(current, blank, work.predictions[blank.key], tolerance)
+            if judged.status not in (predict.RIGHT, predict.WRONG):
+                continue
+            context = f"{prefix}{blank.step}"
+            facts.append(Fact(PREDICTION, blank.label, judged.entry, judged.right, _prediction_note(blank), context))
     return facts
 
 
@@ -141,21 +130,21 @@ def prediction_place(context: str) -> str:
 
 def hand_facts(work: Work, current: Analysis) -> list[Fact]:
     """Each hand-check row the learner filled in that can be judged: pass or fail, with the engine's message."""
-    check = handcheck.check(current, work.hand, work.tolerance)
+    check = by_hand.check(current, work.hand, work.tolerance)
     facts = []
     for row in check.checks:
-        if row.status in (handcheck.PASS, handcheck.FAIL, handcheck.ONLY_HERE):
-            note = f"the engine has {format_number(row.engine)}" if row.status != handcheck.PASS else ""
-            if row.status == handcheck.ONLY_HERE:
+        if row.status in (by_hand.PASS, by_hand.FAIL, by_hand.ONLY_HERE):
+            note = f"the engine has {format_number(row.engine)}" if row.status != by_hand.PASS else ""
+            if row.status == by_hand.ONLY_HERE:
                 note = "right here only, not as a formula"
             facts.append(
                 Fact(
                     HAND,
                     row.row.label,
                     row.entry,
-                    row.status == handcheck.PASS,
+                    row.status == by_hand.PASS,
                     note,
-                    context=predict.program_id(work.program),
+                    context=program_id(current, at_values=True),
                 )
             )
     return facts

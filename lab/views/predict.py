@@ -5,17 +5,16 @@ A backward step asks, per edge, what that `_backward` call adds to the input's g
 node's value (`a.data = ?`). An entry is a number or a formula in the variables, read by the
 same safe parser as the hand check's entries, and right within the hand check's tolerance.
 
-A prediction is kept (app/state.py) under a key made of the program, the pass, the step and
-the edge or node, so another program starts a new pass and the old one's predictions stay
-with the program they belong to. A step is revealed once each of its predictions is kept.
+A prediction is kept (app/state.py) under a key made of the program at its values
+(lab/model/identity.py), the pass, the step and the edge or node, so another program or another
+value starts a new pass and the old one's predictions stay with the program they belong to. A
+step is revealed once each of its predictions is kept.
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from engine.errors import ExpressionError
@@ -24,17 +23,12 @@ from engine.trace import BackwardStep, EdgeFlow
 from lab.model.analysis import Analysis, format_number
 from lab.model.entries import close_enough, number_at, read_entry
 from lab.model.explain import forward_sentence, gradient_sum, local_text, rule_numbers, rule_text
+from lab.model.identity import program_id
 from lab.model.steps import BACKWARD, FORWARD, last_step
 from lab.model.text import with_code
 
 RIGHT, WRONG, UNREADABLE, EMPTY = "right", "wrong", "unreadable", "empty"
 SEED, EDGE, VALUE = "seed", "edge", "value"  # what a blank asks: the output's grad, what an edge adds, a node's data
-
-
-@functools.lru_cache(maxsize=16)
-def program_id(program: str) -> str:
-    """A short name for a program's text: predictions of another program (or other values) are another pass."""
-    return hashlib.sha1(program.encode("utf-8")).hexdigest()[:8]
 
 
 @dataclass(frozen=True)
@@ -76,10 +70,26 @@ class Score:
         return f"{self.right} of {self.predicted} right so far"
 
 
-def blanks(a: Analysis, program: str, mode: str, step: int, steps: Sequence[BackwardStep] | None = None) -> list[Blank]:
+def pass_key(a: Analysis, mode: str) -> str:
+    """What every prediction key of this program's pass starts with: "<program id at its values>|<pass>|"."""
+    return f"{program_id(a, at_values=True)}|{mode}|"
+
+
+def blanks(a: Analysis, mode: str, step: int, steps: Sequence[BackwardStep] | None = None) -> list[Blank]:
     """What the learner predicts at `step` of the pass. A forward step of an input asks nothing: its value is given."""
+    return _blanks(a, pass_key(a, mode), mode, step, a.steps if steps is None else steps)
+
+
+def every_blank(a: Analysis, mode: str, steps: Sequence[BackwardStep] | None = None) -> Iterator[Blank]:
+    """The blanks of the whole pass, step by step (the program's id worked out once, not once a step)."""
     steps = a.steps if steps is None else steps
-    prefix = f"{program_id(program)}|{mode}|{step}|"
+    key = pass_key(a, mode)
+    for step in range(last_step(a, mode, steps) + 1):
+        yield from _blanks(a, key, mode, step, steps)
+
+
+def _blanks(a: Analysis, key: str, mode: str, step: int, steps: Sequence[BackwardStep]) -> list[Blank]:
+    prefix = f"{key}{step}|"
     if mode == FORWARD:
         if a.graph.is_leaf(step):
             return []
@@ -142,48 +152,38 @@ def revealed(shown: Sequence[Blank], predictions: Mapping[str, str]) -> bool:
 
 
 def first_unrevealed(
-    a: Analysis,
-    program: str,
-    mode: str,
-    predictions: Mapping[str, str],
-    steps: Sequence[BackwardStep] | None = None,
+    a: Analysis, mode: str, predictions: Mapping[str, str], steps: Sequence[BackwardStep] | None = None
 ) -> int | None:
     """The first step of the pass whose predictions are not all checked (None: the whole pass is)."""
-    for step in range(last_step(a, mode, steps) + 1):
-        if not revealed(blanks(a, program, mode, step, steps), predictions):
-            return step
-    return None
+    return next((blank.step for blank in every_blank(a, mode, steps) if blank.key not in predictions), None)
 
 
 def score(
     a: Analysis,
-    program: str,
     mode: str,
     predictions: Mapping[str, str],
     tolerance: float,
     steps: Sequence[BackwardStep] | None = None,
 ) -> Score:
     """How many of the pass's checked predictions are right."""
-    prefix = f"{program_id(program)}|{mode}|"
-    if not any(key.startswith(prefix) for key in predictions):
+    if not pass_keys(a, mode, predictions):
         return Score(0, 0)
     numbers: dict[str, float | None] = {}  # an entry's number, read once however often it was typed
     right = predicted = 0
-    for step in range(last_step(a, mode, steps) + 1):
-        for blank in blanks(a, program, mode, step, steps):
-            if blank.key in predictions:
-                predicted += 1
-                entry = predictions[blank.key].strip()
-                if entry not in numbers:
-                    numbers[entry] = judge(a, blank, entry, tolerance).number
-                number = numbers[entry]
-                right += number is not None and close_enough(number, blank.answer, tolerance)
+    for blank in every_blank(a, mode, steps):
+        if blank.key in predictions:
+            predicted += 1
+            entry = predictions[blank.key].strip()
+            if entry not in numbers:
+                numbers[entry] = judge(a, blank, entry, tolerance).number
+            number = numbers[entry]
+            right += number is not None and close_enough(number, blank.answer, tolerance)
     return Score(right, predicted)
 
 
-def pass_keys(program: str, mode: str, predictions: Mapping[str, str]) -> list[str]:
+def pass_keys(a: Analysis, mode: str, predictions: Mapping[str, str]) -> list[str]:
     """The keys of this program's predictions for this pass (to start the pass again)."""
-    prefix = f"{program_id(program)}|{mode}|"
+    prefix = pass_key(a, mode)
     return [key for key in predictions if key.startswith(prefix)]
 
 

@@ -25,8 +25,7 @@ class Stepper:
     playing: bool = False
     speed: float = 1.0  # seconds a step while playing
     clicked: bool = False  # a click moved the step since the last run: the timer's tick must not add one
-    program: str | None = None  # the program shown last, and its shape (names, edges)
-    shape: object = None
+    program: str | None = None  # the program shown last (lab/model/identity.py: the same at any values)
     slider_key: str | None = None  # the slider drawn last and the step it started at
     slider_start: int = 0
     jumps: int = 0  # how many times the slider moved the step: a part of the next slider's key
@@ -38,7 +37,7 @@ class Stepper:
             return str(self.step) if self.step else ""
         return f"{self.mode}:{self.step}"
 
-    def stand_at(self, where: str, program: str, shape: object) -> None:
+    def stand_at(self, where: str, program: str) -> None:
         """Stand where a link says (`where()`'s text), on this program: a reload comes back to the step it left.
         Text that is not a place is ignored (the start); a step past the end is clamped when it is drawn."""
         mode, _, step = where.rpartition(":")
@@ -46,21 +45,20 @@ class Stepper:
         if mode not in (BACKWARD, FORWARD) or not step.isdigit() or len(step) > 6:
             return
         self.mode, self.step = mode, int(step)
-        self.program, self.shape = program, shape
+        self.program = program
 
     def slider_key_for(self, prefix: str) -> str:
         """A new slider for each step shown, and after each jump (a jump that `settle` holds back
         must not leave the old slider at the step it was dragged to)."""
         return f"{prefix}_{self.mode}_{self.step}_{self.jumps}"
 
-    def follow(self, program: str, shape: object) -> None:
-        """A new program starts again at step 0, unless only a variable's value changed (same shape)."""
-        if self.program == program:
-            return
-        if self.program is None or self.shape != shape:
+    def follow(self, program: str) -> None:
+        """A new program (its id, lab/model/identity.py) starts again at step 0; a variable's new value is the same
+        program, so the step stays."""
+        if self.program != program:
             self.step = 0
             self.playing = False
-        self.program, self.shape = program, shape
+        self.program = program
 
     def go_to(self, step: int) -> None:
         """A click: stop playing and show `step` (settle clamps it to the pass)."""

@@ -8,6 +8,7 @@ the two tables below that say how it travels in the link.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import math
 from collections.abc import Mapping
@@ -18,10 +19,12 @@ from lab.model.analysis import analyse
 from lab.model.identity import program_id
 
 WORK_FORMAT = "backprop-lab-work"
+# 6: predictions keyed by their program at its values (lab/model/identity.py); older files' and links' were keyed by
+#    the program's text, and those of the work's own program are keyed anew when read (`owned_predictions`);
 # 5: which version of the lesson the learner walks (`lesson`: "full" or "rescue"; older files: the full lesson);
 # 4: hand entries keyed by their program ("<program key>|<row key>"; older files' are given to their program);
 # 3: the learner's code (Implement it)
-WORK_VERSION = 5
+WORK_VERSION = 6
 MAX_WORK_FILE_BYTES = 1_000_000
 OWNER = "|"  # in a hand entry's key, between its program's id (lab/model/identity.py) and its row's key
 MIN_TOLERANCE, MAX_TOLERANCE, DEFAULT_TOLERANCE = 1e-12, 1.0, 1e-3
@@ -144,6 +147,7 @@ def work_from_params(params: Mapping[str, str]) -> tuple[Work | None, list[str]]
             except ValueError:
                 problems.append(f"the link's `{param}` could not be read (it is damaged), so it was left out")
     work.hand = owned_hand(work.program, work.hand)
+    work.predictions = owned_predictions(work.program, work.predictions)
     if TAKEAWAY_PARAM in params:
         work.takeaway = str(params[TAKEAWAY_PARAM])
     if CODE_PARAM in params:
@@ -177,6 +181,27 @@ def owned_hand(program: str, hand: Mapping[str, str]) -> dict[str, str]:
         return dict(hand)
     owned = {key: text for key, text in hand.items() if OWNER in key}
     return {**owned, **{f"{owner}{OWNER}{key}": text for key, text in plain.items()}}
+
+
+def _text_id(program: str) -> str:
+    """How a prediction's program was named before version 6: the first 8 hex digits of its text's SHA-1."""
+    return hashlib.sha1(program.encode("utf-8")).hexdigest()[:8]
+
+
+def owned_predictions(program: str, predictions: Mapping[str, str]) -> dict[str, str]:
+    """Predictions of an older link or file (keyed by the program's text, before version 6) keyed anew by the
+    program's id at its values (lab/model/identity.py), as Watch gradients flow reads them.
+
+    Only the work's own program's are known by their text; other programs' keep their keys (nothing is lost,
+    though no program reads them). A program that does not build keeps them all as they are."""
+    old = _text_id(program) + "|"
+    if not any(key.startswith(old) for key in predictions):
+        return dict(predictions)
+    try:
+        new = program_id(analyse(program), at_values=True) + "|"
+    except ExpressionError:
+        return dict(predictions)
+    return {(new + key[len(old) :] if key.startswith(old) else key): text for key, text in predictions.items()}
 
 
 def text_dict(value: object) -> dict[str, str]:
@@ -236,6 +261,7 @@ def work_from_json(text: str | bytes) -> Work:
         # an optional part that is damaged is left out: the rest of the work still loads
         with contextlib.suppress(ValueError):
             setattr(work, attribute, text_dict(data.get(attribute, {})))
+    work.predictions = owned_predictions(program, work.predictions)
     return work
 
 

@@ -8,7 +8,7 @@ from apptest_helpers import open_dashboard
 from streamlit.testing.v1 import AppTest
 
 from lab.model.analysis import analyse
-from lab.views.handcheck import entries_of
+from lab.views.by_hand import entries_of
 
 DASHBOARD = str(Path(__file__).resolve().parent.parent / "dashboard.py")
 PAGE = "app_pages/by_hand.py"
@@ -21,7 +21,7 @@ def open_page(hand_first: bool = False) -> AppTest:
     return open_dashboard(PAGE, **({} if hand_first else {"first": "0"}))
 
 
-def type_answers(at: AppTest, answers: dict[int, str], key: str = "handcheck:table") -> None:
+def type_answers(at: AppTest, answers: dict[int, str], key: str = "by_hand:table") -> None:
     """What the data editor sends when the learner types into the 'your answer' column."""
     edited = {row: {"your answer": text} for row, text in answers.items()}
     at.session_state[key] = {"edited_rows": edited, "added_rows": [], "deleted_rows": []}
@@ -133,7 +133,7 @@ def test_the_tolerance_decides_whether_a_rounded_answer_passes():
     at = open_page()
     type_answers(at, {VALUE: "9", DX: "3.01", DY: "3"})  # 0.01 off: more than 1e-3 * 3
     assert "d z / d x" in at.error[0].value
-    at.number_input(key="handcheck:tolerance").set_value(0.01).run()  # now 0.01 * 3 = 0.03 is allowed
+    at.number_input(key="by_hand:tolerance").set_value(0.01).run()  # now 0.01 * 3 = 0.03 is allowed
     assert not at.exception
     assert at.success[0].value == "Your gradients match the engine."
     assert at.session_state["settings"]["tolerance"] == 0.01
@@ -146,4 +146,4 @@ def test_a_strange_tolerance_in_the_link_does_not_break_the_page():
     at.switch_page(PAGE)
     at.run()
     assert not at.exception
-    assert at.number_input(key="handcheck:tolerance").value == 1.0
+    assert at.number_input(key="by_hand:tolerance").value == 1.0

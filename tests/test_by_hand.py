@@ -10,7 +10,7 @@ import pytest
 
 from lab.model.analysis import analyse
 from lab.model.presets import PRESETS
-from lab.views.handcheck import (
+from lab.views.by_hand import (
     BLANK,
     FAIL,
     ONLY_HERE,
@@ -209,7 +209,7 @@ def test_a_formula_wrong_on_part_of_the_space_is_caught_on_most_seeds(lesson):
 
 def test_the_difference_column_shows_0_when_yours_and_the_engine_differ_only_by_float_noise():
     # do/db = 1 - tanh(n)**2 = 1 - 1/2 = 0.5 by hand; the engine's float is 0.5 - 2.2e-16 (issue 16, item 12)
-    from lab.views.handcheck import DIFFERENCE, comparison_table
+    from lab.views.by_hand import DIFFERENCE, comparison_table
 
     a = analyse(NEURON)
     assert a.graph.nodes[a.variables["b"]].grad != 0.5  # the noise this is about
