@@ -1,7 +1,6 @@
 """The "Watch gradients flow" page in AppTest: stepping changes the diagram, table and sentence."""
 
 import re
-import time
 
 import pytest
 from apptest_helpers import open_dashboard
@@ -206,33 +205,6 @@ def test_a_long_chain_that_reuses_its_inputs_steps_with_its_diagram(at):
     assert "Step 1 of " in position(at)
     assert len(at.dataframe[0].value) == 64
     assert len(current_nodes(at)) == 1
-
-
-def measure(at: AppTest, runs: int = 5) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        at.button(key="flow:next").click().run()
-        times.append(time.perf_counter() - start)
-        at.button(key="flow:back").click().run()
-    return sorted(times)[len(times) // 2]
-
-
-def test_measure_one_step_rerun(at, capsys):
-    """Not a timed assertion: prints how long one step takes in AppTest (a whole-script rerun)."""
-    lesson = measure(at)
-    at.session_state["program"] = sum_of_products()
-    at.run()
-    big = measure(at)
-    with capsys.disabled():
-        print(
-            f"\none step, AppTest full rerun (median of 5): lesson {lesson * 1000:.0f} ms, "
-            f"98 nodes with diagram {big * 1000:.0f} ms"
-        )
-    # five steps forward and back each: the page is at the start again, on the big program's output
-    assert "Start (step 0 of 65)" in position(at)
-    assert len(current_nodes(at)) == 1
-    assert len(at.dataframe[0].value) == 98
 
 
 # -- predict, then reveal -------------------------------------------------------------------------

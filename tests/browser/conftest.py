@@ -8,6 +8,7 @@ A failing test leaves a screenshot in test-results/.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import re
@@ -18,6 +19,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -174,17 +176,25 @@ def _healthy(url: str) -> bool:
         return False
 
 
-def start_server(timeout: float = SERVER_START_TIMEOUT) -> tuple[subprocess.Popen, str, Path]:
-    """Start `streamlit run dashboard.py` on a free port; return (process, base URL, log file).
+def new_room_database() -> str:
+    """The room database a test server is started with: the one the environment names, or a new SQLite file
+    (servers of parallel workers share nothing)."""
+    named = os.environ.get("ROOM_DATABASE_URL")
+    return named or f"sqlite:///{tempfile.mkdtemp(prefix='backprop-lab-room-')}/room.sqlite"
+
+
+def start_server(
+    timeout: float = SERVER_START_TIMEOUT, room_database: str | None = None
+) -> tuple[subprocess.Popen, str, Path]:
+    """Start `streamlit run dashboard.py` on a free port (with `room_database`, else new_room_database());
+    return (process, base URL, log file).
 
     Raises RuntimeError with the server's log if it is not healthy within `timeout` seconds.
     """
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = Path(tempfile.mkstemp(prefix="backprop-lab-server-", suffix=".log")[1])
-    # each server its own room database (a test may name one): servers of parallel workers share nothing
-    env = dict(os.environ)
-    env.setdefault("ROOM_DATABASE_URL", f"sqlite:///{tempfile.mkdtemp(prefix='backprop-lab-room-')}/room.sqlite")
+    env = {**os.environ, "ROOM_DATABASE_URL": room_database or new_room_database()}
     with log.open("wb") as out:
         process = subprocess.Popen(server_command(port), cwd=REPO, stdout=out, stderr=subprocess.STDOUT, env=env)
     deadline = time.monotonic() + timeout
@@ -212,17 +222,31 @@ def stop_server(process: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="session")
-def app_url(_chromium_present: None) -> Iterator[str]:
-    """The base URL of one real server for the whole session."""
+def app_server(_chromium_present: None) -> Iterator[tuple[str, str]]:
+    """One real server for the whole session (of a worker): (its base URL, its room database's URL)."""
+    database = new_room_database()
     try:
-        process, url, log = start_server()
+        process, url, log = start_server(room_database=database)
     except RuntimeError as e:
         pytest.fail(str(e), pytrace=False)
     try:
-        yield url
+        yield url, database
     finally:
         stop_server(process)
         log.unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="session")
+def app_url(app_server: tuple[str, str]) -> str:
+    """The base URL of the session's server."""
+    return app_server[0]
+
+
+def run_async(coroutine) -> object:
+    """Run a coroutine to its end (simulated learners over the websocket) on a thread of its own: in a worker
+    that has driven Chromium, Playwright's sync API holds an event loop on the main thread."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 # -- screenshots of failures -------------------------------------------------------------------

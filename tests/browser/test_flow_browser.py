@@ -9,7 +9,6 @@ and its highlighted nodes are z, z, a; the forward pass computes x, y, a, z, one
 
 from __future__ import annotations
 
-import statistics
 import time
 
 import pytest
@@ -152,29 +151,6 @@ def test_play_moves_the_highlight_by_itself_and_stops_at_the_last_step(page: Pag
     expect(position(page)).to_have_text("Step 2 of 2")
     assert current_node(page) == "a"
     expect(sentence(page)).to_contain_text("y.grad is now 3")
-    assert_no_traceback(page)
-
-
-def test_one_step_moves_the_highlight_and_prints_how_long_it_took(page: Page, app_url: str):
-    """Each click on Step moves the SVG's highlight (z -> a); the median time is printed (the bar, 0.5 s on a
-    quiet machine, is not asserted: 2 cores shared by several test runs make it up to ten times slower)."""
-    open_flow(page, app_url)
-    times = []
-    for _ in range(5):
-        click_button(page, "Step")  # 0 -> 1: z stays highlighted
-        wait_for_current(page, "z")
-        expect(position(page)).to_have_text("Step 1 of 2")
-        step = page.get_by_role("button", name="Step", exact=True)
-        expect(step).to_be_enabled()
-        start = time.perf_counter()
-        step.click()
-        page.wait_for_function(f"() => ({CURRENT_NAME_JS})() === 'a'", polling="raf", timeout=15_000)
-        times.append(time.perf_counter() - start)
-        wait_idle(page)
-        click_button(page, "Reset")
-        wait_for_current(page, "z")
-    shown = ", ".join(f"{t:.3f}" for t in times)
-    print(f"\nflow: click on Step -> highlighted node moved, median {statistics.median(times):.3f} s ({shown})")
     assert_no_traceback(page)
 
 

@@ -23,16 +23,12 @@ How soon the instructor sees a learner's work is benchmarks/bench_room_watch.py'
 
 from __future__ import annotations
 
-import asyncio
 import re
 import sys
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 from sqlalchemy import create_engine
 
 from lab.model.analysis import analyse
@@ -41,7 +37,7 @@ from lab.room.store import RoomStore, new_token
 from lab.views import predict
 from lab.work.share import Work, work_to_params
 
-from .conftest import REPO, assert_no_traceback, new_browser_context, open_app, start_server, stop_server, wait_idle
+from .conftest import REPO, assert_no_traceback, open_app, run_async, wait_idle
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 from ws_learner import Session
@@ -54,25 +50,8 @@ TOLD = 15_000  # ms: a learner's page looks every 3 s
 PROJECTOR = "Projector view: no nicknames, large"
 
 
-@pytest.fixture
-def room_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _chromium_present: None) -> Iterator[tuple[str, str]]:
-    """A server of its own whose room database is a SQLite file in this test's folder: (its URL, the database's)."""
-    database = f"sqlite:///{tmp_path / 'room.sqlite'}"
-    monkeypatch.setenv("ROOM_DATABASE_URL", database)
-    process, url, log = start_server()
-    try:
-        yield url, database
-    finally:
-        stop_server(process)
-        log.unlink(missing_ok=True)
-
-
 def main(page: Page):
     return page.get_by_test_id("stMain")
-
-
-def new_page(browser: Browser) -> Page:
-    return new_browser_context(browser, viewport={"width": 1280, "height": 720}).new_page()
 
 
 def station_row(page: Page, key: str):
@@ -96,8 +75,7 @@ def learners_link(code: str, token: str, y_at_step_2: str, answered_station_1: b
 
 
 def open_links_over_websockets(url: str, links: list[str]) -> None:
-    """Each link opened by a Streamlit session of its own over the websocket: its first run sends its work's facts.
-    On a thread of its own: Playwright's sync API holds this one's event loop."""
+    """Each link opened by a Streamlit session of its own over the websocket: its first run sends its work's facts."""
 
     async def open_all() -> None:
         for link in links:
@@ -106,8 +84,7 @@ def open_links_over_websockets(url: str, links: list[str]) -> None:
                 assert not run.exceptions, run.exceptions
                 assert "no longer in a room" not in " ".join(run.texts), run.texts
 
-    with ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, open_all()).result()
+    run_async(open_all())
 
 
 def check_projector(teacher: Page) -> None:
@@ -135,10 +112,11 @@ def check_projector(teacher: Page) -> None:
 
 
 def test_the_instructors_view_refreshes_itself_its_projector_is_large_and_a_learners_page_is_told_of_the_close(
-    browser: Browser, room_server: tuple[str, str]
+    page: Page, app_server: tuple[str, str]
 ):
-    url, database = room_server
-    teacher = new_page(browser)
+    url, database = app_server  # the worker's server; a room of its own (other tests' rooms have other codes)
+    teacher = page
+    teacher.set_viewport_size({"width": 1280, "height": 720})
     open_app(teacher, url, path="room")
     main(teacher).get_by_role("button", name="Open a room").click()
     wait_idle(teacher)
@@ -154,7 +132,8 @@ def test_the_instructors_view_refreshes_itself_its_projector_is_large_and_a_lear
         store.join(code, name, token)
     expect(count).to_have_text(f"3 learners in room {code}", timeout=LIVE)
     open_links_over_websockets(url, [learners_link(code, tokens[n], "3", True) for n in ("Ann", "Bob")])
-    cem = new_page(browser)
+    cem = page.context.new_page()  # a page of its own: a session of its own
+    cem.set_viewport_size({"width": 1280, "height": 720})
     open_app(cem, url, learners_link(code, tokens["Cem"], "2", False), path="build")
 
     wrong = teacher.get_by_test_id("room-wrong")
@@ -175,6 +154,5 @@ def test_the_instructors_view_refreshes_itself_its_projector_is_large_and_a_lear
     expect(cem.get_by_test_id("stSidebar")).to_contain_text(f"Room {code} was closed by the instructor", timeout=TOLD)
     expect(cem).not_to_have_url(re.compile(r"[?&]room="))
     cem.screenshot(path=str(SHOTS / "room-closed-told.png"))
-    for page in (teacher, cem):
-        assert_no_traceback(page)
-        page.context.close()
+    for shown in (teacher, cem):
+        assert_no_traceback(shown)

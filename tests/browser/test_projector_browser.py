@@ -130,7 +130,7 @@ def wait_diagrams_settled(page: Page) -> None:
 
 def check_diagrams(page: Page, where: str, min_px: float | None, whole: bool = False) -> list[dict]:
     wait_diagrams_settled(page)
-    found = settled(page, MEASURE)  # the chart sizes itself right after it is drawn: measure it once it is still
+    found = settled(page, MEASURE, frames=1)  # the chart sizes itself right after it is drawn: measure it still
     assert found, f"{where}: no diagram"
     for d in found:
         assert d["nodes"] > 0, f"{where}: the diagram is empty"
@@ -295,9 +295,11 @@ def top_bar_pages(page: Page) -> list[str]:
     return [links.nth(i).inner_text().strip() for i in range(links.count())]
 
 
-def check_output_seen(page: Page, where: str) -> int:
-    """Each diagram on the page shows its output, or a note beside it says how to scroll to it; how many."""
-    wait_diagrams_settled(page)
+def check_output_seen(page: Page, where: str, drawn: bool = False) -> int:
+    """Each diagram on the page shows its output, or a note beside it says how to scroll to it; how many.
+    `drawn`: the diagrams have just been measured still (check_diagrams), no need to wait for them again."""
+    if not drawn:
+        wait_diagrams_settled(page)
     found = page.evaluate(OUTPUT_SEEN)
     for d in found:
         if d["seen"]:
@@ -324,10 +326,11 @@ def test_at_1280x720_no_diagram_is_cut_off_each_shows_its_output_or_how_to_scrol
             continue
         if page.locator(DIAGRAM_NODES).count() == 0:
             continue
-        if title in NAV_PAGES:  # the lesson's example is seen whole, without scrolling, on every page
+        measured = title in NAV_PAGES
+        if measured:  # the lesson's example is seen whole, without scrolling, on every page
             lesson = program == "lesson"
             check_diagrams(page, where, NORMAL_MIN_PX if lesson else None, whole=lesson)
-        checked += check_output_seen(page, where)
+        checked += check_output_seen(page, where, drawn=measured)
     assert checked >= 4, f"{program}: only {checked} diagrams found"
     assert_no_traceback(page)
 

@@ -27,7 +27,7 @@ from dot_reader import read_dot
 
 from lab.work.share import PROGRAM_PARAM
 
-from .conftest import REPO
+from .conftest import REPO, run_async
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 from ws_learner import Run, Session
@@ -126,4 +126,4 @@ async def workshop(url: str) -> None:
 
 
 def test_six_learners_editing_at_once_each_see_only_their_own_numbers(app_url: str):
-    asyncio.run(workshop(app_url))
+    run_async(workshop(app_url))
