@@ -47,8 +47,12 @@ def close_room(code: str, key: str) -> None:
 
 
 @st.fragment(run_every=REFRESH_SECONDS)
-def live(code: str, key: str, projector: bool, lesson: str) -> None:
-    """The room as it is now, for one lesson: read from the database on every refresh, nothing cached."""
+def live(code: str, key: str, lesson: str) -> None:
+    """The room as it is now, for one lesson: read from the database on every refresh, nothing cached.
+
+    Projector view is read here, when the refresh runs: a refresh queued before the toggle was switched runs
+    with the arguments of the run before it, and would show nicknames on the projector until the next one."""
+    projector = bool(st.session_state.get(PROJECTOR, False))
     stations, keys = LESSONS[lesson]
     try:
         view = room.store().view(code, key, keys)
@@ -66,17 +70,21 @@ def teach(code: str, key: str) -> None:
         st.context.url, st.context.headers.get("host"), "room", state.room_link_params(state.RoomLink(code, key=key))
     )
     projector = st.toggle("Projector view: no nicknames, large, no sidebar", key=PROJECTOR)
+    # every element before the live view is drawn whether projector view is on or not (in containers that may
+    # stay empty), so that the live view keeps its place: a refresh queued before a switch draws where it is
+    style = st.container()
     if projector:  # the whole width for the room; the toggle above brings the sidebar back
-        st.html(f"<style>{HIDE_SIDEBAR}</style>")
+        style.html(f"<style>{HIDE_SIDEBAR}</style>")
     st.html(
         f'<p style="font-size:1.2rem;margin:0">Learners join in the sidebar\'s <b>Room</b> box with the code</p>'
         f'<p data-testid="room-code" style="font-size:3.2rem;font-weight:700;letter-spacing:0.2em;margin:0">{code}</p>'
     )
+    instructor_key = st.container()
     if not projector:  # the key stays off the projector
-        with st.expander("Your instructor link (keep it to yourself: it opens this view)"):
+        with instructor_key.expander("Your instructor link (keep it to yourself: it opens this view)"):
             st.code(instructor_link, language=None, wrap_lines=True)
     lesson = st.segmented_control("Lesson", list(LESSONS), default="Lesson 1", key="room:lesson") or "Lesson 1"
-    live(code, key, projector, lesson)
+    live(code, key, lesson)
     st.divider()
     sure = st.checkbox("Yes, delete everything of this room", key="room:sure")
     st.button(

@@ -266,6 +266,29 @@ def test_a_nickname_taken_in_the_room_is_refused_with_what_to_do():
     assert "1 learner in room" in live_html(teacher).replace("<b>", "").replace("</b>", "")
 
 
+def place_of_live_view(node, path: tuple[int, ...] = ()) -> tuple[int, ...] | None:
+    """Where the live view is drawn in the page: its path of indexes from the main area."""
+    body = getattr(getattr(node, "proto", None), "body", None)
+    if isinstance(body, str) and "room-live" in body:
+        return path
+    for index, child in getattr(node, "children", {}).items():
+        found = place_of_live_view(child, (*path, index))
+        if found is not None:
+            return found
+    return None
+
+
+def test_projector_view_leaves_the_live_view_in_its_place():
+    """A refresh of the live view queued before the switch draws at the place it had: had the place moved, the
+    old view (with nicknames) would stay on the projector beside the new one."""
+    teacher, _code, _key = open_room()
+    before = place_of_live_view(teacher.main)
+    teacher.toggle(key="room:projector").set_value(True).run()
+    assert not teacher.exception
+    assert 'class="room-live projector"' in live_html(teacher)
+    assert before is not None and place_of_live_view(teacher.main) == before
+
+
 def test_the_instructor_picks_a_lesson_and_sees_its_stations():
     teacher, code, _key = open_room()
     learner = join(code, "Ann")
