@@ -200,15 +200,26 @@ def sidebar(page: str = "") -> None:
                 st.session_state.pop(_VALUE_NOTE, None)  # said once, right after the change
             if st.session_state.get(_DRAFT_KEPT_AT) == name:
                 _draft_kept()
-        hidden = page == "by-hand" and by_hand.engine_hidden(a, state.hand_entries(), state.settings())
-        if page == "" and state.lesson() == RESCUE_LESSON:  # the rescue version asks for z by hand too
-            hidden = state.settings().get("hand_first", True) and not rescue.hand_entered(state.hand())
-        if hidden:
+        if output_hidden(page, a):
             st.caption(f"Output **{a.names[a.output]}** = ? (by hand first: yours to work out)")
         else:
             st.caption(f"Output **{a.names[a.output]}** = {format_number(a.graph.output.data)}")
         st.divider()
         _share_and_save(page)
+
+
+# the pages whose job is to show the engine's numbers whatever "by hand first" says (Build and see's table, every
+# step on Watch it flow, the Bug lab beside the engine): the output is on the page, so the sidebar shows it too
+SHOWS_THE_NUMBERS = ("build", "flow", "bugs")
+
+
+def output_hidden(page: str, a: Analysis) -> bool:
+    """Does the sidebar hold the output's value back? As the page holds its answers back: "by hand first" is on
+    and the program's hand entries are not in yet (the rescue version: its own three), except on the pages that
+    show the engine's numbers anyway."""
+    if page == "" and state.lesson() == RESCUE_LESSON:  # the rescue version asks for z by hand too
+        return bool(state.settings().get("hand_first", True)) and not rescue.hand_entered(state.hand())
+    return page not in SHOWS_THE_NUMBERS and by_hand.engine_hidden(a, state.hand_entries(), state.settings())
 
 
 _DRAFT_KEPT_AT = "_draft_kept_at"  # the variable whose change left a typed, unbuilt program alone

@@ -7,6 +7,7 @@ import streamlit as st
 
 from app import state, ui
 from engine.trace import BackwardStep
+from lab.lesson import stations as lesson
 from lab.model.analysis import Analysis
 from lab.model.explain import backward_sentence
 from lab.model.identity import program_id
@@ -88,20 +89,26 @@ class PassShown:
     my_value: implement_view.MyValue | None = None  # the learner's own backward() (never while predicting)
 
 
-def my_value_available() -> bool:
-    """Has the learner run code of theirs far enough to have a backward pass to step through?"""
+def my_value_found() -> implement_view.MyValue | None:
+    """The learner's own backward pass, when they have run code of theirs far enough to have one."""
     if not state.code():
-        return False
+        return None
     last = state.last_run()
     report = last[1] if last else state.implementation_report()  # from a link: run once, lazily
-    return implement_view.my_value(report) is not None
+    return implement_view.my_value(report)
+
+
+def held(mine: implement_view.MyValue) -> bool:
+    """Is this the lesson's example while "by hand first" holds its numbers back? Then the learner's own backward()
+    on it waits too, as its numbers do on Implement it."""
+    return mine.which in implement_view.held_checks(state.example_hidden(), lesson.is_example(state.analysis()))
 
 
 def pass_shown(a: Analysis, watch: Watch) -> PassShown:
     predicting = bool(state.settings().get("predict", False))
     if watch.my_value and not predicting and state.code():
         mine = implement_view.my_value(state.implementation_report())  # run again if the program changed
-        if mine is not None:
+        if mine is not None and not held(mine):
             return PassShown(predicting, mine.a.steps, None, mine)
     rules = state.rules()  # written on "Write the rules yourself"
     if rules and not predicting and watch.my_rules:
@@ -113,7 +120,14 @@ def pass_shown(a: Analysis, watch: Watch) -> PassShown:
 
 
 def controls(
-    watch: Watch, my_rules: bool, use_my_rules: bool, predicting: bool, last: int, my_value: bool, use_my_value: bool
+    watch: Watch,
+    my_rules: bool,
+    use_my_rules: bool,
+    predicting: bool,
+    last: int,
+    my_value: bool,
+    use_my_value: bool,
+    value_held: bool = False,
 ) -> None:
     """The title row (My rules, My Value, Predict first) and the row under it (the pass, Play, the speed)."""
     stepper = watch.stepper
@@ -126,10 +140,11 @@ def controls(
             key=MY_VALUE_WIDGET,
             on_change=on_my_value_change,
             args=(watch,),
-            disabled=predicting,
+            disabled=predicting or value_held,
             help="Step through YOUR backward(), the code you wrote on “Implement it”: each step is one _backward call "
             "of your objects, in your order, with your grads."
-            + (" Off while you predict: predictions are checked against the engine." if predicting else ""),
+            + (" Off while you predict: predictions are checked against the engine." if predicting else "")
+            + (" Waits for your hand entries: by hand first." if value_held else ""),
         )
     if my_rules:
         ui.kept(MY_RULES_WIDGET, use_my_rules)
@@ -365,7 +380,8 @@ shown_pass = pass_shown(a, watch)
 if shown_pass.my_value is not None:
     a = shown_pass.my_value.a  # the learner's own objects: their graph, their grads, their calls
 last = last_step(a, watch.stepper.mode, shown_pass.steps)
-value_available = my_value_available()
+found = my_value_found()
+value_available, value_held = found is not None, found is not None and held(found)
 controls(
     watch,
     bool(state.rules()),
@@ -374,8 +390,16 @@ controls(
     last,
     value_available,
     shown_pass.my_value is not None,
+    value_held,
 )
-if shown_pass.predicting and value_available:  # said on the page, not only in the switch's tooltip
+if value_held:  # said on the page, as Implement it says it (turning Predict first off would not show it)
+    ui.say(
+        "info",
+        "**My Value waits for your hand entries**: by hand first holds the lesson example's numbers back, and your "
+        "own `backward()` on it would show them. Work out the gradients on By hand, then step through your code here.",
+        icon=":material/edit_note:",
+    )
+elif shown_pass.predicting and value_available:  # said on the page, not only in the switch's tooltip
     note, instead = st.columns([4, 1.4], vertical_alignment="center")
     with note:
         ui.say(

@@ -477,7 +477,7 @@ def test_my_value_steps_through_the_learners_own_backward_in_their_order():
 def test_my_value_falls_back_to_the_lessons_example_and_says_why():
     from implement_solutions import SOLUTION
 
-    at = open_flow_with_code(SOLUTION, expr="x = 2\ny = 3\nz = x - y")
+    at = open_flow_with_code(SOLUTION, expr="x = 2\ny = 3\nz = x - y", first="0")  # by hand first off
     at.toggle(key="flow:my_value").set_value(True).run()
     note = " ".join(i.value for i in at.info)
     assert "the lesson's example" in note and "no `__sub__`" in note
@@ -487,7 +487,7 @@ def test_my_value_falls_back_to_the_lessons_example_and_says_why():
 def test_while_predicting_the_page_says_why_my_value_is_off_and_turns_predict_first_off_for_it():
     from implement_solutions import SOLUTION
 
-    at = open_flow_with_code(SOLUTION, predict="1")
+    at = open_flow_with_code(SOLUTION, predict="1", first="0")  # by hand first off: the example is shown
     (switch,) = [t for t in at.toggle if t.label == "My Value"]
     assert switch.disabled
     said = " ".join(i.value for i in at.info)
@@ -500,3 +500,26 @@ def test_while_predicting_the_page_says_why_my_value_is_off_and_turns_predict_fi
     assert "off while you predict" not in said and "Your own `backward()` on your program" in said
     assert "your z._backward()" in sentence(click(at, "flow:next"))  # their backward(), stepped
     assert not [b for b in at.button if b.key == "flow:my_value_instead"]
+
+
+def test_by_hand_first_holds_my_value_back_on_the_lessons_example_as_implement_it_does():
+    # the learner's own backward() on the example would show its gradients (3 and 3) before By hand
+    from implement_solutions import SOLUTION
+
+    at = open_flow_with_code(SOLUTION)  # the lesson's example, by hand first on (the default)
+    (switch,) = [t for t in at.toggle if t.label == "My Value"]
+    assert switch.disabled
+    said = " ".join(i.value for i in at.info)
+    assert "My Value waits for your hand entries" in said and "Your own `backward()`" not in said
+    fallback = open_flow_with_code(SOLUTION, expr="x = 2\ny = 3\nz = x - y")  # falls back to the example: held too
+    assert next(t for t in fallback.toggle if t.label == "My Value").disabled
+
+    worked = open_flow_with_code(SOLUTION, hand='{"grad:x":"3","grad:y":"3"}')  # worked out by hand: shown
+    worked.toggle(key="flow:my_value").set_value(True).run()
+    assert "your z._backward()" in sentence(click(worked, "flow:next"))
+    worked.session_state["hand"] = {}  # the entries gone again (cleared on By hand): My Value, switched on, waits
+    worked.run()
+    assert "your z._backward()" not in sentence(worked) and "waits for your hand entries" in worked.info[0].value
+    other = open_flow_with_code(SOLUTION, expr="p = 3\nq = p * p")  # not the example: their numbers are theirs
+    other.toggle(key="flow:my_value").set_value(True).run()
+    assert "your q._backward()" in sentence(click(other, "flow:next"))

@@ -6,6 +6,8 @@ g = 24.7041, dg/da = 138.8338 and dg/db = 645.5773 for its example (the "microgr
 """
 
 import json
+import re
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pyarrow as pa
@@ -193,3 +195,58 @@ def test_a_cleared_tolerance_keeps_the_tolerance_and_says_so():
     assert at.number_input(key="by_hand:tolerance").value == 0.01
     assert "stays 0.01" in at.main.error[0].value
     assert not at.number_input(key="by_hand:tolerance").proto.HasField("default")
+
+
+# -- the sidebar's output: held back wherever the page holds the answers back ------------------------------
+
+# pages whose job is to show the engine's numbers (the values table, every step, the mistakes beside the engine):
+# z = 9 is on the page itself, so the sidebar shows it too
+SHOWING = ("app_pages/build.py", "app_pages/flow.py", "app_pages/bugs.py")
+# every other page of the top bar or reached from it holds the answers back until the hand entries are in
+HOLDING = (
+    "app_pages/lesson.py",
+    "app_pages/by_hand.py",
+    "app_pages/why_rules.py",
+    "app_pages/own_rules.py",
+    "app_pages/implement.py",
+    "app_pages/next_lesson.py",
+    "app_pages/room.py",
+    "app_pages/lesson2.py",
+    "app_pages/sheet.py",
+)
+EXAMPLE_BY_HAND = json.dumps({"grad:x": "3", "grad:y": "3"})  # dz/dx = y = 3, dz/dy = x + 1 = 3
+
+
+def sidebar_output(at: AppTest) -> str:
+    return next(c.value for c in at.sidebar.caption if c.value.startswith("Output"))
+
+
+def test_the_families_cover_every_page():
+    dashboard = (Path(__file__).resolve().parent.parent / "dashboard.py").read_text(encoding="utf-8")
+    assert sorted((*SHOWING, *HOLDING)) == sorted(re.findall(r'st\.Page\("([^"]+)"', dashboard))
+
+
+@pytest.mark.parametrize("page", HOLDING)
+def test_by_hand_first_holds_the_sidebars_output_back_until_the_hand_entries_are_in(page):
+    assert sidebar_output(open_dashboard(page)) == "Output **z** = ? (by hand first: yours to work out)"
+    assert sidebar_output(open_dashboard(page, hand=EXAMPLE_BY_HAND)) == "Output **z** = 9"
+    assert sidebar_output(open_dashboard(page, first="0")) == "Output **z** = 9"  # by hand first switched off
+
+
+@pytest.mark.parametrize("page", SHOWING)
+def test_a_page_that_shows_the_engines_numbers_shows_the_output_in_the_sidebar_too(page):
+    assert sidebar_output(open_dashboard(page)) == "Output **z** = 9"
+
+
+def test_lesson_2_holds_the_neurons_output_back_as_it_holds_the_neurons_numbers():
+    from lab.lesson.lesson2 import NEURON
+
+    at = open_dashboard("app_pages/lesson2.py", expr=NEURON)
+    assert sidebar_output(at) == "Output **o** = ? (by hand first: yours to work out)"
+
+
+def test_the_rescue_version_holds_the_output_back_until_z_too_is_worked_out_by_hand():
+    at = open_dashboard(lesson="rescue", hand=EXAMPLE_BY_HAND)  # its by hand station asks for z as well
+    assert sidebar_output(at) == "Output **z** = ? (by hand first: yours to work out)"
+    at = open_dashboard(lesson="rescue", hand=json.dumps({"value": "9", "grad:x": "3", "grad:y": "3"}))
+    assert sidebar_output(at) == "Output **z** = 9"
