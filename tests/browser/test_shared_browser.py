@@ -1,4 +1,8 @@
-"""What every page shares, as a learner sees it in Chromium: the sidebar, the link, reloads, page switches, bad input.
+"""What every page shares, as a learner sees it in Chromium: the sidebar, the link, the work file.
+
+Every page at its address with the sidebar is test_accessibility_browser.py's walk; reloads and page switches
+keeping the work are test_work_kept_browser.py's; a refused program is said there too, and its message and the
+last good graph are test_page_build.py's.
 
 Numbers are worked out by hand: x = 2, y = 3, z = x*y + y gives z = 9, dz/dx = y = 3, dz/dy = x + 1 = 3;
 with x = 4: z = 4*3 + 3 = 15, dz/dx = 3, dz/dy = 5.
@@ -13,7 +17,6 @@ from playwright.sync_api import Page, expect
 
 from .conftest import (
     assert_no_traceback,
-    diagram_nodes,
     go_to_page,
     open_app,
     open_share_box,
@@ -28,37 +31,8 @@ from .conftest import (
 
 pytestmark = pytest.mark.browser
 
-# (title in the top navigation, the page's address)
-PAGES = [
-    ("Lesson", "/"),
-    ("Build and see", "/build"),
-    ("By hand", "/by-hand"),
-    ("Watch gradients flow", "/flow"),
-    ("Why each rule is right", "/rules"),
-    ("Bug lab", "/bugs"),
-    ("Next lesson", "/next"),
-]
 ANSWER_COLUMN = 1  # "your answer" in the hand-check table
 RESULT_COLUMN = 5
-
-
-def test_every_page_shows_the_sidebar_variables_and_its_content_without_a_traceback(page: Page, app_url: str):
-    open_app(page, app_url)
-    for title, path in PAGES:
-        go_to_page(page, title)
-        assert page.url.split("?")[0].removeprefix(app_url) == path, f"{title}: landed on {page.url}"
-        expect(sidebar_number_input(page, "x")).to_have_value("2")
-        expect(sidebar_number_input(page, "y")).to_have_value("3")
-        main = page.get_by_test_id("stMain")
-        expect(main.locator("h1").first).to_be_visible()
-        assert main.inner_text().strip(), f"{title}: the page is empty"
-        assert_no_traceback(page)
-    # the pages that draw the diagram draw the lesson's example; By hand works by hand first: neither
-    # z's value nor a gradient is on screen before the learner has entered theirs (issue 16, item 10)
-    go_to_page(page, "Build and see")
-    wait_for_record(page, "z", "data 9", "grad 1")
-    go_to_page(page, "By hand")
-    wait_for_record(page, "z", "data ?", "grad ?")
 
 
 def test_the_old_address_compare_opens_by_hand_with_the_links_work(page: Page, app_url: str):
@@ -93,52 +67,6 @@ def test_changing_a_variable_redraws_and_puts_the_program_in_the_address_bar(pag
     assert after != before
     assert after is not None and "x = 4" in after.splitlines()
     assert_no_traceback(page)
-
-
-def test_a_reload_keeps_the_program(page: Page, app_url: str):
-    open_app(page, app_url, path="build")
-    set_sidebar_number(page, "x", 4)
-    wait_for_record(page, "z", "data 15")
-    page.reload()
-    wait_idle(page, started_within=0.0)
-    wait_for_record(page, "z", "data 15")
-    expect(sidebar_number_input(page, "x")).to_have_value("4")
-    assert_no_traceback(page)
-
-
-def test_switching_pages_keeps_the_program_and_the_hand_entries(page: Page, app_url: str):
-    open_app(page, app_url, "first=0")
-    set_sidebar_number(page, "x", 4)
-    go_to_page(page, "By hand")
-    type_in_editor_cell(page, ANSWER_COLUMN, 0, "15")  # the value of z, by hand: 4*3 + 3
-    wait_for_cell(page, RESULT_COLUMN, 0, "matches")
-    go_to_page(page, "Bug lab")
-    go_to_page(page, "Build and see")
-    wait_for_record(page, "z", "data 15")
-    go_to_page(page, "By hand")
-    expect(sidebar_number_input(page, "x")).to_have_value("4")
-    row = wait_for_cell(page, 0, 0, "value of z")
-    assert row[ANSWER_COLUMN] == "15", f"the hand entry was lost: {row}"
-    assert "matches" in row[RESULT_COLUMN], row
-    assert_no_traceback(page)
-
-
-def test_a_bad_program_shows_a_message_and_keeps_the_last_good_diagram(page: Page, app_url: str):
-    open_app(page, app_url, path="build")
-    main = page.get_by_test_id("stMain")
-    main.get_by_role("tab", name="Type it").click()
-    box = main.get_by_role("textbox", name="Your program, one step a line")
-    box.fill("x = 2\ny = 3\nz = x*y +")
-    main.get_by_role("button", name="Build").click()
-    wait_idle(page)
-    alert = page.get_by_test_id("stAlert").or_(page.get_by_role("alert")).first
-    expect(alert).to_be_visible()
-    assert alert.inner_text().strip(), "the message is empty"
-    assert_no_traceback(page)
-    # the last good graph stays, and what was typed is not lost
-    wait_for_record(page, "z", "data 9", "grad 1")
-    assert any(text.startswith("a data 6") for text in diagram_nodes(page))
-    expect(box).to_have_value("x = 2\ny = 3\nz = x*y +")
 
 
 def test_the_downloaded_work_file_loads_back_into_a_fresh_page(page: Page, app_url: str, tmp_path):

@@ -159,19 +159,17 @@ def expect_fully_visible(page: Page, locator, what: str) -> dict:
 # -- defect 1: the address bar carries the work on every page, whatever path a run takes -----------
 
 
-# Each walks one learner's work through pages whose runs take different paths (st.stop(), a fragment, a refused
-# program), checked in the address bar and after a reload at every stop.
+# One learner's work walked through pages whose runs take different paths (st.stop(), a fragment, a fragment on a
+# timer, a refused program), checked in the address bar and after a reload at every stop; back on By hand at the
+# end, the hand entries are still in its table after all those page switches.
 
 
-def test_check_by_hand_and_the_rules_keep_the_work(page: Page, app_url: str):
+def test_the_work_is_kept_on_every_page_whatever_path_its_run_takes(page: Page, app_url: str):
     start_the_work(page, app_url)
     reload_keeps_the_work(page, "/by-hand")
     go_to_page(page, "Why each rule is right")
     reload_keeps_the_work(page, "/rules")
 
-
-def test_bug_lab_keeps_the_work_with_no_mistake_and_with_a_mistake(page: Page, app_url: str):
-    start_the_work(page, app_url)
     go_to_page(page, "Bug lab")  # "no mistake": the page ends with st.stop()
     reload_keeps_the_work(page, "/bugs")
     radio = (
@@ -183,9 +181,6 @@ def test_bug_lab_keeps_the_work_with_no_mistake_and_with_a_mistake(page: Page, a
     wait_idle(page)
     reload_keeps_the_work(page, "/bugs")
 
-
-def test_watch_it_flow_and_build_and_see_keep_the_work(page: Page, app_url: str):
-    start_the_work(page, app_url)
     go_to_page(page, "Watch gradients flow")
     step = page.get_by_test_id("stMain").get_by_role("button", name="Step")
     for _ in range(3):  # each step reruns only the page's fragment
@@ -202,6 +197,8 @@ def test_watch_it_flow_and_build_and_see_keep_the_work(page: Page, app_url: str)
     expect(page.get_by_test_id("stMain").get_by_text("Not changed")).to_be_visible()
     reload_keeps_the_work(page, "/build")
     wait_for_record(page, "L", "data 1.5")
+    go_to_page(page, "By hand")
+    expect_hand_entries_shown(page)
 
 
 # -- defect 2: the error is shown where the learner typed, fully visible -------------------------------
