@@ -73,6 +73,24 @@ def test_the_rule_is_kept_with_the_work_across_pages():
     assert at.text_area(key="own_rules:rule:*").value == MUL
 
 
+def test_a_learners_wrong_rule_leaves_another_learner_unaffected():
+    """Two sessions in one process share its modules and caches, as two learners on one server do."""
+    wrong = open_page()
+    write(wrong, "*", MUL_OVERWRITE)
+    assert marked_in_diagram(wrong) == {"y"}
+    # the other learner, while the first one's wrong rule is in place: the engine's gradients everywhere
+    other = open_dashboard("app_pages/build.py", first="0")
+    spec = other.get("graphviz_chart")[0].proto.spec
+    assert "y | data 3 | grad 3" in spec and "x | data 2 | grad 3" in spec, spec
+    other.switch_page(PAGE).run()
+    assert other.text_area(key="own_rules:rule:*").value == "" and marked_in_diagram(other) == set()
+    write(other, "*", MUL)
+    assert any("matches the engine's" in s.value for s in other.success)
+    # and the first learner still has their own (wrong) rule, marked as before
+    wrong.run()
+    assert wrong.text_area(key="own_rules:rule:*").value == MUL_OVERWRITE and marked_in_diagram(wrong) == {"y"}
+
+
 def test_bad_input_gets_a_message_in_place_and_nothing_is_lost():
     at = open_page()
     for text, words in [

@@ -11,12 +11,11 @@ from __future__ import annotations
 import time
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from .conftest import (
     assert_no_traceback,
     marked_nodes,
-    new_browser_context,
     open_app,
     wait_for_cell,
     wait_for_record,
@@ -79,39 +78,6 @@ def test_equals_instead_of_plus_equals_is_named_and_y_is_marked(page: Page, app_
     row = wait_for_cell(page, RIGHT_COLUMN, 1, "✗")
     assert row[0] == "y", row
     assert_no_traceback(page)
-
-
-def test_a_learners_wrong_rule_leaves_another_learner_on_the_same_server_unaffected(browser: Browser, app_url: str):
-    viewport = {"width": 1440, "height": 900}
-    first = new_browser_context(browser, viewport=viewport)
-    second = new_browser_context(browser, viewport=viewport)
-    try:
-        wrong, other = first.new_page(), second.new_page()
-        open_own_rules(wrong, app_url)
-        write_rule(wrong, MUL_OVERWRITE)
-        wait_for_marked(wrong, ["y"])
-
-        # the other learner, while the first one's wrong rule is in place: the engine's gradients everywhere
-        open_app(other, app_url, path="build")
-        wait_for_record(other, "y", "grad 3")
-        wait_for_record(other, "x", "grad 3")
-        open_own_rules(other, app_url)
-        expect(other.get_by_test_id("stMain").locator("textarea").first).to_have_value("")
-        wait_for_marked(other, [])
-        write_rule(other, MUL)
-        expect(other.get_by_test_id("stMain").get_by_test_id("stAlert").filter(has_text="matches")).to_be_visible()
-        wait_for_record(other, "y", "grad 3")
-
-        # and the first learner still has their own (wrong) rule, marked as before
-        wrong.reload()
-        wait_idle(wrong, started_within=0.0)
-        expect(wrong.get_by_test_id("stMain").locator("textarea").first).to_have_value(MUL_OVERWRITE)
-        wait_for_marked(wrong, ["y"])
-        assert_no_traceback(wrong)
-        assert_no_traceback(other)
-    finally:
-        first.close()
-        second.close()
 
 
 def test_bad_rule_text_gets_a_message_in_place_without_a_traceback(page: Page, app_url: str):

@@ -1,4 +1,6 @@
-"""A workshop room: six learners on one real server, all editing at the same time, each sees only their own.
+"""A workshop room: learners on one real server at the same time, each served, each sees only their own.
+
+Six learners editing at once; and a hostile program on Implement it while another learner works on.
 
 A server-concurrency property, so no browser: six learners are six Streamlit sessions over Streamlit's own
 websocket protocol (benchmarks/ws_learner.py: what the browser's frontend sends and reads), on the server the
@@ -17,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import re
 import sys
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode
@@ -24,6 +27,7 @@ from urllib.parse import parse_qs, urlencode
 import pyarrow as pa
 import pytest
 from dot_reader import read_dot
+from implement_solutions import SOLUTION
 
 from lab.work.share import PROGRAM_PARAM
 
@@ -127,3 +131,33 @@ async def workshop(url: str) -> None:
 
 def test_six_learners_editing_at_once_each_see_only_their_own_numbers(app_url: str):
     run_async(workshop(app_url))
+
+
+# -- a hostile program on Implement it, and another learner on Build and see ------------------------------------
+
+ENDLESS = "while True:\n    pass\n"
+
+
+async def hostile_and_other(url: str) -> None:
+    """One learner's link runs an endless loop on Implement it (a link with code runs it once, as it opens);
+    while it runs, another learner changes x on Build and see and gets the new gradient: z = x*y + y with x = 5,
+    y = 3 gives dz/dy = x + 1 = 6 (by hand). Then the endless loop's message names its line and the limit, and
+    the same learner's next run works."""
+    async with Session(url, timeout=TIMEOUT) as hostile, Session(url, timeout=TIMEOUT) as other:
+        opened = await other.connect(page="build")
+        assert diagram(opened)["y"] == ["data 3", "grad 3"], diagram(opened)  # dz/dy = x + 1 = 3
+        endless = asyncio.create_task(hostile.connect(urlencode({"code": ENDLESS}), page="implement"))
+        await asyncio.sleep(0.5)  # a moment for the endless loop's run to begin
+        changed = await other.number("value:x", 5)
+        assert not changed.exceptions, changed.exceptions
+        assert diagram(changed)["y"] == ["data 3", "grad 6"], diagram(changed)
+        stopped = " ".join((await endless).texts)
+        assert "Your code stopped" in stopped and "line 1" in stopped and "too long" in stopped, stopped
+        fixed = await hostile.editor_submit(hostile.keys_starting("implement:editor")[0], SOLUTION)
+        assert not fixed.exceptions, fixed.exceptions
+        assert re.search(r"All \d+ checks pass", " ".join(fixed.texts)), fixed.texts
+
+
+def test_a_hostile_program_gets_its_message_while_another_learner_keeps_working(app_url: str):
+    """Both learners are served (how long the other waits while runs go on is bench_sandbox's figure)."""
+    run_async(hostile_and_other(app_url))
