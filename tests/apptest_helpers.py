@@ -11,16 +11,30 @@ from app.ui import SHARE_BOX
 DASHBOARD = Path(__file__).resolve().parent.parent / "dashboard.py"
 
 
+_PAGES: dict = {}  # the pages dashboard.py registers with st.navigation, as AppTest learns them in a first run
+
+
+def _registered_pages() -> dict:
+    if not _PAGES:
+        first = AppTest.from_file(str(DASHBOARD), default_timeout=60)
+        first.run()
+        _PAGES.update(first._registered_pages)
+    return _PAGES
+
+
 def open_dashboard(page: str | None = None, timeout: float = 60, **query: str) -> AppTest:
-    """dashboard.py opened with `query` in the address bar (as a link does), then switched to `page`
-    (`app_pages/...`; None stays on the Lesson, where `/` lands). Nothing on the way may raise."""
+    """dashboard.py opened at `page` (`app_pages/...`; None is the Lesson, where `/` lands) with `query` in the
+    address bar, as a link to that page opens it: its first run is that page's. Nothing on the way may raise.
+
+    (AppTest finds a page registered under its own address only after a run has registered the pages: they are
+    learned once, from a first run, and given to each new AppTest, so that its first run is the page's own.)"""
     at = AppTest.from_file(str(DASHBOARD), default_timeout=timeout)
     for key, value in query.items():
         at.query_params[key] = value
-    at.run()
     if page is not None:
+        at._registered_pages = dict(_registered_pages())
         at.switch_page(page)
-        at.run()
+    at.run()
     assert not at.exception
     return at
 
