@@ -124,13 +124,16 @@ def _shared_context(browser: Browser, browser_context_args: dict) -> Iterator[Br
 
 
 @pytest.fixture
-def context(request: pytest.FixtureRequest, _shared_context: BrowserContext) -> Iterator[BrowserContext]:
-    """The `page` fixture's context: the shared one (its pages closed, its cookies and permissions cleared
-    after each test), or a fresh one for a test marked `own_context` (one that routes or cuts the network)."""
+def context(
+    request: pytest.FixtureRequest, browser: Browser, browser_context_args: dict, _shared_context: BrowserContext
+) -> Iterator[BrowserContext]:
+    """The `page` fixture's context: the shared one (after each test its pages closed, its cookies, permissions,
+    routes and offline state cleared), or a fresh one for a test marked `own_context` (one that routes or cuts
+    the network)."""
     if request.node.get_closest_marker("own_context"):
-        context = request.getfixturevalue("new_context")()
-        context.add_init_script(script=COUNT_RUNS)
-        yield context
+        fresh = new_browser_context(browser, **browser_context_args)
+        yield fresh
+        fresh.close()
         return
     yield _shared_context
     for page in list(_shared_context.pages):
