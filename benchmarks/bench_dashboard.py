@@ -57,7 +57,7 @@ from lab.model.analysis import analyse  # noqa: E402
 from lab.model.diagram import drawn_node_count, to_dot  # noqa: E402
 from lab.model.table import values_table  # noqa: E402
 from tests.browser.conftest import (  # noqa: E402
-    CHROMIUM,
+    FULL_CHROMIUM,
     CHROMIUM_ARGS,
     DIAGRAM_NODES,
     SETTLED,
@@ -612,7 +612,7 @@ async def bench_browser(args: argparse.Namespace) -> None:
     print(f"\n(server {base}, log {log}; bare pages {bare_base}, {below_base}/graph)", flush=True)
     try:
         async with async_playwright() as p:
-            browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = await p.chromium.launch(executable_path=FULL_CHROMIUM, args=CHROMIUM_ARGS)
             try:
                 await bench_floor(browser, base, bare_base, below_base, args.loads)
                 await bench_long_edges(browser, base, args.draw_timeout)
@@ -844,7 +844,7 @@ def main() -> int:
 
     bench_server(args.repeats)
     if not args.no_browser:
-        reason = chromium_missing_reason()
+        reason = chromium_missing_reason(FULL_CHROMIUM, "chromium")
         if reason:
             print(f"\n(browser figures skipped: {reason})")
         else:

@@ -27,7 +27,13 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
+# The tests' browser: Debian's build of Chromium's headless shell (Chromium's "old" headless mode, the one
+# Playwright itself runs for headless Chromium): the same Blink as the full browser without its window machinery,
+# so a test costs less CPU (a walk of every page with two programs: 15 CPU-s against 18 in the full browser).
+CHROMIUM = "/usr/bin/chromium-headless-shell"
+CHROMIUM_PACKAGE = "chromium-headless-shell"
+# The full browser, in which the benchmarks time what a learner waits for.
+FULL_CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -48,23 +54,26 @@ DIAGRAM_NODES = '[data-testid="stGraphVizChart"] svg g.node'
 # (Streamlit shows skeletons until an element's lazily loaded code has arrived, after the run ended)
 HEADER_HEIGHT = 35  # Streamlit's data grid: header and row height in pixels
 ROW_HEIGHT = 35
+# (It also notes when it was last seen true: wait_idle counts only the runs that started after that.)
 SETTLED = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
-  return app !== null
+  const settled = app !== null
     && app.getAttribute('data-test-script-state') === 'notRunning'
     && app.getAttribute('data-test-connection-state') === 'CONNECTED'
     && !document.querySelector('[data-stale="true"]')
     && !document.querySelector('[data-testid="stSkeleton"]');
+  if (settled) window.__settledAt = performance.timeOrigin + performance.now();
+  return settled;
 }"""
 
 
 # -- the browser ---------------------------------------------------------------------------
 
 
-def chromium_missing_reason() -> str | None:
-    if Path(CHROMIUM).exists():
+def chromium_missing_reason(path: str = CHROMIUM, package: str = CHROMIUM_PACKAGE) -> str | None:
+    if Path(path).exists():
         return None
-    return f"Debian's Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
+    return f"Debian's Chromium is not installed at {path} (apt-get install {package})"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -95,15 +104,27 @@ def browser_context_args(browser_context_args: dict) -> dict:
     return {**browser_context_args, "viewport": {"width": 1440, "height": 900}}
 
 
-# Counts the app's script runs in the page itself (a MutationObserver on Streamlit's run-state attribute), so
-# that wait_idle sees a run that started and ended between two of Playwright's polls. On every context's pages.
+# Notes, in the page itself, when each of the app's script runs starts (a MutationObserver on Streamlit's run-state
+# attribute) and when the learner last clicked or typed, in this page or in a frame of it (the code editor's).
+# wait_idle counts a run that started after the interaction even when it started and ended before wait_idle was
+# called, or between two of Playwright's polls. On every context's pages. Times are absolute (a frame's clock
+# starts when the frame does).
 COUNT_RUNS = """
-window.__runs = 0;
-new MutationObserver(changes => {
-  for (const c of changes)
-    if (c.target.getAttribute('data-test-script-state') === 'running' && c.oldValue !== 'running') window.__runs++;
-}).observe(document, {subtree: true, attributes: true, attributeOldValue: true,
-                      attributeFilter: ['data-test-script-state']});
+(() => {
+  const now = () => performance.timeOrigin + performance.now();
+  let top = window;
+  try { top = window.top; top.document; } catch (e) { top = window; }
+  for (const type of ['pointerdown', 'keydown', 'input', 'change'])
+    window.addEventListener(type, () => { top.__lastInput = now(); }, true);
+  if (window !== window.top) return;
+  window.__runStarts = [];
+  new MutationObserver(changes => {
+    for (const c of changes)
+      if (c.target.getAttribute('data-test-script-state') === 'running' && c.oldValue !== 'running')
+        window.__runStarts.push(now());
+  }).observe(document, {subtree: true, attributes: true, attributeOldValue: true,
+                        attributeFilter: ['data-test-script-state']});
+})();
 """
 
 
@@ -280,21 +301,24 @@ def wait_idle(page: Page, started_within: float = 0.4, timeout: float = 30.0) ->
 
     Streamlit starts a rerun a moment after a click or a typed value is sent, so first give it up to
     `started_within` seconds to start (otherwise a stale idle state would be read): a run has started when the
-    app says it is running or when the page's own count of runs (COUNT_RUNS) has grown since this call, so a
-    run too short for a poll to see still counts. Then wait for the idle state and for no element to be stale
-    (greyed out from the previous run). An interaction that starts no run costs `started_within`.
+    app says it is running, or when the page's own record (COUNT_RUNS) holds a run that started after the last
+    click or keystroke and after the app was last seen settled. So a run too short for a poll to see counts, and
+    so does one that began and ended while the interaction was still returning, but not a late run of an
+    earlier interaction. Then wait for the idle state and for no element to be stale (greyed out from the
+    previous run). An interaction that starts no run costs `started_within`.
     """
     if started_within > 0:  # (Playwright's timeout 0 means no timeout at all)
-        before = page.evaluate("() => window.__runs || 0")
         with contextlib.suppress(PlaywrightTimeoutError):  # no run: the interaction changed nothing on the server
-            page.wait_for_function(RUN_STARTED, arg=before, polling="raf", timeout=started_within * 1000)
+            page.wait_for_function(RUN_STARTED, polling="raf", timeout=started_within * 1000)
     page.locator(IDLE).wait_for(state="attached", timeout=timeout * 1000)
     page.wait_for_function(SETTLED, timeout=timeout * 1000)
 
 
-RUN_STARTED = """before => {
+RUN_STARTED = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
-  return (window.__runs || 0) > before || (app !== null && app.getAttribute('data-test-script-state') !== 'notRunning');
+  const after = Math.max(window.__lastInput || 0, window.__settledAt || 0);
+  return (window.__runStarts || []).some(t => t > after)
+    || (app !== null && app.getAttribute('data-test-script-state') !== 'notRunning');
 }"""
 
 
