@@ -9,7 +9,12 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
+from urllib.parse import urlencode
+
+from lab.lesson import rescue
+from lab.lesson.stations import LESSON_PROGRAM
 from lab.views import parsons
+from lab.work.share import Work, work_to_params
 
 from .conftest import SCREENSHOTS, assert_no_traceback, open_app, wait_idle
 
@@ -62,9 +67,28 @@ def puzzle_clicks() -> list[tuple[str, str]]:
     return clicks
 
 
+# The puzzle's moves made with its arrows here: one line up, three indented (any order of moves that ends in the
+# solution is the same arrangement). The moves before them come in the link the walk opens, as a learner's
+# half-done puzzle would: each move's effect is test_parsons.py's, the puzzle marked done test_page_rescue.py's.
+BROWSER_MOVES = [("loop", parsons.UP), ("recurse", parsons.IN), ("append", parsons.IN), ("fire", parsons.IN)]
+
+
+def half_done_puzzle_link() -> str:
+    """The lesson's example with the puzzle moved all the way but for BROWSER_MOVES."""
+    arranged = parsons.start()
+    remaining = list(BROWSER_MOVES)
+    for line, how in puzzle_clicks():
+        if (line, how) in remaining:
+            remaining.remove((line, how))
+            continue
+        arranged = parsons.move(arranged, next(i for i, placed in enumerate(arranged) if placed.id == line), how)
+    assert not remaining, remaining
+    return urlencode(work_to_params(Work(LESSON_PROGRAM, answers={rescue.PUZZLE: parsons.to_text(arranged)})))
+
+
 def test_a_learner_walks_the_rescue_version_from_the_choice_to_done(page: Page, app_url: str):
     page.set_viewport_size({"width": 1280, "height": 720})
-    open_app(page, app_url)
+    open_app(page, app_url, half_done_puzzle_link())
     main(page).get_by_role("radiogroup", name="Which lesson").get_by_role(
         "radio", name="The rescue version (15 min)"
     ).click()
@@ -90,8 +114,9 @@ def test_a_learner_walks_the_rescue_version_from_the_choice_to_done(page: Page, 
     shoot(page, "2-rules")
     next_station(page)
 
-    # 3. the puzzle, moved line by line with its arrows
-    for line, how in puzzle_clicks():
+    # 3. the puzzle, its last moves made line by line with its arrows
+    expect(main(page).get_by_text("Right: depth-first search")).to_have_count(0)
+    for line, how in BROWSER_MOVES:
         main(page).locator(f".st-key-rescue_move_{line}_{how} button:visible").first.click()
         wait_idle(page)
     expect(main(page).get_by_text("Right: depth-first search")).to_be_visible()

@@ -127,7 +127,8 @@ def expect_hand_entries_shown(page: Page) -> None:
 
 def reload_keeps_the_work(page: Page, path: str) -> None:
     """The address carries the work, and a reload (a new session: nothing of the old one is kept) shows it.
-    Another browser opening a whole address is the share link's test."""
+    Another browser opening a whole address is the share link's test; every part of a link written and read
+    back is test_share.py's."""
     expect_the_work(page, path)
     page.reload()
     page.wait_for_function(SETTLED, timeout=60_000)  # a new session: slow when busy
@@ -160,18 +161,19 @@ def expect_fully_visible(page: Page, locator, what: str) -> dict:
 
 
 # One learner's work walked through pages whose runs take different paths (st.stop(), a fragment, a fragment on a
-# timer, a refused program), checked in the address bar and after a reload at every stop; back on By hand at the
-# end, the hand entries are still in its table after all those page switches.
+# timer, a refused program), checked in the address bar and on the page at every stop, and after a reload (a new
+# session, built from the address alone) on By hand and after the timer's runs; back on By hand at the end, the
+# hand entries are still in its table after all those page switches.
 
 
 def test_the_work_is_kept_on_every_page_whatever_path_its_run_takes(page: Page, app_url: str):
     start_the_work(page, app_url)
     reload_keeps_the_work(page, "/by-hand")
     go_to_page(page, "Why each rule is right")
-    reload_keeps_the_work(page, "/rules")
+    expect_the_work(page, "/rules")
 
     go_to_page(page, "Bug lab")  # "no mistake": the page ends with st.stop()
-    reload_keeps_the_work(page, "/bugs")
+    expect_the_work(page, "/bugs")
     radio = (
         page.get_by_test_id("stMain")
         .get_by_role("radiogroup", name="Mistake")
@@ -179,7 +181,7 @@ def test_the_work_is_kept_on_every_page_whatever_path_its_run_takes(page: Page, 
     )
     radio.click()
     wait_idle(page)
-    reload_keeps_the_work(page, "/bugs")
+    expect_the_work(page, "/bugs")
 
     go_to_page(page, "Watch gradients flow")
     step = page.get_by_test_id("stMain").get_by_role("button", name="Step")
@@ -187,7 +189,7 @@ def test_the_work_is_kept_on_every_page_whatever_path_its_run_takes(page: Page, 
         step.click()
         wait_idle(page)
     expect(page.get_by_test_id("flow-position")).to_contain_text("Step 3 of")
-    reload_keeps_the_work(page, "/flow")
+    expect_the_work(page, "/flow")
     page.get_by_test_id("stMain").get_by_role("button", name="Play").click()  # the fragment reruns on a timer
     page.wait_for_timeout(1500)
     reload_keeps_the_work(page, "/flow")
@@ -195,7 +197,7 @@ def test_the_work_is_kept_on_every_page_whatever_path_its_run_takes(page: Page, 
     go_to_page(page, "Build and see")
     type_program(page, PROGRAM + " +")
     expect(page.get_by_test_id("stMain").get_by_text("Not changed")).to_be_visible()
-    reload_keeps_the_work(page, "/build")
+    expect_the_work(page, "/build")
     wait_for_record(page, "L", "data 1.5")
     go_to_page(page, "By hand")
     expect_hand_entries_shown(page)
@@ -204,51 +206,64 @@ def test_the_work_is_kept_on_every_page_whatever_path_its_run_takes(page: Page, 
 # -- defect 2: the error is shown where the learner typed, fully visible -------------------------------
 
 
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_a_refused_program_is_said_under_the_build_button_below_the_top_bar(page: Page, app_url: str, size):
-    at_size(page, *size)
+# (Each at both sizes on one page, resized: the layout follows the window's width alone.)
+
+
+def test_a_refused_program_is_said_under_the_build_button_below_the_top_bar(page: Page, app_url: str):
+    at_size(page, *SIZES[0])
     open_app(page, app_url, path="build")
     type_program(page, "x = 2\ny = 3\nz = x*y +")
     main = page.get_by_test_id("stMain")
     message = main.get_by_test_id("stAlert").filter(has_text="line 3, column 10")
-    box = expect_fully_visible(page, message, "the error message")
-    button = rect(page, main.get_by_role("button", name="Build"))
-    assert 0 <= box["top"] - button["bottom"] <= 60, f"the message is not right under Build: {box} vs {button}"
-    screenshot(page, f"refused-{size[0]}")
+    for size in SIZES:
+        at_size(page, *size)
+        box = expect_fully_visible(page, message, f"the error message at {size}")
+        button = rect(page, main.get_by_role("button", name="Build"))
+        assert 0 <= box["top"] - button["bottom"] <= 60, f"{size}: the message is not right under Build: {box} vs {button}"
+        screenshot(page, f"refused-{size[0]}")
 
 
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_a_broken_link_is_said_below_the_top_bar(page: Page, app_url: str, size):
-    at_size(page, *size)
+def test_a_broken_link_is_said_below_the_top_bar(page: Page, app_url: str):
+    at_size(page, *SIZES[0])
     open_app(page, app_url, "expr=z%20%3D%20x*", path="build")
     message = page.get_by_test_id("stMain").get_by_test_id("stAlert").filter(has_text="link")
-    expect_fully_visible(page, message, "the link's error message")
+    for size in SIZES:
+        at_size(page, *size)
+        expect_fully_visible(page, message, f"the link's error message at {size}")
 
 
 # -- defect 5: a number box never changes a value silently -----------------------------------------
 
 
-@pytest.mark.parametrize("typed", ["", "nan"], ids=["cleared", "nan"])
-def test_a_blank_or_invalid_number_keeps_the_value_and_says_why_beside_the_box(page: Page, app_url: str, typed: str):
-    at_size(page, 1280, 720)
-    open_app(page, app_url, path="build")
-    before = page.url
-    box = sidebar_number_input(page, "x")
+def type_in_number_box(page: Page, box, typed: str) -> None:
     box.click()
     page.keyboard.press("Control+A")
     page.keyboard.press("Delete")
-    page.keyboard.type(typed)  # the browser's number box holds no number then
+    page.keyboard.type(typed)
     page.keyboard.press("Tab")
     wait_idle(page)
+
+
+def test_a_blank_or_invalid_number_keeps_the_value_and_says_why_beside_the_box(page: Page, app_url: str):
+    # x = 2, y = 3: z = x*y + y = 9; with x = 5, z = 5*3 + 3 = 18 (by hand)
+    at_size(page, 1280, 720)
+    open_app(page, app_url, path="build")
+    box = sidebar_number_input(page, "x")
     sidebar = page.get_by_test_id("stSidebar")
-    message = sidebar.get_by_test_id("stAlert").filter(has_text="x stays 2")
-    found = expect_fully_visible(page, message, "the message about x")
-    below = rect(page, box)
-    assert 0 <= found["top"] - below["bottom"] <= 60, f"the message is not beside the box of x: {found} vs {below}"
-    expect(box).to_have_value("2")
-    wait_for_record(page, "z", "data 9")
-    screenshot(page, f"number-box-{typed or 'blank'}")
-    assert linked_work(page.url)["program"] == linked_work(before)["program"]
+    for typed, kept, z in (("", "2", "9"), ("nan", "5", "18")):  # cleared; then, after x = 5, no number
+        if kept == "5":
+            type_in_number_box(page, box, "5")
+            expect(sidebar.get_by_test_id("stAlert").filter(has_text="stays")).to_have_count(0)
+        before = page.url
+        type_in_number_box(page, box, typed)  # the browser's number box holds no number then
+        message = sidebar.get_by_test_id("stAlert").filter(has_text=f"x stays {kept}")
+        found = expect_fully_visible(page, message, f"the message about x ({typed!r} typed)")
+        below = rect(page, box)
+        assert 0 <= found["top"] - below["bottom"] <= 60, f"{typed!r}: the message is not beside x's box: {found}, {below}"
+        expect(box).to_have_value(kept)
+        wait_for_record(page, "z", f"data {z}")
+        screenshot(page, f"number-box-{typed or 'blank'}")
+        assert linked_work(page.url)["program"] == linked_work(before)["program"]
     assert_no_traceback(page)
 
 
