@@ -57,9 +57,9 @@ from lab.model.analysis import analyse  # noqa: E402
 from lab.model.diagram import drawn_node_count, to_dot  # noqa: E402
 from lab.model.table import values_table  # noqa: E402
 from tests.browser.conftest import (  # noqa: E402
-    FULL_CHROMIUM,
     CHROMIUM_ARGS,
     DIAGRAM_NODES,
+    FULL_CHROMIUM,
     SETTLED,
     _healthy,
     chromium_missing_reason,

@@ -1,8 +1,9 @@
 """Browser tests: the real Streamlit server driven by Debian's Chromium through Playwright.
 
-One server for the whole session (a free port on 127.0.0.1), a fresh browser context per test
-(pytest-playwright's `page`). Helpers wait for Streamlit to be idle after every interaction and
-read what only the browser shows: the diagram's SVG and the canvas tables' hidden cells.
+One server per worker (a free port on 127.0.0.1), one browser context per worker and in it one page kept from
+test to test (pytest-playwright's `page`; each test opens its own address there: its own Streamlit session).
+Helpers wait for Streamlit to be idle after every interaction and read what only the browser shows: the
+diagram's SVG and the canvas tables' hidden cells.
 A failing test leaves a screenshot in test-results/.
 """
 
@@ -144,25 +145,51 @@ def _shared_context(browser: Browser, browser_context_args: dict) -> Iterator[Br
     context.close()
 
 
+_KEPT: dict[str, Page] = {}  # the shared context's page, kept from test to test (see `page`)
+
+
 @pytest.fixture
 def context(
     request: pytest.FixtureRequest, browser: Browser, browser_context_args: dict, _shared_context: BrowserContext
 ) -> Iterator[BrowserContext]:
-    """The `page` fixture's context: the shared one (after each test its pages closed, its cookies, permissions,
-    routes and offline state cleared), or a fresh one for a test marked `own_context` (one that routes or cuts
-    the network)."""
+    """The `page` fixture's context: the shared one (after each test its page emptied and every other page
+    closed, its cookies, permissions, routes and offline state cleared), or a fresh one for a test marked
+    `own_context` (one that routes or cuts the network)."""
     if request.node.get_closest_marker("own_context"):
         fresh = new_browser_context(browser, **browser_context_args)
         yield fresh
         fresh.close()
         return
     yield _shared_context
+    kept = _KEPT.get("page")
     for page in list(_shared_context.pages):
-        page.close()
+        if page is not kept:
+            page.close()
+    if kept is not None and not kept.is_closed():
+        try:  # the test's Streamlit session ends here, and the window is as a new page's
+            kept.goto("about:blank")
+            kept.set_viewport_size(browser_context_args["viewport"])
+        except Exception:  # a page that cannot be emptied is not kept
+            kept.close()
+            _KEPT.pop("page", None)
     _shared_context.clear_cookies()
     _shared_context.clear_permissions()
     _shared_context.set_offline(False)
     _shared_context.unroute_all()
+
+
+@pytest.fixture
+def page(context: BrowserContext, _shared_context: BrowserContext) -> Page:
+    """pytest-playwright's `page`: in the shared context, one page kept from test to test (a new page costs a new
+    renderer process: ~0.6 CPU-s, a third of opening the app), emptied after each test. Each test opens its own
+    address in it, so it still has its own Streamlit session. A test adds no listener to it (none does: an
+    extra browser of a test's own is new_browser_context's)."""
+    if context is not _shared_context:
+        return context.new_page()
+    kept = _KEPT.get("page")
+    if kept is None or kept.is_closed():
+        kept = _KEPT["page"] = context.new_page()
+    return kept
 
 
 # -- the server ----------------------------------------------------------------------------

@@ -194,7 +194,13 @@ def test_all_nine_pages_fit_the_top_bar_at_1280(browser: Browser, app_url: str):
         nav = page.get_by_test_id("stTopNav")
         links = page.get_by_test_id("stTopNavLink")
         expect(links).to_have_count(9)
-        # every title ends inside the bar as drawn (its own padding aside, which a title may not need)
+        # Streamlit moves the titles that do not fit into a "1 more" menu, keeping them hidden in the bar
+        hidden = nav.evaluate(
+            "n => [...n.querySelectorAll('[data-testid=stTopNavLink]')]"
+            ".filter(l => l.closest('[aria-hidden=true]')).map(l => l.textContent)"
+        )
+        assert not hidden, f"in the top bar's overflow menu, not on the bar: {hidden}"
+        # and every title ends inside the bar as drawn (its own padding aside, which a title may not need)
         overhang = nav.evaluate(
             "n => Math.max(...[...n.querySelectorAll('[data-testid=stTopNavLink]')]"
             ".map(l => l.getBoundingClientRect().right)) - n.getBoundingClientRect().right"

@@ -6,10 +6,10 @@ Screenshots of each station at 1280x720 are left in test-results/ to look at.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pytest
 from playwright.sync_api import Page, expect
-
-from urllib.parse import urlencode
 
 from lab.lesson import rescue
 from lab.lesson.stations import LESSON_PROGRAM

@@ -219,7 +219,7 @@ def test_a_refused_program_is_said_under_the_build_button_below_the_top_bar(page
         at_size(page, *size)
         box = expect_fully_visible(page, message, f"the error message at {size}")
         button = rect(page, main.get_by_role("button", name="Build"))
-        assert 0 <= box["top"] - button["bottom"] <= 60, f"{size}: the message is not right under Build: {box} vs {button}"
+        assert 0 <= box["top"] - button["bottom"] <= 60, f"{size}: not right under Build: {box}, {button}"
         screenshot(page, f"refused-{size[0]}")
 
 
@@ -259,7 +259,7 @@ def test_a_blank_or_invalid_number_keeps_the_value_and_says_why_beside_the_box(p
         message = sidebar.get_by_test_id("stAlert").filter(has_text=f"x stays {kept}")
         found = expect_fully_visible(page, message, f"the message about x ({typed!r} typed)")
         below = rect(page, box)
-        assert 0 <= found["top"] - below["bottom"] <= 60, f"{typed!r}: the message is not beside x's box: {found}, {below}"
+        assert 0 <= found["top"] - below["bottom"] <= 60, f"{typed!r}: not beside x's box: {found}, {below}"
         expect(box).to_have_value(kept)
         wait_for_record(page, "z", f"data {z}")
         screenshot(page, f"number-box-{typed or 'blank'}")
