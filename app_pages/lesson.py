@@ -175,12 +175,15 @@ VIEWS.update(rescue_views.VIEWS)  # the rescue version's stations, drawn by app/
 
 @view("graph")
 def graph_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool) -> None:
-    ui.diagram(a, Highlight(hide_grads=not reveal), key="lesson_diagram")
+    # by hand first: what the engine computed (z = 9, and a on the way) is By hand's to find, as the sidebar says
+    computed = [] if reveal else [i for i, node in enumerate(a.graph.nodes) if node._prev]
+    ui.diagram(a, Highlight(hide_grads=not reveal, unknown_data=computed), key="lesson_diagram")
     fields = lesson.node_fields(a, rules_known=questions.is_right("station:rules", a, work.answers))
     answered = questions.is_right("station:graph", a, work.answers)
     shown = fields if answered else fields.drop(columns=["_prev"])
     if not reveal:
         shown = shown.assign(grad="?")
+        shown.loc[computed, "data"] = "?"
     ui.plain_table(shown, numbers=("data", "grad"), key="lesson_fields")  # plain text, as the lesson reads
     if not answered:
         st.caption("`_prev` appears here once you have read it from the diagram: the arrows go into each node.")

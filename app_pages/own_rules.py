@@ -139,6 +139,7 @@ notes = own_rules.notes(comparison)
 highlight = Highlight(
     grads=comparison.learner,
     hide_grads=hidden,
+    unknown_data=[i for i, node in enumerate(a.graph.nodes) if node._prev] if hidden else (),  # By hand's to find
     mismatch=set(comparison.wrong) | set(comparison.failed),
     notes={i: note for i, note in notes.items() if i in comparison.failed} if hidden else notes,  # "engine: 3"
 )

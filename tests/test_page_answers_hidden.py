@@ -62,3 +62,12 @@ def test_station_3_opens_watch_it_flow_with_predict_first_on():
     at.main.button(key="lesson:go:backward").click().run()
     assert not at.exception
     assert at.session_state["settings"]["predict"] is True
+
+
+def test_your_rules_diagram_keeps_the_computed_values_for_by_hand_as_the_sidebar_does():
+    at = open_dashboard("app_pages/own_rules.py")
+    spec = at.get("graphviz_chart")[0].proto.spec
+    assert "data ?" in spec and "data 9" not in spec and "data 2" in spec
+    assert any("= ?" in c.value for c in at.sidebar.caption)
+    done = open_dashboard("app_pages/own_rules.py", first="0")  # by hand first off: the engine's numbers show
+    assert "data 9" in done.get("graphviz_chart")[0].proto.spec

@@ -121,16 +121,24 @@ def test_by_hand_is_done_from_the_hand_entries_and_check_shows_the_edge_by_edge_
     assert status(at).startswith("✔ done")
 
 
-def test_by_hand_first_keeps_the_engines_gradients_hidden_on_the_first_station():
+def test_by_hand_first_keeps_the_engines_numbers_hidden_on_the_first_station():
+    # the gradients, and what the engine computed (a = x*y = 6, z = a + y = 9), are By hand's to find, as the
+    # sidebar says; x = 2 and y = 3 are given
     at = open_lesson()
-    assert "grad ?" in at.get("graphviz_chart")[0].proto.spec
+    spec = at.get("graphviz_chart")[0].proto.spec
+    assert "grad ?" in spec and "data ?" in spec and "data 6" not in spec and "data 9" not in spec
+    assert "data 2" in spec and "data 3" in spec
+    assert any("= ?" in c.value for c in at.sidebar.caption)
     shown = plain_table(at)
     assert {row["grad"] for row in shown} == {"?"}
     # every other cell reads as the engine's Value has it (z._prev only once answered)
     fields = node_fields(analyse(LESSON_PROGRAM), rules_known=False).drop(columns=["_prev"]).assign(grad="?")
+    fields.loc[fields["node"].isin(["a", "z"]), "data"] = "?"
     assert shown == fields.astype(str).to_dict("records")
     done = open_lesson(hand=json.dumps({"grad:x": "3", "grad:y": "3"}))
-    assert "grad 3" in done.get("graphviz_chart")[0].proto.spec
+    spec = done.get("graphviz_chart")[0].proto.spec
+    assert "grad 3" in spec and "data 9" in spec
+    assert {row["node"]: row["data"] for row in plain_table(done)} == {"x": "2", "y": "3", "a": "6", "z": "9"}
 
 
 def test_the_checkpoint_questions_are_judged_and_explained_on_the_example_whatever_the_sidebar_holds():

@@ -89,9 +89,10 @@ def test_a_learner_walks_the_lesson_and_the_report_and_a_reload_keep_everything(
     choose(page, "(a, y)")
     expect_done(page)
     # the fields table reads as the engine writes them (a plain table: its cells are Markdown-escaped)
-    # (the grads stay hidden: by hand first)
+    # (the grads and a's value stay hidden: by hand first)
     # (station 2 not done yet: `_backward` says where gradient goes, not the rule)
     fields = node_fields(analyse(LESSON_PROGRAM), rules_known=False).set_index("node", drop=False).assign(grad="?")
+    fields.loc["a", "data"] = "?"
     row = plain_table_row(page, "lesson_fields", "a")
     expect(row.locator("td")).to_have_text([str(v) for v in fields.loc["a"]])
 

@@ -196,6 +196,7 @@ def test_presenter_view_turned_off_again_brings_back_the_normal_layout(small_scr
     # the table in presenter view is plain text, each cell as the data grid shows it (a lone * is no bullet)
     row = plain_table_row(page, "values", "a")
     expect(row.locator("td")).to_have_text(["a", "*", "x * y", "6", "1", "1"])  # a = x*y = 2*3, dz/da = 1, used once
+    wait_for_sidebar(page, collapsed=True)  # (a click while it slides away can miss the arrow)
     page.get_by_test_id("stExpandSidebarButton").click()  # the sidebar's arrow opens it again
     wait_for_sidebar(page, collapsed=False)
     presenter_switch(page).wait_for(state="visible")
