@@ -106,7 +106,7 @@ def browser_context_args(browser_context_args: dict) -> dict:
 
 
 # Notes, in the page itself, when each of the app's script runs starts (a MutationObserver on Streamlit's run-state
-# attribute) and when the learner last clicked or typed, in this page or in a frame of it (the code editor's).
+# attribute) and when the test last clicked or typed, in this page or in a frame of it (the code editor's).
 # wait_idle counts a run that started after the interaction even when it started and ended before wait_idle was
 # called, or between two of Playwright's polls. On every context's pages. Times are absolute (a frame's clock
 # starts when the frame does).
