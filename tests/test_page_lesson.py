@@ -131,6 +131,8 @@ def test_by_hand_first_keeps_the_engines_numbers_hidden_on_the_first_station():
     assert any("= ?" in c.value for c in at.sidebar.caption)
     shown = plain_table(at)
     assert {row["grad"] for row in shown} == {"?"}
+    at.radio(key="lesson:q:station:graph").set_value("xy").run()  # a wrong answer's explanation: no z = 9 either
+    assert "z._prev = (a, y)" in texts(at.error) and "9" not in texts(at.error)
     # every other cell reads as the engine's Value has it (z._prev only once answered)
     fields = node_fields(analyse(LESSON_PROGRAM), rules_known=False).drop(columns=["_prev"]).assign(grad="?")
     fields.loc[fields["node"].isin(["a", "z"]), "data"] = "?"

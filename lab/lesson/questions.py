@@ -371,8 +371,8 @@ def _graph_explain(a: Analysis) -> str:
     return (
         f"{z} = {op_expression(a, v.z)} was computed from {m} and {a.names[v.y]}: {z}._prev = ({m}, "
         f"{a.names[v.y]}) and {z}._op = '+'. {m} = {op_expression(a, v.m)} keeps {a.names[v.x]} and "
-        f"{a.names[v.y]} in its own _prev. {z}.data = {_data(a, v.z)}, {z}.grad = {_grad(a, v.z)}."
-    )
+        f"{a.names[v.y]} in its own _prev."
+    )  # (no value or gradient: the station comes before By hand, which asks for them)
 
 
 def _rules_explain(a: Analysis) -> str:

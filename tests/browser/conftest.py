@@ -167,11 +167,15 @@ def context(
             page.close()
     if kept is not None and not kept.is_closed():
         try:  # the test's Streamlit session ends here, and the window is as a new page's
+            # (Streamlit keeps a sidebar opened or closed by hand in the origin's storage)
+            kept.evaluate("() => { try { localStorage.clear(); sessionStorage.clear(); } catch (e) {} }")
+            kept.unroute_all()
             kept.goto("about:blank")
             kept.set_viewport_size(browser_context_args["viewport"])
         except Exception:  # a page that cannot be emptied is not kept
-            kept.close()
             _KEPT.pop("page", None)
+            with contextlib.suppress(Exception):
+                kept.close()
     _shared_context.clear_cookies()
     _shared_context.clear_permissions()
     _shared_context.set_offline(False)
@@ -330,9 +334,14 @@ def wait_idle(page: Page, started_within: float = 0.4, timeout: float = 30.0) ->
     `started_within` seconds to start (otherwise a stale idle state would be read): a run has started when the
     app says it is running, or when the page's own record (COUNT_RUNS) holds a run that started after the last
     click or keystroke and after the app was last seen settled. So a run too short for a poll to see counts, and
-    so does one that began and ended while the interaction was still returning, but not a late run of an
-    earlier interaction. Then wait for the idle state and for no element to be stale (greyed out from the
-    previous run). An interaction that starts no run costs `started_within`.
+    so does one that began and ended while the interaction was still returning; a late run of an earlier
+    interaction does not, unless it starts after this one's click. Then wait for the idle state and for no
+    element to be stale (greyed out from the previous run). An interaction that starts no run costs
+    `started_within`.
+
+    Not seen: a click that app/keep_typed.js holds back while a box's typed text is sent, and replays once that
+    run is over; and the ticks of a fragment on a timer (the room's). After those, wait for what the click shows
+    (a retrying `expect`), as the tests do.
     """
     if started_within > 0:  # (Playwright's timeout 0 means no timeout at all)
         with contextlib.suppress(PlaywrightTimeoutError):  # no run: the interaction changed nothing on the server
