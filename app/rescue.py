@@ -17,7 +17,7 @@ from lab.implement.run import Report
 from lab.lesson import questions, rescue, takeaway
 from lab.lesson.records import Station
 from lab.model.analysis import Analysis, format_number
-from lab.model.diagram import Highlight
+from lab.model.diagram import Highlight, computed_nodes
 from lab.model.text import markdown_safe as md
 from lab.report import sections as report
 from lab.views import by_hand, parsons
@@ -68,8 +68,8 @@ def go_full() -> None:
 
 
 def graph_station(station: Station, a: Analysis, work: Work, reveal: bool) -> None:
-    computed = [i for i, node in enumerate(a.graph.nodes) if node._prev]
-    ui.diagram(a, Highlight(hide_grads=not reveal, unknown_data=() if reveal else computed), key="rescue_diagram")
+    held = Highlight(hide_grads=not reveal, unknown_data=() if reveal else computed_nodes(a))
+    ui.diagram(a, held, key="rescue_diagram")
     q = station.question or questions.GRAPH
     kept = work.answers.get(q.id)
     ui.kept("rescue:q:graph", kept if kept in q.keys else None)

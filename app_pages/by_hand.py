@@ -4,7 +4,7 @@ import streamlit as st
 
 from app import state, ui
 from engine.errors import quote
-from lab.model.diagram import Highlight
+from lab.model.diagram import Highlight, computed_nodes
 from lab.views import by_hand
 from lab.work import share
 
@@ -141,6 +141,6 @@ else:
 
 # the diagram, with the rows that don't match in red
 notes = {} if hidden else {c.row.node: c.note for c in result.failing}
-computed = [i for i, node in enumerate(a.graph.nodes) if node._prev] if hidden else []  # z = 9 is yours to find
+computed = computed_nodes(a) if hidden else []  # z = 9 is yours to find
 highlight = Highlight(hide_grads=hidden, mismatch=() if hidden else result.mismatch, notes=notes, unknown_data=computed)
 ui.diagram(a, highlight)

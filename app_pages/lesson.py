@@ -15,7 +15,7 @@ from app import state, ui
 from lab.lesson import checklist, questions, rescue, takeaway
 from lab.lesson import stations as lesson
 from lab.model.analysis import Analysis
-from lab.model.diagram import Highlight
+from lab.model.diagram import Highlight, computed_nodes
 from lab.model.source import backward_source
 from lab.model.text import markdown_safe as md
 from lab.report import sections as report
@@ -176,7 +176,7 @@ VIEWS.update(rescue_views.VIEWS)  # the rescue version's stations, drawn by app/
 @view("graph")
 def graph_station(station: lesson.Station, a: Analysis, work: Work, reveal: bool) -> None:
     # by hand first: what the engine computed (z = 9, and a on the way) is By hand's to find, as the sidebar says
-    computed = [] if reveal else [i for i, node in enumerate(a.graph.nodes) if node._prev]
+    computed = [] if reveal else computed_nodes(a)
     ui.diagram(a, Highlight(hide_grads=not reveal, unknown_data=computed), key="lesson_diagram")
     fields = lesson.node_fields(a, rules_known=questions.is_right("station:rules", a, work.answers))
     answered = questions.is_right("station:graph", a, work.answers)

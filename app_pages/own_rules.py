@@ -5,7 +5,7 @@ import streamlit as st
 from app import state, ui
 from lab.lesson.stations import BY_HAND_PAGE
 from lab.model.analysis import format_number
-from lab.model.diagram import COLOURS, Highlight
+from lab.model.diagram import COLOURS, Highlight, computed_nodes
 from lab.views import by_hand, own_rules
 
 ICONS = {"error": "⚠️", "warning": "⚠️", "success": ":material/check_circle:", "info": ":material/info:"}
@@ -139,7 +139,7 @@ notes = own_rules.notes(comparison)
 highlight = Highlight(
     grads=comparison.learner,
     hide_grads=hidden,
-    unknown_data=[i for i, node in enumerate(a.graph.nodes) if node._prev] if hidden else (),  # By hand's to find
+    unknown_data=computed_nodes(a) if hidden else (),  # By hand's to find
     mismatch=set(comparison.wrong) | set(comparison.failed),
     notes={i: note for i, note in notes.items() if i in comparison.failed} if hidden else notes,  # "engine: 3"
 )

@@ -60,6 +60,12 @@ LEGEND_TEXT = [text for text, _ in LEGEND]
 USED_AGAIN = "used again"  # the legend's and tooltip's words for a dashed copy of a value
 
 
+def computed_nodes(a: Analysis) -> list[int]:
+    """The values an operation made (not the variables and constants the program gives): what "by hand first"
+    holds back as `data ?` until the learner has worked them out."""
+    return [i for i, node in enumerate(a.graph.nodes) if node._prev]
+
+
 @dataclass(frozen=True)
 class Highlight:
     """What to mark on top of the plain diagram."""

@@ -21,7 +21,7 @@ from engine.trace import BackwardStep, Graph
 from lab.implement.graphs import TOLERANCE, learner_backward_steps
 from lab.implement.results import FAIL, PASS, WAIT
 from lab.model.analysis import CONSTANT, OPERATION, OUTPUT, VARIABLE, Analysis, format_number
-from lab.model.diagram import Highlight
+from lab.model.diagram import Highlight, computed_nodes
 from lab.model.steps import CURRENT, DONE, WAITING, OrderItem
 from lab.model.table import values_table
 
@@ -382,4 +382,4 @@ def engine_order(a: Analysis) -> list[str]:
 def unspoiled(a: Analysis) -> Highlight:
     """The learner's graph of the lesson's example while "by hand first" holds its numbers back: the inputs'
     data (the lesson gives them), `?` for every computed value and every grad, and no mark of which differ."""
-    return Highlight(hide_grads=True, unknown_data=[i for i, node in enumerate(a.graph.nodes) if node._prev])
+    return Highlight(hide_grads=True, unknown_data=computed_nodes(a))

@@ -110,7 +110,7 @@ def browser_context_args(browser_context_args: dict) -> dict:
 # wait_idle counts a run that started after the interaction even when it started and ended before wait_idle was
 # called, or between two of Playwright's polls. On every context's pages. Times are absolute (a frame's clock
 # starts when the frame does).
-COUNT_RUNS = """
+WATCH_RUNS = """
 (() => {
   const now = () => performance.timeOrigin + performance.now();
   let top = window;
@@ -130,9 +130,10 @@ COUNT_RUNS = """
 
 
 def new_browser_context(browser: Browser, **kwargs) -> BrowserContext:
-    """Another browser (a learner of their own): a fresh context whose pages count their runs for wait_idle."""
+    """Another browser (a learner of their own): a fresh context whose pages note their runs and the test's clicks
+    for wait_idle (WATCH_RUNS)."""
     context = browser.new_context(**kwargs)
-    context.add_init_script(script=COUNT_RUNS)
+    context.add_init_script(script=WATCH_RUNS)
     return context
 
 
@@ -332,7 +333,7 @@ def wait_idle(page: Page, started_within: float = 0.4, timeout: float = 30.0) ->
 
     Streamlit starts a rerun a moment after a click or a typed value is sent, so first give it up to
     `started_within` seconds to start (otherwise a stale idle state would be read): a run has started when the
-    app says it is running, or when the page's own record (COUNT_RUNS) holds a run that started after the last
+    app says it is running, or when the page's own record (WATCH_RUNS) holds a run that started after the last
     click or keystroke and after the app was last seen settled. So a run too short for a poll to see counts, and
     so does one that began and ended while the interaction was still returning; a late run of an earlier
     interaction does not, unless it starts after this one's click. Then wait for the idle state and for no
